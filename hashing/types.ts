@@ -1,0 +1,68 @@
+/**
+ * staydown's own fingerprint types. Everything outside `hashing/` sees these, never a vendor's types.
+ *
+ * A fingerprint is what staydown keeps instead of the material: exact hashes (SHA-256, MD5) and
+ * perceptual hashes. 256-bit perceptual hashes travel as 64 lowercase hex digits.
+ */
+
+/** A 256-bit perceptual hash (PDQ) with its quality score 0..100; below 50 it is not trusted for matching. */
+export interface PdqHash {
+  hash: string;
+  quality: number;
+}
+
+/**
+ * One extra view of an image that the robust matcher hashes: a dihedral transform ('rot90', 'flipx', ...),
+ * the image with its borders removed ('trim'), a sub-region ('crop:...'), and so on. `view` is a short
+ * stable label; the index stores it with the entry so a match can say which view matched.
+ */
+export interface PdqView {
+  view: string;
+  hash: string;
+  quality: number;
+}
+
+export interface ImageFingerprint {
+  kind: 'image';
+  sha256: string;
+  md5: string;
+  width: number;
+  height: number;
+  /** Container format as detected from the bytes ('jpeg', 'png', 'webp', 'gif', 'avif', 'heif', ...). */
+  format: string;
+  /** Plain whole-image PDQ, as Meta's reference computes it. */
+  pdq: PdqHash;
+  /** Plain block-mean hash (blockhash-core method 2, 16x16 = 256 bits), 64 hex digits. */
+  blockhash: string;
+  /** Extra views hashed for robust matching (dihedral variants, border-trimmed, regions). */
+  views: PdqView[];
+  /** For animated images: the PDQ of each frame that differs from the one before, with its time. */
+  frames?: VideoFrameHash[];
+}
+
+export interface VideoFrameHash {
+  /** Seconds from the start of the video. */
+  t: number;
+  pdq: string;
+  quality: number;
+}
+
+export interface VideoFingerprint {
+  kind: 'video';
+  sha256: string;
+  md5: string;
+  /** Seconds. */
+  duration: number;
+  width: number;
+  height: number;
+  format: string;
+  frames: VideoFrameHash[];
+}
+
+export type Fingerprint = ImageFingerprint | VideoFingerprint;
+
+/** What `staydown hash --json` prints for a file that could not be fingerprinted. */
+export interface FingerprintError {
+  file: string;
+  error: string;
+}
