@@ -1,0 +1,92 @@
+/**
+ * The only module that imports PGlite: the embedded database in the data directory.
+ *
+ * PGlite is one Postgres backend in this process. Everything that talks to it - this process's own
+ * queries and the gateway's socket clients - takes the same `Mutex` for a whole unit of work (a query,
+ * or a transaction from BEGIN to COMMIT), so units never interleave inside the single backend.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { Mutex } from './mutex.ts';
+import type { Sql, SqlValue } from './sql.ts';
+import { DatabaseError } from './sql.ts';
+
+export interface EmbeddedDatabase {
+  sql: Sql;
+  /** Serialises every unit of work on the backend; the gateway takes it too. */
+  mutex: Mutex;
+  /** Raw wire-protocol access for the gateway (callers must hold the mutex). */
+  execProtocolRawStream(message: Uint8Array, onData: (data: Uint8Array) => void): Promise<void>;
+  isInTransaction(): boolean;
+  close(): Promise<void>;
+}
+
+const parsers = {
+  20: (v: string) => Number(v), // int8
+  17: (v: string) => Buffer.from(v.startsWith('\\x') ? v.slice(2) : v, 'hex'), // bytea, hex output format
+};
+
+function wrapError(err: unknown): Error {
+  const e = err as { message?: string; code?: string };
+  if (e && typeof e.code === 'string' && typeof e.message === 'string') {
+    return new DatabaseError(e.message, e.code, { cause: err });
+  }
+  return err as Error;
+}
+
+interface Queryable {
+  query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(text: string): Promise<unknown>;
+}
+
+function params(values: readonly SqlValue[] | undefined): unknown[] | undefined {
+  return values?.map((v) => (v instanceof Date ? v.toISOString() : v));
+}
+
+function txSql(tx: Queryable): Sql {
+  const sql: Sql = {
+    kind: 'pglite',
+    async query<R>(text: string, values?: readonly SqlValue[]) {
+      try {
+        return (await tx.query<R>(text, params(values))).rows;
+      } catch (err) {
+        throw wrapError(err);
+      }
+    },
+    async script(text: string) {
+      try {
+        await tx.exec(text);
+      } catch (err) {
+        throw wrapError(err);
+      }
+    },
+    transaction: (fn) => fn(sql),
+    close: async () => {},
+  };
+  return sql;
+}
+
+export async function openPglite(dataDir: string): Promise<EmbeddedDatabase> {
+  const db = await PGlite.create(dataDir, { parsers });
+  const mutex = new Mutex();
+  const sql: Sql = {
+    kind: 'pglite',
+    query: (text, values) => mutex.run(() => txSql(db).query(text, values)),
+    script: (text) => mutex.run(() => txSql(db).script(text)),
+    transaction: (fn) =>
+      mutex.run(async () => {
+        try {
+          return await db.transaction((tx) => fn(txSql(tx)));
+        } catch (err) {
+          throw wrapError(err);
+        }
+      }),
+    close: async () => {},
+  };
+  return {
+    sql,
+    mutex,
+    execProtocolRawStream: (message, onData) => db.execProtocolRawStream(message, { onRawData: onData }),
+    isInTransaction: () => db.isInTransaction(),
+    close: () => mutex.run(() => db.close()),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * The one module that reads `process.env`. Everything else receives a frozen `Config`.
+ *
+ * Roles are configuration (STYLE.md habit 6): one build runs every role in one process (the embedded
+ * default) or a subset per process when the database is a real PostgreSQL server.
+ */
+import { resolve } from 'node:path';
+
+export const ALL_ROLES = ['api', 'worker', 'scheduler'] as const;
+export type ServiceRole = (typeof ALL_ROLES)[number];
+
+export interface Config {
+  /** Where the embedded database, the master key file and the gateway socket live. Absolute. */
+  dataDir: string;
+  /** A PostgreSQL connection string; undefined means the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** The raw master key from STAYDOWN_MASTER_KEY (64 hex digits or 44 base64 chars), if set. */
+  masterKey: string | undefined;
+  port: number;
+  host: string;
+  roles: readonly ServiceRole[];
+  logLevel: string;
+  /** Largest accepted upload of one file, in bytes. */
+  maxUploadBytes: number;
+  /** Largest accepted JSON request body, in bytes. */
+  maxJsonBytes: number;
+}
+
+export interface ConfigOverrides {
+  port?: number;
+  roles?: readonly ServiceRole[];
+  dataDir?: string;
+}
+
+export class ConfigError extends Error {}
+
+function parsePort(raw: string, from: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError(`${from} must be a port number between 0 and 65535, not '${raw}'.`);
+  }
+  return n;
+}
+
+export function parseRoles(raw: string, from: string): ServiceRole[] {
+  const roles = raw.split(',').map((r) => r.trim()).filter(Boolean);
+  if (roles.length === 0) throw new ConfigError(`${from} must name at least one of ${ALL_ROLES.join(', ')}.`);
+  for (const r of roles) {
+    if (!(ALL_ROLES as readonly string[]).includes(r)) {
+      throw new ConfigError(`${from} names an unknown role '${r}': use a comma-separated list of ${ALL_ROLES.join(', ')}.`);
+    }
+  }
+  return [...new Set(roles)] as ServiceRole[];
+}
+
+function parseBytes(raw: string | undefined, fallback: number, from: string): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${from} must be a positive number of bytes, not '${raw}'.`);
+  return n;
+}
+
+/** Parses the environment (and command-line overrides) once, with defaults, and validates it. */
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = resolve(overrides.dataDir ?? (env.STAYDOWN_DATA_DIR || './data'));
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// connection string; unset it to use the embedded database.');
+  }
+  const port = overrides.port ?? (env.PORT ? parsePort(env.PORT, 'PORT') : 8080);
+  const roles = overrides.roles ?? (env.STAYDOWN_ROLES ? parseRoles(env.STAYDOWN_ROLES, 'STAYDOWN_ROLES') : [...ALL_ROLES]);
+  if (!databaseUrl && roles.length !== ALL_ROLES.length) {
+    throw new ConfigError('The embedded database runs every role in one process: set DATABASE_URL to a PostgreSQL server to split roles over processes.');
+  }
+  return Object.freeze({
+    dataDir,
+    databaseUrl,
+    masterKey: env.STAYDOWN_MASTER_KEY || undefined,
+    port,
+    host: env.STAYDOWN_HOST || '0.0.0.0',
+    roles: Object.freeze([...roles]),
+    logLevel: env.STAYDOWN_LOG_LEVEL || env.LOG_LEVEL || 'info',
+    maxUploadBytes: parseBytes(env.STAYDOWN_MAX_UPLOAD_BYTES, 512 * 1024 * 1024, 'STAYDOWN_MAX_UPLOAD_BYTES'),
+    maxJsonBytes: parseBytes(env.STAYDOWN_MAX_JSON_BYTES, 256 * 1024, 'STAYDOWN_MAX_JSON_BYTES'),
+  });
+}
+
+export { parsePort };

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { useTestDatabase } from '../support/db.ts';
+import { useTempDir } from '../support/tmp.ts';
+import { appliedMigrations, listMigrations, migrate } from '../../db/migrate.ts';
+import { openDatabase, embeddedPaths } from '../../db/connect.ts';
+import { statSync, existsSync } from 'node:fs';
+
+const db = useTestDatabase('db_layer');
+const tmp = useTempDir('dblayer');
+
+describe('migrations on PostgreSQL', () => {
+  it('applies every migration file once, in numeric order, and records it', async () => {
+    const { sql } = db();
+    const files = listMigrations();
+    const recorded = await appliedMigrations(sql);
+    expect(recorded.map((r) => r.name)).toEqual(files.map((f) => f.name));
+    expect(await migrate(sql)).toEqual([]);
+  });
+
+  it('refuses to update or delete audit rows', async () => {
+    const { sql } = db();
+    await sql.query(`INSERT INTO audit_log (seq, at, actor, action, record_type, source, prev_hash, hash)
+      VALUES (1000, now(), 'test', 'test', 'test', 'test', 'x', 'y')`);
+    await expect(sql.query('UPDATE audit_log SET actor = $1 WHERE seq = 1000', ['evil'])).rejects.toThrow(/append-only/);
+    await expect(sql.query('DELETE FROM audit_log WHERE seq = 1000')).rejects.toThrow(/append-only/);
+    await expect(sql.query('TRUNCATE audit_log')).rejects.toThrow(/append-only/);
+  });
+
+  it('runs a transaction as one unit: a failure rolls everything back', async () => {
+    const { sql } = db();
+    await expect(
+      sql.transaction(async (tx) => {
+        await tx.query(`INSERT INTO service_meta (key, value) VALUES ('tx-test', 'x')`);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await sql.query(`SELECT 1 FROM service_meta WHERE key = 'tx-test'`)).toEqual([]);
+  });
+});
+
+describe('embedded database (PGlite) and its gateway', () => {
+  it('migrates, serves other connections through a 0600 socket, and keeps their transactions apart', async () => {
+    const dataDir = join(tmp(), 'data');
+    const server = await openDatabase({ databaseUrl: undefined, dataDir }, { serve: true });
+    try {
+      expect(server.sql.kind).toBe('pglite');
+      await migrate(server.sql);
+      const paths = embeddedPaths(dataDir);
+      expect(statSync(paths.socket).mode & 0o777).toBe(0o600);
+
+      const client = await openDatabase({ databaseUrl: undefined, dataDir });
+      const client2 = await openDatabase({ databaseUrl: undefined, dataDir });
+      try {
+        expect(client.sql.kind).toBe('pglite-gateway');
+        // Two transactions in flight from two connections plus in-process queries: each sees only its own
+        // uncommitted row, and both commit.
+        let b: Promise<Array<{ key: string }>> | undefined;
+        let c: Promise<unknown> | undefined;
+        const a = client.sql.transaction(async (tx) => {
+          await tx.query(`INSERT INTO service_meta (key, value) VALUES ($1, $2)`, ['a', '1']);
+          // Other connections start now; several round trips give them every chance to interleave.
+          b = client2.sql.query<{ key: string }>(`INSERT INTO service_meta (key, value) VALUES ($1, $2) RETURNING key`, ['b', '2']);
+          c = server.sql.query(`INSERT INTO service_meta (key, value) VALUES ($1, $2)`, ['c0', '2']);
+          for (let i = 0; i < 5; i++) await tx.query('SELECT $1::int', [i]);
+          const seen = await tx.query<{ key: string }>(`SELECT key FROM service_meta WHERE key IN ('a','b','c0') ORDER BY key`);
+          return seen.map((r) => r.key);
+        });
+        expect(await a).toEqual(['a']);
+        expect((await b!)[0]).toEqual({ key: 'b' });
+        await c!;
+        const all = await client2.sql.query<{ key: string }>(`SELECT key FROM service_meta WHERE key IN ('a','b') ORDER BY key`);
+        expect(all.map((r) => r.key)).toEqual(['a', 'b']);
+        // A failed statement inside a client's transaction rolls it back without disturbing the others.
+        await expect(client.sql.transaction(async (tx) => {
+          await tx.query(`INSERT INTO service_meta (key, value) VALUES ('c', '3')`);
+          await tx.query(`INSERT INTO service_meta (key, value) VALUES ('c', '3')`);
+        })).rejects.toMatchObject({ code: '23505' });
+        expect(await server.sql.query(`SELECT 1 FROM service_meta WHERE key = 'c'`)).toEqual([]);
+      } finally {
+        await client.close();
+        await client2.close();
+      }
+    } finally {
+      await server.close();
+    }
+    expect(existsSync(embeddedPaths(dataDir).lock)).toBe(false);
+    // Without a server, a verb opens the data directory itself and finds the data.
+    const direct = await openDatabase({ databaseUrl: undefined, dataDir });
+    try {
+      expect(direct.sql.kind).toBe('pglite');
+      const rows = await direct.sql.query<{ key: string }>(`SELECT key FROM service_meta WHERE key IN ('a','b') ORDER BY key`);
+      expect(rows.map((r) => r.key)).toEqual(['a', 'b']);
+    } finally {
+      await direct.close();
+    }
+  });
+});
