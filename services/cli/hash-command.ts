@@ -1,7 +1,30 @@
+import { fingerprintFile } from '../../hashing/fingerprint.ts';
+import type { Fingerprint } from '../../hashing/types.ts';
+import { parseCli, UsageError } from './args.ts';
 import type { CliIo } from './main.ts';
+import { forEachFile } from './per-file.ts';
 
-// Placeholder until this verb lands; it says so instead of pretending to work.
-export async function runHash(_args: string[], io: CliIo): Promise<number> {
-  io.stderr.write('staydown: this command is not available in this build yet.\n');
-  return 70;
+const USAGE = 'staydown hash [--json] FILE...';
+
+/** `staydown hash`: one fingerprint (or one error) per file, in input order. */
+export async function runHash(args: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCli(args, { json: { type: 'boolean' } }, USAGE);
+    if (parsed.positionals.length === 0) throw new UsageError(`No files given.\nusage: ${USAGE}`);
+  } catch (err) {
+    io.stderr.write(`staydown hash: ${(err as Error).message}\n`);
+    return 64;
+  }
+  const json = parsed.values.json === true;
+  return forEachFile(parsed.positionals, io, (file) => fingerprintFile(file), (file, fp) => {
+    io.stdout.write(json ? JSON.stringify({ file, ...fp }) + '\n' : describe(file, fp));
+  }, json);
+}
+
+function describe(file: string, fp: Fingerprint): string {
+  if (fp.kind === 'video') {
+    return `${file}\tvideo ${fp.width}x${fp.height} ${fp.duration.toFixed(1)}s ${fp.frames.length} frames sha256=${fp.sha256}\n`;
+  }
+  return `${file}\timage ${fp.width}x${fp.height} pdq=${fp.pdq.hash} quality=${fp.pdq.quality} blockhash=${fp.blockhash} sha256=${fp.sha256}\n`;
 }

@@ -1,0 +1,98 @@
+/**
+ * Fingerprinting entry points: bytes or a file in, staydown's `Fingerprint` out. One decode per image;
+ * every signal and every extra view is computed from that one working copy.
+ */
+import { open } from 'node:fs/promises';
+import { hammingHex } from './bits.ts';
+import { decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits, ImageDecodeError } from './image-decoder.ts';
+import { sniffMediaKind } from './media-kind.ts';
+import { pdqDihedrals, pdqFromRgb } from './pdq.ts';
+import { blockhashSignal } from './signals/blockhash.ts';
+import { md5Signal, sha256Signal } from './signals/exact.ts';
+import type { Fingerprint, ImageFingerprint, PdqView, VideoFrameHash } from './types.ts';
+import { robustViews } from './views.ts';
+
+export interface FingerprintOptions {
+  limits?: Partial<DecodeLimits>;
+  /** Largest file read into memory, in bytes. */
+  maxFileBytes?: number;
+}
+
+export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
+
+/** A file staydown cannot fingerprint; `message` is a full sentence fit for the user. */
+export class FingerprintError extends Error {
+  override name = 'FingerprintError';
+}
+
+/** Frames of an animation closer than this to the previous kept frame count as the same picture. */
+const SAME_FRAME_BITS = 8;
+
+export async function fingerprintBuffer(bytes: Uint8Array, opts: FingerprintOptions = {}): Promise<Fingerprint> {
+  const kind = sniffMediaKind(bytes);
+  if (kind === 'video') {
+    throw new FingerprintError('The file is a video; video fingerprinting is not available in this build.');
+  }
+  return fingerprintImage(bytes, opts);
+}
+
+export async function fingerprintFile(path: string, opts: FingerprintOptions = {}): Promise<Fingerprint> {
+  const max = opts.maxFileBytes ?? DEFAULT_MAX_IMAGE_BYTES;
+  let bytes: Uint8Array;
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const { size } = await fh.stat();
+      if (size > max) throw new FingerprintError(`The file is ${size} bytes, over the ${max}-byte limit for images.`);
+      bytes = new Uint8Array(size);
+      const { bytesRead } = await fh.read(bytes, 0, size, 0);
+      bytes = bytes.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    if (err instanceof FingerprintError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? String(err)})`;
+    throw new FingerprintError(`The file ${why}.`, { cause: err });
+  }
+  return fingerprintBuffer(bytes, opts);
+}
+
+export async function fingerprintImage(bytes: Uint8Array, opts: FingerprintOptions = {}): Promise<ImageFingerprint> {
+  const limits = { ...DEFAULT_DECODE_LIMITS, ...opts.limits };
+  let decoded;
+  try {
+    decoded = await decodeImage(bytes, limits);
+  } catch (err) {
+    if (err instanceof ImageDecodeError) throw new FingerprintError(err.message, { cause: err });
+    throw err;
+  }
+  const img = decoded.image;
+  const pdq = pdqFromRgb(img.data, img.width, img.height, 4);
+  const views: PdqView[] = pdqDihedrals(pdq)
+    .filter((d) => d.transform !== 'orig')
+    .map((d) => ({ view: d.transform, hash: d.hash, quality: pdq.quality }));
+  views.push(...robustViews(img, pdq));
+  const fp: ImageFingerprint = {
+    kind: 'image',
+    sha256: sha256Signal.hash(bytes),
+    md5: md5Signal.hash(bytes),
+    width: decoded.width,
+    height: decoded.height,
+    format: decoded.format,
+    pdq: { hash: pdq.hash, quality: pdq.quality },
+    blockhash: blockhashSignal.hash(img),
+    views,
+  };
+  if (decoded.frames && decoded.frames.length > 1) {
+    const frames: VideoFrameHash[] = [];
+    for (const f of decoded.frames) {
+      const h = pdqFromRgb(f.image.data, f.image.width, f.image.height, 4);
+      const last = frames[frames.length - 1];
+      if (!last || hammingHex(last.pdq, h.hash) > SAME_FRAME_BITS) frames.push({ t: f.t, pdq: h.hash, quality: h.quality });
+    }
+    fp.frames = frames;
+  }
+  return fp;
+}

@@ -1,0 +1,141 @@
+/**
+ * The one module that talks to sharp (libvips). It turns untrusted bytes into staydown's own
+ * `DecodedImage`, with every limit applied here: pixel cap (decompression bombs), a per-file time cap,
+ * frame cap for animations, and a bounded working resolution so a 50 MP photo costs no more memory
+ * than a 1 MP one.
+ */
+import sharp, { type Metadata, type Sharp } from 'sharp';
+
+// Global tuning, set once (STYLE.md habit 1): no operation cache (every image is new), and libvips
+// threads kept to the two cores the machines have.
+sharp.cache(false);
+sharp.concurrency(2);
+
+export interface DecodeLimits {
+  /** Refuse images with more pixels than this (per frame), before decoding them. */
+  maxInputPixels: number;
+  /**
+   * Images with at most this many pixels are hashed at full resolution, which keeps them bit-identical
+   * with the reference implementations; larger ones are shrunk on load to `workingMaxSide`.
+   */
+  fullResolutionMaxPixels: number;
+  /** Longest side of the working copy of a larger image (PDQ's reference tool also works at 512). */
+  workingMaxSide: number;
+  /** libvips stops after this many seconds on one image. */
+  timeoutSeconds: number;
+  /** Animated images: frames beyond this are ignored. */
+  maxFrames: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
+  maxInputPixels: 100_000_000,
+  fullResolutionMaxPixels: 1024 * 768,
+  workingMaxSide: 512,
+  timeoutSeconds: 10,
+  maxFrames: 120,
+});
+
+/** RGBA pixels, 4 bytes a pixel, row-major. */
+export interface RgbaImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface DecodedImage {
+  format: string;
+  /** Size of the original image (first frame), before any shrinking. */
+  width: number;
+  height: number;
+  /** The working copy of the first frame (or the only frame). */
+  image: RgbaImage;
+  /** For animations: every frame's working copy with its start time in seconds. */
+  frames?: Array<{ t: number; image: RgbaImage }>;
+}
+
+/** A file that is not an image staydown can read; the message is a full sentence for the user. */
+export class ImageDecodeError extends Error {
+  override name = 'ImageDecodeError';
+}
+
+const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'heif', 'tiff', 'jp2', 'jxl']);
+
+export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<DecodedImage> {
+  if (bytes.length === 0) throw new ImageDecodeError('The file is empty (0 bytes).');
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false, animated: true }).metadata();
+  } catch (err) {
+    throw new ImageDecodeError('The file is not an image that staydown can read (unknown or corrupt format).', { cause: err });
+  }
+  const format = meta.format ?? 'unknown';
+  if (!FORMATS.has(format)) {
+    throw new ImageDecodeError(`The file is a '${format}' file, which staydown does not fingerprint as an image.`);
+  }
+  const width = meta.width ?? 0;
+  const frameHeight = meta.pageHeight ?? meta.height ?? 0;
+  if (width <= 0 || frameHeight <= 0) throw new ImageDecodeError('The image has no pixels (zero width or height).');
+  if (width * frameHeight > limits.maxInputPixels) {
+    throw new ImageDecodeError(
+      `The image is ${width}x${frameHeight} pixels, over the limit of ${limits.maxInputPixels.toLocaleString('en')} pixels; it was not decoded (possible decompression bomb).`,
+    );
+  }
+  const pages = Math.min(meta.pages ?? 1, limits.maxFrames);
+  try {
+    if (pages > 1) return await decodeAnimated(bytes, format, width, frameHeight, pages, meta.delay, limits);
+    const image = await toWorkingRgba(sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error' }), width, frameHeight, limits);
+    return { format, width, height: frameHeight, image };
+  } catch (err) {
+    if (err instanceof ImageDecodeError) throw err;
+    const msg = String((err as Error).message ?? err);
+    if (/timeout/i.test(msg)) {
+      throw new ImageDecodeError(`Decoding the image took longer than ${limits.timeoutSeconds} s and was stopped.`, { cause: err });
+    }
+    throw new ImageDecodeError(`The image is truncated or corrupt and could not be decoded (${firstLine(msg)}).`, { cause: err });
+  }
+}
+
+function workingSize(width: number, height: number, limits: DecodeLimits): { w: number; h: number } {
+  if (width * height <= limits.fullResolutionMaxPixels) return { w: width, h: height };
+  const scale = Math.min(1, limits.workingMaxSide / Math.max(width, height));
+  return { w: Math.max(1, Math.round(width * scale)), h: Math.max(1, Math.round(height * scale)) };
+}
+
+async function toWorkingRgba(pipeline: Sharp, width: number, height: number, limits: DecodeLimits): Promise<RgbaImage> {
+  const { w, h } = workingSize(width, height, limits);
+  let p = pipeline.timeout({ seconds: limits.timeoutSeconds });
+  // Shrink-on-load (JPEG DCT scaling, WebP) happens inside resize when the target is much smaller.
+  if (w !== width || h !== height) p = p.resize(w, h, { fit: 'fill', kernel: 'linear' });
+  const { data, info } = await p.toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+async function decodeAnimated(
+  bytes: Uint8Array,
+  format: string,
+  width: number,
+  frameHeight: number,
+  pages: number,
+  delays: number[] | undefined,
+  limits: DecodeLimits,
+): Promise<DecodedImage> {
+  const frames: Array<{ t: number; image: RgbaImage }> = [];
+  let t = 0;
+  for (let page = 0; page < pages; page++) {
+    const image = await toWorkingRgba(
+      sharp(bytes, { limitInputPixels: limits.maxInputPixels, page, pages: 1, failOn: 'error' }),
+      width,
+      frameHeight,
+      limits,
+    );
+    frames.push({ t: Math.round(t * 1000) / 1000, image });
+    // GIF delays under 20 ms are shown as 100 ms by browsers; follow them.
+    const d = delays?.[page] ?? 100;
+    t += (d < 20 ? 100 : d) / 1000;
+  }
+  return { format, width, height: frameHeight, image: frames[0].image, frames };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0].replace(/^Input (buffer|file) /, '').slice(0, 160);
+}

@@ -1,0 +1,38 @@
+/**
+ * Which hashes of a registered fingerprint go into the match index. The query side computes the
+ * dihedral variants of what it finds, so the reference needs only its plain hash and the views that
+ * cannot be derived from a query (regions of the reference, borders removed...).
+ */
+import { isHash256 } from './bits.ts';
+import { DIHEDRALS } from './pdq.ts';
+import type { Fingerprint } from './types.ts';
+
+export interface ReferenceHash {
+  hash: string;
+  /** 'orig' for the plain PDQ, a view label, or 'frame' for a video/animation frame. */
+  view: string;
+  /** Seconds from the start, for frames. */
+  t?: number;
+  quality: number;
+}
+
+const DERIVABLE = new Set<string>(DIHEDRALS);
+
+export function referenceHashes(fp: Fingerprint): ReferenceHash[] {
+  const out: ReferenceHash[] = [];
+  const seen = new Set<string>();
+  const push = (h: ReferenceHash) => {
+    const key = `${h.view}:${h.hash}`;
+    if (!isHash256(h.hash) || seen.has(key)) return;
+    seen.add(key);
+    out.push(h);
+  };
+  if (fp.kind === 'image') {
+    push({ hash: fp.pdq.hash, view: 'orig', quality: fp.pdq.quality });
+    for (const v of fp.views) if (!DERIVABLE.has(v.view)) push({ hash: v.hash, view: v.view, quality: v.quality });
+    for (const f of fp.frames ?? []) push({ hash: f.pdq, view: 'frame', t: f.t, quality: f.quality });
+  } else {
+    for (const f of fp.frames) push({ hash: f.pdq, view: 'frame', t: f.t, quality: f.quality });
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+import type { CliIo } from './main.ts';
+
+/** Longest time one file may take before the CLI reports it and moves on. */
+const PER_FILE_TIMEOUT_MS = 120_000;
+
+/**
+ * Runs `work` on each file in order and prints each result or error line as soon as it is known, so a
+ * bad file never stops the batch. Returns the exit status: 0 when all succeeded, 2 when some failed.
+ */
+export async function forEachFile<T>(
+  files: string[],
+  io: CliIo,
+  work: (file: string) => Promise<T>,
+  print: (file: string, result: T) => void,
+  json: boolean,
+): Promise<number> {
+  let failed = 0;
+  const progress = (io.stderr as NodeJS.WriteStream).isTTY === true && files.length > 1;
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i];
+    if (progress) io.stderr.write(`\r[${i + 1}/${files.length}] ${file.slice(-60)}\x1b[K`);
+    try {
+      print(file, await withTimeout(work(file), PER_FILE_TIMEOUT_MS));
+    } catch (err) {
+      failed++;
+      const error = errorSentence(err);
+      if (json) io.stdout.write(JSON.stringify({ file, error }) + '\n');
+      else io.stderr.write(`${file}: ${error}\n`);
+    }
+  }
+  if (progress) io.stderr.write('\r\x1b[K');
+  return failed === 0 ? 0 : 2;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Processing the file took longer than ${ms / 1000} s and was abandoned.`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function errorSentence(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg || 'The file could not be processed (unknown error).';
+}
