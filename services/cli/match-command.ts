@@ -1,7 +1,37 @@
+import { BankFileError, readBankFile } from '../../hashing/bank-file.ts';
+import { fingerprintFile } from '../../hashing/fingerprint.ts';
+import { ReferenceBank } from '../../hashing/match/matcher.ts';
+import { parseCli, UsageError } from './args.ts';
 import type { CliIo } from './main.ts';
+import { forEachFile } from './per-file.ts';
 
-// Placeholder until this verb lands; it says so instead of pretending to work.
-export async function runMatch(_args: string[], io: CliIo): Promise<number> {
-  io.stderr.write('staydown: this command is not available in this build yet.\n');
-  return 70;
+const USAGE = 'staydown match --bank BANK [--json] FILE...';
+
+/** `staydown match`: for each file, the bank references staydown's default policy alerts on. */
+export async function runMatch(args: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCli(args, { json: { type: 'boolean' }, bank: { type: 'string' } }, USAGE);
+    if (!parsed.values.bank) throw new UsageError(`--bank is required.\nusage: ${USAGE}`);
+    if (parsed.positionals.length === 0) throw new UsageError(`No files given.\nusage: ${USAGE}`);
+  } catch (err) {
+    io.stderr.write(`staydown match: ${(err as Error).message}\n`);
+    return 64;
+  }
+  let bank: ReferenceBank;
+  try {
+    const { entries, skipped } = await readBankFile(parsed.values.bank);
+    bank = new ReferenceBank(entries);
+    if (skipped > 0) io.stderr.write(`staydown match: ${skipped} bank line(s) recorded a hashing error and were skipped.\n`);
+  } catch (err) {
+    if (!(err instanceof BankFileError)) throw err;
+    io.stderr.write(`staydown match: ${err.message}\n`);
+    return 64;
+  }
+  const json = parsed.values.json === true;
+  return forEachFile(parsed.positionals, io, async (file) => bank.match(await fingerprintFile(file)), (file, matches) => {
+    if (json) io.stdout.write(JSON.stringify({ file, matches }) + '\n');
+    else if (matches.length === 0) io.stdout.write(`${file}\tno match\n`);
+    else for (const m of matches) io.stdout.write(`${file}\t${m.ref}\t${m.method}\t${m.distance}\n`);
+  }, json);
 }
