@@ -7,7 +7,8 @@
  * image/video) then decides and explains: which method matched and how strongly.
  */
 import { hammingHex } from '../bits.ts';
-import { referenceHashes, type ReferenceHash } from '../reference.ts';
+import { HashIndex } from '../index/index.ts';
+import { referenceHashes } from '../reference.ts';
 import type { Fingerprint, ImageFingerprint } from '../types.ts';
 
 export interface BankEntry {
@@ -37,7 +38,7 @@ export class ReferenceBank {
   private readonly entries: BankEntry[] = [];
   private readonly bySha = new Map<string, number[]>();
   private readonly byMd5 = new Map<string, number[]>();
-  private readonly hashes: Array<{ entry: number; h: ReferenceHash }> = [];
+  private readonly index = new HashIndex();
 
   constructor(entries: Iterable<BankEntry> = []) {
     for (const e of entries) this.add(e);
@@ -51,7 +52,9 @@ export class ReferenceBank {
     const id = this.entries.push(entry) - 1;
     push(this.bySha, entry.fp.sha256, id);
     push(this.byMd5, entry.fp.md5, id);
-    for (const h of referenceHashes(entry.fp)) this.hashes.push({ entry: id, h });
+    for (const h of referenceHashes(entry.fp)) {
+      if (h.quality >= MIN_QUALITY) this.index.add({ hash: h.hash, materialId: id, view: h.view, frameTime: h.t });
+    }
   }
 
   /** Every reference the default policy alerts on for this query, best first. */
@@ -70,15 +73,7 @@ export class ReferenceBank {
   private candidates(query: Fingerprint): Set<number> {
     const probes = probeHashes(query);
     const out = new Set<number>();
-    for (const { entry, h } of this.hashes) {
-      if (out.has(entry) || h.quality < MIN_QUALITY) continue;
-      for (const p of probes) {
-        if (hammingHex(p.hash, h.hash) <= PDQ_RADIUS) {
-          out.add(entry);
-          break;
-        }
-      }
-    }
+    for (const p of probes) for (const hit of this.index.query(p.hash, PDQ_RADIUS)) out.add(hit.materialId);
     return out;
   }
 }
