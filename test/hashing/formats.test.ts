@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hammingHex } from '../../hashing/bits.ts';
 import { fingerprintBuffer } from '../../hashing/fingerprint.ts';
@@ -13,7 +13,7 @@ describe('image formats', () => {
     ref = (await fingerprintBuffer(png)) as ImageFingerprint;
   });
 
-  const encoders: Array<[string, (s: sharp.Sharp) => sharp.Sharp]> = [
+  const encoders: Array<[string, (s: Sharp) => Sharp]> = [
     ['jpeg', (s) => s.jpeg({ quality: 85 })],
     ['webp', (s) => s.webp({ quality: 80 })],
     ['gif', (s) => s.gif()],

@@ -1,0 +1,51 @@
+/**
+ * staydown's default alert policy, for any pair of fingerprints: which hashes of a query to look up in
+ * the index (`probeHashes`, within `CANDIDATE_RADIUS` of the references' `referenceHashes`), and for a
+ * candidate pair whether to alert, by which method and how strongly (`decideMatch`).
+ *
+ * Invariant the index relies on: if `decideMatch(q, r)` is not null, some probe of q lies within
+ * CANDIDATE_RADIUS of some reference hash of r - so an exact index never hides a match.
+ */
+import { hammingHex } from '../bits.ts';
+import { referenceHashes } from '../reference.ts';
+import type { Fingerprint, ImageFingerprint } from '../types.ts';
+
+export interface MatchDecision {
+  /** Which technique matched: 'exact-sha256', 'exact-md5', 'pdq', 'pdq-rot90', ... */
+  method: string;
+  /** Hamming distance in bits of the deciding comparison (0 for exact matches). */
+  distance: number;
+  [detail: string]: unknown;
+}
+
+/** Hashes below this PDQ quality carry too little structure to be trusted (Meta's guidance). */
+export const MIN_QUALITY = 50;
+/** HMA's and StopNCII's PDQ threshold. */
+export const PDQ_RADIUS = 31;
+/** Radius of the index look-up that finds candidates for `decideMatch`. */
+export const CANDIDATE_RADIUS = PDQ_RADIUS;
+
+export function probeHashes(q: Fingerprint): Array<{ hash: string; view: string }> {
+  if (q.kind === 'video') return q.frames.filter((f) => f.quality >= MIN_QUALITY).map((f) => ({ hash: f.pdq, view: 'frame' }));
+  if (q.pdq.quality < MIN_QUALITY) return [];
+  return [{ hash: q.pdq.hash, view: 'orig' }, ...q.views.filter((v) => v.quality >= MIN_QUALITY)];
+}
+
+export function decideMatch(query: Fingerprint, ref: Fingerprint): MatchDecision | null {
+  if (query.kind === 'image' && ref.kind === 'image') return decideImages(query, ref);
+  return null;
+}
+
+function decideImages(q: ImageFingerprint, r: ImageFingerprint): MatchDecision | null {
+  let best: { distance: number; view: string } | null = null;
+  for (const p of probeHashes(q)) {
+    for (const h of referenceHashes(r)) {
+      if (h.quality < MIN_QUALITY) continue;
+      const d = hammingHex(p.hash, h.hash);
+      if (d <= PDQ_RADIUS && (!best || d < best.distance)) best = { distance: d, view: p.view === 'orig' ? h.view : p.view };
+    }
+  }
+  if (!best) return null;
+  return { method: best.view === 'orig' ? 'pdq' : `pdq-${best.view}`, distance: best.distance };
+}
+
