@@ -1,0 +1,55 @@
+/**
+ * Spelling variants of a case's keywords, for search URL templates. Uploaders dodge keyword filters by
+ * spacing a name differently ("janedoe", "jane_doe"), swapping in look-alike letters from other scripts
+ * (Cyrillic "а" for Latin "a"), or the usual leetspeak substitutions ("j4ne d0e"). A site's own search
+ * engine usually does not fold these, so each variant is searched. Pure; bounded output.
+ */
+
+// Latin -> visually identical Cyrillic letters (the confusables that survive most fonts).
+const HOMOGLYPHS: Record<string, string> = { a: 'а', c: 'с', e: 'е', i: 'і', j: 'ј', o: 'о', p: 'р', s: 'ѕ', x: 'х', y: 'у' };
+const LEET: Record<string, string> = { a: '4', e: '3', i: '1', o: '0', s: '5', t: '7' };
+const SYMBOLS: Record<string, string> = { a: '@', i: '!', s: '$' };
+
+function substitute(s: string, table: Record<string, string>): string {
+  return [...s].map((ch) => table[ch] ?? ch).join('');
+}
+
+/** Maps look-alikes back to plain Latin, so a keyword given with substitutions also yields its plain form. */
+export function foldKeyword(s: string): string {
+  const back: Record<string, string> = {};
+  for (const [k, v] of Object.entries(HOMOGLYPHS)) back[v] = k;
+  for (const [k, v] of Object.entries(LEET)) back[v] = k;
+  for (const [k, v] of Object.entries(SYMBOLS)) back[v] = k;
+  return [...s.normalize('NFKC').toLowerCase()].map((ch) => back[ch] ?? ch).join('').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The variants of one keyword, the plain form first. At most `max` (default 16), deduplicated.
+ */
+export function keywordVariants(keyword: string, max = 16): string[] {
+  const plain = keyword.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+  if (plain === '') return [];
+  const folded = foldKeyword(plain);
+  const words = folded.split(' ');
+  const spacings = words.length > 1 ? [folded, words.join(''), words.join('_'), words.join('.'), words.join('-'), [...words].reverse().join(' ')] : [folded];
+  const out: string[] = [plain, ...spacings];
+  for (const table of [LEET, HOMOGLYPHS, SYMBOLS]) {
+    out.push(substitute(folded, table));
+    if (words.length > 1) out.push(substitute(words.join(''), table));
+  }
+  // Partial leetspeak, only vowels "a" and "o" (the most common single swaps).
+  out.push(substitute(folded, { a: '4', o: '0' }));
+  return [...new Set(out)].slice(0, max);
+}
+
+/** Fills a search URL template's `{keyword}` with each variant of each keyword, URL-encoded. */
+export function searchUrls(template: string, keywords: readonly string[], maxPerKeyword = 16): string[] {
+  if (!template.includes('{keyword}')) {
+    throw new Error(`The search URL template '${template}' has no {keyword} placeholder; add one where the search term goes.`);
+  }
+  const urls = new Set<string>();
+  for (const k of keywords) {
+    for (const v of keywordVariants(k, maxPerKeyword)) urls.add(template.split('{keyword}').join(encodeURIComponent(v)));
+  }
+  return [...urls];
+}
