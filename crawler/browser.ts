@@ -47,9 +47,9 @@ export type RenderOutcome =
 
 export class BrowserUnavailableError extends Error {}
 
-export function findChromium(): string {
+export function findChromium(searchPaths: readonly string[] = CHROMIUM_PATHS): string {
   const fromEnv = process.env.CHROMIUM_PATH;
-  const candidates = fromEnv ? [fromEnv, ...CHROMIUM_PATHS] : CHROMIUM_PATHS;
+  const candidates = fromEnv ? [fromEnv, ...searchPaths] : [...searchPaths];
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
     throw new BrowserUnavailableError(`Chromium was not found (looked in ${candidates.join(', ')}); the browser engine needs it: install it with \`apt-get install -y chromium\` or set CHROMIUM_PATH.`);

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrowserEngine, findChromium } from '../../crawler/browser.ts';
+import { extractFromHtml } from '../../crawler/extract.ts';
+import { startLocalServer, type LocalServer } from './support/local-server.ts';
+import { fixtureImage } from './support/fixture-images.ts';
+
+// A gallery that exists only in JavaScript: each scroll to the end fetches the next page of items as
+// JSON and appends <img> elements, five pages of six, like an infinite-scroll feed.
+const GALLERY = `<!doctype html><html><body><h1>Gallery</h1><div id="grid"></div><div id="end" style="height:10px"></div>
+<img src="http://10.0.0.1/tracker.jpg" alt="">
+<script>
+let page = 0, loading = false;
+async function more() {
+  if (loading || page >= 5) return;
+  loading = true;
+  const items = await (await fetch('/api/items?page=' + page)).json();
+  for (const it of items) {
+    const fig = document.createElement('figure');
+    fig.style.height = '400px';
+    const img = document.createElement('img');
+    img.src = it.src;
+    img.width = 200;
+    fig.appendChild(img);
+    document.getElementById('grid').appendChild(fig);
+  }
+  page++;
+  loading = false;
+}
+new IntersectionObserver((e) => { if (e.some((x) => x.isIntersecting)) more(); }).observe(document.getElementById('end'));
+</script></body></html>`;
+
+let srv: LocalServer;
+let engine: BrowserEngine;
+
+beforeAll(async () => {
+  srv = await startLocalServer({
+    '/gallery': (_q, res) => res.end(GALLERY),
+    '/api/items': (_q, res, u) => {
+      const p = Number(u.searchParams.get('page'));
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(Array.from({ length: 6 }, (_, i) => ({ src: `/img/${p * 6 + i}.jpg` }))));
+    },
+    '/broken': (_q, res) => { res.statusCode = 500; res.end('boom'); },
+  }, async (_q, res, u) => {
+    const m = /^\/img\/(\d+)\.jpg$/.exec(u.pathname);
+    if (!m) { res.statusCode = 404; return res.end(); }
+    res.setHeader('content-type', 'image/jpeg');
+    res.end(await fixtureImage(Number(m[1]), 160, 120));
+  });
+  engine = await BrowserEngine.launch();
+});
+
+afterAll(async () => {
+  await engine?.close();
+  await srv?.close();
+});
+
+describe('BrowserEngine', () => {
+  it('scrolls a JavaScript infinite-scroll gallery to its end and captures every image the page loads', async () => {
+    const r = await engine.render(`${srv.origin}/gallery`, { policy: { allowHosts: ['127.0.0.1'] }, settleMs: 1_000, screenshot: true });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const expected = Array.from({ length: 30 }, (_, i) => `${srv.origin}/img/${i}.jpg`).sort();
+    const captured = r.media.filter((m) => m.body && m.sniffed?.format === 'jpeg').map((m) => m.url).sort();
+    expect(captured).toEqual(expected);
+    // The rendered HTML holds the same images for the generic extractor.
+    expect(extractFromHtml(r.html, r.url).media.map((m) => m.url).filter((u) => u.includes('/img/')).sort()).toEqual(expected);
+    expect(r.screenshot?.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(srv.hits.filter((h) => h.startsWith('/api/items')).length).toBe(5);
+  });
+
+  it('blocks requests the page makes to private addresses, without sending them', async () => {
+    const r = await engine.render(`${srv.origin}/gallery`, { policy: { allowHosts: ['127.0.0.1'] }, settleMs: 500, maxScrolls: 1 });
+    expect(r.blocked).toContain('http://10.0.0.1/tracker.jpg');
+  });
+
+  it('refuses to render a page on a host the site does not allow', async () => {
+    const r = await engine.render(`${srv.origin}/gallery`, { policy: { allowHosts: [] }, settleMs: 200 });
+    expect(r.ok).toBe(false);
+    expect(r.blocked).toContain(`${srv.origin}/gallery`);
+  });
+
+  it('reports an HTTP error page as a failed render', async () => {
+    const r = await engine.render(`${srv.origin}/broken`, { policy: { allowHosts: ['127.0.0.1'] }, settleMs: 200 });
+    expect(r).toMatchObject({ ok: false, message: expect.stringMatching(/HTTP status 500/) });
+  });
+
+  it('takes an evidence screenshot with the page HTML', async () => {
+    const r = await engine.captureEvidence(`${srv.origin}/gallery`, `${srv.origin}/img/0.jpg`, { policy: { allowHosts: ['127.0.0.1'] }, settleMs: 500 });
+    expect('screenshot' in r && r.screenshot.length).toBeGreaterThan(1000);
+    expect('html' in r && r.html).toContain('/img/0.jpg');
+  });
+
+  it('says how to install Chromium when it is missing', () => {
+    const saved = process.env.CHROMIUM_PATH;
+    delete process.env.CHROMIUM_PATH;
+    try {
+      expect(() => findChromium(['/nonexistent/chromium'])).toThrow(/apt-get install -y chromium/);
+    } finally {
+      if (saved !== undefined) process.env.CHROMIUM_PATH = saved;
+    }
+  });
+});
