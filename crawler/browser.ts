@@ -25,7 +25,7 @@ export interface RenderOptions {
   credentialHosts?: readonly string[];
   /** Scroll rounds at most; scrolling also stops after a round that adds nothing. */
   maxScrolls?: number;
-  /** How long to wait for new content after a scroll before deciding the list has ended. */
+  /** Longest wait for new content after a scroll; the wait ends sooner once the network is quiet. */
   settleMs?: number;
   navigationTimeoutMs?: number;
   /** Captured responses larger than this are kept as URLs only (downloaded later, within the fetcher's caps). */
@@ -124,6 +124,7 @@ export class BrowserEngine {
     const maxCapture = opts.maxCaptureBytes ?? 20 * 1024 * 1024;
     try {
       const page = await context.newPage();
+      const net = new NetworkWatch(page);
       page.on('response', (resp) => {
         const rurl = resp.url();
         if (!rurl.startsWith('http') || media.has(rurl)) return;
@@ -159,9 +160,9 @@ export class BrowserEngine {
         return { ok: false, url, message: `The page ${url} could not be loaded in the browser: ${(err as Error).message.split('\n')[0]}`, blocked };
       }
       if (resp && resp.status() >= 400) return { ok: false, url, message: `${url} answered with HTTP status ${resp.status()}.`, blocked };
-      await page.waitForLoadState('networkidle', { timeout: opts.settleMs ?? 2_000 }).catch(() => undefined);
+      await settle(page, net, opts.settleMs ?? 3_000);
       const screenshot = opts.screenshot ? await page.screenshot({ type: 'jpeg', quality: 70 }).catch(() => undefined) : undefined;
-      const scrolls = await scrollToEnd(page, opts.maxScrolls ?? 20, opts.settleMs ?? 2_000);
+      const scrolls = await scrollToEnd(page, net, opts.maxScrolls ?? 20, opts.settleMs ?? 3_000);
       await Promise.all(pending);
       const html = await page.content();
       return { ok: true, url: page.url(), html, media: [...media.values()], ...(screenshot ? { screenshot } : {}), scrolls, blocked };
@@ -179,8 +180,9 @@ export class BrowserEngine {
     const context = await this.newContext(opts, blocked);
     try {
       const page = await context.newPage();
+      const net = new NetworkWatch(page);
       await page.goto(pageUrl, { waitUntil: 'load', timeout: opts.navigationTimeoutMs ?? 20_000 });
-      await page.waitForLoadState('networkidle', { timeout: opts.settleMs ?? 2_000 }).catch(() => undefined);
+      await settle(page, net, opts.settleMs ?? 3_000);
       await page
         .evaluate(`(() => {
           const target = ${JSON.stringify(mediaUrl)};
@@ -199,12 +201,46 @@ export class BrowserEngine {
   }
 }
 
+/** Counts the page's requests in flight, so waits can end as soon as the network is quiet. */
+class NetworkWatch {
+  private inFlight = 0;
+  private lastChange = Date.now();
+
+  constructor(page: Page) {
+    page.on('request', () => this.bump(1));
+    page.on('requestfinished', () => this.bump(-1));
+    page.on('requestfailed', () => this.bump(-1));
+  }
+
+  private bump(d: number) {
+    this.inFlight = Math.max(0, this.inFlight + d);
+    this.lastChange = Date.now();
+  }
+
+  quietFor(ms: number): boolean {
+    return this.inFlight === 0 && Date.now() - this.lastChange >= ms;
+  }
+}
+
+const QUIET_MS = 250;
+
+/** Polls `check` every 50 ms until it is true, or the network has been quiet for QUIET_MS, or `timeoutMs`. */
+async function settle(page: Page, net: NetworkWatch, timeoutMs: number, check?: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check && (await check())) return true;
+    if (net.quietFor(QUIET_MS)) return check ? check() : true;
+    await page.waitForTimeout(50);
+  }
+  return check ? check() : false;
+}
+
 /**
  * Scrolls down a viewport at a time to the bottom (so IntersectionObserver-based lazy loaders see every
  * element pass), then waits for the page to grow. Stops after a round in which neither the height nor the
- * number of media elements changed within `settleMs`, or after `maxRounds`.
+ * number of media elements changed before the network went quiet, or after `maxRounds`.
  */
-async function scrollToEnd(page: Page, maxRounds: number, settleMs: number): Promise<number> {
+async function scrollToEnd(page: Page, net: NetworkWatch, maxRounds: number, settleMs: number): Promise<number> {
   const measure = `(() => ({ h: document.documentElement.scrollHeight, n: document.querySelectorAll('img, video, picture, a[href]').length }))()`;
   let rounds = 0;
   for (; rounds < maxRounds; rounds++) {
@@ -215,15 +251,12 @@ async function scrollToEnd(page: Page, maxRounds: number, settleMs: number): Pro
         await new Promise((r) => requestAnimationFrame(() => r()));
       }
     })()`);
-    const grew = await page
-      .waitForFunction(
-        `document.documentElement.scrollHeight > ${before.h} || document.querySelectorAll('img, video, picture, a[href]').length > ${before.n}`,
-        undefined,
-        { timeout: settleMs, polling: 100 },
-      )
-      .then(() => true, () => false);
+    const grew = await settle(page, net, settleMs, async () => {
+      const now = (await page.evaluate(measure)) as { h: number; n: number };
+      return now.h > before.h || now.n > before.n;
+    });
     if (!grew) break;
-    await page.waitForLoadState('networkidle', { timeout: settleMs }).catch(() => undefined);
+    await settle(page, net, settleMs);
   }
   return rounds;
 }
