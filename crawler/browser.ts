@@ -222,7 +222,9 @@ class NetworkWatch {
   }
 }
 
-const QUIET_MS = 250;
+// How long the network must stay idle before a wait ends early. Lazy loaders and infinite lists fire from
+// IntersectionObserver callbacks a frame or more after a scroll; on a loaded machine that takes a while.
+const QUIET_MS = 400;
 
 /** Polls `check` every 50 ms until it is true, or the network has been quiet for QUIET_MS, or `timeoutMs`. */
 async function settle(page: Page, net: NetworkWatch, timeoutMs: number, check?: () => Promise<boolean>): Promise<boolean> {
@@ -243,6 +245,7 @@ async function settle(page: Page, net: NetworkWatch, timeoutMs: number, check?: 
 async function scrollToEnd(page: Page, net: NetworkWatch, maxRounds: number, settleMs: number): Promise<number> {
   const measure = `(() => ({ h: document.documentElement.scrollHeight, n: document.querySelectorAll('img, video, picture, a[href]').length }))()`;
   let rounds = 0;
+  let unchanged = 0;
   for (; rounds < maxRounds; rounds++) {
     const before = (await page.evaluate(measure)) as { h: number; n: number };
     await page.evaluate(`(async () => {
@@ -255,7 +258,9 @@ async function scrollToEnd(page: Page, net: NetworkWatch, maxRounds: number, set
       const now = (await page.evaluate(measure)) as { h: number; n: number };
       return now.h > before.h || now.n > before.n;
     });
-    if (!grew) break;
+    // Two quiet rounds in a row end the list: one can be a loader that had not woken up yet.
+    if (!grew && ++unchanged >= 2) break;
+    if (grew) unchanged = 0;
     await settle(page, net, settleMs);
   }
   return rounds;
