@@ -6,9 +6,14 @@ export type IndexRow = IndexEntry;
 /**
  * Builds an index from a stream of rows (the database is the source of truth), sorts it once, and drops
  * spare capacity, so the first query does not pay for the build. Pass `into` to fill an existing index
- * (e.g. BankSet's).
+ * (e.g. BankSet's). `expectedRows` (e.g. from a count query) sizes the arrays once instead of growing them.
  */
-export async function buildIndex(rows: AsyncIterable<IndexRow> | Iterable<IndexRow>, into: HashIndex = new HashIndex()): Promise<HashIndex> {
+export async function buildIndex(
+  rows: AsyncIterable<IndexRow> | Iterable<IndexRow>,
+  into: HashIndex = new HashIndex(),
+  options: { expectedRows?: number } = {},
+): Promise<HashIndex> {
+  if (options.expectedRows !== undefined) into.reserve(into.size + options.expectedRows);
   let n = 0;
   for await (const row of rows) {
     try {

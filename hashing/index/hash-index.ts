@@ -61,6 +61,11 @@ export class HashIndex {
   private sortedTombstones = 0;
   private readonly scratch = new Uint32Array(HASH_WORDS);
 
+  constructor() {
+    // Until the first sort the index is being bulk loaded: grow in big steps (see entry-store.ts).
+    this.store.growth = 2;
+  }
+
   /** Live entries. */
   get size(): number {
     return this.store.live;
@@ -179,10 +184,17 @@ export class HashIndex {
 
   /** Compacts tombstones away and re-sorts every entry into the tables now. */
   rebuild(): void {
+    this.store.growth = 1.1;
     this.store.compact();
     this.sortedTombstones = 0;
     if (this.store.count < SCAN_ONLY_BELOW) this.tables.clear();
     else this.tables.rebuild(this.store);
+  }
+
+  /** Makes room for `n` entries in total, e.g. before loading rows whose count the database told. */
+  reserve(n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new Error(`Cannot reserve room for ${String(n)} entries: give a whole number.`);
+    this.store.reserve(n);
   }
 
   /** Releases spare capacity (after a bulk load). */

@@ -11,8 +11,8 @@
  * looking up each word's near neighbours in a table sorted by that word finds every hit. Radii of 40..63
  * bits are answered by a linear scan (exact, ~40 ms at 10M entries).
  *
- * Memory: 42 B of entry columns + 8 tables x 5 B = 82 B per entry (+ up to 25% growth slack on the
- * columns between bulk loads, + 2 MB of bucket offsets). No JS object per entry.
+ * Memory: 42 B of entry columns + 8 tables x 6 B = 90 B per entry (+ up to 10% growth slack on the
+ * columns after incremental adds, + 2 MB of bucket offsets). No JS object per entry.
  *
  * Usage:
  *

@@ -3,7 +3,7 @@
  *
  * Why 8 tables of 32 bits rather than the 16 tables of 16 bits PDQ's own study used: each table costs
  * memory per entry, and 16 posting lists of 4-byte ids are 64 B per entry before the hash itself. Eight
- * tables keep it at 5 B each (a 3-byte slot number + the low 16 bits of the word, see below) = 40 B.
+ * tables keep it at 6 B each (a 3-byte slot number, the low 16 bits of the word, 1 B of filter) = 48 B.
  * Wider keys also cut candidates: at r = 31 a table is probed within 3 bits of 32, and a random entry
  * passes that filter with probability ~1.3e-6 per table (vs ~2.6e-4 for 16-bit keys within 1 bit), so
  * only ~100 of 10M entries ever have their full hash read.
@@ -12,7 +12,9 @@
  * indexes them by the word's high 16 bits, and `lo` keeps the low 16 bits next to the slot number, so
  * filtering on all 32 bits reads only this table's own sequential memory. A probe within radius R
  * enumerates every high half within R bits of the query's (697 buckets for R = 3) and, inside each
- * bucket, keeps entries whose low half is within the remaining bits (binary search when none remain).
+ * bucket, keeps entries whose low half is within the remaining bits. Most buckets (560 of 697) are at
+ * the full radius and want the exact word; a small Bloom filter blocked by low half answers most of
+ * those without touching the big arrays (see `present`).
  *
  * Exactness (generalised pigeonhole, Qin et al.): if per-table radii R_t sum to r - 8 + 1 and a hash is
  * within r, then some table t has the hash's word within R_t of the query's; otherwise the distance would
@@ -26,6 +28,12 @@ export const TABLES = HASH_WORDS;
 const BUCKETS = 1 << 16;
 /** Above this per-table radius (r >= 40) probing costs more than scanning, so queries scan instead. */
 export const MAX_TABLE_RADIUS = 4;
+/**
+ * Bits per entry of each table's presence filter. Most probes (560 of 697 per table at r = 31) want one
+ * exact word; without the filter each is a cache miss into the table's big arrays. With 8 bits per entry
+ * (1 B/entry/table) and two bits per word the filter says "maybe" for ~5% of absent words.
+ */
+const PRESENCE_BITS = 8;
 /** Below this bucket size a linear pass beats a binary search. */
 const SMALL_BUCKET = 16;
 /** 3-byte slot numbers address 2^24 slots; beyond that the tables switch to 4-byte ones. */
@@ -64,6 +72,14 @@ export class WordTables {
   private lo: Uint16Array[] = [];
   private ids3: Uint8Array[] = [];
   private ids4: Uint32Array[] = [];
+  /**
+   * Per table, a Bloom filter of the words present, cut into one block per low half: the block of low half
+   * L holds the high halves of the words ending in L. A query's exact-word probes all share its low half,
+   * so they all land in one block of a few cache lines instead of all over memory.
+   */
+  private present: Uint32Array[] = [];
+  /** 32-bit words per filter block. */
+  private blockWords = 0;
 
   /** Sorts every slot of `store` into the tables (LSD radix sort, two 16-bit passes per table). */
   rebuild(store: EntryStore): void {
@@ -75,7 +91,11 @@ export class WordTables {
     this.lo = [];
     this.ids3 = [];
     this.ids4 = [];
+    this.present = [];
     this.built = 0;
+    // Rounded down, so a filter never takes more than PRESENCE_BITS per entry once past ~260k entries.
+    const blockWords = Math.max(1, Math.floor((n * PRESENCE_BITS) / BUCKETS / 32));
+    const blockBits = blockWords * 32;
     const keys = new Uint32Array(n);
     const tmpKeys = new Uint32Array(n);
     const tmpSlots = new Uint32Array(n);
@@ -121,14 +141,28 @@ export class WordTables {
         }
         this.ids3.push(ids);
       }
+      const present = new Uint32Array(BUCKETS * blockWords);
+      for (let i = 0; i < n; i++) {
+        const k = keys[i];
+        const base = (k & 0xffff) * blockWords;
+        const h = mixHigh(k >>> 16);
+        const b1 = ((h & 0xffff) * blockBits) >>> 16;
+        const b2 = ((h >>> 16) * blockBits) >>> 16;
+        present[base + (b1 >>> 5)] |= 1 << (b1 & 31);
+        present[base + (b2 >>> 5)] |= 1 << (b2 & 31);
+      }
+      this.present.push(present);
       this.offsets.push(offsets);
       this.lo.push(lo);
     }
+    this.blockWords = blockWords;
     this.built = n;
   }
 
   /** Forgets the tables (e.g. when the index becomes small enough to scan). */
   clear(): void {
+    this.present = [];
+    this.blockWords = 0;
     this.offsets = [];
     this.lo = [];
     this.ids3 = [];
@@ -145,13 +179,25 @@ export class WordTables {
     const lo = this.lo[t];
     const ids3 = this.ids3[t];
     const ids4 = this.ids4[t];
+    const present = this.present[t];
+    const blockWords = this.blockWords;
+    const blockBits = blockWords * 32;
     const qhi = word >>> 16;
     const qlo = word & 0xffff;
+    const block = qlo * blockWords;
     for (let d = 0; d <= radius && d <= 16; d++) {
       const rem = radius - d;
       const masks = MASKS[d];
       for (let m = 0; m < masks.length; m++) {
         const bucket = qhi ^ masks[m];
+        if (rem === 0) {
+          // Exact word wanted: ask the small filter first, which spares most visits to the big arrays.
+          const h = mixHigh(bucket);
+          const b1 = ((h & 0xffff) * blockBits) >>> 16;
+          if ((present[block + (b1 >>> 5)] & (1 << (b1 & 31))) === 0) continue;
+          const b2 = ((h >>> 16) * blockBits) >>> 16;
+          if ((present[block + (b2 >>> 5)] & (1 << (b2 & 31))) === 0) continue;
+        }
         let s = offsets[bucket];
         const e = offsets[bucket + 1];
         if (s === e) continue;
@@ -164,9 +210,11 @@ export class WordTables {
             else hi = mid;
           }
           for (; s < e && lo[s] === qlo; s++) sink(ids3 ? readId3(ids3, s) : ids4[s], t);
+        } else if (rem === 0) {
+          for (let j = s; j < e; j++) if (lo[j] === qlo) sink(ids3 ? readId3(ids3, j) : ids4[j], t);
         } else {
           for (let j = s; j < e; j++) {
-            if (POP16[lo[j] ^ qlo] <= rem) sink(ids3 ? readId3(ids3, j) : ids4[j], t);
+            if (withinBits(lo[j] ^ qlo, rem)) sink(ids3 ? readId3(ids3, j) : ids4[j], t);
           }
         }
       }
@@ -179,8 +227,25 @@ export class WordTables {
     for (const a of this.lo) bytes += a.byteLength;
     for (const a of this.ids3) bytes += a.byteLength;
     for (const a of this.ids4) bytes += a.byteLength;
+    for (const a of this.present) bytes += a.byteLength;
     return bytes;
   }
+}
+
+/** A 32-bit mix of a 16-bit high half; its two 16-bit halves pick the filter's two bits. */
+function mixHigh(hi: number): number {
+  let h = Math.imul(hi ^ 0x9e37, 0x45d9f3b);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * True when x has at most k bits set: clears the lowest set bit k times. For the small k used here this is
+ * cheaper than a popcount (no table read, and it stops early).
+ */
+function withinBits(x: number, k: number): boolean {
+  while (k-- > 0 && x !== 0) x &= x - 1;
+  return x === 0;
 }
 
 function readId3(ids: Uint8Array, j: number): number {

@@ -219,13 +219,14 @@ describe('HashIndex entries', () => {
   });
 
   it('stays under 96 bytes per entry, all arrays counted, after a bulk load', async () => {
-    const n = 300_000;
+    // At 1M the fixed costs (bucket offsets, filter minimum) are already small; the bench measures 10M.
+    const n = 1_000_000;
     const data = randomHashes(n, rng32(61));
     const index = await buildIndex(rowsOf(data));
     const perEntry = index.memoryBytes() / n;
-    // 82 B of columns and tables plus 2 MB of bucket offsets spread over the entries.
+    // 42 B of columns + 8 tables x (5 B + 1 B of filter) = 90 B, plus 2 MB of bucket offsets.
     expect(perEntry).toBeLessThanOrEqual(96);
-    expect(perEntry).toBeGreaterThanOrEqual(82);
+    expect(perEntry).toBeGreaterThanOrEqual(90);
     // One more query to show the memory figure is of a working index.
     expect(index.query(data.subarray(0, HASH_WORDS), 0).map((h) => h.materialId)).toEqual([0]);
   });
