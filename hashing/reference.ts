@@ -1,11 +1,14 @@
 /**
  * Which hashes of a registered fingerprint go into the match index. The query side computes the
- * dihedral variants of what it finds, so the reference needs only its plain hash and the views that
- * cannot be derived from a query (regions of the reference, borders removed...).
+ * dihedral variants, the small-rotation views and the mirrored border/screenshot views of what it finds
+ * (see match/image-policy.ts `queryProbeHashes`), so the reference needs only its plain hash and the
+ * views that cannot be derived from a query: crops of the reference, the reference without its own
+ * borders, the whole-image area-resampled hash.
  */
 import { isHash256 } from './bits.ts';
 import { DIHEDRALS } from './pdq.ts';
 import type { Fingerprint } from './types.ts';
+import { isQueryOnlyView } from './views.ts';
 
 export interface ReferenceHash {
   hash: string;
@@ -29,7 +32,7 @@ export function referenceHashes(fp: Fingerprint): ReferenceHash[] {
   };
   if (fp.kind === 'image') {
     push({ hash: fp.pdq.hash, view: 'orig', quality: fp.pdq.quality });
-    for (const v of fp.views) if (!DERIVABLE.has(v.view)) push({ hash: v.hash, view: v.view, quality: v.quality });
+    for (const v of fp.views) if (!DERIVABLE.has(v.view) && !isQueryOnlyView(v.view)) push({ hash: v.hash, view: v.view, quality: v.quality });
     for (const f of fp.frames ?? []) push({ hash: f.pdq, view: 'frame', t: f.t, quality: f.quality });
   } else {
     for (const f of fp.frames) push({ hash: f.pdq, view: 'frame', t: f.t, quality: f.quality });

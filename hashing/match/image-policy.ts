@@ -1,0 +1,159 @@
+/**
+ * staydown's default alert policy for an image against a registered image. Pure: fingerprints in, a
+ * decision out, no I/O.
+ *
+ * How a match is found:
+ * 1. The same bytes (SHA-256, MD5) are a match.
+ * 2. The query is probed with its plain PDQ, its 7 dihedral variants (mirrors, 90-degree turns), and
+ *    the views that undo what re-uploaders do: borders/letterbox removed ('trim'), the picture cut out
+ *    of a phone screenshot ('content'), small rotations undone ('rot:*'). The reference offers its plain
+ *    PDQ, its whole-image region hash, its own trimmed picture, and crops of itself ('crop:*', 'cut:*')
+ *    that a cropped copy lands near.
+ * 3. Only pairings that mean something are compared (a rotated probe against a crop of the reference
+ *    does not), each with its own threshold: every extra comparison is one more chance for two
+ *    different photos to look alike, so the table below is deliberately narrow. Hashes of quality < 50
+ *    carry too little structure to be trusted (Meta's rule) and are never compared.
+ *
+ * The matcher finds candidates with an exact Hamming index: every reference hash within
+ * CANDIDATE_RADIUS of one of `queryProbeHashes(query)`. Every rule below accepts only a probe/reference
+ * pair within its threshold <= CANDIDATE_RADIUS, so the index never hides a match the policy would make
+ * (test/hashing/robust-policy.test.ts checks this on the edit set).
+ */
+import { hamming, hexToWords } from '../bits.ts';
+import { DIHEDRALS } from '../pdq.ts';
+import { referenceHashes } from '../reference.ts';
+import type { ImageFingerprint } from '../types.ts';
+
+/** Hashes below this PDQ quality are not trusted for matching (Meta's guidance). */
+export const MIN_QUALITY = 50;
+
+/** HMA's and StopNCII's PDQ threshold; staydown keeps it for the plain and dihedral comparisons. */
+export const PDQ_THRESHOLD = 31;
+
+export interface ImageMatch {
+  /**
+   * Which technique matched: 'exact-sha256', 'exact-md5', 'pdq' (plain), 'pdq-dihedral' (mirrored or
+   * turned by 90 degrees), 'pdq-trim' (borders, padding, letterbox), 'pdq-screenshot' (inside an app's
+   * UI), 'pdq-rotation' (turned by a few degrees), 'pdq-crop' (cropped).
+   */
+  method: string;
+  /** Hamming distance in bits (of 256) of the deciding comparison; 0 for exact matches. */
+  distance: number;
+  /** The query's view that matched ('orig', 'flipy', 'trim', 'content', 'rot:p5', ...). */
+  queryView: string;
+  /** The reference's view that matched ('orig', 'box', 'crop:c90', ...). */
+  refView: string;
+  /** The largest distance this kind of comparison accepts. */
+  threshold: number;
+  /**
+   * How sure the match is, 0..1: 1 for the same bytes; for perceptual matches it falls linearly from
+   * 1 at distance 0 to 0.5 at the rule's threshold (distinct photos sit ~128 bits apart).
+   */
+  confidence: number;
+}
+
+interface Rule {
+  method: string;
+  threshold: number;
+}
+
+const DIHEDRAL_SET = new Set<string>(DIHEDRALS);
+const PLAIN = new Set(['orig', 'box']);
+/** Reference views that show the whole registered picture. */
+const WHOLE_REF = new Set(['orig', 'box', 'trim', 'content']);
+
+/** The rule for comparing a query view with a reference view, or null when that pairing is not compared. */
+export function ruleFor(queryView: string, refView: string): Rule | null {
+  const q = queryView;
+  const r = refView;
+  const refCrop = r.startsWith('crop:') || r.startsWith('cut:');
+  if (refCrop) {
+    // A crop of the reference against the query's whole picture (or its mirror image).
+    if (PLAIN.has(q) || q === 'trim' || DIHEDRAL_SET.has(q)) return { method: 'pdq-crop', threshold: PDQ_THRESHOLD };
+    return null;
+  }
+  if (!WHOLE_REF.has(r)) return null;
+  if (PLAIN.has(q)) return { method: PLAIN.has(r) ? 'pdq' : 'pdq-trim', threshold: PDQ_THRESHOLD };
+  if (DIHEDRAL_SET.has(q)) return { method: 'pdq-dihedral', threshold: PDQ_THRESHOLD };
+  if (q === 'trim' || q === 'trim:flipy') return { method: 'pdq-trim', threshold: PDQ_THRESHOLD };
+  if (q === 'content' || q === 'content:flipy') return { method: 'pdq-screenshot', threshold: PDQ_THRESHOLD };
+  if (q.startsWith('rot:')) return { method: 'pdq-rotation', threshold: PDQ_THRESHOLD };
+  return null;
+}
+
+/** The largest threshold of any rule: the exact index must return every reference hash this close to a probe. */
+export const CANDIDATE_RADIUS = PDQ_THRESHOLD;
+
+export interface ProbeHash {
+  hash: string;
+  view: string;
+}
+
+/** Query views that are probed: everything the query computed except the reference-side crops. */
+export function queryProbeHashes(query: ImageFingerprint): ProbeHash[] {
+  const out: ProbeHash[] = [];
+  if (query.pdq.quality >= MIN_QUALITY) out.push({ hash: query.pdq.hash, view: 'orig' });
+  for (const v of query.views) {
+    if (v.quality < MIN_QUALITY || v.view.startsWith('crop:') || v.view.startsWith('cut:')) continue;
+    out.push({ hash: v.hash, view: v.view });
+  }
+  return out;
+}
+
+interface Parsed {
+  probes: Array<{ view: string; words: Uint32Array }>;
+  refs: Array<{ view: string; words: Uint32Array }>;
+}
+
+// Fingerprints are compared many times each (one query against many candidates): parse hex once.
+const parsedCache = new WeakMap<ImageFingerprint, Parsed>();
+
+function parsed(fp: ImageFingerprint): Parsed {
+  let p = parsedCache.get(fp);
+  if (!p) {
+    p = {
+      probes: queryProbeHashes(fp).map((h) => ({ view: h.view, words: hexToWords(h.hash) })),
+      refs: referenceHashes(fp)
+        .filter((h) => h.quality >= MIN_QUALITY && h.view !== 'frame')
+        .map((h) => ({ view: h.view, words: hexToWords(h.hash) })),
+    };
+    parsedCache.set(fp, p);
+  }
+  return p;
+}
+
+// On equal distance, the plainer explanation wins (a plain PDQ match is easier to review than a crop).
+const METHOD_ORDER = ['pdq', 'pdq-dihedral', 'pdq-trim', 'pdq-screenshot', 'pdq-rotation', 'pdq-crop'];
+
+/** staydown's decision for an image query against one registered image: the best match, or null. */
+export function matchImages(query: ImageFingerprint, ref: ImageFingerprint): ImageMatch | null {
+  if (query.sha256 === ref.sha256) return exact('exact-sha256');
+  if (query.md5 === ref.md5) return exact('exact-md5');
+  let best: ImageMatch | null = null;
+  const q = parsed(query);
+  const r = parsed(ref);
+  for (const p of q.probes) {
+    for (const h of r.refs) {
+      const rule = ruleFor(p.view, h.view);
+      if (!rule) continue;
+      const d = hamming(p.words, h.words);
+      if (d > rule.threshold) continue;
+      if (best && (d > best.distance || (d === best.distance && METHOD_ORDER.indexOf(rule.method) >= METHOD_ORDER.indexOf(best.method)))) continue;
+      best = {
+        method: rule.method,
+        distance: d,
+        queryView: p.view,
+        refView: h.view,
+        threshold: rule.threshold,
+        confidence: round2(1 - (0.5 * d) / rule.threshold),
+      };
+    }
+  }
+  return best;
+}
+
+function exact(method: string): ImageMatch {
+  return { method, distance: 0, queryView: 'bytes', refView: 'bytes', threshold: 0, confidence: 1 };
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
