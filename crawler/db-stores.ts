@@ -1,0 +1,67 @@
+/**
+ * The crawl's store interfaces (types.ts) on the database, through the named queries in db/queries/.
+ * These make a crawl shareable and resumable: the frontier, media seen, alerts and host politeness live in
+ * PostgreSQL (or the embedded PGlite), not in a worker's memory.
+ */
+import { acquireHostLease, releaseHostLease } from '../db/queries/crawl-hosts.ts';
+import { alertExists, insertAlertWithEvidence } from '../db/queries/crawl-alerts.ts';
+import { fingerprintBySha256, touchMedia, upsertMedia } from '../db/queries/crawl-media.ts';
+import { addFrontier, claimFrontier, countFrontierStarted, finishFrontier } from '../db/queries/crawl-runs.ts';
+import type { Sql } from '../db/sql.ts';
+import type { HostSlotStore } from './politeness.ts';
+import type { AlertSink, FrontierStore, MediaStore } from './types.ts';
+
+export function dbFrontier(sql: Sql, runId: string): FrontierStore {
+  return {
+    add: (entries) => addFrontier(sql, runId, entries),
+    claim: async (n) => (await claimFrontier(sql, runId, n)).map((r) => ({ url: r.url, depth: r.depth, ...(r.thumbnail ? { thumbnail: true } : {}) })),
+    finish: (url, outcome) => finishFrontier(sql, runId, url, outcome),
+    started: () => countFrontierStarted(sql, runId),
+  };
+}
+
+export function dbMediaStore(sql: Sql): MediaStore {
+  return {
+    seenUrl: (siteId, mediaUrl, pageUrl) => touchMedia(sql, siteId, mediaUrl, pageUrl),
+    bySha256: (sha256) => fingerprintBySha256(sql, sha256),
+    record: (rec) => upsertMedia(sql, rec),
+  };
+}
+
+export function dbHostSlots(sql: Sql): HostSlotStore {
+  return {
+    async tryAcquire(host, rule) {
+      const r = await acquireHostLease(sql, host, rule.minIntervalMs, rule.concurrency, rule.leaseMs);
+      return r.token ? { ok: true, token: r.token } : { ok: false, waitMs: r.waitMs };
+    },
+    release: (host, token) => releaseHostLease(sql, host, token),
+  };
+}
+
+/**
+ * Seals evidence for storage: the screenshot and HTML may show the victim's material, so they are
+ * encrypted under the key of the case the material belongs to (the service provides this function).
+ */
+export type EvidenceSealer = (materialId: string, part: 'screenshot' | 'html', bytes: Buffer) => Promise<Buffer>;
+
+export function dbAlerts(sql: Sql, runId: string | null, seal: EvidenceSealer): AlertSink {
+  return {
+    async raise(alert, captureEvidence) {
+      // Checked first so evidence is captured only for a new alert; the unique key settles races.
+      if (await alertExists(sql, alert.hit.materialId, alert.sha256)) return false;
+      const ev = await captureEvidence();
+      const id = await insertAlertWithEvidence(
+        sql,
+        { materialId: alert.hit.materialId, siteId: alert.siteId, runId, pageUrl: alert.pageUrl, mediaUrl: alert.mediaUrl, mediaSha256: alert.sha256, method: alert.hit.method, distance: alert.hit.distance },
+        {
+          capturedAt: ev.capturedAt,
+          screenshotEncrypted: ev.screenshot ? await seal(alert.hit.materialId, 'screenshot', ev.screenshot) : null,
+          screenshotError: ev.screenshotError,
+          htmlEncrypted: ev.html !== null ? await seal(alert.hit.materialId, 'html', Buffer.from(ev.html, 'utf8')) : null,
+          hashes: ev.hashes,
+        },
+      );
+      return id !== null;
+    },
+  };
+}
