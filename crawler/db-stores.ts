@@ -48,7 +48,7 @@ export function dbAlerts(sql: Sql, runId: string | null, seal: EvidenceSealer): 
   return {
     async raise(alert, captureEvidence) {
       // Checked first so evidence is captured only for a new alert; the unique key settles races.
-      if (await alertExists(sql, alert.hit.materialId, alert.sha256)) return false;
+      if (await alertExists(sql, alert.hit.materialId, alert.mediaUrl)) return false;
       const ev = await captureEvidence();
       const id = await insertAlertWithEvidence(
         sql,

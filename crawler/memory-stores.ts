@@ -54,7 +54,8 @@ export class MemoryMediaStore implements MediaStore {
     if (!r) return null;
     r.pages.add(pageUrl);
     r.lastSeen = new Date();
-    return { sha256: r.sha256, fingerprint: r.fingerprint };
+    // A failed earlier attempt is tried again, as the database store does.
+    return r.fingerprint ? { sha256: r.sha256, fingerprint: r.fingerprint } : null;
   }
 
   async bySha256(sha256: string): Promise<Fingerprint | null> {
@@ -74,7 +75,7 @@ export class MemoryAlerts implements AlertSink {
 
   async raise(alert: AlertInput, captureEvidence: () => Promise<Evidence>): Promise<boolean> {
     // Reserved before the (slow) evidence capture so two workers cannot both raise it.
-    const key = `${alert.hit.materialId} ${alert.sha256}`;
+    const key = `${alert.hit.materialId} ${alert.mediaUrl}`;
     if (this.keys.has(key)) return false;
     this.keys.add(key);
     const evidence = await captureEvidence();

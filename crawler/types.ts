@@ -110,8 +110,8 @@ export interface AlertInput {
 
 export interface AlertSink {
   /**
-   * Raises an alert unless the same material was already alerted for the same media (by content); the
-   * evidence is captured only when the alert is new. Returns whether it was new.
+   * Raises an alert unless the same material was already alerted at the same media URL (a re-upload at a
+   * new URL alerts again); the evidence is captured only when the alert is new. Returns whether it was new.
    */
   raise(alert: AlertInput, captureEvidence: () => Promise<Evidence>): Promise<boolean>;
 }

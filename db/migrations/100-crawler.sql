@@ -74,7 +74,8 @@ CREATE TABLE crawl_media (
 );
 CREATE INDEX crawl_media_sha256 ON crawl_media (sha256) WHERE fingerprint IS NOT NULL;
 
--- A match between media on a site and a case's material. Raised once per material and media content.
+-- A match between media on a site and a case's material. Raised once per material and media location: the
+-- same URL seen again never alerts twice, while a re-upload at a new URL (after a takedown) does.
 CREATE TABLE crawl_alerts (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   case_id uuid NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
@@ -88,7 +89,7 @@ CREATE TABLE crawl_alerts (
   distance integer NOT NULL,
   status text NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'confirmed', 'dismissed')),
   created_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (material_id, media_sha256)
+  UNIQUE (material_id, media_url)
 );
 CREATE INDEX crawl_alerts_case ON crawl_alerts (case_id, created_at DESC);
 CREATE INDEX crawl_alerts_created ON crawl_alerts (created_at DESC);

@@ -1,8 +1,8 @@
 /** Queries on match alerts and their evidence (db/migrations/100-crawler.sql). */
 import type { Sql } from '../sql.ts';
 
-export async function alertExists(sql: Sql, materialId: string, mediaSha256: string): Promise<boolean> {
-  const rows = await sql.query('SELECT 1 FROM crawl_alerts WHERE material_id = $1 AND media_sha256 = $2', [materialId, mediaSha256]);
+export async function alertExists(sql: Sql, materialId: string, mediaUrl: string): Promise<boolean> {
+  const rows = await sql.query('SELECT 1 FROM crawl_alerts WHERE material_id = $1 AND media_url = $2', [materialId, mediaUrl]);
   return rows.length > 0;
 }
 
@@ -32,7 +32,7 @@ export async function insertAlertWithEvidence(sql: Sql, a: NewAlert, e: NewEvide
     const [row] = await tx.query<{ id: string }>(
       `INSERT INTO crawl_alerts (case_id, material_id, site_id, run_id, page_url, media_url, media_sha256, method, distance)
        SELECT m.case_id, m.id, $2, $3, $4, $5, $6, $7, $8 FROM material m WHERE m.id = $1
-       ON CONFLICT (material_id, media_sha256) DO NOTHING RETURNING id`,
+       ON CONFLICT (material_id, media_url) DO NOTHING RETURNING id`,
       [a.materialId, a.siteId, a.runId, a.pageUrl, a.mediaUrl, a.mediaSha256, a.method, Math.round(a.distance)],
     );
     if (!row) return null;

@@ -1,0 +1,45 @@
+/**
+ * Registers material for crawler database tests straight into the data layer's tables (a case and its
+ * material rows with fingerprints), and a matcher over it built from the hashing core's ReferenceBank.
+ */
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { fingerprintBuffer } from '../../../hashing/fingerprint.ts';
+import { ReferenceBank } from '../../../hashing/match/matcher.ts';
+import type { Sql } from '../../../db/sql.ts';
+import type { EvidenceSealer } from '../../../crawler/db-stores.ts';
+import type { Matcher } from '../../../crawler/types.ts';
+
+export async function registerMaterial(sql: Sql, caseCode: string, files: Record<string, Buffer>): Promise<{ caseId: string; materialIds: Record<string, string> }> {
+  const [c] = await sql.query<{ id: string }>(`INSERT INTO cases (code, status) VALUES ($1, 'monitoring') RETURNING id`, [caseCode]);
+  const materialIds: Record<string, string> = {};
+  for (const [label, bytes] of Object.entries(files)) {
+    const fp = await fingerprintBuffer(bytes);
+    const [m] = await sql.query<{ id: string }>(
+      'INSERT INTO material (case_id, kind, sha256, md5, fingerprint, byte_size) VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING id',
+      [c.id, fp.kind, fp.sha256, fp.md5, JSON.stringify(fp), bytes.length],
+    );
+    materialIds[label] = m.id;
+  }
+  return { caseId: c.id, materialIds };
+}
+
+export async function materialMatcher(sql: Sql): Promise<Matcher> {
+  const rows = await sql.query<{ id: string; case_id: string; fingerprint: never }>('SELECT id, case_id, fingerprint FROM material');
+  const bank = new ReferenceBank(rows.map((r) => ({ ref: `${r.case_id}/${r.id}`, fp: r.fingerprint })));
+  return {
+    match: async (fp) => bank.match(fp).map((m) => {
+      const [caseId, materialId] = m.ref.split('/');
+      return { caseId, materialId, method: m.method, distance: m.distance };
+    }),
+  };
+}
+
+/** AES-256-GCM under a per-test key, standing in for the service's per-case keys in these tests. */
+export function testSealer(key = randomBytes(32)): EvidenceSealer {
+  return async (_materialId, _part, bytes) => {
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', key, iv);
+    const body = Buffer.concat([c.update(bytes), c.final()]);
+    return Buffer.concat([iv, c.getAuthTag(), body]);
+  };
+}
