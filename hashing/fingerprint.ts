@@ -11,11 +11,15 @@ import { blockhashSignal } from './signals/blockhash.ts';
 import { md5Signal, sha256Signal } from './signals/exact.ts';
 import type { Fingerprint, ImageFingerprint, PdqView, VideoFrameHash } from './types.ts';
 import { robustViews } from './views.ts';
+import { fingerprintVideoBuffer, fingerprintVideoFile, type VideoFingerprintOptions } from './video/video-fingerprint.ts';
+import { VideoError } from './video/probe.ts';
 
 export interface FingerprintOptions {
   limits?: Partial<DecodeLimits>;
   /** Largest file read into memory, in bytes. */
   maxFileBytes?: number;
+  /** Sampling, limits and ffmpeg for videos (see hashing/video/video-fingerprint.ts). */
+  video?: VideoFingerprintOptions;
 }
 
 export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
@@ -30,9 +34,7 @@ const SAME_FRAME_BITS = 8;
 
 export async function fingerprintBuffer(bytes: Uint8Array, opts: FingerprintOptions = {}): Promise<Fingerprint> {
   const kind = sniffMediaKind(bytes);
-  if (kind === 'video') {
-    throw new FingerprintError('The file is a video; video fingerprinting is not available in this build.');
-  }
+  if (kind === 'video') return asFingerprintError(fingerprintVideoBuffer(bytes, opts.video));
   return fingerprintImage(bytes, opts);
 }
 
@@ -43,6 +45,10 @@ export async function fingerprintFile(path: string, opts: FingerprintOptions = {
     const fh = await open(path, 'r');
     try {
       const { size } = await fh.stat();
+      // Videos are streamed through ffmpeg from the file, never read into memory.
+      const head = new Uint8Array(Math.min(size, 4096));
+      await fh.read(head, 0, head.length, 0);
+      if (sniffMediaKind(head) === 'video') return await asFingerprintError(fingerprintVideoFile(path, opts.video));
       if (size > max) throw new FingerprintError(`The file is ${size} bytes, over the ${max}-byte limit for images.`);
       bytes = new Uint8Array(size);
       const { bytesRead } = await fh.read(bytes, 0, size, 0);
@@ -57,6 +63,16 @@ export async function fingerprintFile(path: string, opts: FingerprintOptions = {
     throw new FingerprintError(`The file ${why}.`, { cause: err });
   }
   return fingerprintBuffer(bytes, opts);
+}
+
+/** Video errors are fingerprint errors too (one type for callers); the video's own code stays in `cause`. */
+async function asFingerprintError<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof VideoError) throw new FingerprintError(err.message, { cause: err });
+    throw err;
+  }
 }
 
 export async function fingerprintImage(bytes: Uint8Array, opts: FingerprintOptions = {}): Promise<ImageFingerprint> {

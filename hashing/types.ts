@@ -45,6 +45,11 @@ export interface VideoFrameHash {
   t: number;
   pdq: string;
   quality: number;
+  /**
+   * Extra views of the frame for robust matching: 'mirror' (flipped left-right), 'trim' (bars removed)
+   * and 'trim+mirror'. Absent on frames hashed without views (animations, conformance runs).
+   */
+  views?: PdqView[];
 }
 
 export interface VideoFingerprint {
@@ -56,6 +61,8 @@ export interface VideoFingerprint {
   width: number;
   height: number;
   format: string;
+  /** Seconds between sampled frames (1 by default); 0 when every frame was hashed (registered material). */
+  interval?: number;
   frames: VideoFrameHash[];
 }
 

@@ -1,0 +1,147 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRawFrames, locateTools, probe } from '../../hashing/video/ffmpeg.ts';
+import { fileInput, frameDecodeCommand } from '../../hashing/video/ffmpeg-args.ts';
+import { VideoError } from '../../hashing/video/probe.ts';
+import { fingerprintVideoBuffer, fingerprintVideoFile } from '../../hashing/video/video-fingerprint.ts';
+import { makeVideo, sample } from '../support/video-edits.ts';
+
+/** True while a process with this id exists (signal 0 only checks). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('video fingerprints (real ffmpeg)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'staydown-video-test-'));
+    locateTools(); // fails the suite with the install hint when ffmpeg is missing
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('samples one frame a second with timestamps, 128x128 PDQ and views, exact hashes of the file', async () => {
+    const file = sample('pattern-hd-no-bar');
+    const fp = await fingerprintVideoFile(file);
+    expect(fp.kind).toBe('video');
+    expect([fp.width, fp.height]).toEqual([720, 1280]);
+    expect(fp.duration).toBeCloseTo(6.87, 1);
+    expect(fp.interval).toBe(1);
+    expect(fp.frames.map((f) => Math.round(f.t))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    for (const f of fp.frames) {
+      expect(f.pdq).toMatch(/^[0-9a-f]{64}$/);
+      expect(f.views?.map((v) => v.view)).toContain('mirror');
+    }
+    const sha = spawnSync('sha256sum', [file], { encoding: 'utf8' }).stdout.split(' ')[0];
+    expect(fp.sha256).toBe(sha);
+  });
+
+  it('hashes every frame of registered material in dense mode, dropping repeats', async () => {
+    const fp = await fingerprintVideoFile(sample('doorknob-hd-no-bar'), { interval: 0 });
+    expect(fp.interval).toBe(0);
+    expect(fp.frames.length).toBeGreaterThan(60);
+    expect(fp.frames.length).toBeLessThanOrEqual(130);
+    const steps = fp.frames.slice(1).map((f, i) => f.t - fp.frames[i].t);
+    expect(Math.min(...steps)).toBeGreaterThan(0.03);
+  });
+
+  it('hashes bytes in memory through a private temporary file it removes', async () => {
+    const bytes = readFileSync(sample('doorknob-hd-no-bar'));
+    const fp = await fingerprintVideoBuffer(bytes);
+    expect(fp.frames.length).toBeGreaterThanOrEqual(4);
+    expect(fp.sha256).toBe(spawnSync('sha256sum', [sample('doorknob-hd-no-bar')], { encoding: 'utf8' }).stdout.split(' ')[0]);
+  });
+
+  describe('bad input: a clear error per file, no child left running', () => {
+    const cases: Array<[string, () => string, RegExp]> = [
+      ['a zero-length file', () => write('empty.mp4', ''), /empty \(0 bytes\)/],
+      ['a text file', () => write('notes.mp4', 'this is not a video\n'.repeat(50)), /not a video ffmpeg can read/],
+      ['an MP4 cut in half (index first)', () => write('half.mp4', readFileSync(sample('chair-orig-22-sd-bar')).subarray(0, 1_300_000)), /truncated or damaged/],
+      ['an MP4 cut short (index last)', () => {
+        const whole = makeVideo(['-f', 'lavfi'], 'testsrc2=size=320x240:rate=25:duration=4', ['-c:v', 'libx264', '-preset', 'ultrafast']);
+        return write('nomoov.mp4', readFileSync(whole).subarray(0, 20_000));
+      }, /truncated or damaged/],
+      ['an audio-only file', () => makeVideo(['-f', 'lavfi'], 'sine=frequency=440:duration=2', ['-c:a', 'aac'], 'm4a'), /no video stream \(it is audio only\)/],
+      ['a video stream with no frames', () => makeVideo(['-f', 'lavfi'], 'anullsrc=d=1', ['-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=1:duration=1', '-map', '0:a', '-map', '1:v', '-frames:v', '0', '-c:v', 'libx264', '-c:a', 'aac', '-shortest']), /no frames|no video stream|not a video/],
+    ];
+    function write(name: string, data: string | Uint8Array): string {
+      const p = join(dir, name);
+      writeFileSync(p, data);
+      return p;
+    }
+
+    it.each(cases)('%s', async (_name, make, message) => {
+      const file = make();
+      const pids: number[] = [];
+      const err = await fingerprintVideoFile(file, { watch: { onSpawn: (pid) => pids.push(pid) } }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(VideoError);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toContain(dir); // never the path: it can name a victim
+      for (const pid of pids) expect(running(pid)).toBe(false);
+    });
+
+    it('refuses a video over the duration cap before decoding it', async () => {
+      const err = await fingerprintVideoFile(sample('chair-orig-22-sd-bar'), { limits: { maxDurationSeconds: 10 } }).catch((e: unknown) => e);
+      expect((err as VideoError).code).toBe('too-long');
+      expect((err as Error).message).toMatch(/22\.\d s long, over the 10\.0 s limit/);
+    });
+
+    it('refuses frames over the size cap (8K by default)', async () => {
+      const err = await fingerprintVideoFile(sample('doorknob-hd-no-bar'), { limits: { maxSide: 1000 } }).catch((e: unknown) => e);
+      expect((err as VideoError).code).toBe('too-large');
+      expect((err as Error).message).toMatch(/1280x720, over the limit of 1000 pixels a side/);
+    });
+
+    it('kills a hung ffprobe at its timeout and reports it', async () => {
+      const fifo = join(dir, 'hung.fifo');
+      spawnSync('mkfifo', [fifo]);
+      const pids: number[] = [];
+      const started = Date.now();
+      const err = await probe(locateTools(), fileInput(fifo), 800, { onSpawn: (pid) => pids.push(pid) }).catch((e: unknown) => e);
+      expect((err as VideoError).code).toBe('timeout');
+      expect((err as Error).message).toMatch(/did not finish .* within 0.8 s and was stopped/);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(pids).toHaveLength(1);
+      expect(running(pids[0])).toBe(false);
+    });
+
+    it('kills a hung ffmpeg decode when it stalls and reports it', async () => {
+      const fifo = join(dir, 'hung2.fifo');
+      spawnSync('mkfifo', [fifo]);
+      const pids: number[] = [];
+      const cmd = frameDecodeCommand(fileInput(fifo), { interval: 1, width: 128, height: 128, maxSeconds: 60, maxFrames: 61, fast: true, threads: 0 });
+      const err = await decodeRawFrames(locateTools(), cmd, 128 * 128 * 3, () => undefined, { stallMs: 800, totalMs: 60_000 }, { onSpawn: (pid) => pids.push(pid) }).catch((e: unknown) => e);
+      expect((err as VideoError).code).toBe('timeout');
+      expect((err as Error).message).toMatch(/stopped making progress for 0.8 s/);
+      expect(pids).toHaveLength(1);
+      expect(running(pids[0])).toBe(false);
+    });
+
+    it('stops a decode over its total budget even while it makes progress', async () => {
+      const long = makeVideo(['-f', 'lavfi'], 'testsrc2=size=640x360:rate=30:duration=60', ['-c:v', 'libx264', '-preset', 'ultrafast']);
+      const pids: number[] = [];
+      const cmd = frameDecodeCommand(fileInput(long), { interval: 0, width: 128, height: 128, maxSeconds: 60, maxFrames: 5000, fast: false, threads: 1 });
+      // A slow consumer holds ffmpeg through backpressure; the budget still ends it.
+      const err = await decodeRawFrames(locateTools(), cmd, 128 * 128 * 3, () => { const until = Date.now() + 20; while (Date.now() < until); }, { stallMs: 10_000, totalMs: 700 }, { onSpawn: (pid) => pids.push(pid) }).catch((e: unknown) => e);
+      expect((err as VideoError).code).toBe('timeout');
+      expect(running(pids[0])).toBe(false);
+    });
+
+    it('says how to install ffmpeg when it is missing', () => {
+      expect(() => locateTools({ PATH: '/nonexistent' })).toThrow(/apt-get install -y ffmpeg/);
+      expect(() => locateTools({ PATH: process.env.PATH, FFMPEG_PATH: join(dir, 'no-ffmpeg') })).toThrow(/not found at FFMPEG_PATH: install it with `apt-get install -y ffmpeg`/);
+      const copy = join(dir, 'only-ffmpeg');
+      spawnSync('mkdir', ['-p', copy]);
+      copyFileSync(locateTools().ffmpeg, join(copy, 'ffmpeg'));
+      spawnSync('chmod', ['+x', join(copy, 'ffmpeg')]);
+      expect(() => locateTools({ PATH: copy })).toThrow(/ffprobe .* was not found/);
+    });
+  });
+});
