@@ -35,7 +35,11 @@ export function referenceHashes(fp: Fingerprint): ReferenceHash[] {
     for (const v of fp.views) if (!DERIVABLE.has(v.view) && !isQueryOnlyView(v.view)) push({ hash: v.hash, view: v.view, quality: v.quality });
     for (const f of fp.frames ?? []) push({ hash: f.pdq, view: 'frame', t: f.t, quality: f.quality });
   } else {
-    for (const f of fp.frames) push({ hash: f.pdq, view: 'frame', t: f.t, quality: f.quality });
+    for (const f of fp.frames) {
+      push({ hash: f.pdq, view: 'frame', t: f.t, quality: f.quality });
+      // A frame's bar-trimmed and half views cannot be derived from a query; its mirrors can (the query has them).
+      for (const v of f.views ?? []) if (!v.view.includes('mirror')) push({ hash: v.hash, view: `frame-${v.view}`, t: f.t, quality: v.quality });
+    }
   }
   return out;
 }

@@ -9,6 +9,7 @@
 import { hammingHex } from '../bits.ts';
 import { referenceHashes } from '../reference.ts';
 import type { Fingerprint, ImageFingerprint } from '../types.ts';
+import { matchVideo } from '../video/match-video.ts';
 
 export interface MatchDecision {
   /** Which technique matched: 'exact-sha256', 'exact-md5', 'pdq', 'pdq-rot90', ... */
@@ -26,12 +27,25 @@ export const PDQ_RADIUS = 31;
 export const CANDIDATE_RADIUS = PDQ_RADIUS;
 
 export function probeHashes(q: Fingerprint): Array<{ hash: string; view: string }> {
-  if (q.kind === 'video') return q.frames.filter((f) => f.quality >= MIN_QUALITY).map((f) => ({ hash: f.pdq, view: 'frame' }));
+  if (q.kind === 'video') {
+    // Frames and their mirrored, bar-trimmed and half views (hashing/video/frame-hash.ts).
+    return q.frames
+      .filter((f) => f.quality >= MIN_QUALITY)
+      .flatMap((f) => [{ hash: f.pdq, view: 'frame' }, ...(f.views ?? []).filter((v) => v.quality >= MIN_QUALITY).map((v) => ({ hash: v.hash, view: `frame-${v.view}` }))]);
+  }
   if (q.pdq.quality < MIN_QUALITY) return [];
   return [{ hash: q.pdq.hash, view: 'orig' }, ...q.views.filter((v) => v.quality >= MIN_QUALITY)];
 }
 
 export function decideMatch(query: Fingerprint, ref: Fingerprint): MatchDecision | null {
+  const animated = (fp: Fingerprint) => fp.kind === 'video' || (fp.frames?.length ?? 0) > 1;
+  if (animated(query) || animated(ref)) {
+    // Video against video, image against video, video against image: frame bags aligned in time
+    // (hashing/video/match-video.ts). An animated image against an image falls back to the image rule.
+    const m = matchVideo(query, ref);
+    if (m) return { ...m };
+    if (query.kind === 'video' || ref.kind === 'video') return null;
+  }
   if (query.kind === 'image' && ref.kind === 'image') return decideImages(query, ref);
   return null;
 }

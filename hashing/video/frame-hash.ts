@@ -74,6 +74,29 @@ export function crop(luma: Float32Array, width: number, box: Box): Float32Array 
   return out;
 }
 
+/** Bilinear resize (pixel centres aligned), for scaling a trimmed crop back to the frame's size. */
+export function resizeBilinear(src: Float32Array, w: number, h: number, outW: number, outH: number): Float32Array {
+  const out = new Float32Array(outW * outH);
+  const sx = w / outW;
+  const sy = h / outH;
+  for (let y = 0; y < outH; y++) {
+    const fy = Math.min(h - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(h - 1, y0 + 1);
+    const wy = fy - y0;
+    for (let x = 0; x < outW; x++) {
+      const fx = Math.min(w - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(w - 1, x0 + 1);
+      const wx = fx - x0;
+      const top = src[y0 * w + x0] * (1 - wx) + src[y0 * w + x1] * wx;
+      const bottom = src[y1 * w + x0] * (1 - wx) + src[y1 * w + x1] * wx;
+      out[y * outW + x] = top * (1 - wy) + bottom * wy;
+    }
+  }
+  return out;
+}
+
 export function mirror(luma: Float32Array, width: number, height: number): Float32Array {
   const out = new Float32Array(luma.length);
   for (let y = 0; y < height; y++) {
@@ -96,13 +119,21 @@ export function hashFrame(rgb: Uint8Array, width: number, height: number, t: num
   };
   add('mirror', mirror(luma, width, height), width, height);
   const box = barsBox(luma, width, height);
+  let base = luma;
   if (box) {
-    const w = box.x1 - box.x0;
-    const h = box.y1 - box.y0;
-    const inner = crop(luma, width, box);
-    add('trim', inner, w, h);
-    add('trim+mirror', mirror(inner, w, h), w, h);
+    // Scaled back up to the frame's size with bilinear interpolation: the reference frame's content
+    // filled the whole frame, and nearest-neighbour upsampling of a narrow crop aliases badly.
+    base = resizeBilinear(crop(luma, width, box), box.x1 - box.x0, box.y1 - box.y0, width, height);
+    add('trim', base, width, height);
+    add('trim+mirror', mirror(base, width, height), width, height);
   }
+  // Halves of the (trimmed) picture: a logo or caption spoils the whole-frame hash, rarely every half.
+  const hw = width >> 1;
+  const hh = height >> 1;
+  add('half:top', crop(base, width, { x0: 0, y0: 0, x1: width, y1: hh }), width, hh);
+  add('half:bottom', crop(base, width, { x0: 0, y0: height - hh, x1: width, y1: height }), width, hh);
+  add('half:left', crop(base, width, { x0: 0, y0: 0, x1: hw, y1: height }), hw, height);
+  add('half:right', crop(base, width, { x0: width - hw, y0: 0, x1: width, y1: height }), hw, height);
   frame.views = views;
   return frame;
 }

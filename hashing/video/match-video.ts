@@ -119,26 +119,41 @@ interface Candidate {
   view: string;
 }
 
-/** For one query entry, every reference entry it matches (best pair of views each). */
+/**
+ * For one query entry, every reference entry it matches: the best whole-picture pair when one is
+ * within the limit, else the best pair of halves (a whole-picture match is the stronger evidence).
+ */
 function candidatesFor(q: Entry, refs: Entry[], limit: number): Candidate[] {
   const out: Candidate[] = [];
   const nq = q.views.length;
   for (const r of refs) {
-    let best = limit + 1;
-    let bestView = '';
+    let whole = limit + 1;
+    let wholeView = '';
+    let half = limit + 1;
+    let halfView = '';
     const nr = r.views.length;
     for (let i = 0; i < nq; i++) {
+      const qRegion = region(q.views[i]);
       for (let j = 0; j < nr; j++) {
-        const d = distanceUpTo(q.words, i * HASH_WORDS, r.words, j * HASH_WORDS, Math.min(limit, best));
-        if (d < best) {
-          best = d;
-          bestView = viewName(q.views[i], r.views[j]);
+        if (region(r.views[j]) !== qRegion) continue;
+        if (qRegion === 'whole') {
+          const d = distanceUpTo(q.words, i * HASH_WORDS, r.words, j * HASH_WORDS, Math.min(limit, whole));
+          if (d < whole) [whole, wholeView] = [d, viewName(q.views[i], r.views[j])];
+        } else if (whole > limit) {
+          const d = distanceUpTo(q.words, i * HASH_WORDS, r.words, j * HASH_WORDS, Math.min(limit, half));
+          if (d < half) [half, halfView] = [d, q.views[i]];
         }
       }
     }
-    if (best <= limit) out.push({ tq: q.t, tr: r.t, d: best, view: bestView });
+    if (whole <= limit) out.push({ tq: q.t, tr: r.t, d: whole, view: wholeView });
+    else if (half <= limit) out.push({ tq: q.t, tr: r.t, d: half, view: halfView });
   }
   return out;
+}
+
+/** Views compare only with views of the same region: whole pictures with whole pictures, halves with the same half. */
+function region(view: string): string {
+  return view.startsWith('half:') ? view : 'whole';
 }
 
 /** The view label of a pair: the query's transform, or 'trim' when only the reference's trimmed view matched. */

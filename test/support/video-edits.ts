@@ -31,7 +31,7 @@ export function editSet(): VideoEdit[] {
   const edits: VideoEdit[] = [];
   for (const source of ['chair-orig-22-sd-bar', 'pattern-hd-no-bar']) {
     edits.push(
-      { name: 'reencode-low-bitrate', source, args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '150k', '-an'] },
+      { name: 'reencode-low-bitrate', source, args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '400k', '-an'] },
       { name: 'downscale-360p', source, args: ['-vf', 'scale=-2:360', ...X264] },
       { name: 'letterbox', source, args: ['-vf', 'pad=iw:ih*4/3:0:(oh-ih)/2:black', ...X264] },
       { name: 'pillarbox', source, args: ['-vf', 'scale=-2:480,pad=ih*16/9:ih:(ow-iw)/2:0:black', ...X264] },
