@@ -6,10 +6,9 @@
  * Invariant the index relies on: if `decideMatch(q, r)` is not null, some probe of q lies within
  * CANDIDATE_RADIUS of some reference hash of r - so an exact index never hides a match.
  */
-import { hammingHex } from '../bits.ts';
-import { referenceHashes } from '../reference.ts';
-import type { Fingerprint, ImageFingerprint } from '../types.ts';
+import type { Fingerprint } from '../types.ts';
 import { matchVideo } from '../video/match-video.ts';
+import { CANDIDATE_RADIUS as IMAGE_CANDIDATE_RADIUS, matchImages, queryProbeHashes } from './image-policy.ts';
 
 export interface MatchDecision {
   /** Which technique matched: 'exact-sha256', 'exact-md5', 'pdq', 'pdq-rot90', ... */
@@ -23,8 +22,8 @@ export interface MatchDecision {
 export const MIN_QUALITY = 50;
 /** HMA's and StopNCII's PDQ threshold. */
 export const PDQ_RADIUS = 31;
-/** Radius of the index look-up that finds candidates for `decideMatch`. */
-export const CANDIDATE_RADIUS = PDQ_RADIUS;
+/** Radius of the index look-up that finds candidates for `decideMatch` (video frames use PDQ's 31). */
+export const CANDIDATE_RADIUS = Math.max(IMAGE_CANDIDATE_RADIUS, PDQ_RADIUS);
 
 export function probeHashes(q: Fingerprint): Array<{ hash: string; view: string }> {
   if (q.kind === 'video') {
@@ -33,8 +32,8 @@ export function probeHashes(q: Fingerprint): Array<{ hash: string; view: string 
       .filter((f) => f.quality >= MIN_QUALITY)
       .flatMap((f) => [{ hash: f.pdq, view: 'frame' }, ...(f.views ?? []).filter((v) => v.quality >= MIN_QUALITY).map((v) => ({ hash: v.hash, view: `frame-${v.view}` }))]);
   }
-  if (q.pdq.quality < MIN_QUALITY) return [];
-  return [{ hash: q.pdq.hash, view: 'orig' }, ...q.views.filter((v) => v.quality >= MIN_QUALITY)];
+  const frames = (q.frames?.length ?? 0) > 1 ? q.frames!.filter((f) => f.quality >= MIN_QUALITY).map((f) => ({ hash: f.pdq, view: 'frame' })) : [];
+  return [...queryProbeHashes(q), ...frames];
 }
 
 export function decideMatch(query: Fingerprint, ref: Fingerprint): MatchDecision | null {
@@ -46,20 +45,9 @@ export function decideMatch(query: Fingerprint, ref: Fingerprint): MatchDecision
     if (m) return { ...m };
     if (query.kind === 'video' || ref.kind === 'video') return null;
   }
-  if (query.kind === 'image' && ref.kind === 'image') return decideImages(query, ref);
+  if (query.kind === 'image' && ref.kind === 'image') {
+    const m = matchImages(query, ref);
+    return m ? { ...m } : null;
+  }
   return null;
 }
-
-function decideImages(q: ImageFingerprint, r: ImageFingerprint): MatchDecision | null {
-  let best: { distance: number; view: string } | null = null;
-  for (const p of probeHashes(q)) {
-    for (const h of referenceHashes(r)) {
-      if (h.quality < MIN_QUALITY) continue;
-      const d = hammingHex(p.hash, h.hash);
-      if (d <= PDQ_RADIUS && (!best || d < best.distance)) best = { distance: d, view: p.view === 'orig' ? h.view : p.view };
-    }
-  }
-  if (!best) return null;
-  return { method: best.view === 'orig' ? 'pdq' : `pdq-${best.view}`, distance: best.distance };
-}
-

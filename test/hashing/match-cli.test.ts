@@ -40,7 +40,8 @@ describe('staydown match', () => {
       [],
       ['ref-12.jpg'],
     ]);
-    expect(out[0].matches[0].method).toBe('pdq-flipy'); // a mirror is found through a dihedral variant
+    // A mirror is found through a dihedral variant of the query.
+    expect(out[0].matches[0]).toMatchObject({ method: 'pdq-dihedral', queryView: 'flipy' });
     expect(out[0].matches[0].distance).toBeLessThanOrEqual(31);
     expect(out[9].matches[0]).toMatchObject({ method: 'exact-sha256', distance: 0 });
   });
