@@ -1,0 +1,41 @@
+import type { Sql } from '../sql.ts';
+
+/** Serialises appends so each row's `prev_hash` is the row before it (held until the transaction ends). */
+export const AUDIT_LOCK = 7_340_002;
+
+export interface AuditRow {
+  seq: number;
+  at: Date;
+  actor_id: string | null;
+  actor: string;
+  action: string;
+  record_type: string;
+  record_id: string | null;
+  case_code: string | null;
+  source: string;
+  detail: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+export async function lockAuditTail(sql: Sql): Promise<{ seq: number; hash: string } | undefined> {
+  await sql.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
+  const rows = await sql.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  return rows[0];
+}
+
+export async function insertAuditRow(sql: Sql, row: AuditRow): Promise<void> {
+  await sql.query(
+    `INSERT INTO audit_log (seq, at, actor_id, actor, action, record_type, record_id, case_code, source, detail, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)`,
+    [row.seq, row.at.toISOString(), row.actor_id, row.actor, row.action, row.record_type, row.record_id, row.case_code, row.source, JSON.stringify(row.detail), row.prev_hash, row.hash],
+  );
+}
+
+export async function selectAuditPage(sql: Sql, afterSeq: number, limit: number): Promise<AuditRow[]> {
+  return sql.query<AuditRow>(
+    `SELECT seq, at, actor_id::text, actor, action, record_type, record_id, case_code, source, detail, prev_hash, hash
+       FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`,
+    [afterSeq, limit],
+  );
+}

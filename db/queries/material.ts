@@ -1,0 +1,94 @@
+import type { Sql } from '../sql.ts';
+
+export interface MaterialRow {
+  id: string;
+  index_id: number;
+  case_id: string;
+  kind: 'image' | 'video';
+  sha256: string;
+  md5: string;
+  byte_size: number;
+  created_at: Date;
+  hashes: number;
+}
+
+export async function insertMaterial(
+  tx: Sql,
+  m: { caseId: string; kind: 'image' | 'video'; sha256: string; md5: string; fingerprint: unknown; byteSize: number; createdBy: string | null },
+): Promise<{ id: string; index_id: number } | undefined> {
+  const rows = await tx.query<{ id: string; index_id: number }>(
+    `INSERT INTO material (case_id, kind, sha256, md5, fingerprint, byte_size, created_by)
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+     ON CONFLICT (case_id, sha256) DO NOTHING
+     RETURNING id::text, index_id`,
+    [m.caseId, m.kind, m.sha256, m.md5, JSON.stringify(m.fingerprint), m.byteSize, m.createdBy],
+  );
+  return rows[0];
+}
+
+export async function selectMaterialBySha(tx: Sql, caseId: string, sha256: string): Promise<{ id: string; index_id: number; hashes: number } | undefined> {
+  const rows = await tx.query<{ id: string; index_id: number; hashes: number }>(
+    `SELECT m.id::text, m.index_id, (SELECT count(*)::int FROM material_hashes h WHERE h.material_id = m.id) AS hashes
+       FROM material m WHERE m.case_id = $1 AND m.sha256 = $2`,
+    [caseId, sha256],
+  );
+  return rows[0];
+}
+
+export async function insertMaterialHashes(tx: Sql, materialId: string, hashes: Array<{ hash: string; view: string; t?: number }>): Promise<void> {
+  if (hashes.length === 0) return;
+  await tx.query(
+    `INSERT INTO material_hashes (material_id, hash, view, t)
+     SELECT $1, h, v, NULLIF(t, 'NaN'::real) FROM unnest($2::text[], $3::text[], $4::real[]) AS x(h, v, t)`,
+    [materialId, hashes.map((h) => h.hash), hashes.map((h) => h.view), hashes.map((h) => (h.t === undefined ? 'NaN' : String(h.t)))],
+  );
+}
+
+export async function insertMaterialUrl(tx: Sql, materialId: string, urlEncrypted: Buffer): Promise<void> {
+  await tx.query('INSERT INTO material_urls (material_id, url_encrypted) VALUES ($1, $2)', [materialId, urlEncrypted]);
+}
+
+export async function insertEvidence(tx: Sql, materialId: string, ciphertext: Buffer, deleteAfter: Date): Promise<void> {
+  await tx.query('INSERT INTO evidence (material_id, ciphertext, delete_after) VALUES ($1, $2, $3)', [materialId, ciphertext, deleteAfter.toISOString()]);
+}
+
+export async function deleteExpiredEvidence(sql: Sql): Promise<number> {
+  const rows = await sql.query<{ n: number }>('WITH d AS (DELETE FROM evidence WHERE delete_after <= now() RETURNING 1) SELECT count(*)::int AS n FROM d');
+  return rows[0]?.n ?? 0;
+}
+
+export async function selectCaseMaterial(sql: Sql, caseId: string, afterId: string, limit: number): Promise<MaterialRow[]> {
+  return sql.query<MaterialRow>(
+    `SELECT m.id::text, m.index_id, m.case_id::text, m.kind, m.sha256, m.md5, m.byte_size, m.created_at,
+            (SELECT count(*)::int FROM material_hashes h WHERE h.material_id = m.id) AS hashes
+       FROM material m WHERE m.case_id = $1 AND m.id::text > $2 ORDER BY m.id LIMIT $3`,
+    [caseId, afterId, limit],
+  );
+}
+
+/** Rows for the match index: every hash of matchable material, optionally of one case or one material. */
+export interface IndexSourceRow {
+  index_id: number;
+  material_id: string;
+  case_id: string;
+  case_code: string;
+  sha256: string;
+  md5: string;
+  hash: string | null;
+  view: string | null;
+  t: number | null;
+}
+
+export async function selectIndexRows(sql: Sql, filter: { caseId?: string; materialId?: string } = {}): Promise<IndexSourceRow[]> {
+  return sql.query<IndexSourceRow>(
+    `SELECT m.index_id, m.id::text AS material_id, c.id::text AS case_id, c.code AS case_code, m.sha256, m.md5, h.hash, h.view, h.t
+       FROM material m
+       JOIN cases c ON c.id = m.case_id
+       LEFT JOIN material_hashes h ON h.material_id = m.id
+      WHERE c.status IN ('open', 'monitoring')
+        AND ($1::uuid IS NULL OR c.id = $1::uuid)
+        AND ($2::uuid IS NULL OR m.id = $2::uuid)
+      ORDER BY m.index_id`,
+    [filter.caseId ?? null, filter.materialId ?? null],
+  );
+}

@@ -1,0 +1,57 @@
+import type { Sql } from '../sql.ts';
+import type { Role } from '../../services/audit.ts';
+
+export interface UserRow {
+  id: string;
+  name: string;
+  role: Role;
+  password_hash: string | null;
+  disabled: boolean;
+  created_at: Date;
+}
+
+const USER_COLUMNS = 'id::text, name, role, password_hash, disabled, created_at';
+
+export async function insertUser(sql: Sql, u: { name: string; role: Role; passwordHash: string | null }): Promise<UserRow> {
+  const rows = await sql.query<UserRow>(
+    `INSERT INTO users (name, role, password_hash) VALUES ($1, $2, $3) RETURNING ${USER_COLUMNS}`,
+    [u.name, u.role, u.passwordHash],
+  );
+  return rows[0];
+}
+
+export async function selectUserByName(sql: Sql, name: string): Promise<UserRow | undefined> {
+  return (await sql.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE name = $1`, [name]))[0];
+}
+
+export async function selectUserById(sql: Sql, id: string): Promise<UserRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  return (await sql.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]))[0];
+}
+
+export async function selectUserPage(sql: Sql, afterName: string, limit: number): Promise<UserRow[]> {
+  return sql.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE name > $1 ORDER BY name LIMIT $2`, [afterName, limit]);
+}
+
+export async function insertCredential(sql: Sql, c: { userId: string; kind: 'token' | 'session'; secretSha256: string; expiresAt: Date | null }): Promise<string> {
+  const rows = await sql.query<{ id: string }>(
+    'INSERT INTO credentials (user_id, kind, secret_sha256, expires_at) VALUES ($1, $2, $3, $4) RETURNING id::text',
+    [c.userId, c.kind, c.secretSha256, c.expiresAt?.toISOString() ?? null],
+  );
+  return rows[0].id;
+}
+
+/** The live user holding this credential, or nothing when it is unknown, expired, revoked or disabled. */
+export async function selectUserByCredential(sql: Sql, secretSha256: string): Promise<(UserRow & { credential_id: string }) | undefined> {
+  const rows = await sql.query<UserRow & { credential_id: string }>(
+    `SELECT u.id::text, u.name, u.role, u.password_hash, u.disabled, u.created_at, c.id::text AS credential_id
+       FROM credentials c JOIN users u ON u.id = c.user_id
+      WHERE c.secret_sha256 = $1 AND c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > now()) AND NOT u.disabled`,
+    [secretSha256],
+  );
+  return rows[0];
+}
+
+export async function revokeCredential(sql: Sql, id: string): Promise<void> {
+  await sql.query('UPDATE credentials SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+}

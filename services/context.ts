@@ -1,0 +1,51 @@
+/**
+ * What a service function needs, passed explicitly: the database, the master key, a logger and the
+ * configuration. `openService` opens the database (embedded or PostgreSQL), applies migrations and
+ * checks the master key.
+ */
+import { rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+import { openDatabase } from '../db/connect.ts';
+import { migrate } from '../db/migrate.ts';
+import type { Sql } from '../db/sql.ts';
+import { checkMasterKey, loadMasterKey } from './master-key.ts';
+
+export interface ServiceContext {
+  sql: Sql;
+  masterKey: Buffer;
+  log: Logger;
+  config: Config;
+}
+
+export interface OpenedService {
+  ctx: ServiceContext;
+  /** Sentences for the start-up message: which database, where the master key came from, migrations. */
+  notes: string[];
+  close(): Promise<void>;
+}
+
+/** Where uploads are streamed while being fingerprinted; emptied at every start (a crash may leave one). */
+export function uploadDir(config: Config): string {
+  return join(config.dataDir, 'uploads');
+}
+
+export async function openService(config: Config, log: Logger, opts: { serve?: boolean } = {}): Promise<OpenedService> {
+  const master = loadMasterKey(config);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, { serve: opts.serve });
+  try {
+    const applied = await migrate(db.sql);
+    await checkMasterKey(db.sql, master.key);
+    if (opts.serve) {
+      rmSync(uploadDir(config), { recursive: true, force: true });
+      mkdirSync(uploadDir(config), { recursive: true, mode: 0o700 });
+    }
+    const notes = [`database: ${db.description}`, master.source];
+    if (applied.length > 0) notes.push(`applied migrations: ${applied.join(', ')}`);
+    return { ctx: { sql: db.sql, masterKey: master.key, log, config }, notes, close: () => db.close() };
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw err;
+  }
+}
