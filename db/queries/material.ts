@@ -35,12 +35,12 @@ export async function selectMaterialBySha(tx: Sql, caseId: string, sha256: strin
   return rows[0];
 }
 
-export async function insertMaterialHashes(tx: Sql, materialId: string, hashes: Array<{ hash: string; view: string; t?: number }>): Promise<void> {
+export async function insertMaterialHashes(tx: Sql, materialId: string, hashes: Array<{ hash: string; view: string; t?: number; quality: number }>): Promise<void> {
   if (hashes.length === 0) return;
   await tx.query(
-    `INSERT INTO material_hashes (material_id, hash, view, t)
-     SELECT $1, h, v, NULLIF(t, 'NaN'::real) FROM unnest($2::text[], $3::text[], $4::real[]) AS x(h, v, t)`,
-    [materialId, hashes.map((h) => h.hash), hashes.map((h) => h.view), hashes.map((h) => (h.t === undefined ? 'NaN' : String(h.t)))],
+    `INSERT INTO material_hashes (material_id, hash, view, t, quality)
+     SELECT $1, h, v, NULLIF(t, 'NaN'::real), q FROM unnest($2::text[], $3::text[], $4::real[], $5::smallint[]) AS x(h, v, t, q)`,
+    [materialId, hashes.map((h) => h.hash), hashes.map((h) => h.view), hashes.map((h) => (h.t === undefined ? 'NaN' : String(h.t))), hashes.map((h) => Math.round(h.quality))],
   );
 }
 
@@ -77,11 +77,12 @@ export interface IndexSourceRow {
   hash: string | null;
   view: string | null;
   t: number | null;
+  quality: number | null;
 }
 
 export async function selectIndexRows(sql: Sql, filter: { caseId?: string; materialId?: string } = {}): Promise<IndexSourceRow[]> {
   return sql.query<IndexSourceRow>(
-    `SELECT m.index_id, m.id::text AS material_id, c.id::text AS case_id, c.code AS case_code, m.sha256, m.md5, h.hash, h.view, h.t
+    `SELECT m.index_id, m.id::text AS material_id, c.id::text AS case_id, c.code AS case_code, m.sha256, m.md5, h.hash, h.view, h.t, h.quality
        FROM material m
        JOIN cases c ON c.id = m.case_id
        LEFT JOIN material_hashes h ON h.material_id = m.id

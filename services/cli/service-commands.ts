@@ -26,9 +26,12 @@ function cliActor(): Actor {
   return { userId: null, name: `cli:${name}`, role: 'admin', source: 'cli' };
 }
 
-function parse(args: string[], options: ParseArgsConfig['options'], usage: string) {
+type ParsedValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+function parse(args: string[], options: ParseArgsConfig['options'], usage: string): { values: ParsedValues; positionals: string[] } {
   try {
-    return parseArgs({ args, options: { json: { type: 'boolean' }, ...options }, allowPositionals: true, strict: true });
+    const r = parseArgs({ args, options: { json: { type: 'boolean' }, ...options }, allowPositionals: true, strict: true });
+    return { values: r.values as ParsedValues, positionals: r.positionals };
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\nusage: staydown ${usage}`);
   }
