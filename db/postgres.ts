@@ -20,7 +20,8 @@ export interface PostgresOptions {
 
 function wrapError(err: unknown): Error {
   const e = err as { message?: string; code?: string };
-  if (e && typeof e.code === 'string' && typeof e.message === 'string') {
+  // Only database errors (a five-character SQLSTATE); our own errors pass through unchanged.
+  if (e && !(err instanceof DatabaseError) && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.message === 'string') {
     return new DatabaseError(e.message, e.code, { cause: err });
   }
   return err as Error;

@@ -43,7 +43,6 @@ export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Prom
     bodyLimit: ctx.config.maxJsonBytes,
     // Behind a reverse proxy, set it to trust X-Forwarded-For; directly exposed, the socket address is the truth.
     trustProxy: false,
-    disableRequestLogging: false,
   });
   const env: RouteEnv = {
     ctx,

@@ -1,0 +1,55 @@
+/**
+ * A service context on this file's test schema, and a way to run `staydown` verbs as child processes
+ * against the same database (another process, as in production).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../services/config.ts';
+import { createLogger, silentLogger } from '../../services/log.ts';
+import { checkMasterKey } from '../../services/master-key.ts';
+import type { ServiceContext } from '../../services/context.ts';
+import type { Actor } from '../../services/audit.ts';
+import type { TestDatabase } from './db.ts';
+
+export const ADMIN: Actor = { userId: null, name: 'test-admin', role: 'admin', source: 'test' };
+
+const keys = new Map<string, Buffer>();
+
+/** One master key per test schema, as a deployment has one. */
+export async function serviceContext(db: TestDatabase, dataDir: string): Promise<ServiceContext> {
+  let masterKey = keys.get(db.schema);
+  if (!masterKey) keys.set(db.schema, (masterKey = randomBytes(32)));
+  const config = loadConfig({ dataDir }, { DATABASE_URL: db.url, STAYDOWN_MASTER_KEY: masterKey.toString('hex') });
+  await checkMasterKey(db.sql, masterKey);
+  return { sql: db.sql, masterKey, log: process.env.STAYDOWN_TEST_LOG ? createLogger(process.env.STAYDOWN_TEST_LOG) : silentLogger(), config };
+}
+
+/** The environment for a child `staydown` on the same database, key and data directory. */
+export function childEnv(ctx: ServiceContext, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...(ctx.config.databaseUrl ? { DATABASE_URL: ctx.config.databaseUrl } : {}),
+    STAYDOWN_MASTER_KEY: ctx.masterKey.toString('hex'),
+    STAYDOWN_DATA_DIR: ctx.config.dataDir,
+    ...extra,
+  };
+}
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/staydown.js', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
