@@ -7,15 +7,15 @@
  * matcher polls `seq > last` about once a second and applies the changes. LISTEN/NOTIFY would be faster
  * but PGlite does not deliver it across connections, and polling one indexed row is cheap.
  *
- * Policy as in hashing/match/matcher.ts: exact SHA-256 and MD5, then PDQ within 31 bits, probing the
- * query's plain hash and its views (dihedrals...) against the references' stored hashes, ignoring
- * hashes of quality below 50.
+ * Policy: hashing/match/policy.ts decides. Exact SHA-256 and MD5 first; then the query's probe hashes
+ * find candidates in the index within CANDIDATE_RADIUS, and `decideMatch` judges each candidate against
+ * the reference's stored fingerprint.
  */
 import { HashIndex } from '../hashing/index/index.ts';
-import { MIN_QUALITY, PDQ_RADIUS } from '../hashing/match/matcher.ts';
+import { CANDIDATE_RADIUS, MIN_QUALITY, decideMatch, probeHashes } from '../hashing/match/policy.ts';
 import type { Fingerprint } from '../hashing/types.ts';
 import { latestMatchChange, selectMatchChanges, type MatchChange } from '../db/queries/match-changes.ts';
-import { selectIndexRows, type IndexSourceRow } from '../db/queries/material.ts';
+import { selectIndexHashes, selectIndexMaterials } from '../db/queries/material.ts';
 import type { Sql } from '../db/sql.ts';
 import type { Logger } from './log.ts';
 
@@ -47,6 +47,7 @@ interface Ref {
   caseCode: string;
   sha256: string;
   md5: string;
+  fingerprint: Fingerprint;
 }
 
 export async function createMatcher(sql: Sql, log: Logger, opts: { pollMs?: number } = {}): Promise<Matcher> {
@@ -83,30 +84,32 @@ export async function createMatcher(sql: Sql, log: Logger, opts: { pollMs?: numb
     }
   }
 
-  function load(rows: IndexSourceRow[]): void {
-    removeRefs([...new Set(rows.map((r) => r.index_id))].filter((id) => refs.has(id)));
-    for (const row of rows) {
-      if (!refs.has(row.index_id)) {
-        refs.set(row.index_id, { materialId: row.material_id, caseId: row.case_id, caseCode: row.case_code, sha256: row.sha256, md5: row.md5 });
-        byMaterialId.set(row.material_id, row.index_id);
-        addToSet(byCase, row.case_id, row.index_id);
-        addToSet(bySha, row.sha256, row.index_id);
-        addToSet(byMd5, row.md5, row.index_id);
-      }
-      if (row.hash && (row.quality ?? 100) >= MIN_QUALITY) {
-        index.add({ hash: row.hash, materialId: row.index_id, view: row.view ?? 'orig', ...(row.t != null ? { frameTime: row.t } : {}) });
-      }
+  async function load(filter: { caseId?: string; materialId?: string } = {}): Promise<void> {
+    const materials = await selectIndexMaterials(sql, filter);
+    const hashes = await selectIndexHashes(sql, filter);
+    removeRefs(materials.map((m) => m.index_id).filter((id) => refs.has(id)));
+    for (const m of materials) {
+      refs.set(m.index_id, { materialId: m.material_id, caseId: m.case_id, caseCode: m.case_code, sha256: m.sha256, md5: m.md5, fingerprint: m.fingerprint as Fingerprint });
+      byMaterialId.set(m.material_id, m.index_id);
+      addToSet(byCase, m.case_id, m.index_id);
+      addToSet(bySha, m.sha256, m.index_id);
+      addToSet(byMd5, m.md5, m.index_id);
+    }
+    for (const h of hashes) {
+      // A hash whose material was not in the first read (registered in between) waits for its 'add' change.
+      if (!refs.has(h.index_id) || (h.quality ?? 100) < MIN_QUALITY) continue;
+      index.add({ hash: h.hash, materialId: h.index_id, view: h.view, ...(h.t != null ? { frameTime: h.t } : {}) });
     }
   }
 
   let seq = await latestMatchChange(sql);
-  load(await selectIndexRows(sql));
+  await load();
   log.info({ materials: refs.size, entries: index.size, seq }, 'match index loaded');
 
   async function apply(change: MatchChange): Promise<void> {
     switch (change.op) {
       case 'add':
-        if (change.material_id) load(await selectIndexRows(sql, { materialId: change.material_id }));
+        if (change.material_id) await load({ materialId: change.material_id });
         break;
       case 'remove': {
         const id = change.material_id ? byMaterialId.get(change.material_id) : undefined;
@@ -114,7 +117,7 @@ export async function createMatcher(sql: Sql, log: Logger, opts: { pollMs?: numb
         break;
       }
       case 'case-on':
-        load(await selectIndexRows(sql, { caseId: change.case_id }));
+        await load({ caseId: change.case_id });
         break;
       case 'case-off':
         removeRefs([...(byCase.get(change.case_id) ?? [])]);
@@ -161,12 +164,14 @@ export async function createMatcher(sql: Sql, log: Logger, opts: { pollMs?: numb
       };
       for (const id of bySha.get(fp.sha256) ?? []) put(id, 'exact-sha256', 0);
       for (const id of byMd5.get(fp.md5) ?? []) if (!found.has(id)) put(id, 'exact-md5', 0);
-      for (const probe of probes(fp)) {
-        for (const hit of index.query(probe.hash, PDQ_RADIUS)) {
-          const view = probe.view !== 'orig' ? probe.view : hit.view;
-          const method = view === 'orig' || view === 'frame' ? 'pdq' : `pdq-${view}`;
-          put(hit.materialId, method, hit.distance, hit.frameTime);
-        }
+      const candidates = new Set<number>();
+      for (const probe of probeHashes(fp)) {
+        for (const hit of index.query(probe.hash, CANDIDATE_RADIUS)) if (!found.has(hit.materialId)) candidates.add(hit.materialId);
+      }
+      for (const id of candidates) {
+        const r = refs.get(id);
+        const d = r && decideMatch(fp, r.fingerprint);
+        if (d) put(id, d.method, d.distance, typeof d.frameTime === 'number' ? d.frameTime : undefined);
       }
       return [...found.values()].sort((a, b) => a.distance - b.distance || a.caseCode.localeCompare(b.caseCode));
     },
@@ -183,12 +188,4 @@ export async function createMatcher(sql: Sql, log: Logger, opts: { pollMs?: numb
       while (running) await running;
     },
   };
-}
-
-function probes(fp: Fingerprint): Array<{ hash: string; view: string }> {
-  if (fp.kind === 'video') return fp.frames.filter((f) => f.quality >= MIN_QUALITY).map((f) => ({ hash: f.pdq, view: 'frame' }));
-  if (fp.pdq.quality < MIN_QUALITY) return [];
-  const out = [{ hash: fp.pdq.hash, view: 'orig' }, ...fp.views.filter((v) => v.quality >= MIN_QUALITY).map((v) => ({ hash: v.hash, view: v.view }))];
-  for (const f of fp.frames ?? []) if (f.quality >= MIN_QUALITY) out.push({ hash: f.pdq, view: 'frame' });
-  return out;
 }

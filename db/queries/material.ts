@@ -66,30 +66,45 @@ export async function selectCaseMaterial(sql: Sql, caseId: string, afterId: stri
   );
 }
 
-/** Rows for the match index: every hash of matchable material, optionally of one case or one material. */
-export interface IndexSourceRow {
+/** Matchable material (cases open or monitoring) for the match index, optionally of one case or one material. */
+export interface IndexMaterialRow {
   index_id: number;
   material_id: string;
   case_id: string;
   case_code: string;
   sha256: string;
   md5: string;
-  hash: string | null;
-  view: string | null;
+  fingerprint: unknown;
+}
+
+export interface IndexHashRow {
+  index_id: number;
+  hash: string;
+  view: string;
   t: number | null;
   quality: number | null;
 }
 
-export async function selectIndexRows(sql: Sql, filter: { caseId?: string; materialId?: string } = {}): Promise<IndexSourceRow[]> {
-  return sql.query<IndexSourceRow>(
-    `SELECT m.index_id, m.id::text AS material_id, c.id::text AS case_id, c.code AS case_code, m.sha256, m.md5, h.hash, h.view, h.t, h.quality
-       FROM material m
-       JOIN cases c ON c.id = m.case_id
-       LEFT JOIN material_hashes h ON h.material_id = m.id
-      WHERE c.status IN ('open', 'monitoring')
-        AND ($1::uuid IS NULL OR c.id = $1::uuid)
-        AND ($2::uuid IS NULL OR m.id = $2::uuid)
-      ORDER BY m.index_id`,
+const MATCHABLE = `FROM material m JOIN cases c ON c.id = m.case_id
+  WHERE c.status IN ('open', 'monitoring')
+    AND ($1::uuid IS NULL OR c.id = $1::uuid)
+    AND ($2::uuid IS NULL OR m.id = $2::uuid)`;
+
+export async function selectIndexMaterials(sql: Sql, filter: { caseId?: string; materialId?: string } = {}): Promise<IndexMaterialRow[]> {
+  return sql.query<IndexMaterialRow>(
+    `SELECT m.index_id, m.id::text AS material_id, c.id::text AS case_id, c.code AS case_code, m.sha256, m.md5, m.fingerprint
+     ${MATCHABLE} ORDER BY m.index_id`,
+    [filter.caseId ?? null, filter.materialId ?? null],
+  );
+}
+
+export async function selectIndexHashes(sql: Sql, filter: { caseId?: string; materialId?: string } = {}): Promise<IndexHashRow[]> {
+  return sql.query<IndexHashRow>(
+    `SELECT m.index_id, h.hash, h.view, h.t, h.quality
+     FROM material_hashes h JOIN material m ON m.id = h.material_id JOIN cases c ON c.id = m.case_id
+     WHERE c.status IN ('open', 'monitoring')
+       AND ($1::uuid IS NULL OR c.id = $1::uuid)
+       AND ($2::uuid IS NULL OR m.id = $2::uuid)`,
     [filter.caseId ?? null, filter.materialId ?? null],
   );
 }

@@ -52,3 +52,8 @@ export function pngBomb(width: number, height: number): Buffer {
   const rows = deflateSync(Buffer.alloc((width + 1) * 64)); // a few rows of zeros; the rest is missing
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
 }
+
+/** What a re-upload often looks like: scaled down and re-encoded at lower JPEG quality. */
+export async function rescaledCopy(image: Buffer, width: number, height: number, quality = 70): Promise<Buffer> {
+  return sharp(image).resize(width, height).jpeg({ quality }).toBuffer();
+}
