@@ -94,7 +94,7 @@ describe('material registration', () => {
       expect(add.status).toBe(0);
       const materialId = JSON.parse(add.stdout).results[0].id as string;
       const registeredAt = Date.now();
-      const matches = await waitFor(() => matcher.match(reupload).length > 0 && matcher.match(reupload), 5000, 'the other process\'s registration to match');
+      const matches = await waitFor(() => { const m = matcher.match(reupload); return m.length > 0 ? m : null; }, 5000, 'the other process\'s registration to match');
       expect(Date.now() - registeredAt).toBeLessThan(5000);
       expect(matches).toEqual([{ caseCode: c.code, materialId, method: expect.stringMatching(/^pdq/), distance: expect.any(Number) }]);
       expect(matches[0].distance).toBeLessThanOrEqual(31);

@@ -11,13 +11,15 @@ export function useTempDir(prefix: string): () => string {
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes; never a fixed sleep. */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs: number, what: string): Promise<T> {
+type Falsy = false | null | undefined | 0 | '';
+
+export async function waitFor<T>(check: () => Promise<T | Falsy> | T | Falsy, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await check();
-      if (v) return v;
+      if (v) return v as T;
     } catch (err) {
       last = err;
     }
