@@ -39,8 +39,12 @@ describe('migrations on PostgreSQL', () => {
   });
 });
 
+// PGlite is Postgres compiled to WebAssembly: opening a new data directory runs initdb in WASM, which
+// takes 5-15 s alone and several times that on a machine busy with other tests.
+const PGLITE_TIMEOUT = 240_000;
+
 describe('embedded database (PGlite) and its gateway', () => {
-  it('migrates, serves other connections through a 0600 socket, and keeps their transactions apart', async () => {
+  it('migrates, serves other connections through a 0600 socket, and keeps their transactions apart', { timeout: PGLITE_TIMEOUT }, async () => {
     const dataDir = join(tmp(), 'data');
     const server = await openDatabase({ databaseUrl: undefined, dataDir }, { serve: true });
     try {
