@@ -53,3 +53,47 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResul
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+export interface ServeInfo {
+  url: string | null;
+  pid: number;
+  admin?: { name: string; password: string };
+}
+
+export interface RunningServe {
+  child: import('node:child_process').ChildProcess;
+  info: ServeInfo;
+  stderr: () => string;
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  exited: Promise<number | string | null>;
+}
+
+/** Starts `staydown serve --json` as a child and waits (up to `timeoutMs`) for its start-up line. */
+export function startServe(env: NodeJS.ProcessEnv, args: string[] = [], timeoutMs = 180_000): Promise<RunningServe> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/staydown.js', 'serve', '--port', '0', '--json', ...args], { env: { STAYDOWN_HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const exited = new Promise<number | string | null>((r) => child.on('exit', (code, signal) => r(code ?? signal)));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`staydown serve did not start within ${timeoutMs} ms: ${err}`));
+    }, timeoutMs);
+    child.stderr!.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(timer);
+      try {
+        resolve({ child, info: JSON.parse(out.slice(0, nl)) as ServeInfo, stderr: () => err, exited });
+      } catch (e) {
+        reject(new Error(`staydown serve printed an unexpected first line: ${out.slice(0, nl)}`, { cause: e }));
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`staydown serve exited (${code}) before starting: ${err}`));
+    });
+  });
+}
