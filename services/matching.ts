@@ -20,6 +20,7 @@ import type { Sql } from '../db/sql.ts';
 import type { Logger } from './log.ts';
 
 export interface MaterialMatch {
+  caseId: string;
   caseCode: string;
   materialId: string;
   /** 'exact-sha256', 'exact-md5', 'pdq', or 'pdq-<view>' (the view of query or reference that matched). */
@@ -160,7 +161,7 @@ export async function createMatcher(sql: Sql, log: Logger, opts: { pollMs?: numb
         const r = refs.get(id);
         const old = found.get(id);
         if (!r || (old && (old.distance < distance || (old.distance === distance && old.method.startsWith('exact'))))) return;
-        found.set(id, { caseCode: r.caseCode, materialId: r.materialId, method, distance, ...(frameTime !== undefined ? { frameTime } : {}) });
+        found.set(id, { caseId: r.caseId, caseCode: r.caseCode, materialId: r.materialId, method, distance, ...(frameTime !== undefined ? { frameTime } : {}) });
       };
       for (const id of bySha.get(fp.sha256) ?? []) put(id, 'exact-sha256', 0);
       for (const id of byMd5.get(fp.md5) ?? []) if (!found.has(id)) put(id, 'exact-md5', 0);

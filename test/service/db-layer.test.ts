@@ -89,14 +89,5 @@ describe('embedded database (PGlite) and its gateway', () => {
       await server.close();
     }
     expect(existsSync(embeddedPaths(dataDir).lock)).toBe(false);
-    // Without a server, a verb opens the data directory itself and finds the data.
-    const direct = await openDatabase({ databaseUrl: undefined, dataDir });
-    try {
-      expect(direct.sql.kind).toBe('pglite');
-      const rows = await direct.sql.query<{ key: string }>(`SELECT key FROM service_meta WHERE key IN ('a','b') ORDER BY key`);
-      expect(rows.map((r) => r.key)).toEqual(['a', 'b']);
-    } finally {
-      await direct.close();
-    }
   });
 });
