@@ -6,6 +6,7 @@
  *
  *   npm run bench:index [-- --json] [-- --sizes 100000,1000000]
  */
+import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { HASH_WORDS, popcount32 } from '../hashing/bits.ts';
@@ -48,36 +49,54 @@ function round(x: number, digits = 3): number {
   return Math.round(x * f) / f;
 }
 
-async function* rowsOf(data: Uint32Array): AsyncIterable<IndexRow> {
+/** Rows in pages of 1,000, as a database cursor gives them. */
+async function* rowsOf(data: Uint32Array): AsyncIterable<IndexRow[]> {
   const n = data.length / HASH_WORDS;
-  for (let i = 0; i < n; i++) {
-    yield {
-      hash: data.subarray(i * HASH_WORDS, (i + 1) * HASH_WORDS),
-      materialId: i,
-      bank: i & 3,
-      view: 'orig',
-      ...(i % 3 === 0 ? { frameTime: (i % 600) * 1.0 } : {}),
-    };
+  for (let start = 0; start < n; start += 1000) {
+    const page: IndexRow[] = [];
+    for (let i = start; i < Math.min(n, start + 1000); i++) {
+      page.push({
+        hash: data.subarray(i * HASH_WORDS, (i + 1) * HASH_WORDS),
+        materialId: i,
+        bank: i & 3,
+        view: 'orig',
+        ...(i % 3 === 0 ? { frameTime: (i % 600) * 1.0 } : {}),
+      });
+    }
+    yield page;
   }
 }
 
-function memory(): { rss: number; arrayBuffers: number; heapUsed: number } {
-  gc();
+async function memory(): Promise<{ rss: number; arrayBuffers: number; heapUsed: number }> {
+  // ArrayBuffers are freed by a sweeper after the collection: collect, let it run, collect again.
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const m = process.memoryUsage();
   return { rss: m.rss, arrayBuffers: m.arrayBuffers, heapUsed: m.heapUsed };
+}
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
 }
 
 interface RunResult {
   entries: number;
   data: string;
   buildSeconds: number;
+  buildCpuSeconds: number;
   bytesPerEntry: { accounted: number; arrayBuffersDelta: number; heapAndBuffersDelta: number; rssDelta: number };
-  index: { queries: number; p50ms: number; p99ms: number; meanMs: number; meanHits: number };
-  linear: { queries: number; p50ms: number; p99ms: number; meanMs: number };
+  index: { queries: number; p50ms: number; p99ms: number; meanMs: number; cpuMsPerQuery: number; meanHits: number };
+  linear: { queries: number; p50ms: number; p99ms: number; meanMs: number; cpuMsPerQuery: number };
   speedupP50: number;
   countsEqual: boolean;
   mismatches: number;
+  /** Sustained queries per second at 1M: wall clock, and per CPU-second of this process. */
   queriesPerSecond?: number;
+  queriesPerCpuSecond?: number;
+  loadAverage: number;
 }
 
 async function run(n: number, clustered: boolean): Promise<RunResult> {
@@ -88,11 +107,13 @@ async function run(n: number, clustered: boolean): Promise<RunResult> {
   const linearQueries = n >= 10_000_000 ? 40 : n >= 1_000_000 ? 200 : 1000;
   const queries = queriesFor(data, indexQueries, rng32(seed + 7), clustered);
 
-  const before = memory();
+  const before = await memory();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   let index: HashIndex | undefined = await buildIndex(rowsOf(data));
   const buildSeconds = (performance.now() - t0) / 1000;
-  const after = memory();
+  const buildCpuSeconds = cpuMs(c0) / 1000;
+  const after = await memory();
   const accounted = index.memoryBytes() / n;
 
   // Warm up both paths a little so the first queries do not measure the JIT.
@@ -102,6 +123,7 @@ async function run(n: number, clustered: boolean): Promise<RunResult> {
   const times: number[] = [];
   const counts: number[] = [];
   let hitSum = 0;
+  const ci = process.cpuUsage();
   for (let i = 0; i < indexQueries; i++) {
     const q = queries.subarray(i * HASH_WORDS, (i + 1) * HASH_WORDS);
     const t = performance.now();
@@ -110,11 +132,13 @@ async function run(n: number, clustered: boolean): Promise<RunResult> {
     counts.push(hits.length);
     hitSum += hits.length;
   }
+  const indexCpu = cpuMs(ci) / indexQueries;
   // The linear scan runs on an evenly spread subset of the same queries.
   const ltimes: number[] = [];
   const lIdxTimes: number[] = [];
   let mismatches = 0;
   const step = Math.floor(indexQueries / linearQueries);
+  const cl = process.cpuUsage();
   for (let k = 0; k < linearQueries; k++) {
     const i = k * step;
     const t = performance.now();
@@ -123,17 +147,21 @@ async function run(n: number, clustered: boolean): Promise<RunResult> {
     lIdxTimes.push(times[i]);
     if (c !== counts[i]) mismatches++;
   }
+  const linearCpu = cpuMs(cl) / linearQueries;
 
   let queriesPerSecond: number | undefined;
+  let queriesPerCpuSecond: number | undefined;
   if (n === 1_000_000) {
     let done = 0;
     const t = performance.now();
+    const c = process.cpuUsage();
     while (performance.now() - t < 2000) {
       const i = done % indexQueries;
       index.query(queries.subarray(i * HASH_WORDS, (i + 1) * HASH_WORDS), RADIUS);
       done++;
     }
     queriesPerSecond = Math.round(done / ((performance.now() - t) / 1000));
+    queriesPerCpuSecond = Math.round(done / (cpuMs(c) / 1000));
   }
 
   times.sort((a, b) => a - b);
@@ -143,35 +171,40 @@ async function run(n: number, clustered: boolean): Promise<RunResult> {
     entries: n,
     data: kind,
     buildSeconds: round(buildSeconds, 2),
+    buildCpuSeconds: round(buildCpuSeconds, 2),
     bytesPerEntry: {
       accounted: round(accounted, 1),
       arrayBuffersDelta: round((after.arrayBuffers - before.arrayBuffers) / n, 1),
       heapAndBuffersDelta: round((after.arrayBuffers + after.heapUsed - before.arrayBuffers - before.heapUsed) / n, 1),
       rssDelta: round((after.rss - before.rss) / n, 1),
     },
-    index: { queries: indexQueries, p50ms: round(percentile(times, 50)), p99ms: round(percentile(times, 99)), meanMs: round(mean(times)), meanHits: round(hitSum / indexQueries, 1) },
-    linear: { queries: linearQueries, p50ms: round(percentile(ltimes, 50)), p99ms: round(percentile(ltimes, 99)), meanMs: round(mean(ltimes)) },
+    index: { queries: indexQueries, p50ms: round(percentile(times, 50)), p99ms: round(percentile(times, 99)), meanMs: round(mean(times)), cpuMsPerQuery: round(indexCpu), meanHits: round(hitSum / indexQueries, 1) },
+    linear: { queries: linearQueries, p50ms: round(percentile(ltimes, 50)), p99ms: round(percentile(ltimes, 99)), meanMs: round(mean(ltimes)), cpuMsPerQuery: round(linearCpu) },
     speedupP50: round(percentile(ltimes, 50) / percentile(times, 50), 1),
     countsEqual: mismatches === 0,
     mismatches,
+    loadAverage: round(loadavg()[0], 1),
   };
   if (queriesPerSecond !== undefined) result.queriesPerSecond = queriesPerSecond;
+  if (queriesPerCpuSecond !== undefined) result.queriesPerCpuSecond = queriesPerCpuSecond;
   index = undefined;
   return result;
 }
 
+const cpus = (await import('node:os')).availableParallelism();
 const results: RunResult[] = [];
 for (const n of sizes) {
   for (const clustered of [false, true]) {
     const r = await run(n, clustered);
     results.push(r);
     log(
-      `${String(n).padStart(9)} ${r.data.padEnd(9)} build ${r.buildSeconds.toFixed(2)} s  ` +
-        `B/entry ${r.bytesPerEntry.accounted} (measured ${r.bytesPerEntry.heapAndBuffersDelta}, rss ${r.bytesPerEntry.rssDelta})  ` +
-        `index p50 ${r.index.p50ms} ms p99 ${r.index.p99ms} ms (mean hits ${r.index.meanHits})  ` +
-        `linear p50 ${r.linear.p50ms} ms p99 ${r.linear.p99ms} ms  x${r.speedupP50}  ` +
-        `counts ${r.countsEqual ? 'equal' : `DIFFER on ${r.mismatches}`} on ${r.linear.queries} queries` +
-        (r.queriesPerSecond ? `  sustained ${r.queriesPerSecond} q/s` : ''),
+      `${String(n).padStart(9)} ${r.data.padEnd(9)} build ${r.buildSeconds.toFixed(2)} s (cpu ${r.buildCpuSeconds.toFixed(2)} s)  ` +
+        `B/entry ${r.bytesPerEntry.accounted} (measured ${r.bytesPerEntry.heapAndBuffersDelta}, rss ${r.bytesPerEntry.rssDelta})\n` +
+        `          index  p50 ${r.index.p50ms} ms  p99 ${r.index.p99ms} ms  cpu/query ${r.index.cpuMsPerQuery} ms  (mean hits ${r.index.meanHits})\n` +
+        `          linear p50 ${r.linear.p50ms} ms  p99 ${r.linear.p99ms} ms  cpu/query ${r.linear.cpuMsPerQuery} ms  -> index x${r.speedupP50} faster at p50\n` +
+        `          counts ${r.countsEqual ? 'equal' : `DIFFER on ${r.mismatches}`} on all ${r.linear.queries} compared queries` +
+        (r.queriesPerSecond ? `; sustained ${r.queriesPerSecond} q/s (${r.queriesPerCpuSecond} per cpu-second)` : '') +
+        `; load average ${r.loadAverage} on ${cpus} cores`,
     );
   }
 }

@@ -8,8 +8,8 @@
  * passes that filter with probability ~1.3e-6 per table (vs ~2.6e-4 for 16-bit keys within 1 bit), so
  * only ~100 of 10M entries ever have their full hash read.
  *
- * Layout of table t (word t of every hash): entries are sorted by the word; `offsets` (65,537 uint32)
- * indexes them by the word's high 16 bits, and `lo` keeps the low 16 bits next to the slot number, so
+ * Layout of table t (word t of every hash): entries are grouped by the word's high 16 bits, which
+ * `offsets` (65,537 uint32) indexes, and `lo` keeps the low 16 bits next to the slot number, so
  * filtering on all 32 bits reads only this table's own sequential memory. A probe within radius R
  * enumerates every high half within R bits of the query's (697 buckets for R = 3) and, inside each
  * bucket, keeps entries whose low half is within the remaining bits. Most buckets (560 of 697) are at
@@ -34,8 +34,6 @@ export const MAX_TABLE_RADIUS = 4;
  * (1 B/entry/table) and two bits per word the filter says "maybe" for ~5% of absent words.
  */
 const PRESENCE_BITS = 8;
-/** Below this bucket size a linear pass beats a binary search. */
-const SMALL_BUCKET = 16;
 /** 3-byte slot numbers address 2^24 slots; beyond that the tables switch to 4-byte ones. */
 const THREE_BYTE_LIMIT = 1 << 24;
 
@@ -81,7 +79,7 @@ export class WordTables {
   /** 32-bit words per filter block. */
   private blockWords = 0;
 
-  /** Sorts every slot of `store` into the tables (LSD radix sort, two 16-bit passes per table). */
+  /** Sorts every slot of `store` into the tables (a counting sort by high half per table). */
   rebuild(store: EntryStore): void {
     const n = store.count;
     const hashes = store.hashes;
@@ -97,22 +95,11 @@ export class WordTables {
     const blockWords = Math.max(1, Math.floor((n * PRESENCE_BITS) / BUCKETS / 32));
     const blockBits = blockWords * 32;
     const keys = new Uint32Array(n);
-    const tmpKeys = new Uint32Array(n);
-    const tmpSlots = new Uint32Array(n);
     const pos = new Uint32Array(BUCKETS + 1);
     for (let t = 0; t < TABLES; t++) {
       for (let i = 0, h = t; i < n; i++, h += HASH_WORDS) keys[i] = hashes[h];
-      // Pass 1: stable by the low half.
-      pos.fill(0);
-      for (let i = 0; i < n; i++) pos[(keys[i] & 0xffff) + 1]++;
-      for (let b = 1; b <= BUCKETS; b++) pos[b] += pos[b - 1];
-      for (let i = 0; i < n; i++) {
-        const k = keys[i];
-        const p = pos[k & 0xffff]++;
-        tmpKeys[p] = k;
-        tmpSlots[p] = i;
-      }
-      // Pass 2: stable by the high half, which gives the bucket offsets too.
+      // One counting-sort pass by the high half. Within a bucket entries stay in slot order: the filter
+      // below spares most exact-word visits, so sorting buckets by low half (a second pass) is not worth it.
       const offsets = new Uint32Array(BUCKETS + 1);
       for (let i = 0; i < n; i++) offsets[(keys[i] >>> 16) + 1]++;
       for (let b = 1; b <= BUCKETS; b++) offsets[b] += offsets[b - 1];
@@ -120,24 +107,23 @@ export class WordTables {
       const lo = new Uint16Array(n);
       if (wide) {
         const ids = new Uint32Array(n);
-        for (let k = 0; k < n; k++) {
-          const key = tmpKeys[k];
+        for (let i = 0; i < n; i++) {
+          const key = keys[i];
           const p = pos[key >>> 16]++;
           lo[p] = key & 0xffff;
-          ids[p] = tmpSlots[k];
+          ids[p] = i;
         }
         this.ids4.push(ids);
       } else {
         const ids = new Uint8Array(n * 3);
-        for (let k = 0; k < n; k++) {
-          const key = tmpKeys[k];
+        for (let i = 0; i < n; i++) {
+          const key = keys[i];
           const p = pos[key >>> 16]++;
           lo[p] = key & 0xffff;
-          const s = tmpSlots[k];
           const q = p * 3;
-          ids[q] = s & 0xff;
-          ids[q + 1] = (s >>> 8) & 0xff;
-          ids[q + 2] = s >>> 16;
+          ids[q] = i & 0xff;
+          ids[q + 1] = (i >>> 8) & 0xff;
+          ids[q + 2] = i >>> 16;
         }
         this.ids3.push(ids);
       }
@@ -198,19 +184,9 @@ export class WordTables {
           const b2 = ((h >>> 16) * blockBits) >>> 16;
           if ((present[block + (b2 >>> 5)] & (1 << (b2 & 31))) === 0) continue;
         }
-        let s = offsets[bucket];
+        const s = offsets[bucket];
         const e = offsets[bucket + 1];
-        if (s === e) continue;
-        if (rem === 0 && e - s > SMALL_BUCKET) {
-          // Exact low half wanted: binary search for its first occurrence, then walk the run.
-          let hi = e;
-          while (s < hi) {
-            const mid = (s + hi) >>> 1;
-            if (lo[mid] < qlo) s = mid + 1;
-            else hi = mid;
-          }
-          for (; s < e && lo[s] === qlo; s++) sink(ids3 ? readId3(ids3, s) : ids4[s], t);
-        } else if (rem === 0) {
+        if (rem === 0) {
           for (let j = s; j < e; j++) if (lo[j] === qlo) sink(ids3 ? readId3(ids3, j) : ids4[j], t);
         } else {
           for (let j = s; j < e; j++) {

@@ -216,6 +216,21 @@ describe('HashIndex entries', () => {
       { hash: 'ab'.repeat(31), materialId: 2 },
     ];
     await expect(buildIndex(rows)).rejects.toThrow(/Row 2 of the index's input cannot be indexed: A 256-bit hash must be 64 hex digits/);
+    // Pages of rows count rows, not pages.
+    await expect(buildIndex([[rows[0], rows[0]], [rows[0], rows[1]]])).rejects.toThrow(/Row 4 of the index's input/);
+  });
+
+  it('builds the same index from pages of rows as from single rows', async () => {
+    const data = clusteredHashes(9000, rng32(45));
+    const rows = [...rowsOf(data)];
+    async function* pages(): AsyncIterable<IndexRow[]> {
+      for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000);
+    }
+    const a = await buildIndex(pages(), undefined, { expectedRows: rows.length });
+    const b = await buildIndex(rows);
+    expect(a.size).toBe(9000);
+    const queries = queriesFor(data, 30, rng32(46), true);
+    for (let i = 0; i < 30; i++) expect(ids(a.query(q(queries, i), 31))).toEqual(ids(b.query(q(queries, i), 31)));
   });
 
   it('stays under 96 bytes per entry, all arrays counted, after a bulk load', async () => {
