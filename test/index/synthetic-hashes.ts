@@ -6,7 +6,7 @@
  * entries come in clusters of heavy-tailed size (mean ~5, a few of thousands) around biased centres,
  * each member 0..24 bits from its centre.
  */
-import { HASH_WORDS, popcount32 } from '../../hashing/bits.ts';
+import { HASH_WORDS } from '../../hashing/bits.ts';
 
 export type Rng = () => number;
 
@@ -105,11 +105,19 @@ export function queriesFor(data: Uint32Array, count: number, r: Rng, clustered: 
 export function linearScan(data: Uint32Array, q: Uint32Array, qi: number, r: number): number[] {
   const hits: number[] = [];
   const n = data.length >>> 3;
-  // A literal 8, not HASH_WORDS: vitest rewrites imported bindings into property reads, slow in this loop.
+  // A literal 8 and a local popcount, not imports: vitest rewrites imported bindings into property reads,
+  // which are slow in this loop.
   for (let e = 0; e < n; e++) {
     let d = 0;
-    for (let w = 0; w < 8; w++) d += popcount32(data[e * 8 + w] ^ q[qi + w]);
+    for (let w = 0; w < 8; w++) d += pop(data[e * 8 + w] ^ q[qi + w]);
     if (d <= r) hits.push(e);
   }
   return hits;
+}
+
+function pop(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
 }
