@@ -1,0 +1,62 @@
+/**
+ * Child process of bench/crawl.ts: crawls the benchmark site with one engine, in memory, and prints
+ * {stats, seconds, firstAlertSeconds, peakRssMb, browserPeakRssMb} as JSON. Its own process, so the peak
+ * RSS is the crawl's alone (Chromium's processes are sampled separately).
+ */
+import { execFileSync } from 'node:child_process';
+import { fingerprintBuffer } from '../hashing/fingerprint.ts';
+import { ReferenceBank } from '../hashing/match/matcher.ts';
+import { BrowserEngine } from '../crawler/browser.ts';
+import { runCrawl } from '../crawler/crawl-run.ts';
+import { MemoryAlerts, MemoryFrontier, MemoryMediaStore } from '../crawler/memory-stores.ts';
+import { MemoryHostSlots } from '../crawler/politeness.ts';
+import type { CrawlSite } from '../crawler/types.ts';
+
+const { origin, engine, maxPages, material } = JSON.parse(process.argv[2]) as { origin: string; engine: 'http' | 'browser'; maxPages: number; material: string };
+
+/** Sum of the RSS of this process's descendants (Chromium's browser, GPU and renderer processes), in MB. */
+function descendantsRssMb(): number {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' }).trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+  const kids = new Set<number>([process.pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of rows) if (kids.has(ppid) && !kids.has(pid)) { kids.add(pid); grew = true; }
+  }
+  let kb = 0;
+  for (const [pid, , rss] of rows) if (pid !== process.pid && kids.has(pid)) kb += rss;
+  return kb / 1024;
+}
+
+const bank = new ReferenceBank([{ ref: 'material-1', fp: await fingerprintBuffer(Buffer.from(material, 'base64')) }]);
+const alerts = new MemoryAlerts();
+let firstAlertSeconds: number | null = null;
+const t0 = performance.now();
+let browserPeak = 0;
+const sampler = engine === 'browser' ? setInterval(() => { browserPeak = Math.max(browserPeak, descendantsRssMb()); }, 500) : null;
+let browser: BrowserEngine | null = null;
+const site: CrawlSite = {
+  id: 'bench', name: 'bench', startUrls: [`${origin}/`], engine, follow: [], maxDepth: 100, maxPages,
+  allowHosts: ['127.0.0.1'], robots: 'respect', minIntervalMs: 0, concurrency: 16,
+};
+const stats = await runCrawl(site, {
+  frontier: new MemoryFrontier(),
+  media: new MemoryMediaStore(),
+  alerts: {
+    async raise(a, capture) {
+      const created = await alerts.raise(a, capture);
+      if (created && firstAlertSeconds === null) firstAlertSeconds = (performance.now() - t0) / 1000;
+      return created;
+    },
+  },
+  hostSlots: new MemoryHostSlots(),
+  matcher: { match: async (fp) => bank.match(fp).map((m) => ({ caseId: 'case-1', materialId: m.ref, method: m.method, distance: m.distance })) },
+  fingerprint: (b) => fingerprintBuffer(b),
+  browser: async () => (browser ??= await BrowserEngine.launch()),
+  pageConcurrency: engine === 'browser' ? 3 : 6,
+  mediaConcurrency: 4,
+});
+const seconds = (performance.now() - t0) / 1000;
+if (sampler) clearInterval(sampler);
+await (browser as BrowserEngine | null)?.close();
+process.stdout.write(JSON.stringify({ stats, seconds, firstAlertSeconds, alerts: alerts.alerts.length, peakRssMb: process.resourceUsage().maxRSS / 1024, browserPeakRssMb: browserPeak }) + '\n');
