@@ -50,14 +50,27 @@ export function dbAlerts(sql: Sql, runId: string | null, seal: EvidenceSealer): 
       // Checked first so evidence is captured only for a new alert; the unique key settles races.
       if (await alertExists(sql, alert.hit.materialId, alert.mediaUrl)) return false;
       const ev = await captureEvidence();
+      // A sealing failure must not lose the alert: it is stored with the hashes and the reason instead.
+      let sealError: string | null = null;
+      const trySeal = async (part: 'screenshot' | 'html', bytes: Buffer | null) => {
+        if (!bytes) return null;
+        try {
+          return await seal(alert.hit.materialId, part, bytes);
+        } catch (err) {
+          sealError = `The evidence ${part} was not stored: ${(err as Error).message}`;
+          return null;
+        }
+      };
+      const screenshotEncrypted = await trySeal('screenshot', ev.screenshot);
+      const htmlEncrypted = await trySeal('html', ev.html !== null ? Buffer.from(ev.html, 'utf8') : null);
       const id = await insertAlertWithEvidence(
         sql,
         { materialId: alert.hit.materialId, siteId: alert.siteId, runId, pageUrl: alert.pageUrl, mediaUrl: alert.mediaUrl, mediaSha256: alert.sha256, method: alert.hit.method, distance: alert.hit.distance },
         {
           capturedAt: ev.capturedAt,
-          screenshotEncrypted: ev.screenshot ? await seal(alert.hit.materialId, 'screenshot', ev.screenshot) : null,
-          screenshotError: ev.screenshotError,
-          htmlEncrypted: ev.html !== null ? await seal(alert.hit.materialId, 'html', Buffer.from(ev.html, 'utf8')) : null,
+          screenshotEncrypted,
+          screenshotError: ev.screenshotError ?? sealError,
+          htmlEncrypted,
           hashes: ev.hashes,
         },
       );

@@ -7,10 +7,14 @@ import { fingerprintBuffer } from '../../../hashing/fingerprint.ts';
 import { ReferenceBank } from '../../../hashing/match/matcher.ts';
 import type { Sql } from '../../../db/sql.ts';
 import type { EvidenceSealer } from '../../../crawler/db-stores.ts';
+import { seal } from '../../../crawler/evidence-seal.ts';
 import type { Matcher } from '../../../crawler/types.ts';
 
-export async function registerMaterial(sql: Sql, caseCode: string, files: Record<string, Buffer>): Promise<{ caseId: string; materialIds: Record<string, string> }> {
+export async function registerMaterial(sql: Sql, caseCode: string, files: Record<string, Buffer>, masterKey?: Buffer): Promise<{ caseId: string; materialIds: Record<string, string>; caseKey: Buffer }> {
   const [c] = await sql.query<{ id: string }>(`INSERT INTO cases (code, status) VALUES ($1, 'monitoring') RETURNING id`, [caseCode]);
+  // The case's data key, wrapped by the master key as the service stores it.
+  const caseKey = randomBytes(32);
+  if (masterKey) await sql.query('UPDATE cases SET wrapped_key = $2 WHERE id = $1', [c.id, seal(masterKey, caseKey, `case-key:${c.id}`)]);
   const materialIds: Record<string, string> = {};
   for (const [label, bytes] of Object.entries(files)) {
     const fp = await fingerprintBuffer(bytes);
@@ -20,7 +24,7 @@ export async function registerMaterial(sql: Sql, caseCode: string, files: Record
     );
     materialIds[label] = m.id;
   }
-  return { caseId: c.id, materialIds };
+  return { caseId: c.id, materialIds, caseKey };
 }
 
 export async function materialMatcher(sql: Sql): Promise<Matcher> {
