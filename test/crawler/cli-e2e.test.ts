@@ -45,7 +45,8 @@ afterAll(async () => {
   await board?.close();
 });
 
-describe('staydown site / crawl / alerts', () => {
+// Each step spawns the CLI (a few seconds of start-up on a loaded machine) and crawls with evidence screenshots.
+describe('staydown site / crawl / alerts', { timeout: 240_000 }, () => {
   it('adds a site and refuses bad definitions with a sentence', async () => {
     const ok = await cli('site', 'add', 'board-e2e', '--url', `${board.origin}/`, '--allow-host', '127.0.0.1', '--rate-ms', '0', '--concurrency', '4', '--header', 'Cookie: session=abc', '--json');
     expect(ok.stderr).toBe('');

@@ -23,7 +23,8 @@ let board3: Board;
 let materialIds: Record<string, string>;
 let deps: CrawlServiceDeps;
 let site: SiteRow;
-const quiet = { info: () => undefined, warn: () => undefined };
+const warnings: string[] = [];
+const quiet = { info: () => undefined, warn: (o: object, m: string) => void warnings.push(`${m} ${JSON.stringify(o)}`) };
 
 beforeAll(async () => {
   const originals = { A: await syntheticPhoto(9101, 320, 240), B: await syntheticPhoto(9102, 320, 240) };
@@ -73,7 +74,7 @@ describe('crawl runs on the database', () => {
     const before = await selectSiteMedia(db().sql, site.id);
     const { run } = await createRun(db().sql, site.id, 'manual');
     const r = await executeRun(deps, run.id);
-    expect(r.status === 'done' && r.stats).toMatchObject({ alertsRaised: 0, matches: 2, mediaDownloaded: 0 });
+    expect(r.status === 'done' && r.stats, JSON.stringify({ r, warnings })).toMatchObject({ alertsRaised: 0, matches: 2, mediaDownloaded: 0 });
     expect(await alertKeys()).toEqual(EXPECTED);
     const after = await selectSiteMedia(db().sql, site.id);
     expect(after.length).toBe(before.length);
@@ -94,7 +95,7 @@ describe('crawl runs on the database', () => {
     const second = await executeRun(deps, run.id);
     expect(second.status).toBe('done');
     const end = await frontierStates(db().sql, run.id);
-    expect(end.pending ?? 0).toBe(0);
+    expect(end.pending ?? 0, JSON.stringify({ second, end, warnings })).toBe(0);
     expect(end.claimed ?? 0).toBe(0);
     expect((await selectRun(db().sql, run.id))?.attempts).toBe(2);
     const alerts = await selectAlerts(db().sql, { siteId: s2.id });

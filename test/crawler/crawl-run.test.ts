@@ -95,7 +95,8 @@ function deps(over: Partial<CrawlDeps> = {}): CrawlDeps {
     hostSlots: new MemoryHostSlots(),
     matcher,
     fingerprint: (b) => fingerprintBuffer(b),
-    fetchLimits: { totalTimeoutMs: 2_000, idleTimeoutMs: 1_500 },
+    // The slow-drip page runs into the total limit; kept short so the test stays quick, long enough for a loaded machine.
+    fetchLimits: { totalTimeoutMs: 6_000, idleTimeoutMs: 5_000 },
     ...over,
   };
 }
