@@ -4,20 +4,23 @@ import { parseCli, UsageError } from './args.ts';
 import type { CliIo } from './main.ts';
 import { forEachFile } from './per-file.ts';
 
-const USAGE = 'staydown hash [--json] FILE...';
+const USAGE = 'staydown hash [--json] [--every-frame] FILE...';
 
 /** `staydown hash`: one fingerprint (or one error) per file, in input order. */
 export async function runHash(args: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseCli(args, { json: { type: 'boolean' } }, USAGE);
+    parsed = parseCli(args, { json: { type: 'boolean' }, 'every-frame': { type: 'boolean' } }, USAGE);
     if (parsed.positionals.length === 0) throw new UsageError(`No files given.\nusage: ${USAGE}`);
   } catch (err) {
     io.stderr.write(`staydown hash: ${(err as Error).message}\n`);
     return 64;
   }
   const json = parsed.values.json === true;
-  return forEachFile(parsed.positionals, io, (file) => fingerprintFile(file), (file, fp) => {
+  // --every-frame: videos hashed at every frame instead of one a second, for registered material (a
+  // bank): uploads cut at any moment then find their frames (hashing/video/ffmpeg-args.ts).
+  const video = parsed.values['every-frame'] === true ? { interval: 0 } : undefined;
+  return forEachFile(parsed.positionals, io, (file) => fingerprintFile(file, { video }), (file, fp) => {
     io.stdout.write(json ? JSON.stringify({ file, ...fp }) + '\n' : describe(file, fp));
   }, json);
 }

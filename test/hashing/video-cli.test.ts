@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticPhoto } from '../support/images.ts';
-import { sample } from '../support/video-edits.ts';
+import { editSet, makeEdit, sample } from '../support/video-edits.ts';
 import { HAVE_VECTORS, NO_VECTORS_REASON } from '../support/vectors.ts';
 
 const staydown = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
@@ -33,6 +33,25 @@ describe.skipIf(!HAVE_VECTORS)(`staydown hash with videos${HAVE_VECTORS ? '' : `
     expect(lines[1].frames[0]).toMatchObject({ t: 0, pdq: expect.stringMatching(/^[0-9a-f]{64}$/), quality: expect.any(Number) });
     expect(lines[2].kind).toBe('image');
   });
+
+  it('staydown match finds a clip and a mirrored copy in a bank of densely hashed videos, with time ranges', () => {
+    const bank = join(dir, 'bank.jsonl');
+    const hashed = staydown(['hash', '--json', '--every-frame', sample('chair-orig-22-sd-bar'), sample('pattern-hd-no-bar')]);
+    expect(hashed.status).toBe(0);
+    writeFileSync(bank, hashed.stdout);
+    const edits = editSet().filter((e) => e.source === 'chair-orig-22-sd-bar');
+    const clip = makeEdit(edits.find((e) => e.name.startsWith('clip-11s'))!);
+    const mirrored = makeEdit(edits.find((e) => e.name === 'mirror')!);
+    const r = staydown(['match', '--bank', bank, '--json', clip, mirrored, sample('doorknob-hd-no-bar')]);
+    expect(r.status).toBe(0);
+    const [c, m, d] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(c.matches).toHaveLength(1);
+    expect(c.matches[0]).toMatchObject({ ref: sample('chair-orig-22-sd-bar'), method: 'vpdq', queryShare: 1 });
+    expect(c.matches[0].ranges[0].reference[0]).toBeCloseTo(7.4, 0);
+    expect(c.matches[0].refShare).toBeLessThan(0.6);
+    expect(m.matches.map((x: { ref: string; view: string }) => [x.ref, x.view])).toEqual([[sample('chair-orig-22-sd-bar'), 'mirror']]);
+    expect(d.matches).toEqual([]);
+  }, 300_000);
 
   it('without ffmpeg: videos get the install hint, images keep working', () => {
     const r = staydown(['hash', '--json', sample('doorknob-hd-no-bar'), photo], { ...process.env, PATH: '/nonexistent', FFMPEG_PATH: '' });
