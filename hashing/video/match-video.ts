@@ -148,8 +148,12 @@ function candidatesFor(q: Entry, refs: Entry[], limit: number): Candidate[] {
     if (whole <= limit) out.push({ tq: q.t, tr: r.t, d: whole, view: wholeView });
     else if (half <= limit) out.push({ tq: q.t, tr: r.t, d: half, view: halfView });
   }
+  // A still shot matches every frame of a still reference: the closest few are enough to align on.
+  if (out.length > MAX_CANDIDATES_PER_FRAME) return out.sort((a, b) => a.d - b.d || a.tr - b.tr).slice(0, MAX_CANDIDATES_PER_FRAME);
   return out;
 }
+
+const MAX_CANDIDATES_PER_FRAME = 32;
 
 /** Views compare only with views of the same region: whole pictures with whole pictures, halves with the same half. */
 function region(view: string): string {

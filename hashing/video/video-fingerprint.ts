@@ -38,6 +38,9 @@ export interface VideoFingerprintOptions {
 
 export const DEFAULT_INTERVAL_SECONDS = 1;
 
+/** Dense mode keeps at most this many frames (33 minutes at 30 fps; ~80 MB of fingerprint in memory). */
+export const MAX_DENSE_FRAMES = 60_000;
+
 /**
  * In dense mode a frame this close to the previous kept one adds nothing: a query frame near it is at
  * most this much further from the kept one. Static shots shrink to a few frames.
@@ -46,7 +49,7 @@ const DENSE_SAME_FRAME_BITS = 4;
 
 export async function fingerprintVideoFile(path: string, opts: VideoFingerprintOptions = {}): Promise<VideoFingerprint> {
   const limits: VideoLimits = { ...DEFAULT_VIDEO_LIMITS, ...opts.limits };
-  const interval = opts.interval ?? DEFAULT_INTERVAL_SECONDS;
+  let interval = opts.interval ?? DEFAULT_INTERVAL_SECONDS;
   if (!(interval >= 0) || !Number.isFinite(interval)) throw new Error(`The frame interval must be a number of seconds >= 0; got ${interval}.`);
   const absolute = resolve(path);
   let size: number;
@@ -61,6 +64,12 @@ export async function fingerprintVideoFile(path: string, opts: VideoFingerprintO
   const input = fileInput(absolute);
   const info = await probe(tools, input, limits.probeTimeoutMs, opts.watch, sniffMediaKind(await head(absolute)) === 'video');
   checkLimits(info, limits);
+  if (interval === 0) {
+    // Every frame of a long video would not fit in memory (a fingerprint holds each frame's hashes):
+    // past MAX_DENSE_FRAMES, frames are sampled evenly instead, as densely as that allows.
+    const frames = info.duration * (info.frameRate > 0 ? info.frameRate : 60);
+    if (frames > MAX_DENSE_FRAMES) interval = Math.ceil((info.duration / MAX_DENSE_FRAMES) * 1000) / 1000;
+  }
 
   const [width, height] = opts.frameSize === 'native' ? [info.width, info.height] : [DEFAULT_FRAME_SIDE, DEFAULT_FRAME_SIDE];
   const withViews = opts.views ?? true;
