@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintFile } from '../../hashing/fingerprint.ts';
 import { decodeRawFrames, locateTools, probe } from '../../hashing/video/ffmpeg.ts';
 import { fileInput, frameDecodeCommand } from '../../hashing/video/ffmpeg-args.ts';
 import { VideoError } from '../../hashing/video/probe.ts';
@@ -57,6 +58,24 @@ describe('video fingerprints (real ffmpeg)', () => {
     const fp = await fingerprintVideoBuffer(bytes);
     expect(fp.frames.length).toBeGreaterThanOrEqual(4);
     expect(fp.sha256).toBe(spawnSync('sha256sum', [sample('doorknob-hd-no-bar')], { encoding: 'utf8' }).stdout.split(' ')[0]);
+  });
+
+  const formats: Array<[string, string, string[]]> = [
+    ['MP4/HEVC', 'mp4', ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1']],
+    ['WebM/VP9', 'webm', ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k']],
+    ['WebM/AV1', 'webm', ['-c:v', 'libsvtav1', '-preset', '12']],
+    ['MKV/H.264', 'mkv', ['-c:v', 'libx264', '-preset', 'ultrafast']],
+    ['MOV/H.264', 'mov', ['-c:v', 'libx264', '-preset', 'ultrafast']],
+    ['AVI/MPEG-4', 'avi', ['-c:v', 'mpeg4', '-q:v', '4']],
+  ];
+  it.each(formats)('fingerprints %s through fingerprintFile', async (_name, ext, codec) => {
+    const file = makeVideo(['-f', 'lavfi'], 'testsrc2=size=320x240:rate=25:duration=3', [...codec, '-pix_fmt', 'yuv420p'], ext);
+    const fp = await fingerprintFile(file);
+    expect(fp.kind).toBe('video');
+    if (fp.kind !== 'video') return;
+    expect([fp.width, fp.height]).toEqual([320, 240]);
+    expect(fp.frames.map((f) => Math.round(f.t))).toEqual([0, 1, 2]);
+    expect(fp.frames.every((f) => f.quality > 0)).toBe(true);
   });
 
   describe('bad input: a clear error per file, no child left running', () => {
