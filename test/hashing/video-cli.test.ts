@@ -8,7 +8,7 @@ import { editSet, makeEdit, sample } from '../support/video-edits.ts';
 import { HAVE_VECTORS, NO_VECTORS_REASON } from '../support/vectors.ts';
 
 const staydown = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
-  spawnSync(process.execPath, ['bin/staydown.js', ...args], { encoding: 'utf8', env, timeout: 120_000 });
+  spawnSync(process.execPath, ['bin/staydown.js', ...args], { encoding: 'utf8', env, timeout: 280_000 });
 
 describe.skipIf(!HAVE_VECTORS)(`staydown hash with videos${HAVE_VECTORS ? '' : ` (skipped: ${NO_VECTORS_REASON})`}`, () => {
   let dir: string;
@@ -32,7 +32,7 @@ describe.skipIf(!HAVE_VECTORS)(`staydown hash with videos${HAVE_VECTORS ? '' : `
     expect(lines[1].file).toBe(sample('doorknob-hd-no-bar'));
     expect(lines[1].frames[0]).toMatchObject({ t: 0, pdq: expect.stringMatching(/^[0-9a-f]{64}$/), quality: expect.any(Number) });
     expect(lines[2].kind).toBe('image');
-  });
+  }, 300_000);
 
   it('staydown match finds a clip and a mirrored copy in a bank of densely hashed videos, with time ranges', () => {
     const bank = join(dir, 'bank.jsonl');
@@ -59,5 +59,5 @@ describe.skipIf(!HAVE_VECTORS)(`staydown hash with videos${HAVE_VECTORS ? '' : `
     const [video, image] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(video.error).toMatch(/ffmpeg, which was not found on PATH: install it with `apt-get install -y ffmpeg`/);
     expect(image.kind).toBe('image');
-  });
+  }, 300_000);
 });
