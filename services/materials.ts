@@ -70,7 +70,9 @@ export async function registerMaterialFile(
   const size = (await stat(path).catch(() => ({ size: -1 }))).size;
   let fp: Fingerprint;
   try {
-    fp = await fingerprintFile(path, { maxFileBytes: ctx.config.maxUploadBytes });
+    // Registered videos are hashed frame by frame (interval 0): a re-upload sampled once a second, cut
+    // at any point, then finds its frames in the reference (neighbouring frames differ by ~50 bits).
+    fp = await fingerprintFile(path, { maxFileBytes: ctx.config.maxUploadBytes, video: { interval: 0 } });
   } catch (err) {
     if (err instanceof FingerprintError) throw new UnprocessableError(err.message, { cause: err });
     throw err;

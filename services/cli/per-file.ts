@@ -1,7 +1,11 @@
 import type { CliIo } from './main.ts';
 
-/** Longest time one file may take before the CLI reports it and moves on. */
-const PER_FILE_TIMEOUT_MS = 120_000;
+/**
+ * A last-resort cap per file. The real caps live where the work is and stop it: libvips stops after
+ * 10 s per image, ffmpeg is killed when it stalls for 30 s or overruns 60 s + a quarter of the video's
+ * duration (hashing/video/ffmpeg.ts), so this only fires if something below forgot to.
+ */
+const PER_FILE_TIMEOUT_MS = 2 * 60 * 60 * 1000;
 
 /**
  * Runs `work` on each file in order and prints each result or error line as soon as it is known, so a
