@@ -13,7 +13,7 @@ import { ADMIN, childEnv, runCli, serviceContext } from '../support/service.ts';
 import { rescaledCopy, syntheticPhoto } from '../support/images.ts';
 import { filesUnder, findNeedles, makeVideo, needles, readAll } from '../support/files.ts';
 import { openCase } from '../../services/cases.ts';
-import { registerMaterialFile } from '../../services/materials.ts';
+import { purgeExpiredEvidence, registerMaterialFile } from '../../services/materials.ts';
 import { createMatcher } from '../../services/matching.ts';
 import { silentLogger } from '../../services/log.ts';
 import { fingerprintBuffer, fingerprintFile } from '../../hashing/fingerprint.ts';
@@ -119,5 +119,22 @@ describe('material registration', () => {
     await expect(registerMaterialFile(ctx, ADMIN, c.code, path)).rejects.toThrow(/\./);
     const rows = await ctx.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM material m JOIN cases c ON c.id = m.case_id WHERE c.code = $1', [c.code]);
     expect(rows[0].n).toBe(0);
+  });
+
+  it('deletes an evidence copy when its retention period has ended, and audits it', async () => {
+    const ctx = await serviceContext(db(), join(tmp(), 'data-retention'));
+    const c = await openCase(ctx, ADMIN, { keepEvidence: true, evidenceRetentionDays: 1 });
+    const path = join(tmp(), 'retained.jpg');
+    writeFileSync(path, await syntheticPhoto(66));
+    const m = await registerMaterialFile(ctx, ADMIN, c.code, path);
+    expect(m.evidenceKept).toBe(true);
+    expect(await purgeExpiredEvidence(ctx.sql)).toBe(0);
+    // A day later, as far as the database is concerned.
+    await ctx.sql.query(`UPDATE evidence SET delete_after = now() - interval '1 second' WHERE material_id = $1`, [m.id]);
+    expect(await purgeExpiredEvidence(ctx.sql)).toBe(1);
+    expect(await ctx.sql.query('SELECT 1 FROM evidence WHERE material_id = $1', [m.id])).toEqual([]);
+    expect(await ctx.sql.query('SELECT 1 FROM material WHERE id = $1', [m.id])).toHaveLength(1);
+    const audit = await ctx.sql.query<{ action: string }>(`SELECT action FROM audit_log WHERE action = 'evidence.purge'`);
+    expect(audit).toHaveLength(1);
   });
 });
