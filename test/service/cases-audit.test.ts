@@ -73,7 +73,7 @@ describe('cases', () => {
 });
 
 describe('audit log', () => {
-  it('verifies an intact chain, and `staydown audit verify` detects one row tampered with by a superuser', async () => {
+  it('verifies an intact chain, and `staydown audit verify` detects one row tampered with by a superuser', { timeout: 240_000 }, async () => {
     const ctx = await serviceContext(db(), tmp());
     await openCase(ctx, ADMIN);
     const before = await verifyAudit(ctx.sql);

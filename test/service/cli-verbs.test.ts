@@ -11,7 +11,7 @@ const db = useTestDatabase('cli_verbs');
 const tmp = useTempDir('cliverbs');
 
 describe('service verbs', () => {
-  it('db migrate, user add (one-time password, only its argon2id hash stored), case erase, and usage errors', async () => {
+  it('db migrate, user add (one-time password, only its argon2id hash stored), case erase, and usage errors', { timeout: 240_000 }, async () => {
     const ctx = await serviceContext(db(), join(tmp(), 'data'));
     const env = childEnv(ctx);
 

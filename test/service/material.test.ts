@@ -76,7 +76,7 @@ describe('material registration', () => {
     expect(dump.includes(Buffer.from('board.example'))).toBe(false);
   });
 
-  it('is matched from another process within 5 s of registration, and not within 5 s of withdrawal', async () => {
+  it('is matched from another process within 5 s of registration, and not within 5 s of withdrawal', { timeout: 240_000 }, async () => {
     const ctx = await serviceContext(db(), join(tmp(), 'data-match'));
     const matcher = await createMatcher(ctx.sql, silentLogger());
     try {
