@@ -5,17 +5,18 @@
  */
 import { parseCli, UsageError } from './args.ts';
 import type { CliIo } from './main.ts';
-import { loadConfig, type Config } from '../config.ts';
-import { openDatabase } from '../../db/connect.ts';
-import { migrate } from '../../db/migrate.ts';
+import { loadConfig } from '../config.ts';
+import { openService } from '../context.ts';
+import { silentLogger } from '../log.ts';
+import { decrypt, encrypt } from '../crypto.ts';
+import { createEvidenceSealer } from '../evidence-sealer.ts';
+import { createMatcher } from '../matching.ts';
 import type { Sql } from '../../db/sql.ts';
 import { sqlState } from '../../db/sql.ts';
 import { disableSite, insertSite, selectSiteByName, selectSites, type SiteRow } from '../../db/queries/crawl-sites.ts';
 import { createRun, latestRuns } from '../../db/queries/crawl-runs.ts';
 import { selectAlerts } from '../../db/queries/crawl-alerts.ts';
 import { SiteInputError, validateSiteInput } from '../../crawler/site-input.ts';
-import { evidenceSealer, openHeaders, sealHeaders } from '../../crawler/evidence-seal.ts';
-import { materialBankMatcher } from '../../crawler/material-bank.ts';
 import { executeRun } from '../../crawler/crawl-service.ts';
 import { openCrawlQueue } from '../../crawler/queue.ts';
 
@@ -26,22 +27,15 @@ const SITE_USAGE = `staydown site add NAME --url URL [--url URL]... [--engine ht
 const CRAWL_USAGE = 'staydown crawl NAME [--wait] [--json]';
 const ALERTS_USAGE = 'staydown alerts list [--site NAME] [--json]';
 
-function masterKeyOf(config: Config): Buffer | undefined {
-  const raw = config.masterKey?.trim();
-  if (!raw) return undefined;
-  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-  if (key.length !== 32) throw new UsageError('STAYDOWN_MASTER_KEY must be 64 hex digits or the base64 of 32 bytes.');
-  return key;
-}
+/** A site's headers and cookies, sealed under the master key and bound to the site's name. */
+const headersAad = (site: string) => `crawl-site:${site}:headers`;
 
-async function withDatabase<T>(fn: (sql: Sql, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+async function withDatabase<T>(fn: (sql: Sql, masterKey: Buffer) => Promise<T>): Promise<T> {
+  const opened = await openService(loadConfig(), silentLogger());
   try {
-    await migrate(db.sql);
-    return await fn(db.sql, config);
+    return await fn(opened.ctx.sql, opened.ctx.masterKey);
   } finally {
-    await db.close();
+    await opened.close();
   }
 }
 
@@ -98,14 +92,9 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
         schedule: values.schedule, searchUrl: values['search-url'], allowHosts: values['allow-host'], platform: values.platform,
         rateMs: values['rate-ms'], concurrency: values.concurrency, ignoreRobotsReason: values['ignore-robots'],
       });
-      return withDatabase(async (sql, config) => {
+      return withDatabase(async (sql, masterKey) => {
         const headers = values.header ? parseHeaders(values.header) : undefined;
-        let headersEncrypted: Buffer | null = null;
-        if (headers) {
-          const key = masterKeyOf(config);
-          if (!key) throw new UsageError('Headers and cookies are stored encrypted: set STAYDOWN_MASTER_KEY first.');
-          headersEncrypted = sealHeaders(key, name, headers);
-        }
+        const headersEncrypted = headers ? encrypt(masterKey, Buffer.from(JSON.stringify(headers), 'utf8'), headersAad(name)) : null;
         let row: SiteRow;
         try {
           row = await insertSite(sql, { ...input, headersEncrypted });
@@ -138,7 +127,7 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseCli(args, { wait: { type: 'boolean' }, json: { type: 'boolean' } }, CRAWL_USAGE);
     const [name] = positionals;
     if (!name) throw new UsageError(`The site name is missing.\nusage: ${CRAWL_USAGE}`);
-    return withDatabase(async (sql, config) => {
+    return withDatabase(async (sql, masterKey) => {
       const site = await selectSiteByName(sql, name);
       if (!site) throw new UsageError(`There is no site named '${name}'; 'staydown site list' shows the sites.`);
       if (!site.enabled) throw new UsageError(`Site '${name}' is disabled.`);
@@ -151,17 +140,18 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
         io.stdout.write(values.json ? JSON.stringify({ run: run.id, status: 'queued' }) + '\n' : `crawl of '${name}' queued as run ${run.id}; a worker (staydown serve) will crawl it\n`);
         return 0;
       }
-      const masterKey = masterKeyOf(config);
       const { fingerprintBuffer } = await import('../../hashing/fingerprint.ts');
       const { BrowserEngine } = await import('../../crawler/browser.ts');
       let browser: import('../../crawler/browser.ts').BrowserEngine | null = null;
+      const matcher = await createMatcher(sql, silentLogger());
       try {
         const result = await executeRun({
           sql,
-          matcher: await materialBankMatcher(sql),
+          matcher: { match: async (fp) => matcher.match(fp).map((m) => ({ caseId: m.caseId, materialId: m.materialId, method: m.method, distance: m.distance })) },
           fingerprint: (b) => fingerprintBuffer(b),
-          seal: evidenceSealer(sql, masterKey),
-          openHeaders: (row) => openHeaders(masterKey, row.name, row.headers_encrypted),
+          seal: createEvidenceSealer(sql, masterKey),
+          openHeaders: (row) => (row.headers_encrypted ? (JSON.parse(decrypt(masterKey, row.headers_encrypted, headersAad(row.name)).toString('utf8')) as Record<string, string>) : undefined),
+          // Search templates are expanded with case keywords by the worker role (not yet wired); here: start URLs only.
           keywords: async () => [],
           browser: async () => (browser ??= await BrowserEngine.launch()),
         }, run.id);
@@ -172,6 +162,7 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
           : `crawled '${name}': pages visited ${s.pagesVisited}, media found ${s.mediaFound}, media fingerprinted ${s.mediaFingerprinted}, matches ${s.matches} (new alerts ${s.alertsRaised}); pages failed ${s.pagesFailed}, media failed ${s.mediaFailed}\n`);
         return 0;
       } finally {
+        await matcher.close();
         await (browser as import('../../crawler/browser.ts').BrowserEngine | null)?.close();
       }
     });

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { selectEvidence } from '../../db/queries/crawl-alerts.ts';
-import { open } from '../../crawler/evidence-seal.ts';
+import { decrypt } from '../../services/crypto.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { syntheticPhoto } from '../support/images.ts';
 import { startBoard, type Board } from './support/fixture-sites.ts';
@@ -80,7 +80,7 @@ describe('staydown site / crawl / alerts', { timeout: 240_000 }, () => {
     // Evidence: the page HTML sealed under the case key, and the media hashes.
     const ev = await selectEvidence(db().sql, String(alerts[0].id));
     expect(ev?.hashes.sha256).toBe(alerts[0].mediaSha256);
-    const html = open(reg.caseKey, ev!.html_encrypted!, `alert-evidence:html:${alerts[0].material}`).toString('utf8');
+    const html = decrypt(reg.caseKey, ev!.html_encrypted!, `material:${alerts[0].material}:alert-evidence:html`).toString('utf8');
     expect(html).toContain(String(alerts[0].mediaUrl).replace(board.origin, ''));
     // The site's cookie went to the site.
     expect(board.headersSeen.some((h) => h.headers.cookie === 'session=abc')).toBe(true);

@@ -6,22 +6,23 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { fingerprintBuffer } from '../../../hashing/fingerprint.ts';
 import { ReferenceBank } from '../../../hashing/match/matcher.ts';
 import type { Sql } from '../../../db/sql.ts';
+import { insertMaterial, insertMaterialHashes } from '../../../db/queries/material.ts';
+import { referenceHashes } from '../../../hashing/reference.ts';
 import type { EvidenceSealer } from '../../../crawler/db-stores.ts';
-import { seal } from '../../../crawler/evidence-seal.ts';
+import { wrapDataKey } from '../../../services/crypto.ts';
 import type { Matcher } from '../../../crawler/types.ts';
 
 export async function registerMaterial(sql: Sql, caseCode: string, files: Record<string, Buffer>, masterKey?: Buffer): Promise<{ caseId: string; materialIds: Record<string, string>; caseKey: Buffer }> {
   const [c] = await sql.query<{ id: string }>(`INSERT INTO cases (code, status) VALUES ($1, 'monitoring') RETURNING id`, [caseCode]);
   // The case's data key, wrapped by the master key as the service stores it.
   const caseKey = randomBytes(32);
-  if (masterKey) await sql.query('UPDATE cases SET wrapped_key = $2 WHERE id = $1', [c.id, seal(masterKey, caseKey, `case-key:${c.id}`)]);
+  if (masterKey) await sql.query('UPDATE cases SET wrapped_key = $2 WHERE id = $1', [c.id, wrapDataKey(masterKey, caseKey, c.id)]);
   const materialIds: Record<string, string> = {};
   for (const [label, bytes] of Object.entries(files)) {
     const fp = await fingerprintBuffer(bytes);
-    const [m] = await sql.query<{ id: string }>(
-      'INSERT INTO material (case_id, kind, sha256, md5, fingerprint, byte_size) VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING id',
-      [c.id, fp.kind, fp.sha256, fp.md5, JSON.stringify(fp), bytes.length],
-    );
+    // As the service registers material: the fingerprint, and the hashes the match index loads.
+    const m = (await insertMaterial(sql, { caseId: c.id, kind: fp.kind, sha256: fp.sha256, md5: fp.md5, fingerprint: fp, byteSize: bytes.length, createdBy: null }))!;
+    await insertMaterialHashes(sql, m.id, referenceHashes(fp));
     materialIds[label] = m.id;
   }
   return { caseId: c.id, materialIds, caseKey };
