@@ -8,9 +8,8 @@ import type { CliIo } from './main.ts';
 import { loadConfig } from '../config.ts';
 import { openService } from '../context.ts';
 import { silentLogger } from '../log.ts';
-import { decrypt, encrypt } from '../crypto.ts';
-import { createEvidenceSealer } from '../evidence-sealer.ts';
 import { createMatcher } from '../matching.ts';
+import { crawlDeps, sealSiteHeaders } from '../crawl-runtime.ts';
 import type { Sql } from '../../db/sql.ts';
 import { sqlState } from '../../db/sql.ts';
 import { disableSite, insertSite, selectSiteByName, selectSites, type SiteRow } from '../../db/queries/crawl-sites.ts';
@@ -26,9 +25,6 @@ const SITE_USAGE = `staydown site add NAME --url URL [--url URL]... [--engine ht
        staydown site list|show|disable NAME [--json]`;
 const CRAWL_USAGE = 'staydown crawl NAME [--wait] [--json]';
 const ALERTS_USAGE = 'staydown alerts list [--site NAME] [--json]';
-
-/** A site's headers and cookies, sealed under the master key and bound to the site's name. */
-const headersAad = (site: string) => `crawl-site:${site}:headers`;
 
 async function withDatabase<T>(fn: (sql: Sql, masterKey: Buffer) => Promise<T>): Promise<T> {
   const opened = await openService(loadConfig(), silentLogger());
@@ -94,7 +90,7 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
       });
       return withDatabase(async (sql, masterKey) => {
         const headers = values.header ? parseHeaders(values.header) : undefined;
-        const headersEncrypted = headers ? encrypt(masterKey, Buffer.from(JSON.stringify(headers), 'utf8'), headersAad(name)) : null;
+        const headersEncrypted = headers ? sealSiteHeaders(masterKey, name, headers) : null;
         let row: SiteRow;
         try {
           row = await insertSite(sql, { ...input, headersEncrypted });
@@ -137,24 +133,13 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
         const queue = await openCrawlQueue(sql);
         await queue.enqueue(run.id);
         await queue.stop();
-        io.stdout.write(values.json ? JSON.stringify({ run: run.id, status: 'queued' }) + '\n' : `crawl of '${name}' queued as run ${run.id}; a worker (staydown serve) will crawl it\n`);
+        io.stdout.write(values.json ? JSON.stringify({ run: run.id, status: 'queued' }) + '\n' : `crawl of '${name}' queued as run ${run.id} for the crawl workers\n`);
         return 0;
       }
-      const { fingerprintBuffer } = await import('../../hashing/fingerprint.ts');
-      const { BrowserEngine } = await import('../../crawler/browser.ts');
-      let browser: import('../../crawler/browser.ts').BrowserEngine | null = null;
       const matcher = await createMatcher(sql, silentLogger());
+      const runtime = crawlDeps(sql, masterKey, matcher);
       try {
-        const result = await executeRun({
-          sql,
-          matcher: { match: async (fp) => matcher.match(fp).map((m) => ({ caseId: m.caseId, materialId: m.materialId, method: m.method, distance: m.distance })) },
-          fingerprint: (b) => fingerprintBuffer(b),
-          seal: createEvidenceSealer(sql, masterKey),
-          openHeaders: (row) => (row.headers_encrypted ? (JSON.parse(decrypt(masterKey, row.headers_encrypted, headersAad(row.name)).toString('utf8')) as Record<string, string>) : undefined),
-          // Search templates are expanded with case keywords by the worker role (not yet wired); here: start URLs only.
-          keywords: async () => [],
-          browser: async () => (browser ??= await BrowserEngine.launch()),
-        }, run.id);
+        const result = await executeRun(runtime.deps, run.id);
         if (result.status !== 'done') throw new Error(result.status === 'failed' ? result.error : result.reason);
         const s = result.stats;
         io.stdout.write(values.json
@@ -162,8 +147,8 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
           : `crawled '${name}': pages visited ${s.pagesVisited}, media found ${s.mediaFound}, media fingerprinted ${s.mediaFingerprinted}, matches ${s.matches} (new alerts ${s.alertsRaised}); pages failed ${s.pagesFailed}, media failed ${s.mediaFailed}\n`);
         return 0;
       } finally {
+        await runtime.close();
         await matcher.close();
-        await (browser as import('../../crawler/browser.ts').BrowserEngine | null)?.close();
       }
     });
   });

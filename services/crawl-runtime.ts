@@ -1,0 +1,84 @@
+/**
+ * The crawler inside the service: the dependencies a crawl run needs built from the service's context
+ * (the shared match index, evidence sealed under case keys, site headers sealed under the master key),
+ * and the crawl roles - `worker` takes `crawl-site` jobs, `scheduler` fires site schedules.
+ * `staydown serve` starts them with `startCrawlRoles` (hook it next to the service's own roles).
+ */
+import type { Logger } from './log.ts';
+import { decrypt, encrypt } from './crypto.ts';
+import { createEvidenceSealer } from './evidence-sealer.ts';
+import type { Matcher } from './matching.ts';
+import type { ServiceRole } from './config.ts';
+import type { Sql } from '../db/sql.ts';
+import type { SiteRow } from '../db/queries/crawl-sites.ts';
+import { fingerprintBuffer } from '../hashing/fingerprint.ts';
+import { BrowserEngine } from '../crawler/browser.ts';
+import { executeRun, type CrawlServiceDeps } from '../crawler/crawl-service.ts';
+import { openCrawlQueue, type CrawlQueue } from '../crawler/queue.ts';
+import { startScheduler, type Scheduler } from '../crawler/scheduler.ts';
+
+/** A site's headers and cookies, sealed under the master key and bound to the site's name. */
+export const siteHeadersAad = (site: string) => `crawl-site:${site}:headers`;
+
+export function sealSiteHeaders(masterKey: Buffer, site: string, headers: Record<string, string>): Buffer {
+  return encrypt(masterKey, Buffer.from(JSON.stringify(headers), 'utf8'), siteHeadersAad(site));
+}
+
+/**
+ * What executeRun needs. `browser` is opened on first use and must be closed by the caller through the
+ * returned `close`.
+ */
+export function crawlDeps(sql: Sql, masterKey: Buffer, matcher: Matcher, log?: Logger): { deps: CrawlServiceDeps; close(): Promise<void> } {
+  let browser: Promise<BrowserEngine> | null = null;
+  const deps: CrawlServiceDeps = {
+    sql,
+    matcher: { match: async (fp) => matcher.match(fp).map((m) => ({ caseId: m.caseId, materialId: m.materialId, method: m.method, distance: m.distance })) },
+    fingerprint: (b) => fingerprintBuffer(b),
+    seal: createEvidenceSealer(sql, masterKey),
+    openHeaders: (row: SiteRow) => (row.headers_encrypted ? (JSON.parse(decrypt(masterKey, row.headers_encrypted, siteHeadersAad(row.name)).toString('utf8')) as Record<string, string>) : undefined),
+    // Search templates are filled with case keywords once the service exposes monitored cases' keywords
+    // to the crawler; until then a site's start URLs are crawled.
+    keywords: async () => [],
+    browser: () => (browser ??= BrowserEngine.launch()),
+    ...(log ? { log } : {}),
+  };
+  return {
+    deps,
+    async close() {
+      if (browser) await (await browser.catch(() => null))?.close();
+      browser = null;
+    },
+  };
+}
+
+export interface CrawlRoles {
+  queue: CrawlQueue;
+  scheduler: Scheduler | null;
+  stop(): Promise<void>;
+}
+
+/** Starts the crawl worker (`worker` role, `concurrency` crawls at once) and the site scheduler (`scheduler` role). */
+export async function startCrawlRoles(sql: Sql, masterKey: Buffer, matcher: Matcher | null, roles: readonly ServiceRole[], log: Logger, concurrency = 1): Promise<CrawlRoles> {
+  const queue = await openCrawlQueue(sql);
+  if (roles.includes('worker')) {
+    if (!matcher) throw new Error('The crawl worker needs the match index: start the worker role with it.');
+    await queue.work(concurrency, async (runId) => {
+      const runtime = crawlDeps(sql, masterKey, matcher, log.child({ component: 'crawl', run: runId }));
+      try {
+        const r = await executeRun(runtime.deps, runId);
+        log.info({ run: runId, status: r.status }, 'crawl job finished');
+      } finally {
+        await runtime.close();
+      }
+    });
+  }
+  const scheduler = roles.includes('scheduler') ? await startScheduler(sql, queue, log.child({ component: 'crawl-scheduler' })) : null;
+  return {
+    queue,
+    scheduler,
+    async stop() {
+      await scheduler?.stop();
+      await queue.stop();
+    },
+  };
+}
