@@ -62,6 +62,8 @@ export interface FetchFailure {
 
 export type FetchOutcome = FetchOk | FetchFailure;
 
+const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
 export const USER_AGENT = 'staydown-crawler/0.1 (+https://github.com/staydown; removal of non-consensual intimate images)';
 
 function errorCode(err: unknown): string | undefined {
@@ -126,17 +128,18 @@ export class Fetcher {
         ...(credentialHosts.has(url.hostname.toLowerCase()) ? req.headers : {}),
       };
       let res: Awaited<ReturnType<typeof request>>;
+      const send = () => request(url, { dispatcher: this.agent, method: 'GET', headers, signal, headersTimeout: limits.idleTimeoutMs, bodyTimeout: limits.idleTimeoutMs });
       try {
-        res = await request(url, {
-          dispatcher: this.agent,
-          method: 'GET',
-          headers,
-          signal,
-          headersTimeout: limits.idleTimeoutMs,
-          bodyTimeout: limits.idleTimeoutMs,
-        });
+        res = await send();
       } catch (err) {
-        return this.failure(href, err, limits, signal);
+        // A kept-alive connection the server closed just as it was reused fails at once: a GET is safe to
+        // send again, once, on a fresh connection.
+        if (signal.aborted || !STALE_SOCKET.has(errorCode(err) ?? '')) return this.failure(href, err, limits, signal);
+        try {
+          res = await send();
+        } catch (err2) {
+          return this.failure(href, err2, limits, signal);
+        }
       }
       const status = res.statusCode;
       if (status >= 300 && status < 400 && res.headers.location) {

@@ -154,6 +154,7 @@ describe('the crawl-site job and the scheduler', () => {
       await sched.stop();
     }
     const alerts = await selectAlerts(db().sql, { siteId: s3.id });
-    expect(alerts.map((a) => a.media_url.replace(board3.origin, '')).sort()).toEqual(['/full/19.jpg', '/full/7.jpg']);
+    const runs = await db().sql.query('SELECT status, trigger, stats, error FROM crawl_runs WHERE site_id = $1', [s3.id]);
+    expect(alerts.map((a) => a.media_url.replace(board3.origin, '')).sort(), JSON.stringify({ runs, warnings })).toEqual(['/full/19.jpg', '/full/7.jpg']);
   });
 });
