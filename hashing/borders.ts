@@ -104,6 +104,8 @@ export function trimBorders(img: RgbaImage): Rect | null {
 
 /** Share of a row that must differ from the UI background for the row to belong to the picture. */
 const CONTENT_ROW_SHARE = 0.5;
+/** A row with at most this share of non-background pixels separates the picture from the UI. */
+const SEPARATOR_MAX_SHARE = 0.03;
 /** Columns of the picture band with at least this share of differing pixels belong to the picture. */
 const CONTENT_COL_SHARE = 0.3;
 
@@ -132,11 +134,15 @@ export function contentRect(img: RgbaImage): Rect | null {
     }
   }
   if (!best || best[1] - best[0] < h * 0.1) return null;
-  const [top, bottom] = best;
+  let [top, bottom] = best;
   let left = 0;
   let right = w;
   while (left < w - 8 && colShare(img, left, top, bottom, bg) < CONTENT_COL_SHARE) left++;
   while (right > left + 8 && colShare(img, right - 1, top, bottom, bg) < CONTENT_COL_SHARE) right--;
+  // Dark (or light) parts of the picture can match the UI's background and end the band early; apps
+  // leave a strip of pure background around a picture, so grow the band until such a strip.
+  while (top > 0 && rowShare(img, top - 1, left, right, bg) > SEPARATOR_MAX_SHARE) top--;
+  while (bottom < h && rowShare(img, bottom, left, right, bg) > SEPARATOR_MAX_SHARE) bottom++;
   const r = { x: left, y: top, w: right - left, h: bottom - top };
   if (r.w < w * 0.2) return null;
   if (r.w >= w * (1 - MIN_TRIM) && r.h >= h * (1 - MIN_TRIM)) return null;

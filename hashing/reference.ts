@@ -32,6 +32,9 @@ export function referenceHashes(fp: Fingerprint): ReferenceHash[] {
   };
   if (fp.kind === 'image') {
     push({ hash: fp.pdq.hash, view: 'orig', quality: fp.pdq.quality });
+    // The block hash rides along under its own label: the image policy only compares it with the
+    // query's block hash, to corroborate a looser PDQ match (text over the picture).
+    push({ hash: fp.blockhash, view: 'blockhash', quality: fp.pdq.quality });
     for (const v of fp.views) if (!DERIVABLE.has(v.view) && !isQueryOnlyView(v.view)) push({ hash: v.hash, view: v.view, quality: v.quality });
     for (const f of fp.frames ?? []) push({ hash: f.pdq, view: 'frame', t: f.t, quality: f.quality });
   } else {

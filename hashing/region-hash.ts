@@ -55,20 +55,26 @@ export interface RegionHash {
  * Luminance shrunk by an integer factor (box average) so that its longest side is at most `maxSide`:
  * region hashes need ~2 pixels per grid cell, not the full working copy, and the table is then 4-16x
  * cheaper to build. Returns the image and the factor (working-copy pixels per shrunk pixel).
+ *
+ * Transparent pixels are composited over white: sites flatten a transparent PNG when they re-encode it
+ * (usually onto white), and the colour hidden under a transparent pixel means nothing.
  */
 export function shrunkLuma(data: Uint8Array, width: number, height: number, maxSide: number): { luma: LumaImage; factor: number } {
   const f = Math.max(1, Math.floor(Math.max(width, height) / maxSide));
   const w = Math.floor(width / f);
   const h = Math.floor(height / f);
   const out = new Float32Array(w * h);
-  const inv = 1 / (f * f);
+  const inv = 1 / (f * f * 255);
   for (let y = 0; y < h; y++) {
     for (let dy = 0; dy < f; dy++) {
       let o = ((y * f + dy) * width) << 2;
       const row = y * w;
       for (let x = 0; x < w; x++) {
         let s = 0;
-        for (let dx = 0; dx < f; dx++, o += 4) s += 0.299 * data[o] + 0.587 * data[o + 1] + 0.114 * data[o + 2];
+        for (let dx = 0; dx < f; dx++, o += 4) {
+          const a = data[o + 3];
+          s += a * (0.299 * data[o] + 0.587 * data[o + 1] + 0.114 * data[o + 2]) + (255 - a) * 255;
+        }
         out[row + x] += s * inv;
       }
     }

@@ -9,16 +9,22 @@
  * by reference.ts and match/image-policy.ts.
  *
  * Labels (stable, stored with each hash):
- * - 'box'           the whole image, area-resampled (region hashes compare best with region hashes).
- * - 'trim'          the picture inside uniform borders, padding or letterbox bars.
- * - 'content'       the picture inside an app's UI (phone screenshot).
- * - 'rot:p4' ...    the picture inside a copy rotated by a few degrees on an enlarged canvas, turned back
- *                   ('p' = the copy was turned clockwise, 'm' = anticlockwise).
- * - 'crop:c90' ...  reference-side crops: centred ('c'), anchored at a corner ('tl', 'tr', 'bl', 'br')
- *                   keeping that share of each side, or cut from one side ('cut:t15' = top 15% removed).
- *                   PDQ moves ~50 bits for a 5% change of framing, so each crop view catches the query
- *                   crops within ~2-3% of its own framing; the set covers the crops re-uploaders make
- *                   most (a centred trim, a corner or one side cut away).
+ * - 'box'            the whole image, area-resampled (region hashes compare best with region hashes).
+ * - 'trim'           the picture inside uniform borders, padding or letterbox bars.
+ * - 'content'        the picture inside an app's UI (phone screenshot).
+ * - 'rot:p3_5' ...   the picture inside a copy turned by a few degrees on an enlarged canvas, turned back
+ *                    ('p' = the copy was turned clockwise, 'm' = anticlockwise). Query side.
+ * - 'crop:c90' ...   reference-side crops keeping 90/80/70% of each side (and 95% centred), centred ('c') or anchored at a
+ *                    corner ('tl', 'tr', 'bl', 'br'), and 'crop:sq', the centred square.
+ * - 'qcrop:tl93' ... the query cropped again a little at the same anchors, which reaches the query crops
+ *                    that fall between two reference crops (a tl-anchored 75% crop, re-cropped to 93%,
+ *                    is the reference's tl 70%).
+ * - 'cut:t10' ...    one side cut away (10 or 20% of the top/bottom/left/right), on both sides: a
+ *                    reference cut matches a copy with that side cropped off, and the same cut of both
+ *                    removes a caption band from the comparison.
+ * PDQ moves ~50 bits for a 5% change of framing (its finest basis functions have a period of 1/8 of
+ * the picture), so each crop view catches the query crops within ~2-3% of its framing; arbitrary
+ * off-centre crops between the anchors are not caught (see bench:robustness).
  */
 import { contentRect, type Rect, trimBorders } from './borders.ts';
 import type { RgbaImage } from './image-decoder.ts';
@@ -26,28 +32,31 @@ import { dihedralBlock, thresholdToHex, type PdqResult } from './pdq.ts';
 import { type Region, regionHash, shrunkLuma, SummedArea } from './region-hash.ts';
 import type { PdqView } from './types.ts';
 
-/** Centred crops kept on the reference side (share of each side kept). */
-const CENTRE_CROPS = [0.95, 0.9, 0.85, 0.8, 0.75];
-/** Corner-anchored crops (share of each side kept). */
-const CORNER_CROPS = [0.9, 0.8];
-/** One side cut away (share of that side removed). */
+/** Reference side: centred crops (plus 95%, the commonest trim) and corner-anchored crops (share of each side kept). */
+const REF_CROPS = [0.9, 0.8, 0.7];
+/** Query side: the same anchors cropped again a little, so a query crop between two reference crops lands near one. */
+const QUERY_CROPS = [0.93];
+/** One side cut away (share of that side removed), on both sides: a caption band removed from both. */
 const SIDE_CUTS = [0.1, 0.2];
-/** Small rotations undone on the query side, in degrees (PDQ itself tolerates ~1-2 degrees). */
-const ROTATIONS = [-5, -3, 3, 5];
+/** Small rotations undone on the query side, in degrees (PDQ itself tolerates about half a degree each way). */
+const ROTATIONS = [-6.5, -5, -3.5, -2, 2, 3.5, 5, 6.5];
+
+const ANCHORS = [['c', 0.5, 0.5], ['tl', 0, 0], ['tr', 1, 0], ['bl', 0, 1], ['br', 1, 1]] as const;
+const CUTS = [['t', 0.5, 1, 'y'], ['b', 0.5, 0, 'y'], ['l', 1, 0.5, 'x'], ['r', 0, 0.5, 'x']] as const;
 
 /** Region hashes are taken from the luminance shrunk to at most this many pixels a side (~2+ pixels a cell). */
 const BASE_SIDE = 256;
 
 const pct = (x: number) => Math.round(x * 100);
 
-/** Views only a query needs: a reference is never rotated by a few degrees or mirrored inside borders. */
+/** Views only a query needs: rotations, mirrored trims, the query's own re-crops ('qcrop:*'). */
 export function isQueryOnlyView(view: string): boolean {
-  return view.startsWith('rot:') || view.endsWith(':flipy');
+  return view.startsWith('rot:') || view.endsWith(':flipy') || view.startsWith('qcrop:');
 }
 
 /** Views only a reference needs: crops of the registered picture that a cropped copy lands near. */
 export function isReferenceOnlyView(view: string): boolean {
-  return view.startsWith('crop:') || view.startsWith('cut:');
+  return view.startsWith('crop:');
 }
 
 export function robustViews(img: RgbaImage, _pdq: PdqResult): PdqView[] {
@@ -67,17 +76,16 @@ export function robustViews(img: RgbaImage, _pdq: PdqResult): PdqView[] {
   const content = contentRect(img);
   if (content && !(trim && sameRect(trim, content))) add('content', regionOf(content), true);
   const base = trim ?? full;
-  for (const deg of ROTATIONS) add(`rot:${deg < 0 ? 'm' : 'p'}${Math.abs(deg)}`, unrotated(base, (deg * Math.PI) / 180));
-  for (const keep of CENTRE_CROPS) add(`crop:c${pct(keep)}`, regionOf(cropRect(full, keep, keep, 0.5, 0.5)));
-  for (const keep of CORNER_CROPS) {
-    for (const [tag, ax, ay] of [['tl', 0, 0], ['tr', 1, 0], ['bl', 0, 1], ['br', 1, 1]] as const) {
-      add(`crop:${tag}${pct(keep)}`, regionOf(cropRect(full, keep, keep, ax, ay)));
-    }
+  for (const deg of ROTATIONS) add(`rot:${deg < 0 ? 'm' : 'p'}${String(Math.abs(deg)).replace('.', '_')}`, unrotated(base, (deg * Math.PI) / 180));
+  const side = Math.min(img.width, img.height);
+  if (Math.abs(img.width - img.height) > side * 0.05) add('crop:sq', regionOf(cropRect(full, side / img.width, side / img.height, 0.5, 0.5)));
+  for (const [tag, ax, ay] of ANCHORS) {
+    for (const keep of tag === 'c' ? [0.95, ...REF_CROPS] : REF_CROPS) add(`crop:${tag}${pct(keep)}`, regionOf(cropRect(full, keep, keep, ax, ay)));
+    for (const keep of QUERY_CROPS) add(`qcrop:${tag}${pct(keep)}`, regionOf(cropRect(full, keep, keep, ax, ay)));
   }
   for (const cut of SIDE_CUTS) {
-    const k = 1 - cut;
-    for (const [tag, kx, ky, ax, ay] of [['t', 1, k, 0.5, 1], ['b', 1, k, 0.5, 0], ['l', k, 1, 1, 0.5], ['r', k, 1, 0, 0.5]] as const) {
-      add(`cut:${tag}${pct(cut)}`, regionOf(cropRect(full, kx, ky, ax, ay)));
+    for (const [tag, ax, ay, axis] of CUTS) {
+      add(`cut:${tag}${pct(cut)}`, regionOf(cropRect(full, axis === 'x' ? 1 - cut : 1, axis === 'y' ? 1 - cut : 1, ax, ay)));
     }
   }
   return out;

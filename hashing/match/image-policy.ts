@@ -23,6 +23,7 @@ import { hamming, hexToWords } from '../bits.ts';
 import { DIHEDRALS } from '../pdq.ts';
 import { referenceHashes } from '../reference.ts';
 import type { ImageFingerprint } from '../types.ts';
+import { isReferenceOnlyView } from '../views.ts';
 
 /** Hashes below this PDQ quality are not trusted for matching (Meta's guidance). */
 export const MIN_QUALITY = 50;
@@ -34,7 +35,9 @@ export interface ImageMatch {
   /**
    * Which technique matched: 'exact-sha256', 'exact-md5', 'pdq' (plain), 'pdq-dihedral' (mirrored or
    * turned by 90 degrees), 'pdq-trim' (borders, padding, letterbox), 'pdq-screenshot' (inside an app's
-   * UI), 'pdq-rotation' (turned by a few degrees), 'pdq-crop' (cropped).
+   * UI), 'pdq-rotation' (turned by a few degrees), 'pdq-crop' (cropped), 'pdq-cut' (a caption band or
+   * one side left out of both), 'pdq+blockhash' (text or a logo over the picture: PDQ within
+   * CORROBORATED_PDQ_THRESHOLD and the block hashes within PDQ_THRESHOLD).
    */
   method: string;
   /** Hamming distance in bits (of 256) of the deciding comparison; 0 for exact matches. */
@@ -45,6 +48,8 @@ export interface ImageMatch {
   refView: string;
   /** The largest distance this kind of comparison accepts. */
   threshold: number;
+  /** For 'pdq+blockhash': the block hashes' distance that corroborated the looser PDQ match. */
+  blockhashDistance?: number;
   /**
    * How sure the match is, 0..1: 1 for the same bytes; for perceptual matches it falls linearly from
    * 1 at distance 0 to 0.5 at the rule's threshold (distinct photos sit ~128 bits apart).
@@ -62,14 +67,31 @@ const PLAIN = new Set(['orig', 'box']);
 /** Reference views that show the whole registered picture. */
 const WHOLE_REF = new Set(['orig', 'box', 'trim', 'content']);
 
+/**
+ * A looser PDQ distance accepted between the whole pictures when their block hashes also agree (within
+ * PDQ_THRESHOLD): text or a logo drawn over the middle moves PDQ further than 31 bits but barely moves
+ * the block means. On the benchmark set distinct photos stay >= 84 PDQ bits and >= 36 block bits apart.
+ */
+export const CORROBORATED_PDQ_THRESHOLD = 52;
+
+const anchorOf = (view: string) => view.slice(view.indexOf(':') + 1).replace(/[0-9]+$/, '');
+
 /** The rule for comparing a query view with a reference view, or null when that pairing is not compared. */
 export function ruleFor(queryView: string, refView: string): Rule | null {
   const q = queryView;
   const r = refView;
-  const refCrop = r.startsWith('crop:') || r.startsWith('cut:');
-  if (refCrop) {
-    // A crop of the reference against the query's whole picture (or its mirror image).
-    if (PLAIN.has(q) || q === 'trim' || DIHEDRAL_SET.has(q)) return { method: 'pdq-crop', threshold: PDQ_THRESHOLD };
+  const wholeQuery = PLAIN.has(q) || q === 'trim' || DIHEDRAL_SET.has(q);
+  if (r === 'blockhash') return q === 'blockhash' ? { method: 'pdq+blockhash', threshold: PDQ_THRESHOLD } : null;
+  if (r.startsWith('crop:')) {
+    // A crop of the reference against the query's whole picture (or its mirror image), or against the
+    // query re-cropped at the same anchor.
+    if (wholeQuery) return { method: 'pdq-crop', threshold: PDQ_THRESHOLD };
+    if (q.startsWith('qcrop:') && anchorOf(q) === anchorOf(r)) return { method: 'pdq-crop', threshold: PDQ_THRESHOLD };
+    return null;
+  }
+  if (r.startsWith('cut:')) {
+    if (wholeQuery) return { method: 'pdq-crop', threshold: PDQ_THRESHOLD };
+    if (q === r) return { method: 'pdq-cut', threshold: PDQ_THRESHOLD };
     return null;
   }
   if (!WHOLE_REF.has(r)) return null;
@@ -89,14 +111,19 @@ export interface ProbeHash {
   view: string;
 }
 
-/** Query views that are probed: everything the query computed except the reference-side crops. */
+/**
+ * Query views that are probed: the plain PDQ and everything the query computed except the reference-side
+ * crops (and the left/right cuts: captions sit at the top or bottom), plus the block hash.
+ */
 export function queryProbeHashes(query: ImageFingerprint): ProbeHash[] {
   const out: ProbeHash[] = [];
   if (query.pdq.quality >= MIN_QUALITY) out.push({ hash: query.pdq.hash, view: 'orig' });
   for (const v of query.views) {
-    if (v.quality < MIN_QUALITY || v.view.startsWith('crop:') || v.view.startsWith('cut:')) continue;
+    if (v.quality < MIN_QUALITY || isReferenceOnlyView(v.view) || /^cut:[lr]/.test(v.view)) continue;
     out.push({ hash: v.hash, view: v.view });
   }
+  // The block hash is probed too (against the references' block hashes only): see CORROBORATED_PDQ_THRESHOLD.
+  if (query.pdq.quality >= MIN_QUALITY) out.push({ hash: query.blockhash, view: 'blockhash' });
   return out;
 }
 
@@ -122,8 +149,9 @@ function parsed(fp: ImageFingerprint): Parsed {
   return p;
 }
 
-// On equal distance, the plainer explanation wins (a plain PDQ match is easier to review than a crop).
-const METHOD_ORDER = ['pdq', 'pdq-dihedral', 'pdq-trim', 'pdq-screenshot', 'pdq-rotation', 'pdq-crop'];
+// The plainest technique that matches is the one reported (a plain PDQ match is easier to review than a
+// crop match), and within it the smallest distance.
+const METHOD_ORDER = ['pdq', 'pdq-dihedral', 'pdq-trim', 'pdq-screenshot', 'pdq-rotation', 'pdq-crop', 'pdq-cut', 'pdq+blockhash'];
 
 /** staydown's decision for an image query against one registered image: the best match, or null. */
 export function matchImages(query: ImageFingerprint, ref: ImageFingerprint): ImageMatch | null {
@@ -136,20 +164,43 @@ export function matchImages(query: ImageFingerprint, ref: ImageFingerprint): Ima
     for (const h of r.refs) {
       const rule = ruleFor(p.view, h.view);
       if (!rule) continue;
-      const d = hamming(p.words, h.words);
+      let d = hamming(p.words, h.words);
       if (d > rule.threshold) continue;
-      if (best && (d > best.distance || (d === best.distance && METHOD_ORDER.indexOf(rule.method) >= METHOD_ORDER.indexOf(best.method)))) continue;
+      let threshold = rule.threshold;
+      let extra: { blockhashDistance?: number } = {};
+      if (rule.method === 'pdq+blockhash') {
+        // The block hashes agree; the decision rests on the whole pictures' PDQ at the looser threshold.
+        extra = { blockhashDistance: d };
+        d = wholePictureDistance(q, r);
+        threshold = CORROBORATED_PDQ_THRESHOLD;
+        if (d > threshold) continue;
+      }
+      if (best) {
+        const order = METHOD_ORDER.indexOf(rule.method) - METHOD_ORDER.indexOf(best.method);
+        if (order > 0 || (order === 0 && d >= best.distance)) continue;
+      }
       best = {
         method: rule.method,
         distance: d,
         queryView: p.view,
         refView: h.view,
-        threshold: rule.threshold,
-        confidence: round2(1 - (0.5 * d) / rule.threshold),
+        threshold,
+        confidence: round2(1 - (0.5 * d) / threshold),
+        ...extra,
       };
     }
   }
   return best;
+}
+
+/** Smallest PDQ distance between the plain/whole-image hashes of the two pictures. */
+function wholePictureDistance(q: Parsed, r: Parsed): number {
+  let min = 256;
+  for (const p of q.probes) {
+    if (!PLAIN.has(p.view)) continue;
+    for (const h of r.refs) if (PLAIN.has(h.view)) min = Math.min(min, hamming(p.words, h.words));
+  }
+  return min;
 }
 
 function exact(method: string): ImageMatch {
