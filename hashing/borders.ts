@@ -117,10 +117,10 @@ export function contentRect(img: RgbaImage): Rect | null {
   const { width: w, height: h } = img;
   if (w < 32 || h < 32) return null;
   const border: Array<[number, number]> = [];
-  for (let x = 0; x < w; x += 2) border.push([x, 0], [x, h - 1]);
-  for (let y = 0; y < h; y += 2) border.push([0, y], [w - 1, y]);
+  for (let x = 0; x < w; x += 4) border.push([x, 0], [x, h - 1]);
+  for (let y = 0; y < h; y += 4) border.push([0, y], [w - 1, y]);
   const bg = medianColour(img, border.map((p) => p[0]), border.map((p) => p[1]));
-  const share = range(0, h).map((y) => rowShare(img, y, 0, w, bg, 2));
+  const share = range(0, h).map((y) => rowShare(img, y, 0, w, bg, 3));
   const gap = Math.max(2, Math.round(h * 0.015));
   let best: [number, number] | null = null;
   let start = -1;
@@ -147,4 +147,23 @@ export function contentRect(img: RgbaImage): Rect | null {
   if (r.w < w * 0.2) return null;
   if (r.w >= w * (1 - MIN_TRIM) && r.h >= h * (1 - MIN_TRIM)) return null;
   return r;
+}
+
+/**
+ * Whether the image looks like a picture turned by a few degrees on an enlarged canvas: all four
+ * corners filled with one flat colour (the canvas showing in the wedges). Cheap, and false for most
+ * photos, which then skip the rotation views.
+ */
+export function hasCornerWedges(img: RgbaImage): boolean {
+  const { width: w, height: h } = img;
+  if (w < 16 || h < 16) return false;
+  const k = 3;
+  const corners: Array<[number, number]> = [[0, 0], [w - k, 0], [0, h - k], [w - k, h - k]];
+  const first = pixel(img, 0, 0);
+  for (const [cx, cy] of corners) {
+    for (let y = cy; y < cy + k; y++) {
+      for (let x = cx; x < cx + k; x++) if (differs(img.data, (y * w + x) * 4, first)) return false;
+    }
+  }
+  return true;
 }

@@ -86,7 +86,8 @@ export function shrunkLuma(data: Uint8Array, width: number, height: number, maxS
 export class SummedArea {
   readonly width: number;
   readonly height: number;
-  private readonly sat: Float64Array;
+  /** The table itself, (width + 1) x (height + 1), row-major. */
+  readonly table: Float64Array;
 
   constructor(img: LumaImage) {
     const { width, height, data } = img;
@@ -104,7 +105,7 @@ export class SummedArea {
         sat[here + x + 1] = sat[above + x + 1] + rowSum;
       }
     }
-    this.sat = sat;
+    this.table = sat;
   }
 
   /** Integral of the image over [0, x] x [0, y] for real x, y (clamped to the image). */
@@ -121,7 +122,7 @@ export class SummedArea {
     const fy = y - y0;
     const stride = w + 1;
     const i = y0 * stride + x0;
-    const s = this.sat;
+    const s = this.table;
     return (
       s[i] * (1 - fx) * (1 - fy) + s[i + 1] * fx * (1 - fy) + s[i + stride] * (1 - fx) * fy + s[i + stride + 1] * fx * fy
     );
@@ -164,18 +165,25 @@ export function regionGrid(sa: SummedArea, r: Region): Float32Array {
  * reads than four corners per cell). The region must lie inside the image (all of staydown's do).
  */
 function alignedGrid(sa: SummedArea, r: Region): Float32Array {
-  const x0 = r.cx - r.w / 2;
-  const y0 = r.cy - r.h / 2;
-  const cw = r.w / SIDE;
-  const ch = r.h / SIDE;
   const n = SIDE + 1;
+  const xs = edges(r.cx - r.w / 2, r.w / SIDE, sa.width);
+  const ys = edges(r.cy - r.h / 2, r.h / SIDE, sa.height);
   const corners = new Float64Array(n * n);
+  const stride = sa.width + 1;
+  const t = sa.table;
   for (let i = 0; i < n; i++) {
-    const y = y0 + i * ch;
-    for (let j = 0; j < n; j++) corners[i * n + j] = sa.integral(x0 + j * cw, y);
+    const y0 = ys.index[i];
+    const fy = ys.frac[i];
+    for (let j = 0; j < n; j++) {
+      const k = y0 * stride + xs.index[j];
+      const fx = xs.frac[j];
+      const top = t[k] + (t[k + 1] - t[k]) * fx;
+      const bot = t[k + stride] + (t[k + stride + 1] - t[k + stride]) * fx;
+      corners[i * n + j] = top + (bot - top) * fy;
+    }
   }
   const grid = new Float32Array(SIDE * SIDE);
-  const inv = 1 / (cw * ch);
+  const inv = 1 / ((r.w / SIDE) * (r.h / SIDE));
   for (let i = 0; i < SIDE; i++) {
     for (let j = 0; j < SIDE; j++) {
       const a = i * n + j;
@@ -183,6 +191,19 @@ function alignedGrid(sa: SummedArea, r: Region): Float32Array {
     }
   }
   return grid;
+}
+
+/** The 65 cell edges along one axis as table index + fraction (clamped to the image). */
+function edges(start: number, step: number, size: number): { index: Int32Array; frac: Float64Array } {
+  const index = new Int32Array(SIDE + 1);
+  const frac = new Float64Array(SIDE + 1);
+  for (let k = 0; k <= SIDE; k++) {
+    const v = Math.min(size, Math.max(0, start + k * step));
+    const i = Math.min(size - 1, Math.floor(v));
+    index[k] = i;
+    frac[k] = v - i;
+  }
+  return { index, frac };
 }
 
 /**

@@ -13,7 +13,8 @@
  * - 'trim'           the picture inside uniform borders, padding or letterbox bars.
  * - 'content'        the picture inside an app's UI (phone screenshot).
  * - 'rot:p3_5' ...   the picture inside a copy turned by a few degrees on an enlarged canvas, turned back
- *                    ('p' = the copy was turned clockwise, 'm' = anticlockwise). Query side.
+ *                    ('p' = the copy was turned clockwise, 'm' = anticlockwise). Query side, and only
+ *                    when the four corners show one flat canvas colour.
  * - 'crop:c90' ...   reference-side crops keeping 90/80/70% of each side (and 95% centred), centred ('c') or anchored at a
  *                    corner ('tl', 'tr', 'bl', 'br'), and 'crop:sq', the centred square.
  * - 'qcrop:tl93' ... the query cropped again a little at the same anchors, which reaches the query crops
@@ -26,7 +27,7 @@
  * the picture), so each crop view catches the query crops within ~2-3% of its framing; arbitrary
  * off-centre crops between the anchors are not caught (see bench:robustness).
  */
-import { contentRect, type Rect, trimBorders } from './borders.ts';
+import { contentRect, hasCornerWedges, type Rect, trimBorders } from './borders.ts';
 import type { RgbaImage } from './image-decoder.ts';
 import { dihedralBlock, thresholdToHex, type PdqResult } from './pdq.ts';
 import { type Region, regionHash, shrunkLuma, SummedArea } from './region-hash.ts';
@@ -76,7 +77,7 @@ export function robustViews(img: RgbaImage, _pdq: PdqResult): PdqView[] {
   const content = contentRect(img);
   if (content && !(trim && sameRect(trim, content))) add('content', regionOf(content), true);
   const base = trim ?? full;
-  for (const deg of ROTATIONS) add(`rot:${deg < 0 ? 'm' : 'p'}${String(Math.abs(deg)).replace('.', '_')}`, unrotated(base, (deg * Math.PI) / 180));
+  if (hasCornerWedges(img)) for (const deg of ROTATIONS) add(`rot:${deg < 0 ? 'm' : 'p'}${String(Math.abs(deg)).replace('.', '_')}`, unrotated(base, (deg * Math.PI) / 180));
   const side = Math.min(img.width, img.height);
   if (Math.abs(img.width - img.height) > side * 0.05) add('crop:sq', regionOf(cropRect(full, side / img.width, side / img.height, 0.5, 0.5)));
   for (const [tag, ax, ay] of ANCHORS) {

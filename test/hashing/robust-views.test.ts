@@ -6,6 +6,7 @@ import type { RgbaImage } from '../../hashing/image-decoder.ts';
 import { dct16, lumaFromPixels, pdqFromRgb } from '../../hashing/pdq.ts';
 import { fastDct16, regionGrid, regionHash, shrunkLuma, SummedArea } from '../../hashing/region-hash.ts';
 import { robustViews } from '../../hashing/views.ts';
+import { referenceHashes } from '../../hashing/reference.ts';
 import { EDITS, loadSource } from '../support/image-edits.ts';
 import { syntheticPhoto } from '../support/images.ts';
 
@@ -91,6 +92,10 @@ describe('borders and screenshots', () => {
       expect(v.view).toMatch(/^[a-z0-9][a-z0-9:._-]{0,63}$/);
       expect(v.hash).toMatch(/^[0-9a-f]{64}$/);
     }
-    expect(views.length).toBeLessThanOrEqual(40);
+    // Every view costs ~0.1 ms to compute; every reference-side one costs index memory.
+    expect(views.length).toBeLessThanOrEqual(44);
+    const refSide = referenceHashes({ kind: 'image', sha256: '', md5: '', width: img.width, height: img.height, format: 'png', pdq: { hash: '0'.repeat(64), quality: 100 }, blockhash: '1'.repeat(64), views });
+    expect(refSide.length).toBeLessThanOrEqual(30);
+    expect(refSide.map((h) => h.view)).not.toContain('rot:p5');
   });
 });
