@@ -76,8 +76,9 @@ export function robustViews(img: RgbaImage, _pdq: PdqResult): PdqView[] {
   if (trim) add('trim', regionOf(trim), true);
   const content = contentRect(img);
   if (content && !(trim && sameRect(trim, content))) add('content', regionOf(content), true);
-  const base = trim ?? full;
-  if (hasCornerWedges(img)) for (const deg of ROTATIONS) add(`rot:${deg < 0 ? 'm' : 'p'}${String(Math.abs(deg)).replace('.', '_')}`, unrotated(base, (deg * Math.PI) / 180));
+  // The wedges of a turned copy reach the canvas edges only at single points, so trimming would nibble
+  // at the canvas; the turned picture is worked out from the whole canvas.
+  if (hasCornerWedges(img)) for (const deg of ROTATIONS) add(`rot:${deg < 0 ? 'm' : 'p'}${String(Math.abs(deg)).replace('.', '_')}`, unrotated(full, (deg * Math.PI) / 180));
   const side = Math.min(img.width, img.height);
   if (Math.abs(img.width - img.height) > side * 0.05) add('crop:sq', regionOf(cropRect(full, side / img.width, side / img.height, 0.5, 0.5)));
   for (const [tag, ax, ay] of ANCHORS) {
