@@ -3,8 +3,8 @@
  * directory and runs the gateway for the CLI), starts the roles it is configured for, prints where it
  * listens and how to sign in, and shuts down cleanly on SIGINT/SIGTERM.
  *
- * Roles: `api` serves HTTP; `scheduler` runs periodic upkeep (evidence retention); `worker` keeps a
- * match index fresh for the jobs that later work adds (crawl, re-check).
+ * Roles: `api` serves HTTP; `scheduler` runs periodic upkeep (evidence retention) and fires each site's
+ * crawl schedule; `worker` keeps a match index fresh and runs the crawl jobs.
  */
 import type { CliIo } from './cli/main.ts';
 import type { Config } from './config.ts';
@@ -14,6 +14,7 @@ import { openService, type ServiceContext } from './context.ts';
 import { createMatcher, type Matcher } from './matching.ts';
 import { purgeExpiredEvidence } from './materials.ts';
 import { buildApi } from './api/server.ts';
+import { startCrawlRoles } from './crawl-runtime.ts';
 
 const EVIDENCE_PURGE_MS = 60 * 60_000;
 
@@ -42,6 +43,13 @@ export async function serve(config: Config, io: CliIo, opts: { json?: boolean; s
       const t = setInterval(purge, EVIDENCE_PURGE_MS);
       t.unref();
       cleanups.push(async () => clearInterval(t));
+    }
+    if (config.roles.includes('worker') || config.roles.includes('scheduler')) {
+      // Crawl jobs (pg-boss queue): the worker runs them, the scheduler fires each site's cron.
+      const crawl = await startCrawlRoles(ctx.sql, ctx.masterKey, matcher, config.roles, log.child({ component: 'crawl' }));
+      cleanups.unshift(() => crawl.stop());
+      if (config.roles.includes('worker')) lines.push('worker: running crawl jobs from the queue');
+      if (config.roles.includes('scheduler')) lines.push('scheduler: crawling each enabled site on its schedule');
     }
     if (config.roles.includes('api')) {
       const app = await buildApi(ctx, {
