@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hamming, hammingAt, hammingHex, hexToWords, isHash256, popcount32, wordsToHex } from '../../hashing/bits.ts';
+import { rng32 } from './synthetic-hashes.ts';
 
 /** Reference popcount: one bit at a time, obviously right and slow. */
 function slowPopcount(x: number): number {
@@ -24,15 +25,10 @@ function randomHex(rand: () => number, digits = 64): string {
   return s;
 }
 
+/** Uniform floats in [0, 1) from the shared seeded generator. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = rng32(seed);
+  return () => next() / 4294967296;
 }
 
 describe('popcount32', () => {
