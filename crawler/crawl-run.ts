@@ -251,25 +251,33 @@ export async function runCrawl(site: CrawlSite, deps: CrawlDeps): Promise<CrawlS
       for (;;) {
         if (deps.signal?.aborted || claimed >= site.maxPages) return;
         claimed++;
+        // Counted in flight from before the claim: a worker whose claim comes back empty must not end the
+        // crawl while another worker's claim (which may return a page, and that page more links) is pending.
+        inFlight++;
         const [entry] = await deps.frontier.claim(1);
         if (!entry) {
           claimed--;
-          if (inFlight === 0) return;
+          inFlight--;
+          if (inFlight === 0) {
+            for (const w of waiters.splice(0)) w();
+            return;
+          }
           await new Promise<void>((resolve) => waiters.push(resolve));
           continue;
         }
-        inFlight++;
         let outcome: 'done' | 'failed' | 'skipped' = 'failed';
         try {
           outcome = await visit(entry);
         } catch (err) {
           if (deps.signal?.aborted) throw err;
           log?.warn({ site: site.id, err: (err as Error).message }, 'page error');
+        }
+        if (outcome === 'failed') stats.pagesFailed++;
+        try {
+          await deps.frontier.finish(entry.url, outcome);
         } finally {
           inFlight--;
         }
-        if (outcome === 'failed') stats.pagesFailed++;
-        await deps.frontier.finish(entry.url, outcome);
         deps.onPage?.(stats);
         for (const w of waiters.splice(0)) w();
       }

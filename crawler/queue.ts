@@ -1,10 +1,12 @@
 /**
  * The crawl job queue: the only module that imports pg-boss. The scheduler and `staydown crawl` enqueue a
  * `crawl-site` job per run; worker roles take them with a configurable concurrency; many workers on many
- * machines share the queue through the database. A job's run id is its singleton key, and a site has at
- * most one active run (the database enforces it), so a site never has two crawls at once. A worker killed
- * mid-crawl leaves its job active until it expires; pg-boss then retries it and the run resumes from its
- * persisted frontier.
+ * machines share the queue through the database. A job's run id is its singleton key under pg-boss's
+ * `short` policy (at most one waiting job per run; a dead worker's job still marked active does not block
+ * a new one), a site has at most one active run (the database
+ * enforces it), and the worker holds a lease on the run while it crawls (crawl-service.ts), so a site never
+ * has two crawls at once even if a job is delivered twice. A worker killed mid-crawl stops renewing its
+ * lease; the scheduler's sweep then enqueues the run again and it resumes from its persisted frontier.
  */
 import PgBoss from 'pg-boss';
 import type { Sql } from '../db/sql.ts';
@@ -59,7 +61,7 @@ export async function openCrawlQueue(sql: Sql, opts: QueueOptions = {}): Promise
   await boss.start();
   await boss.createQueue(CRAWL_JOB, {
     name: CRAWL_JOB,
-    policy: 'standard',
+    policy: 'short',
     retryLimit: opts.retryLimit ?? 5,
     retryDelay: 5,
     expireInSeconds: opts.expireInSeconds ?? 4 * 60 * 60,

@@ -4,9 +4,12 @@
  * site's run, and the database lets at most one active run per site exist, so a firing that finds a crawl
  * still going (or another scheduler's) does nothing. Sites are re-read every `reloadMs`, so schedules
  * added, changed or disabled take effect within that time.
+ *
+ * It also sweeps for orphaned runs every `sweepMs`: a run whose worker died (its lease lapsed) or whose
+ * job was never enqueued is enqueued again, and a worker resumes it from its persisted frontier.
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import { createRun } from '../db/queries/crawl-runs.ts';
+import { createRun, failQueuedRun, selectOrphanedRuns } from '../db/queries/crawl-runs.ts';
 import { selectSites } from '../db/queries/crawl-sites.ts';
 import type { Sql } from '../db/sql.ts';
 import type { CrawlLog } from './crawl-run.ts';
@@ -17,6 +20,8 @@ export interface Scheduler {
   reload(): Promise<void>;
   /** Fires a site's schedule now, as cron would (for tests and `staydown crawl`). */
   fire(siteId: string): Promise<string | null>;
+  /** Enqueues orphaned runs now; returns their ids. */
+  sweep(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -24,7 +29,7 @@ export function isValidSchedule(expr: string): boolean {
   return cron.validate(expr);
 }
 
-export async function startScheduler(sql: Sql, queue: CrawlQueue, log: CrawlLog & { debug?: (o: object, m: string) => void }, opts: { reloadMs?: number } = {}): Promise<Scheduler> {
+export async function startScheduler(sql: Sql, queue: CrawlQueue, log: CrawlLog & { debug?: (o: object, m: string) => void }, opts: { reloadMs?: number; sweepMs?: number; queuedGraceSeconds?: number } = {}): Promise<Scheduler> {
   const tasks = new Map<string, { expr: string; task: ScheduledTask }>();
   const cronLogger = {
     info: (m: string) => log.debug?.({ cron: m }, 'cron'),
@@ -39,9 +44,18 @@ export async function startScheduler(sql: Sql, queue: CrawlQueue, log: CrawlLog 
       log.info({ site: siteId, run: run.id }, 'scheduled crawl skipped: the site is still being crawled');
       return null;
     }
-    await queue.enqueue(run.id);
+    await enqueueOrFail(sql, queue, run.id);
     log.info({ site: siteId, run: run.id }, 'scheduled crawl enqueued');
     return run.id;
+  };
+
+  const sweep = async (): Promise<string[]> => {
+    const orphans = await selectOrphanedRuns(sql, opts.queuedGraceSeconds ?? 600);
+    for (const r of orphans) {
+      await queue.enqueue(r.id);
+      log.info({ run: r.id, status: r.status }, 'orphaned crawl run enqueued again');
+    }
+    return orphans.map((r) => r.id);
   };
 
   const reload = async () => {
@@ -67,13 +81,27 @@ export async function startScheduler(sql: Sql, queue: CrawlQueue, log: CrawlLog 
   await reload();
   const timer = setInterval(() => reload().catch((err) => log.warn({ err: (err as Error).message }, 'site schedules could not be reloaded')), opts.reloadMs ?? 60_000);
   timer.unref();
+  const sweeper = setInterval(() => sweep().catch((err) => log.warn({ err: (err as Error).message }, 'orphaned crawl runs could not be swept')), opts.sweepMs ?? 30_000);
+  sweeper.unref();
   return {
     reload,
     fire,
+    sweep,
     async stop() {
       clearInterval(timer);
+      clearInterval(sweeper);
       for (const t of tasks.values()) await t.task.destroy();
       tasks.clear();
     },
   };
+}
+
+/** Enqueues a new run's job; if that fails the run is marked failed so the site is not left blocked. */
+export async function enqueueOrFail(sql: Sql, queue: CrawlQueue, runId: string): Promise<void> {
+  try {
+    await queue.enqueue(runId);
+  } catch (err) {
+    await failQueuedRun(sql, runId, `The crawl job could not be queued: ${(err as Error).message}`).catch(() => undefined);
+    throw err;
+  }
 }

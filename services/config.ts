@@ -24,6 +24,14 @@ export interface Config {
   maxUploadBytes: number;
   /** Largest accepted JSON request body, in bytes. */
   maxJsonBytes: number;
+  /** Crawl runs one worker process works on at once (STAYDOWN_CRAWL_WORKERS, default 1). */
+  crawlWorkers: number;
+  /** How long a crawl worker's hold on a run lasts unrenewed: a dead worker's run resumes after this. */
+  crawlLeaseSeconds: number;
+  /** How often the scheduler looks for orphaned crawl runs to enqueue again. */
+  crawlSweepSeconds: number;
+  /** The PostgreSQL schema of the crawl job queue (pg-boss), STAYDOWN_QUEUE_SCHEMA, default 'pgboss'. */
+  queueSchema: string;
 }
 
 export interface ConfigOverrides {
@@ -51,6 +59,19 @@ export function parseRoles(raw: string, from: string): ServiceRole[] {
     }
   }
   return [...new Set(roles)] as ServiceRole[];
+}
+
+function parseCount(raw: string | undefined, fallback: number, min: number, max: number, from: string): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${from} must be a whole number from ${min} to ${max}, not '${raw}'.`);
+  return n;
+}
+
+function parseIdentifier(raw: string | undefined, fallback: string, from: string): string {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new ConfigError(`${from} must be a lowercase SQL name (letters, digits, underscores), not '${raw}'.`);
+  return raw;
 }
 
 function parseBytes(raw: string | undefined, fallback: number, from: string): number {
@@ -82,6 +103,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     logLevel: env.STAYDOWN_LOG_LEVEL || env.LOG_LEVEL || 'info',
     maxUploadBytes: parseBytes(env.STAYDOWN_MAX_UPLOAD_BYTES, 512 * 1024 * 1024, 'STAYDOWN_MAX_UPLOAD_BYTES'),
     maxJsonBytes: parseBytes(env.STAYDOWN_MAX_JSON_BYTES, 256 * 1024, 'STAYDOWN_MAX_JSON_BYTES'),
+    crawlWorkers: parseCount(env.STAYDOWN_CRAWL_WORKERS, 1, 1, 64, 'STAYDOWN_CRAWL_WORKERS'),
+    crawlLeaseSeconds: parseCount(env.STAYDOWN_CRAWL_LEASE_SECONDS, 60, 2, 3600, 'STAYDOWN_CRAWL_LEASE_SECONDS'),
+    crawlSweepSeconds: parseCount(env.STAYDOWN_CRAWL_SWEEP_SECONDS, 30, 1, 3600, 'STAYDOWN_CRAWL_SWEEP_SECONDS'),
+    queueSchema: parseIdentifier(env.STAYDOWN_QUEUE_SCHEMA, 'pgboss', 'STAYDOWN_QUEUE_SCHEMA'),
   });
 }
 

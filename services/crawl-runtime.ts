@@ -57,13 +57,23 @@ export interface CrawlRoles {
   stop(): Promise<void>;
 }
 
-/** Starts the crawl worker (`worker` role, `concurrency` crawls at once) and the site scheduler (`scheduler` role). */
-export async function startCrawlRoles(sql: Sql, masterKey: Buffer, matcher: Matcher | null, roles: readonly ServiceRole[], log: Logger, concurrency = 1): Promise<CrawlRoles> {
-  const queue = await openCrawlQueue(sql);
+export interface CrawlRoleOptions {
+  /** Crawl runs worked on at once by this process. */
+  concurrency?: number;
+  leaseSeconds?: number;
+  sweepSeconds?: number;
+  /** pg-boss's schema (default 'pgboss'). */
+  queueSchema?: string;
+}
+
+/** Starts the crawl worker (`worker` role) and the site scheduler with its orphaned-run sweep (`scheduler` role). */
+export async function startCrawlRoles(sql: Sql, masterKey: Buffer, matcher: Matcher | null, roles: readonly ServiceRole[], log: Logger, opts: CrawlRoleOptions = {}): Promise<CrawlRoles> {
+  const queue = await openCrawlQueue(sql, opts.queueSchema ? { schema: opts.queueSchema } : {});
   if (roles.includes('worker')) {
     if (!matcher) throw new Error('The crawl worker needs the match index: start the worker role with it.');
-    await queue.work(concurrency, async (runId) => {
+    await queue.work(opts.concurrency ?? 1, async (runId) => {
       const runtime = crawlDeps(sql, masterKey, matcher, log.child({ component: 'crawl', run: runId }));
+      if (opts.leaseSeconds) runtime.deps.leaseSeconds = opts.leaseSeconds;
       try {
         const r = await executeRun(runtime.deps, runId);
         log.info({ run: runId, status: r.status }, 'crawl job finished');
@@ -72,7 +82,7 @@ export async function startCrawlRoles(sql: Sql, masterKey: Buffer, matcher: Matc
       }
     });
   }
-  const scheduler = roles.includes('scheduler') ? await startScheduler(sql, queue, log.child({ component: 'crawl-scheduler' })) : null;
+  const scheduler = roles.includes('scheduler') ? await startScheduler(sql, queue, log.child({ component: 'crawl-scheduler' }), { sweepMs: (opts.sweepSeconds ?? 30) * 1000 }) : null;
   return {
     queue,
     scheduler,

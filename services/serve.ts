@@ -46,7 +46,9 @@ export async function serve(config: Config, io: CliIo, opts: { json?: boolean; s
     }
     if (config.roles.includes('worker') || config.roles.includes('scheduler')) {
       // Crawl jobs (pg-boss queue): the worker runs them, the scheduler fires each site's cron.
-      const crawl = await startCrawlRoles(ctx.sql, ctx.masterKey, matcher, config.roles, log.child({ component: 'crawl' }));
+      const crawl = await startCrawlRoles(ctx.sql, ctx.masterKey, matcher, config.roles, log.child({ component: 'crawl' }), {
+        concurrency: config.crawlWorkers, leaseSeconds: config.crawlLeaseSeconds, sweepSeconds: config.crawlSweepSeconds, queueSchema: config.queueSchema,
+      });
       cleanups.unshift(() => crawl.stop());
       if (config.roles.includes('worker')) lines.push('worker: running crawl jobs from the queue');
       if (config.roles.includes('scheduler')) lines.push('scheduler: crawling each enabled site on its schedule');

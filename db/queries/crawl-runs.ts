@@ -12,6 +12,8 @@ export interface RunRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
 }
 
 /**
@@ -36,21 +38,73 @@ export async function selectRun(sql: Sql, runId: string): Promise<RunRow | null>
   return row ?? null;
 }
 
-/** Marks a worker's (re)start of the run and hands back what a dead worker had claimed. */
-export async function startRunAttempt(sql: Sql, runId: string): Promise<RunRow | null> {
+export type RunAttempt = { started: true; run: RunRow } | { started: false; run: RunRow | null };
+
+/**
+ * A worker's (re)start of the run: takes the run's lease for `leaseSeconds` unless another worker holds a
+ * live one, and hands back to the frontier what a dead worker had claimed. `started: false` with the run
+ * means it is finished or leased by another worker; with null, that there is no such run.
+ */
+export async function startRunAttempt(sql: Sql, runId: string, owner: string, leaseSeconds: number): Promise<RunAttempt> {
   return sql.transaction(async (tx) => {
     const [row] = await tx.query<RunRow>(
-      `UPDATE crawl_runs SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
-       WHERE id = $1 AND status IN ('queued', 'running') RETURNING *`,
-      [runId],
+      `UPDATE crawl_runs SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()),
+         lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3)
+       WHERE id = $1 AND status IN ('queued', 'running') AND (lease_expires_at IS NULL OR lease_expires_at <= now() OR lease_owner = $2)
+       RETURNING *`,
+      [runId, owner, leaseSeconds],
     );
-    if (row) await tx.query(`UPDATE crawl_frontier SET state = 'pending' WHERE run_id = $1 AND state = 'claimed'`, [runId]);
-    return row ?? null;
+    if (!row) {
+      const [existing] = await tx.query<RunRow>('SELECT * FROM crawl_runs WHERE id = $1', [runId]);
+      return { started: false, run: existing ?? null };
+    }
+    await tx.query(`UPDATE crawl_frontier SET state = 'pending' WHERE run_id = $1 AND state = 'claimed'`, [runId]);
+    return { started: true, run: row };
   });
 }
 
-export async function finishRun(sql: Sql, runId: string, status: 'done' | 'failed' | 'cancelled', stats: object, error: string | null): Promise<void> {
-  await sql.query('UPDATE crawl_runs SET status = $2, stats = $3::jsonb, error = $4, finished_at = now() WHERE id = $1', [runId, status, JSON.stringify(stats), error]);
+/** Extends the owner's lease; false when the lease was lost (it lapsed and another worker took the run). */
+export async function renewRunLease(sql: Sql, runId: string, owner: string, leaseSeconds: number): Promise<boolean> {
+  const rows = await sql.query(
+    `UPDATE crawl_runs SET lease_expires_at = now() + make_interval(secs => $3)
+     WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING 1`,
+    [runId, owner, leaseSeconds],
+  );
+  return rows.length === 1;
+}
+
+/** Gives the lease up at once (a worker stopping mid-run), so the run can be resumed without waiting. */
+export async function releaseRunLease(sql: Sql, runId: string, owner: string): Promise<void> {
+  await sql.query('UPDATE crawl_runs SET lease_expires_at = now() WHERE id = $1 AND lease_owner = $2', [runId, owner]);
+}
+
+/** Ends the run, if `owner` still holds it; false when another worker has taken it over. */
+export async function finishRun(sql: Sql, runId: string, owner: string, status: 'done' | 'failed' | 'cancelled', stats: object, error: string | null): Promise<boolean> {
+  const rows = await sql.query(
+    `UPDATE crawl_runs SET status = $3, stats = $4::jsonb, error = $5, finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
+     WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING 1`,
+    [runId, owner, status, JSON.stringify(stats), error],
+  );
+  return rows.length === 1;
+}
+
+/** Marks a run that never started as failed (its job could not be enqueued), freeing the site. */
+export async function failQueuedRun(sql: Sql, runId: string, error: string): Promise<void> {
+  await sql.query(`UPDATE crawl_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'queued'`, [runId, error]);
+}
+
+/**
+ * Runs that need a job: running runs whose worker's lease lapsed (the worker died), and queued runs that
+ * have waited longer than `queuedSeconds` (a lost enqueue). Re-enqueueing is safe: the lease decides.
+ */
+export async function selectOrphanedRuns(sql: Sql, queuedSeconds: number): Promise<Array<{ id: string; status: string }>> {
+  return sql.query<{ id: string; status: string }>(
+    `SELECT id, status FROM crawl_runs
+     WHERE (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at <= now()))
+        OR (status = 'queued' AND created_at <= now() - make_interval(secs => $1))
+     ORDER BY created_at`,
+    [queuedSeconds],
+  );
 }
 
 export async function saveRunStats(sql: Sql, runId: string, stats: object): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { parseCli, UsageError } from './args.ts';
 import type { CliIo } from './main.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
 import { openService } from '../context.ts';
 import { silentLogger } from '../log.ts';
 import { createMatcher } from '../matching.ts';
@@ -18,6 +18,7 @@ import { selectAlerts } from '../../db/queries/crawl-alerts.ts';
 import { SiteInputError, validateSiteInput } from '../../crawler/site-input.ts';
 import { executeRun } from '../../crawler/crawl-service.ts';
 import { openCrawlQueue } from '../../crawler/queue.ts';
+import { enqueueOrFail } from '../../crawler/scheduler.ts';
 
 const SITE_USAGE = `staydown site add NAME --url URL [--url URL]... [--engine http|browser] [--follow REGEX]... [--max-pages N] [--max-depth N]
        [--schedule CRON] [--search-url TEMPLATE] [--allow-host HOST]... [--platform NAME] [--rate-ms N] [--concurrency N]
@@ -26,10 +27,11 @@ const SITE_USAGE = `staydown site add NAME --url URL [--url URL]... [--engine ht
 const CRAWL_USAGE = 'staydown crawl NAME [--wait] [--json]';
 const ALERTS_USAGE = 'staydown alerts list [--site NAME] [--json]';
 
-async function withDatabase<T>(fn: (sql: Sql, masterKey: Buffer) => Promise<T>): Promise<T> {
-  const opened = await openService(loadConfig(), silentLogger());
+async function withDatabase<T>(fn: (sql: Sql, masterKey: Buffer, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const opened = await openService(config, silentLogger());
   try {
-    return await fn(opened.ctx.sql, opened.ctx.masterKey);
+    return await fn(opened.ctx.sql, opened.ctx.masterKey, config);
   } finally {
     await opened.close();
   }
@@ -123,21 +125,25 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseCli(args, { wait: { type: 'boolean' }, json: { type: 'boolean' } }, CRAWL_USAGE);
     const [name] = positionals;
     if (!name) throw new UsageError(`The site name is missing.\nusage: ${CRAWL_USAGE}`);
-    return withDatabase(async (sql, masterKey) => {
+    return withDatabase(async (sql, masterKey, config) => {
       const site = await selectSiteByName(sql, name);
       if (!site) throw new UsageError(`There is no site named '${name}'; 'staydown site list' shows the sites.`);
       if (!site.enabled) throw new UsageError(`Site '${name}' is disabled.`);
       const { run, created } = await createRun(sql, site.id, 'manual');
       if (!created) throw new Error(`Site '${name}' is being crawled right now (run ${run.id}, ${run.status}); a site is never crawled twice at once.`);
       if (!values.wait) {
-        const queue = await openCrawlQueue(sql);
-        await queue.enqueue(run.id);
-        await queue.stop();
+        const queue = await openCrawlQueue(sql, { schema: config.queueSchema });
+        try {
+          await enqueueOrFail(sql, queue, run.id);
+        } finally {
+          await queue.stop();
+        }
         io.stdout.write(values.json ? JSON.stringify({ run: run.id, status: 'queued' }) + '\n' : `crawl of '${name}' queued as run ${run.id} for the crawl workers\n`);
         return 0;
       }
       const matcher = await createMatcher(sql, silentLogger());
       const runtime = crawlDeps(sql, masterKey, matcher);
+      runtime.deps.leaseSeconds = config.crawlLeaseSeconds;
       try {
         const result = await executeRun(runtime.deps, run.id);
         if (result.status !== 'done') throw new Error(result.status === 'failed' ? result.error : result.reason);

@@ -20,6 +20,7 @@ const db = useTestDatabase('crawl_db');
 let board: Board;
 let board2: Board;
 let board3: Board;
+let board4: Board;
 let materialIds: Record<string, string>;
 let deps: CrawlServiceDeps;
 let site: SiteRow;
@@ -34,7 +35,7 @@ beforeAll(async () => {
     planted: new Map([[7, await sharp(originals.A).resize(280).jpeg({ quality: 70 }).toBuffer()], [19, originals.B]]),
   };
   // Three copies of the site on three origins, so each test sees media URLs of its own.
-  [board, board2, board3] = await Promise.all([startBoard(boardOpts), startBoard(boardOpts), startBoard(boardOpts)]);
+  [board, board2, board3, board4] = await Promise.all([startBoard(boardOpts), startBoard(boardOpts), startBoard(boardOpts), startBoard(boardOpts)]);
   deps = {
     sql: db().sql, matcher: await materialMatcher(db().sql), fingerprint: (b) => fingerprintBuffer(b), seal: testSealer(),
     openHeaders: () => undefined, keywords: async () => [], log: quiet,
@@ -43,7 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([board?.close(), board2?.close(), board3?.close()]);
+  await Promise.all([board?.close(), board2?.close(), board3?.close(), board4?.close()]);
 });
 
 const alertKeys = async () => (await selectAlerts(db().sql, { siteId: site.id })).map((a) => `${a.material_id === materialIds.A ? 'A' : 'B'} ${a.media_url.replace(board.origin, '')}`).sort();
@@ -102,6 +103,21 @@ describe('crawl runs on the database', () => {
     expect(alerts.map((a) => a.media_url.replace(board2.origin, '')).sort()).toEqual(['/full/19.jpg', '/full/7.jpg']);
   });
 
+  it('lets one worker crawl a run at a time: a second delivery of its job finds it leased and leaves it', async () => {
+    const s4 = await insertSite(db().sql, { name: 'board-4', startUrls: [`${board4.origin}/`], allowHosts: ['127.0.0.1'], minIntervalMs: 0, concurrency: 2 });
+    const { run } = await createRun(db().sql, s4.id, 'manual');
+    const first = executeRun(deps, run.id);
+    await waitFor(async () => (await selectRun(db().sql, run.id))?.status === 'running', 10_000, 'the first worker to start');
+    const second = await executeRun(deps, run.id);
+    expect(second).toEqual({ status: 'not-runnable', reason: `The crawl run ${run.id} is being crawled by another worker.` });
+    expect((await first).status).toBe('done');
+    const after = await selectRun(db().sql, run.id);
+    expect(after).toMatchObject({ status: 'done', attempts: 1, lease_owner: null });
+    expect((await selectAlerts(db().sql, { siteId: s4.id })).map((a) => a.media_url.replace(board4.origin, '')).sort()).toEqual(['/full/19.jpg', '/full/7.jpg']);
+    // Once it is done, a late duplicate does nothing either.
+    expect(await executeRun(deps, run.id)).toEqual({ status: 'not-runnable', reason: `The crawl run ${run.id} is already done.` });
+  });
+
   it('enforces per-host politeness across workers through the database', async () => {
     const rule = { minIntervalMs: 80, concurrency: 1 };
     const grants: Array<[number, number]> = [];
@@ -154,7 +170,11 @@ describe('the crawl-site job and the scheduler', () => {
       await sched.stop();
     }
     const alerts = await selectAlerts(db().sql, { siteId: s3.id });
-    const runs = await db().sql.query('SELECT status, trigger, stats, error FROM crawl_runs WHERE site_id = $1', [s3.id]);
+    const runs = await db().sql.query('SELECT id, status, trigger, attempts, stats, error FROM crawl_runs WHERE site_id = $1', [s3.id]);
     expect(alerts.map((a) => a.media_url.replace(board3.origin, '')).sort(), JSON.stringify({ runs, warnings })).toEqual(['/full/19.jpg', '/full/7.jpg']);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'done', attempts: 1 });
+    const frontier = await frontierStates(db().sql, (runs[0] as { id: string }).id);
+    expect(frontier.pending ?? 0).toBe(0);
   });
 });
