@@ -1,9 +1,10 @@
 /**
  * Child process of bench/crawl.ts: crawls the benchmark site with one engine, in memory, and prints
- * {stats, seconds, firstAlertSeconds, peakRssMb, browserPeakRssMb} as JSON. Its own process, so the peak
+ * {stats, seconds, firstAlertSeconds, peakRssMb, browserPeakRssMb, cpuSeconds} as JSON. Its own process, so the peak
  * RSS is the crawl's alone (Chromium's processes are sampled separately).
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fingerprintBuffer } from '../hashing/fingerprint.ts';
 import { ReferenceBank } from '../hashing/match/matcher.ts';
 import { BrowserEngine } from '../crawler/browser.ts';
@@ -11,6 +12,7 @@ import { runCrawl } from '../crawler/crawl-run.ts';
 import { MemoryAlerts, MemoryFrontier, MemoryMediaStore } from '../crawler/memory-stores.ts';
 import { MemoryHostSlots } from '../crawler/politeness.ts';
 import type { CrawlSite } from '../crawler/types.ts';
+import { crawlFingerprintPool } from '../services/crawl-runtime.ts';
 
 const { origin, engine, maxPages, material } = JSON.parse(process.argv[2]) as { origin: string; engine: 'http' | 'browser'; maxPages: number; material: string };
 
@@ -35,6 +37,8 @@ const t0 = performance.now();
 let browserPeak = 0;
 const sampler = engine === 'browser' ? setInterval(() => { browserPeak = Math.max(browserPeak, descendantsRssMb()); }, 500) : null;
 let browser: BrowserEngine | null = null;
+// The service's own crawl fingerprinting (worker threads, query views), so the bench measures what runs.
+const pool = crawlFingerprintPool();
 const site: CrawlSite = {
   id: 'bench', name: 'bench', startUrls: [`${origin}/`], engine, follow: [], maxDepth: 100, maxPages,
   allowHosts: ['127.0.0.1'], robots: 'respect', minIntervalMs: 0, concurrency: 16,
@@ -51,12 +55,21 @@ const stats = await runCrawl(site, {
   },
   hostSlots: new MemoryHostSlots(),
   matcher: { match: async (fp) => bank.match(fp).map((m) => ({ caseId: 'case-1', materialId: m.ref, method: m.method, distance: m.distance })) },
-  fingerprint: (b) => fingerprintBuffer(b),
+  fingerprint: (b) => pool.fingerprint(b),
   browser: async () => (browser ??= await BrowserEngine.launch()),
   pageConcurrency: engine === 'browser' ? 3 : 6,
   mediaConcurrency: 4,
 });
 const seconds = (performance.now() - t0) / 1000;
 if (sampler) clearInterval(sampler);
+await pool.close();
 await (browser as BrowserEngine | null)?.close();
-process.stdout.write(JSON.stringify({ stats, seconds, firstAlertSeconds, alerts: alerts.alerts.length, peakRssMb: process.resourceUsage().maxRSS / 1024, browserPeakRssMb: browserPeak }) + '\n');
+/** CPU seconds of this process's reaped children (ffmpeg, ffprobe, Chromium and its renderers): cutime + cstime. */
+function childrenCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 16 and 17 of proc(5), counted from the state field (3): clock ticks, 100 a second on Linux.
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+const cpu = process.cpuUsage();
+process.stdout.write(JSON.stringify({ stats, seconds, firstAlertSeconds, alerts: alerts.alerts.length, peakRssMb: process.resourceUsage().maxRSS / 1024, browserPeakRssMb: browserPeak, cpuSeconds: { node: (cpu.user + cpu.system) / 1e6, children: childrenCpuSeconds() } }) + '\n');

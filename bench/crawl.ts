@@ -77,12 +77,14 @@ async function main(): Promise<void> {
     log(`crawling with the ${engine} engine (${maxPages} pages at most)...`);
     const arg = JSON.stringify({ origin, engine, maxPages, material: material.toString('base64') });
     // Run asynchronously (spawnSync would block this process's HTTP server).
+    const serverCpu = process.cpuUsage();
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, ['bin/run-ts.js', 'bench/crawl-child.ts', arg], { stdio: ['ignore', 'pipe', 'inherit'] });
       let text = '';
       child.stdout.on('data', (d) => (text += d));
       child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`The ${engine} crawl exited with status ${code}.`))));
     });
+    const served = process.cpuUsage(serverCpu);
     const r = JSON.parse(out.trim().split('\n').pop()!);
     const s = r.stats;
     results[engine] = {
@@ -97,6 +99,9 @@ async function main(): Promise<void> {
       alerts: r.alerts,
       peakRssMb: Math.round(r.peakRssMb),
       ...(engine === 'browser' ? { chromiumPeakRssMb: Math.round(r.browserPeakRssMb) } : {}),
+      // CPU seconds: the crawler's process (all its threads), its children (ffmpeg, Chromium), and this
+      // process serving the site (which shares the two cores with the crawl).
+      cpuSeconds: { crawler: +r.cpuSeconds.node.toFixed(1), children: +r.cpuSeconds.children.toFixed(1), siteServer: +((served.user + served.system) / 1e6).toFixed(1) },
     };
   }
   server.close();
@@ -104,7 +109,7 @@ async function main(): Promise<void> {
   report(result, () => {
     const lines = [`site: ${THREADS} thread pages + ${indexPages} index pages, ${THREADS * PER_THREAD} images, ${Math.ceil(THREADS / VIDEO_EVERY)} videos`];
     for (const [engine, r] of Object.entries(results) as Array<[string, Record<string, unknown>]>) {
-      lines.push(`${engine}: ${r.pages} pages in ${r.seconds} s = ${r.pagesPerSecond} pages/s; ${r.mediaFingerprinted} media fingerprinted = ${r.mediaFingerprintedPerSecond}/s; ${r.mediaFailed} failed; new post alerted after ${r.newPostAlertSeconds} s; peak RSS ${r.peakRssMb} MB${r.chromiumPeakRssMb !== undefined ? ` (+ Chromium ${r.chromiumPeakRssMb} MB)` : ''}`);
+      lines.push(`${engine}: ${r.pages} pages in ${r.seconds} s = ${r.pagesPerSecond} pages/s; ${r.mediaFingerprinted} media fingerprinted = ${r.mediaFingerprintedPerSecond}/s; ${r.mediaFailed} failed; new post alerted after ${r.newPostAlertSeconds} s; peak RSS ${r.peakRssMb} MB${r.chromiumPeakRssMb !== undefined ? ` (+ Chromium ${r.chromiumPeakRssMb} MB)` : ''}; CPU ${JSON.stringify(r.cpuSeconds)} s`);
     }
     return lines.join('\n') + '\n';
   });

@@ -30,6 +30,7 @@ export interface CrawlDeps {
   matcher: Matcher;
   alerts: AlertSink;
   hostSlots: HostSlotStore;
+  /** Fingerprints one downloaded file; it may take the bytes over (a worker pool transfers them). */
   fingerprint: (bytes: Uint8Array) => Promise<Fingerprint>;
   /** Opens (once) the browser for the browser engine and for evidence screenshots; absent: no browser. */
   browser?: () => Promise<BrowserEngine>;
@@ -160,6 +161,8 @@ export async function runCrawl(site: CrawlSite, deps: CrawlDeps): Promise<CrawlS
     }
     stats.mediaDownloaded++;
     const sha256 = createHash('sha256').update(got.body).digest('hex');
+    // Read before fingerprinting: a fingerprinting pool takes the bytes over (transferred to a worker).
+    const byteSize = got.body.length;
     let fp = await deps.media.bySha256(sha256);
     if (!fp) {
       try {
@@ -167,11 +170,11 @@ export async function runCrawl(site: CrawlSite, deps: CrawlDeps): Promise<CrawlS
         stats.mediaFingerprinted++;
       } catch (err) {
         stats.mediaFailed++;
-        await deps.media.record({ ...base, kind: got.kind, sha256, byteSize: got.body.length, fingerprint: null, error: `${c.url} could not be fingerprinted: ${(err as Error).message}` });
+        await deps.media.record({ ...base, kind: got.kind, sha256, byteSize, fingerprint: null, error: `${c.url} could not be fingerprinted: ${(err as Error).message}` });
         return;
       }
     }
-    await deps.media.record({ ...base, kind: got.kind, sha256, byteSize: got.body.length, fingerprint: fp, error: null });
+    await deps.media.record({ ...base, kind: got.kind, sha256, byteSize, fingerprint: fp, error: null });
     await matchAndAlert(fp, pageUrl, c.url, html);
   };
 

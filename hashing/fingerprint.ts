@@ -10,7 +10,7 @@ import { pdqDihedrals, pdqFromRgb } from './pdq.ts';
 import { blockhashSignal } from './signals/blockhash.ts';
 import { md5Signal, sha256Signal } from './signals/exact.ts';
 import type { Fingerprint, ImageFingerprint, PdqView, VideoFrameHash } from './types.ts';
-import { robustViews } from './views.ts';
+import { robustViews, type ViewSet } from './views.ts';
 import { fingerprintVideoBuffer, fingerprintVideoFile, type VideoFingerprintOptions } from './video/video-fingerprint.ts';
 import { VideoError } from './video/probe.ts';
 
@@ -20,6 +20,8 @@ export interface FingerprintOptions {
   maxFileBytes?: number;
   /** Sampling, limits and ffmpeg for videos (see hashing/video/video-fingerprint.ts). */
   video?: VideoFingerprintOptions;
+  /** Image views to compute (views.ts): 'all' (default), or 'query' for files only ever matched as queries (crawled media). */
+  views?: ViewSet;
 }
 
 export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
@@ -89,7 +91,7 @@ export async function fingerprintImage(bytes: Uint8Array, opts: FingerprintOptio
   const views: PdqView[] = pdqDihedrals(pdq)
     .filter((d) => d.transform !== 'orig')
     .map((d) => ({ view: d.transform, hash: d.hash, quality: pdq.quality }));
-  views.push(...robustViews(img, pdq));
+  views.push(...robustViews(img, pdq, opts.views));
   const fp: ImageFingerprint = {
     kind: 'image',
     sha256: sha256Signal.hash(bytes),

@@ -60,11 +60,27 @@ export function isReferenceOnlyView(view: string): boolean {
   return view.startsWith('crop:');
 }
 
-export function robustViews(img: RgbaImage, _pdq: PdqResult): PdqView[] {
+/**
+ * Views a query is probed with (match/image-policy.ts `queryProbeHashes`): all but the reference-side
+ * crops and the left/right cuts (captions sit at the top or the bottom).
+ */
+export function isQueryProbeView(view: string): boolean {
+  return !isReferenceOnlyView(view) && !/^cut:[lr]/.test(view);
+}
+
+/**
+ * Which views to compute: 'all' (a registered picture, or a file whose role is not known yet), or only
+ * those a query is probed with ('query': a crawled file is only ever compared as a query, and skipping
+ * the reference-side crops makes it ~2x cheaper to hash; the views it keeps are the same hashes).
+ */
+export type ViewSet = 'all' | 'query';
+
+export function robustViews(img: RgbaImage, _pdq: PdqResult, which: ViewSet = 'all'): PdqView[] {
   const { luma, factor } = shrunkLuma(img.data, img.width, img.height, BASE_SIDE);
   const sa = new SummedArea(luma);
   const out: PdqView[] = [];
   const add = (view: string, r: Region, mirrored = false) => {
+    if (which === 'query' && !isQueryProbeView(view)) return;
     const h = regionHash(sa, { cx: r.cx / factor, cy: r.cy / factor, w: r.w / factor, h: r.h / factor, angle: r.angle });
     out.push({ view, hash: h.hash, quality: h.quality });
     // A mirrored copy is the commonest companion of a border or screenshot; one extra hash covers it.

@@ -11,7 +11,7 @@ import type { Matcher } from './matching.ts';
 import type { ServiceRole } from './config.ts';
 import type { Sql } from '../db/sql.ts';
 import type { SiteRow } from '../db/queries/crawl-sites.ts';
-import { fingerprintBuffer } from '../hashing/fingerprint.ts';
+import { FingerprintPool } from '../hashing/pool/fingerprint-pool.ts';
 import { BrowserEngine } from '../crawler/browser.ts';
 import { executeRun, type CrawlServiceDeps } from '../crawler/crawl-service.ts';
 import { openCrawlQueue, type CrawlQueue } from '../crawler/queue.ts';
@@ -25,15 +25,25 @@ export function sealSiteHeaders(masterKey: Buffer, site: string, headers: Record
 }
 
 /**
- * What executeRun needs. `browser` is opened on first use and must be closed by the caller through the
- * returned `close`.
+ * How a crawl fingerprints what it downloads: in worker threads, one per core, so that hashing does not
+ * hold up fetching and parsing; and only the views a query is probed with (a crawled file is never a
+ * reference), which halves the hashing work without changing any match.
+ */
+export function crawlFingerprintPool(): FingerprintPool {
+  return new FingerprintPool({ fingerprint: { views: 'query' } });
+}
+
+/**
+ * What executeRun needs. `browser` and the fingerprinting workers are started on first use and must be
+ * closed by the caller through the returned `close`.
  */
 export function crawlDeps(sql: Sql, masterKey: Buffer, matcher: Matcher, log?: Logger): { deps: CrawlServiceDeps; close(): Promise<void> } {
   let browser: Promise<BrowserEngine> | null = null;
+  const pool = crawlFingerprintPool();
   const deps: CrawlServiceDeps = {
     sql,
     matcher: { match: async (fp) => matcher.match(fp).map((m) => ({ caseId: m.caseId, materialId: m.materialId, method: m.method, distance: m.distance })) },
-    fingerprint: (b) => fingerprintBuffer(b),
+    fingerprint: (b) => pool.fingerprint(b),
     seal: createEvidenceSealer(sql, masterKey),
     openHeaders: (row: SiteRow) => (row.headers_encrypted ? (JSON.parse(decrypt(masterKey, row.headers_encrypted, siteHeadersAad(row.name)).toString('utf8')) as Record<string, string>) : undefined),
     // Search templates are filled with case keywords once the service exposes monitored cases' keywords
@@ -45,6 +55,7 @@ export function crawlDeps(sql: Sql, masterKey: Buffer, matcher: Matcher, log?: L
   return {
     deps,
     async close() {
+      await pool.close();
       if (browser) await (await browser.catch(() => null))?.close();
       browser = null;
     },

@@ -23,7 +23,7 @@ import { hamming, hexToWords } from '../bits.ts';
 import { DIHEDRALS } from '../pdq.ts';
 import { referenceHashes } from '../reference.ts';
 import type { ImageFingerprint } from '../types.ts';
-import { isReferenceOnlyView } from '../views.ts';
+import { isQueryProbeView } from '../views.ts';
 
 /** Hashes below this PDQ quality are not trusted for matching (Meta's guidance). */
 export const MIN_QUALITY = 50;
@@ -119,7 +119,7 @@ export function queryProbeHashes(query: ImageFingerprint): ProbeHash[] {
   const out: ProbeHash[] = [];
   if (query.pdq.quality >= MIN_QUALITY) out.push({ hash: query.pdq.hash, view: 'orig' });
   for (const v of query.views) {
-    if (v.quality < MIN_QUALITY || isReferenceOnlyView(v.view) || /^cut:[lr]/.test(v.view)) continue;
+    if (v.quality < MIN_QUALITY || !isQueryProbeView(v.view)) continue;
     out.push({ hash: v.hash, view: v.view });
   }
   // The block hash is probed too (against the references' block hashes only): see CORROBORATED_PDQ_THRESHOLD.

@@ -1,0 +1,247 @@
+/**
+ * Fingerprinting off the main thread: a small pool of worker threads (one per core by default), each
+ * fingerprinting one file at a time with `fingerprintBuffer`. A crawl hands every downloaded file to
+ * the pool and keeps fetching and parsing pages on the main thread meanwhile; hashing a 320x240 JPEG is
+ * ~10 ms of pure CPU, which on the main thread capped a crawl at one core.
+ *
+ * - The file's bytes are transferred to the worker, not copied: after `fingerprint(bytes)` the caller's
+ *   buffer is empty (bytes that share their memory with other buffers, such as Node's small-Buffer
+ *   pool, are copied once instead - transferring would empty the others too).
+ * - One file per worker at a time, so a file that brings its worker down (a crash, the heap cap, the
+ *   watchdog) is known for certain: that one file gets a FingerprintError saying so, the worker is
+ *   replaced, and the other files carry on.
+ * - A watchdog stops a worker that spends longer than the limit on one file (images: libvips has its
+ *   own per-image time cap, videos: ffmpeg's own limits; the watchdog is the backstop for the rest).
+ * - Idle workers do not keep the process alive; `close()` lets accepted files finish, then stops them.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { FingerprintError, type FingerprintOptions } from '../fingerprint.ts';
+import { sniffMediaKind } from '../media-kind.ts';
+import type { Fingerprint } from '../types.ts';
+import type { PoolReply, PoolRequest } from './protocol.ts';
+
+export interface FingerprintPoolOptions {
+  /** Worker threads at most (default: the number of cores). */
+  size?: number;
+  /** Options for every file (sent to each worker once; must be plain data). */
+  fingerprint?: FingerprintOptions;
+  /** Watchdog for one image, in ms (default 120 s: an animation of 120 frames at libvips's 10 s cap each is cut short). */
+  imageTimeoutMs?: number;
+  /** Watchdog for one video, in ms (default 30 min; ffmpeg's own stall and duration limits come first). */
+  videoTimeoutMs?: number;
+  /** Heap cap of each worker (default: 512 MB old generation); a file that needs more stops only its worker. */
+  resourceLimits?: ResourceLimits;
+}
+
+export interface FingerprintCallOptions {
+  /** Watchdog for this file, in ms, instead of the pool's default for its kind. */
+  timeoutMs?: number;
+}
+
+export interface PoolStats {
+  size: number;
+  /** Worker threads started so far (replacements included). */
+  workersStarted: number;
+  workersRunning: number;
+  busy: number;
+  queued: number;
+}
+
+interface Job {
+  id: number;
+  bytes: ArrayBuffer;
+  timeoutMs: number;
+  resolve: (fp: Fingerprint) => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  job: Job | null;
+  timer: NodeJS.Timeout | null;
+  /** Why the pool itself stopped this worker ('timeout', 'closed'), or the worker's own error. */
+  stopReason: 'timeout' | 'closed' | null;
+  error: Error | null;
+}
+
+/** Workers that die before they are ready this many times in a row mean the pool cannot start at all. */
+const MAX_START_FAILURES = 3;
+const ENTRY = new URL('./worker-entry.js', import.meta.url);
+
+const firstLine = (s: string) => s.split('\n')[0].slice(0, 200);
+
+export class FingerprintPool {
+  readonly size: number;
+  private readonly opts: FingerprintPoolOptions;
+  private readonly queue: Job[] = [];
+  private readonly slots = new Set<Slot>();
+  private readonly accepted = new Set<Promise<unknown>>();
+  private nextId = 1;
+  private started = 0;
+  private startFailures = 0;
+  private lastStartError = '';
+  private closed = false;
+
+  constructor(opts: FingerprintPoolOptions = {}) {
+    this.opts = opts;
+    this.size = Math.max(1, Math.floor(opts.size ?? availableParallelism()));
+  }
+
+  /**
+   * The fingerprint of one file's bytes, computed in a worker thread. The bytes are transferred: the
+   * caller's buffer is empty once the file is handed to a worker. Rejects with a FingerprintError when
+   * the file cannot be fingerprinted (the same sentence `fingerprintBuffer` gives) or brought its worker
+   * down.
+   */
+  fingerprint(bytes: Uint8Array, call: FingerprintCallOptions = {}): Promise<Fingerprint> {
+    if (this.closed) return Promise.reject(new Error('The fingerprinting pool is closed; no more files can be fingerprinted with it.'));
+    const kind = sniffMediaKind(bytes.subarray(0, 4096));
+    const timeoutMs = call.timeoutMs ?? (kind === 'video' ? (this.opts.videoTimeoutMs ?? 30 * 60_000) : (this.opts.imageTimeoutMs ?? 120_000));
+    const p = new Promise<Fingerprint>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, bytes: ownedBuffer(bytes), timeoutMs, resolve, reject });
+    });
+    const tracked = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.accepted.add(tracked);
+    void tracked.then(() => this.accepted.delete(tracked));
+    this.pump();
+    return p;
+  }
+
+  stats(): PoolStats {
+    let busy = 0;
+    for (const s of this.slots) if (s.job) busy++;
+    return { size: this.size, workersStarted: this.started, workersRunning: this.slots.size, busy, queued: this.queue.length };
+  }
+
+  /** Stops taking files, lets the ones already accepted finish (each within its watchdog), then stops the workers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.accepted.size > 0) await Promise.all([...this.accepted]);
+    await Promise.all(
+      [...this.slots].map((s) => {
+        s.stopReason = 'closed';
+        return s.worker.terminate();
+      }),
+    );
+    this.slots.clear();
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) break;
+      if (slot.ready && !slot.job) this.dispatch(slot, this.queue.shift()!);
+    }
+    if (this.queue.length > 0 && this.startFailures >= MAX_START_FAILURES) {
+      const err = new Error(`The fingerprinting worker threads could not start (${this.lastStartError}); check that the installation is complete (npm ci).`);
+      for (const job of this.queue.splice(0)) job.reject(err);
+      this.startFailures = 0; // the next file tries again
+    }
+    let starting = 0;
+    for (const s of this.slots) if (!s.ready) starting++;
+    while (this.queue.length > starting && this.slots.size < this.size && this.startFailures < MAX_START_FAILURES) {
+      this.spawn();
+      starting++;
+    }
+    this.updateRefs();
+  }
+
+  private spawn(): void {
+    const worker = new Worker(ENTRY, {
+      workerData: { fingerprint: this.opts.fingerprint ?? {} },
+      resourceLimits: this.opts.resourceLimits ?? { maxOldGenerationSizeMb: 512 },
+      // The worker's own console output and errors stay out of the main thread's stdout/stderr.
+      stdout: true,
+      stderr: true,
+    });
+    this.started++;
+    const slot: Slot = { worker, ready: false, job: null, timer: null, stopReason: null, error: null };
+    this.slots.add(slot);
+    worker.stdout.resume();
+    worker.stderr.resume();
+    worker.on('message', (m: PoolReply) => this.onMessage(slot, m));
+    worker.on('error', (err) => {
+      slot.error = err;
+    });
+    worker.on('exit', (code) => this.onExit(slot, code));
+  }
+
+  private dispatch(slot: Slot, job: Job): void {
+    slot.job = job;
+    slot.timer = setTimeout(() => {
+      slot.stopReason = 'timeout';
+      void slot.worker.terminate();
+    }, job.timeoutMs);
+    const req: PoolRequest = { id: job.id, bytes: job.bytes };
+    try {
+      slot.worker.postMessage(req, [job.bytes]);
+    } catch {
+      // A buffer that cannot be transferred (marked untransferable by its owner) is copied.
+      slot.worker.postMessage({ id: job.id, bytes: job.bytes.slice(0) } satisfies PoolRequest);
+    }
+  }
+
+  private onMessage(slot: Slot, m: PoolReply): void {
+    if ('ready' in m) {
+      slot.ready = true;
+      this.startFailures = 0;
+      this.pump();
+      return;
+    }
+    const job = slot.job;
+    if (!job || job.id !== m.id) return;
+    this.finishJob(slot);
+    if (m.ok) job.resolve(m.fingerprint);
+    else job.reject(m.name === 'FingerprintError' ? new FingerprintError(m.message) : new Error(m.message));
+    this.pump();
+  }
+
+  private finishJob(slot: Slot): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    slot.job = null;
+  }
+
+  private onExit(slot: Slot, code: number): void {
+    this.slots.delete(slot);
+    const job = slot.job;
+    this.finishJob(slot);
+    if (!slot.ready && slot.stopReason !== 'closed') {
+      this.startFailures++;
+      this.lastStartError = slot.error ? firstLine(slot.error.message) : `exit code ${code}`;
+    }
+    if (job) {
+      if (slot.stopReason === 'timeout') {
+        job.reject(new FingerprintError(`Fingerprinting the file took longer than ${job.timeoutMs / 1000} s and was stopped; its worker thread was replaced.`));
+      } else if (slot.stopReason === 'closed') {
+        job.reject(new Error('The fingerprinting pool was closed before the file was fingerprinted.'));
+      } else {
+        const why = slot.error ? firstLine(slot.error.message) : `exit code ${code}`;
+        job.reject(new FingerprintError(`The file brought down the worker thread fingerprinting it (${why}); it was skipped and the worker replaced.`, slot.error ? { cause: slot.error } : undefined));
+      }
+    }
+    if (!this.closed || this.queue.length > 0) this.pump();
+  }
+
+  /** Busy or needed workers keep the process alive; idle ones do not (a pool nobody closed cannot hang a CLI). */
+  private updateRefs(): void {
+    for (const s of this.slots) {
+      if (s.job || this.queue.length > 0) s.worker.ref();
+      else s.worker.unref();
+    }
+  }
+}
+
+/**
+ * An ArrayBuffer holding exactly these bytes that can be handed over: the view's own buffer when it
+ * spans all of it, else a copy (the view shares its buffer with other data).
+ */
+function ownedBuffer(bytes: Uint8Array): ArrayBuffer {
+  const buf = bytes.buffer;
+  if (buf instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buf.byteLength) return buf;
+  return bytes.slice().buffer as ArrayBuffer;
+}

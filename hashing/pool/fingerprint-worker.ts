@@ -1,0 +1,24 @@
+/**
+ * One fingerprinting worker thread (started by fingerprint-pool.ts through worker-entry.js): takes one
+ * file's bytes at a time, answers with its fingerprint or the error a person can read. Videos spawn
+ * ffmpeg from here, as they would from the main thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { fingerprintBuffer, type FingerprintOptions } from '../fingerprint.ts';
+import type { PoolReply, PoolRequest } from './protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('fingerprint-worker.ts runs only as a worker thread of the fingerprinting pool.');
+const opts = (workerData as { fingerprint?: FingerprintOptions } | undefined)?.fingerprint ?? {};
+
+port.on('message', async (req: PoolRequest) => {
+  let reply: PoolReply;
+  try {
+    reply = { id: req.id, ok: true, fingerprint: await fingerprintBuffer(new Uint8Array(req.bytes), opts) };
+  } catch (err) {
+    const e = err as Error;
+    reply = { id: req.id, ok: false, name: e?.name ?? 'Error', message: e?.message ?? String(err) };
+  }
+  port.postMessage(reply);
+});
+port.postMessage({ ready: true } satisfies PoolReply);

@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintBuffer, FingerprintError } from '../../hashing/fingerprint.ts';
+import { FingerprintPool } from '../../hashing/pool/fingerprint-pool.ts';
+import type { Fingerprint } from '../../hashing/types.ts';
+import { makeMp4 } from '../crawler/support/videos.ts';
+import { syntheticPhoto } from '../support/images.ts';
+import { HAVE_VECTORS, vector } from '../support/vectors.ts';
+
+/** A noisy 3000x3000 PNG: decoding it takes far longer than a few milliseconds on any machine. */
+async function bigNoisyPng(): Promise<Buffer> {
+  const w = 3000;
+  const raw = Buffer.alloc(w * w * 3);
+  let s = 12345;
+  for (let i = 0; i < raw.length; i++) raw[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+  return sharp(raw, { raw: { width: w, height: w, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+}
+
+/** A buffer that owns all of its memory (so the pool transfers it rather than copying it). */
+const own = (b: Uint8Array) => new Uint8Array(b);
+
+describe('fingerprinting worker pool', () => {
+  const files: Array<{ name: string; bytes: Buffer }> = [];
+  let pool: FingerprintPool;
+
+  beforeAll(async () => {
+    for (let seed = 1; seed <= 4; seed++) files.push({ name: `synthetic-${seed}.jpg`, bytes: await syntheticPhoto(seed, 320 + seed * 40, 240) });
+    files.push({ name: 'synthetic.png', bytes: await sharp(await syntheticPhoto(9, 200, 150)).png().toBuffer() });
+    if (HAVE_VECTORS) files.push({ name: 'q0291.jpg', bytes: readFileSync(vector('pdq/data/reg-test-input/labelme-subset/q0291.jpg')) });
+    const dir = mkdtempSync(join(tmpdir(), 'sd-pool-'));
+    try {
+      files.push({ name: 'clip.mp4', bytes: makeMp4(dir, 'clip.mp4', 3) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    pool = new FingerprintPool({ size: 2 });
+  }, 60_000);
+
+  afterAll(() => pool?.close());
+
+  it('gives the same fingerprints as the main thread, images and a video, several files at once', async () => {
+    const expected = await Promise.all(files.map((f) => fingerprintBuffer(f.bytes)));
+    const got = await Promise.all(files.map((f) => pool.fingerprint(own(f.bytes))));
+    for (const [i, f] of files.entries()) expect(got[i], f.name).toEqual(expected[i]);
+    expect(got.some((fp) => fp.kind === 'video')).toBe(true);
+    expect(pool.stats().workersStarted).toBe(2);
+  });
+
+  it('takes the bytes over instead of copying them, and copies a view that shares its memory', async () => {
+    const whole = own(files[0].bytes);
+    const p = pool.fingerprint(whole);
+    // Handed to a worker (immediately, or as soon as one is free): the caller's buffer is emptied.
+    const fp = await p;
+    expect(whole.byteLength).toBe(0);
+    expect(fp.sha256).toBe((await fingerprintBuffer(files[0].bytes)).sha256);
+
+    const shared = new Uint8Array(files[1].bytes.length + 100);
+    shared.set(files[1].bytes, 50);
+    const view = shared.subarray(50, 50 + files[1].bytes.length);
+    const fp2 = await pool.fingerprint(view);
+    expect(view.byteLength).toBe(files[1].bytes.length);
+    expect(Buffer.from(view).equals(files[1].bytes)).toBe(true);
+    expect(fp2.sha256).toBe((await fingerprintBuffer(files[1].bytes)).sha256);
+  });
+
+  it('answers a corrupt file with the same sentence as the main thread, and keeps its worker', async () => {
+    const corrupt = files[0].bytes.subarray(0, 600);
+    const mainErr = await fingerprintBuffer(corrupt).then(() => null, (e: Error) => e);
+    expect(mainErr).toBeInstanceOf(FingerprintError);
+    const started = pool.stats().workersStarted;
+    const err = await pool.fingerprint(own(corrupt)).then(() => null, (e: Error) => e);
+    expect(err).toBeInstanceOf(FingerprintError);
+    expect(err!.message).toBe(mainErr!.message);
+    const after = await pool.fingerprint(own(files[2].bytes));
+    expect(after.sha256).toBe((await fingerprintBuffer(files[2].bytes)).sha256);
+    expect(pool.stats().workersStarted).toBe(started);
+  });
+
+  it('stops a worker that overruns its watchdog mid-file: that file fails, the worker is replaced, the files queued behind it are done', async () => {
+    const one = new FingerprintPool({ size: 1 });
+    try {
+      const big = await bigNoisyPng();
+      const killed = one.fingerprint(own(big), { timeoutMs: 5 }).then(() => null, (e: Error) => e);
+      const queued = files.slice(0, 3).map((f) => one.fingerprint(own(f.bytes)));
+      const err = await killed;
+      expect(err).toBeInstanceOf(FingerprintError);
+      expect(err!.message).toMatch(/took longer than 0\.005 s and was stopped; its worker thread was replaced/);
+      const fps: Fingerprint[] = await Promise.all(queued);
+      for (const [i, fp] of fps.entries()) expect(fp).toEqual(await fingerprintBuffer(files[i].bytes));
+      expect(one.stats()).toMatchObject({ workersStarted: 2, busy: 0, queued: 0 });
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('finishes the files it accepted when closed, then refuses new ones with a sentence', async () => {
+    const p = new FingerprintPool({ size: 1 });
+    const pending = files.slice(0, 2).map((f) => p.fingerprint(own(f.bytes)));
+    await p.close();
+    const done = await Promise.all(pending);
+    expect(done.map((fp) => fp.sha256)).toEqual(await Promise.all(files.slice(0, 2).map(async (f) => (await fingerprintBuffer(f.bytes)).sha256)));
+    expect(p.stats().workersRunning).toBe(0);
+    await expect(p.fingerprint(own(files[0].bytes))).rejects.toThrow(/pool is closed/);
+  });
+
+  it('computes only the probed views for queries, with the very same hashes', async () => {
+    const q = new FingerprintPool({ size: 1, fingerprint: { views: 'query' } });
+    try {
+      const full = await fingerprintBuffer(files[0].bytes);
+      const lean = await q.fingerprint(own(files[0].bytes));
+      if (full.kind !== 'image' || lean.kind !== 'image') throw new Error('expected image fingerprints');
+      expect(lean.views.length).toBeLessThan(full.views.length);
+      for (const v of lean.views) expect(full.views).toContainEqual(v);
+      expect({ ...lean, views: [] }).toEqual({ ...full, views: [] });
+    } finally {
+      await q.close();
+    }
+  });
+});
