@@ -243,5 +243,8 @@ export class FingerprintPool {
 function ownedBuffer(bytes: Uint8Array): ArrayBuffer {
   const buf = bytes.buffer;
   if (buf instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buf.byteLength) return buf;
-  return bytes.slice().buffer as ArrayBuffer;
+  // Not bytes.slice(): on a Buffer, slice() is a view of the same memory, not a copy.
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
 }

@@ -64,6 +64,16 @@ describe('fingerprinting worker pool', () => {
     expect(view.byteLength).toBe(files[1].bytes.length);
     expect(Buffer.from(view).equals(files[1].bytes)).toBe(true);
     expect(fp2.sha256).toBe((await fingerprintBuffer(files[1].bytes)).sha256);
+
+    // Small Buffers live in Node's shared 8 KB pool, among other Buffers (whose slice() is no copy).
+    const tiny = await sharp(files[2].bytes).resize(40).jpeg({ quality: 50 }).toBuffer();
+    const pooled = [Buffer.from(tiny), Buffer.from(files[4].bytes.subarray(0, 100)), Buffer.from(tiny)];
+    expect(pooled[0].byteLength).toBeLessThan(pooled[0].buffer.byteLength);
+    const fps = await Promise.all([pool.fingerprint(pooled[0]), pool.fingerprint(pooled[2])]);
+    const expected = await fingerprintBuffer(tiny);
+    expect(fps).toEqual([expected, expected]);
+    expect(pooled.map((b) => b.byteLength)).toEqual([tiny.length, 100, tiny.length]);
+    expect(pooled[1].equals(files[4].bytes.subarray(0, 100))).toBe(true);
   });
 
   it('answers a corrupt file with the same sentence as the main thread, and keeps its worker', async () => {
