@@ -11,7 +11,7 @@ import { lookup } from 'node:dns/promises';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { checkUrl, classifyAddress, isHostAllowed, type SsrfPolicy } from './ssrf.ts';
 import { mediaKindFromMime, mediaKindFromUrl, type MediaKind } from './media-types.ts';
-import { sniff, type Sniffed } from './sniff.ts';
+import { sniff, type Sniffed } from '../hashing/sniff.ts';
 import { USER_AGENT } from './fetcher.ts';
 
 const CHROMIUM_PATHS = ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser'];

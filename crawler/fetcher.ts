@@ -10,7 +10,7 @@ import { Agent, request } from 'undici';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { checkUrl, guardedLookup, type SsrfPolicy } from './ssrf.ts';
-import { sniff, type Sniffed } from './sniff.ts';
+import { sniff, type Sniffed } from '../hashing/sniff.ts';
 
 export interface FetchLimits {
   maxBytes: number;

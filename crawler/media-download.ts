@@ -7,7 +7,7 @@ import type { Fetcher, FetchOutcome } from './fetcher.ts';
 import { assembleHls } from './hls.ts';
 import type { MediaCandidate } from './extract.ts';
 import type { MediaKind } from './media-types.ts';
-import { sniff } from './sniff.ts';
+import { sniff } from '../hashing/sniff.ts';
 
 export interface MediaLimits {
   imageBytes: number;

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fingerprintFile } from '../../hashing/fingerprint.ts';
+import { fingerprintBuffer, fingerprintFile } from '../../hashing/fingerprint.ts';
 import { decodeRawFrames, locateTools, probe } from '../../hashing/video/ffmpeg.ts';
 import { fileInput, frameDecodeCommand } from '../../hashing/video/ffmpeg-args.ts';
 import { VideoError } from '../../hashing/video/probe.ts';
@@ -42,6 +42,26 @@ describe('video fingerprints (real ffmpeg)', () => {
     }
     const sha = spawnSync('sha256sum', [file], { encoding: 'utf8' }).stdout.split(' ')[0];
     expect(fp.sha256).toBe(sha);
+  });
+
+  it('recognises Ogg Theora and old QuickTime files that start without an ftyp atom as videos', async () => {
+    const make = (name: string, args: string[]) => {
+      const out = join(dir, name);
+      const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-t', '3', ...args, out]);
+      expect(r.status, String(r.stderr)).toBe(0);
+      return readFileSync(out);
+    };
+    const ogg = await fingerprintBuffer(make('t.ogv', ['-c:v', 'libtheora', '-q:v', '6']));
+    expect(ogg.kind).toBe('video');
+    expect(ogg.kind === 'video' && ogg.frames.length).toBe(3);
+    const mov = make('t.mov', ['-c:v', 'mpeg4', '-q:v', '3', '-f', 'mov']);
+    expect(mov.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    // The same file with its ftyp atom turned into padding (offsets kept), as QuickTime files without one start.
+    const bare = Buffer.from(mov);
+    bare.write('free', 4, 'latin1');
+    const [a, b] = [await fingerprintBuffer(mov), await fingerprintBuffer(bare)];
+    expect(b.kind).toBe('video');
+    expect(a.kind === 'video' && b.kind === 'video' && b.frames.map((f) => f.pdq)).toEqual(a.kind === 'video' && a.frames.map((f) => f.pdq));
   });
 
   it('hashes every frame of registered material in dense mode, dropping repeats', async () => {

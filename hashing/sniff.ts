@@ -1,7 +1,7 @@
 /**
- * Content sniffing by magic bytes. A server's Content-Type is a claim; the first bytes are a fact. The
- * crawler trusts only what this says before handing bytes to the fingerprinter, so an HTML error page
- * served as image/jpeg, or a JPEG served as text/plain, is classified by what it is.
+ * Content sniffing by magic bytes. A server's Content-Type or a file's name is a claim; the first bytes
+ * are a fact. The fingerprinter (media-kind.ts) and the crawler trust only what this says, so an HTML
+ * error page served as image/jpeg, or a JPEG served as text/plain, is classified by what it is.
  */
 export type SniffedKind = 'image' | 'video' | 'hls' | 'html' | 'other';
 
@@ -15,7 +15,7 @@ function ascii(b: Uint8Array, start: number, len: number): string {
   return String.fromCharCode(...b.subarray(start, start + len));
 }
 
-const FTYP_IMAGE = new Set(['avif', 'avis', 'heic', 'heix', 'hevc', 'hevx', 'mif1', 'msf1']);
+const FTYP_IMAGE = new Set(['avif', 'avis', 'heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1']);
 
 export function sniff(bytes: Uint8Array): Sniffed {
   const b = bytes;
