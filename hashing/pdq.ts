@@ -75,24 +75,31 @@ export function pdqFromLuma(luma: Float32Array, width: number, height: number): 
 /**
  * Jarosz filter: two rounds of box blur along rows then columns, with windows sized so that the
  * following point-sampling at 64x64 sees an (approximately tent-weighted) average of its cell.
+ * Only 64x64 outputs are sampled, so the second round is computed only where it is read: along rows at
+ * the 64 sample columns, then down those columns at the 64 sample rows. The running sums are the same
+ * (same values added in the same order), so the result is bit-identical to blurring every pixel.
  */
 export function downsample64(luma: Float32Array, width: number, height: number): Float32Array {
   const winAlongRows = Math.floor((width + 2 * SIDE - 1) / (2 * SIDE));
   const winAlongCols = Math.floor((height + 2 * SIDE - 1) / (2 * SIDE));
-  let a = Float32Array.from(luma);
-  let b = new Float32Array(a.length);
-  for (let rep = 0; rep < 2; rep++) {
-    boxRows(a, b, width, height, winAlongRows);
-    boxCols(b, a, width, height, winAlongCols);
-  }
-  const out = new Float32Array(SIDE * SIDE);
+  const xs = new Int32Array(SIDE);
+  const ys = new Int32Array(SIDE);
   for (let i = 0; i < SIDE; i++) {
-    const y = Math.floor(((i + 0.5) * height) / SIDE);
-    for (let j = 0; j < SIDE; j++) {
-      const x = Math.floor(((j + 0.5) * width) / SIDE);
-      out[i * SIDE + j] = a[y * width + x];
-    }
+    xs[i] = Math.floor(((i + 0.5) * width) / SIDE);
+    ys[i] = Math.floor(((i + 0.5) * height) / SIDE);
   }
+  const a = new Float32Array(luma.length);
+  const b = new Float32Array(luma.length);
+  boxRows(luma, b, width, height, winAlongRows);
+  boxCols(b, a, width, height, winAlongCols);
+  // Second round, rows: every row, kept only at the sample columns (height x 64).
+  const rows2 = new Float32Array(height * SIDE);
+  boxRows(a, rows2, width, height, winAlongRows, xs);
+  // Second round, columns: the 64 kept columns, kept only at the sample rows.
+  const cols2 = new Float32Array(height * SIDE);
+  boxCols(rows2, cols2, SIDE, height, winAlongCols);
+  const out = new Float32Array(SIDE * SIDE);
+  for (let i = 0; i < SIDE; i++) out.set(cols2.subarray(ys[i] * SIDE, ys[i] * SIDE + SIDE), i * SIDE);
   return out;
 }
 
@@ -100,15 +107,19 @@ export function downsample64(luma: Float32Array, width: number, height: number):
  * Box filter along each row: output x averages the samples in [x - (w - half), x + half - 1],
  * half = floor((w + 2) / 2), cut at both ends (so edge outputs average fewer samples).
  */
-function boxRows(src: Float32Array, dst: Float32Array, width: number, height: number, w: number): void {
+function boxRows(src: Float32Array, dst: Float32Array, width: number, height: number, w: number, keep?: Int32Array): void {
   const half = Math.floor((w + 2) / 2);
-  for (let row = 0; row < width * height; row += width) {
+  for (let row = 0, y = 0; row < width * height; row += width, y++) {
     let sum = 0;
     let count = 0;
     let right = row;
     let left = row;
     const end = row + width;
-    for (let k = 0; k < half - 1 && right < end; k++, count++) sum += src[right++];
+    // With `keep`, only the outputs at those columns are written, packed: dst row y holds keep.length values.
+    let k = 0;
+    let next = keep ? keep[0] : -1;
+    const packed = keep ? y * keep.length : 0;
+    for (let i = 0; i < half - 1 && right < end; i++, count++) sum += src[right++];
     for (let x = row; x < end; x++) {
       if (right < end) {
         sum += src[right++];
@@ -118,7 +129,14 @@ function boxRows(src: Float32Array, dst: Float32Array, width: number, height: nu
         sum -= src[left++];
         count--;
       }
-      dst[x] = sum / count;
+      if (!keep) dst[x] = sum / count;
+      else {
+        // Images narrower than 64 px sample a column more than once.
+        while (x - row === next) {
+          dst[packed + k] = sum / count;
+          next = ++k < keep.length ? keep[k] : -1;
+        }
+      }
     }
   }
 }
