@@ -82,11 +82,18 @@ describe('crawling a video site', () => {
     expect(rec('/hls/master.m3u8')).toMatchObject({ kind: 'hls', sha256: createHash('sha256').update(joined).digest('hex') });
     for (const s of hls.segments) expect(srv.hits).toContain(`/hls/${s}`);
     expect(rec('/img/poster.jpg')?.fingerprint?.kind).toBe('image');
-    // Videos are fingerprinted by the hashing core's ffmpeg path when this build has it; else the record says why.
+    // Both videos are fingerprinted through ffmpeg: the 4 s MP4 at one frame a second, the joined HLS stream too.
     for (const p of ['/v/clip.mp4', '/hls/master.m3u8']) {
       const r = rec(p)!;
-      expect(r.fingerprint?.kind === 'video' || /video/i.test(r.error ?? ''), p).toBe(true);
+      expect(r.error, p).toBeNull();
+      const fp = r.fingerprint;
+      expect(fp?.kind, p).toBe('video');
+      if (fp?.kind !== 'video') continue;
+      expect(fp.frames.length, p).toBeGreaterThanOrEqual(2);
+      for (const f of fp.frames) expect(f.pdq).toMatch(/^[0-9a-f]{64}$/);
     }
+    const clip = rec('/v/clip.mp4')!.fingerprint;
+    expect(clip?.kind === 'video' && [clip.width, clip.height, Math.round(clip.duration)]).toEqual([320, 240, 4]);
   });
 });
 
