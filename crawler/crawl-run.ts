@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { Fingerprint } from '../hashing/types.ts';
 import type { BrowserEngine } from './browser.ts';
 import { extractFromHtml, type MediaCandidate } from './extract.ts';
+import { searchPageTest } from './keyword-variants.ts';
 import { DEFAULT_LIMITS, Fetcher, type FetchLimits } from './fetcher.ts';
 import { DEFAULT_MEDIA_LIMITS, downloadMedia, type Downloaded, type MediaLimits } from './media-download.ts';
 import { acquireHost, type HostSlotStore } from './politeness.ts';
@@ -69,6 +70,8 @@ export async function runCrawl(site: CrawlSite, deps: CrawlDeps): Promise<CrawlS
   const robotsCache = new Map<string, Promise<RobotsRules>>();
   const crawlDelay = new Map<string, number>();
   const seenMedia = new Set<string>();
+  // Search page URLs carry case keywords: their failures are logged by site id only, never with a message naming the URL.
+  const isSearchPage = searchPageTest(site.searchUrls ?? []);
   let browserPromise: Promise<BrowserEngine> | null = null;
   const browser = () => {
     if (!deps.browser) return Promise.reject(new Error('No browser is available to this crawl.'));
@@ -194,7 +197,7 @@ export async function runCrawl(site: CrawlSite, deps: CrawlDeps): Promise<CrawlS
       try {
         const r = await b.render(url.href, { policy, headers: site.headers, credentialHosts: siteHosts });
         if (!r.ok) {
-          log?.warn({ site: site.id, reason: r.message }, 'page failed');
+          log?.warn({ site: site.id, ...(isSearchPage(url.href) ? { searchPage: true } : { reason: r.message }) }, 'page failed');
           return 'failed';
         }
         html = r.html;
@@ -273,7 +276,7 @@ export async function runCrawl(site: CrawlSite, deps: CrawlDeps): Promise<CrawlS
           outcome = await visit(entry);
         } catch (err) {
           if (deps.signal?.aborted) throw err;
-          log?.warn({ site: site.id, err: (err as Error).message }, 'page error');
+          log?.warn({ site: site.id, ...(isSearchPage(entry.url) ? { searchPage: true } : { err: (err as Error).message }) }, 'page error');
         }
         if (outcome === 'failed') stats.pagesFailed++;
         try {

@@ -53,3 +53,36 @@ export function searchUrls(template: string, keywords: readonly string[], maxPer
   }
   return [...urls];
 }
+
+/**
+ * Tells search pages apart from a site's other pages, so their URLs - which carry case keywords - are kept
+ * out of logs. A page is a search page when it starts with one of the search URLs (keyword in the path:
+ * "/tag/jane-doe/page/2"), or has the same origin and path as a search URL whose keyword sits in the
+ * query (the results' own pagination: "/search?page=2&q=jane+doe"). Conservative by design: with a
+ * template on the site's root ("/?q={keyword}") the front page counts as a search page too.
+ */
+export function searchPageTest(searchUrls: readonly string[]): (url: string) => boolean {
+  const queryPaths = new Set<string>();
+  const prefixes: string[] = [];
+  for (const s of searchUrls) {
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      prefixes.push(s);
+      continue;
+    }
+    if (u.search !== '') queryPaths.add(u.origin + u.pathname);
+    else prefixes.push(u.href);
+  }
+  if (queryPaths.size === 0 && prefixes.length === 0) return () => false;
+  return (url) => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return true; // unparseable: treat as sensitive
+    }
+    return queryPaths.has(u.origin + u.pathname) || prefixes.some((p) => url.startsWith(p) || u.href.startsWith(p));
+  };
+}

@@ -56,7 +56,8 @@ export interface CaseDetail extends CaseSummary {
 }
 
 const personalAad = (id: string) => `case:${id}:personal`;
-const keywordsAad = (id: string) => `case:${id}:keywords`;
+/** Binds a case's encrypted keywords to the case (services/monitored-keywords.ts reads them too). */
+export const keywordsAad = (id: string) => `case:${id}:keywords`;
 
 /** The case's data key; erased cases have none. */
 export function caseKey(ctx: ServiceContext, row: CaseRow): Buffer {

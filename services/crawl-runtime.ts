@@ -1,6 +1,7 @@
 /**
  * The crawler inside the service: the dependencies a crawl run needs built from the service's context
- * (the shared match index, evidence sealed under case keys, site headers sealed under the master key),
+ * (the shared match index, evidence sealed under case keys, site headers sealed under the master key,
+ * monitored cases' keywords for search templates),
  * and the crawl roles - `worker` takes `crawl-site` jobs, `scheduler` fires site schedules.
  * `staydown serve` starts them with `startCrawlRoles` (hook it next to the service's own roles).
  */
@@ -8,6 +9,7 @@ import type { Logger } from './log.ts';
 import { decrypt, encrypt } from './crypto.ts';
 import { createEvidenceSealer } from './evidence-sealer.ts';
 import type { Matcher } from './matching.ts';
+import { monitoredKeywords } from './monitored-keywords.ts';
 import type { ServiceRole } from './config.ts';
 import type { Sql } from '../db/sql.ts';
 import type { SiteRow } from '../db/queries/crawl-sites.ts';
@@ -46,9 +48,8 @@ export function crawlDeps(sql: Sql, masterKey: Buffer, matcher: Matcher, log?: L
     fingerprint: (b) => pool.fingerprint(b),
     seal: createEvidenceSealer(sql, masterKey),
     openHeaders: (row: SiteRow) => (row.headers_encrypted ? (JSON.parse(decrypt(masterKey, row.headers_encrypted, siteHeadersAad(row.name)).toString('utf8')) as Record<string, string>) : undefined),
-    // Search templates are filled with case keywords once the service exposes monitored cases' keywords
-    // to the crawler; until then a site's start URLs are crawled.
-    keywords: async () => [],
+    // Read (and audited) at the start of each run, so a withdrawn or erased case is never searched again.
+    keywords: () => monitoredKeywords(sql, masterKey, log ? { log } : {}),
     browser: () => (browser ??= BrowserEngine.launch()),
     ...(log ? { log } : {}),
   };

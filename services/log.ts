@@ -3,21 +3,22 @@
  * (case code, material id, request id); secrets and anything personal are redacted by path as a second
  * line of defence - the first is never passing them to a logger.
  */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string, name = 'staydown'): Logger {
+/** `destination` defaults to stderr; tests pass a stream to read what would be logged. */
+export function createLogger(level: string, name = 'staydown', destination: DestinationStream = pino.destination(2)): Logger {
   return pino(
     {
       name,
       level,
       redact: {
-        paths: ['password', '*.password', 'token', '*.token', 'req.headers.authorization', 'req.headers.cookie', 'personal', '*.personal', 'keywords', '*.keywords'],
+        paths: ['password', '*.password', 'token', '*.token', 'req.headers.authorization', 'req.headers.cookie', 'personal', '*.personal', 'keywords', '*.keywords', 'searchUrls', '*.searchUrls'],
         censor: '[redacted]',
       },
     },
-    pino.destination(2),
+    destination,
   );
 }
 

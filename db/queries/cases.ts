@@ -103,3 +103,23 @@ export async function isStaffAssigned(sql: Sql, caseId: string, userId: string):
 export async function selectCaseStaff(sql: Sql, caseId: string): Promise<string[]> {
   return (await sql.query<{ user_id: string }>('SELECT user_id::text FROM case_staff WHERE case_id = $1 ORDER BY user_id', [caseId])).map((r) => r.user_id);
 }
+
+export interface MonitoredCaseKeywordsRow {
+  id: string;
+  code: string;
+  wrapped_key: Buffer;
+  keywords: Buffer;
+}
+
+/**
+ * The cases being monitored right now, with their (encrypted) keywords: open or monitoring, not erased
+ * (a key to read them with), and either no monitoring period set or one that has not ended yet.
+ */
+export async function selectMonitoredCaseKeywords(sql: Sql): Promise<MonitoredCaseKeywordsRow[]> {
+  return sql.query<MonitoredCaseKeywordsRow>(
+    `SELECT id::text, code, wrapped_key, keywords FROM cases
+      WHERE status IN ('open', 'monitoring') AND wrapped_key IS NOT NULL AND keywords IS NOT NULL
+        AND (monitor_until IS NULL OR monitor_until > now())
+      ORDER BY code`,
+  );
+}
