@@ -54,7 +54,7 @@ async function crawl(s: SiteRow) {
     const { run } = await createRun(ctx.sql, s.id, 'manual');
     const r = await executeRun(runtime.deps, run.id);
     if (r.status !== 'done') throw new Error(`crawl ended ${JSON.stringify(r)}`);
-    return r.stats;
+    return { ...r.stats, runId: run.id };
   } finally {
     await runtime.close();
   }
@@ -158,9 +158,10 @@ describe('search templates filled with monitored cases\' keywords', { timeout: 6
       await updateCase(ctx, ADMIN, code.F, { status: 'closed' });
       await openCase(ctx, ADMIN, { keywords: ['zyqo'] });
       const s = await insertSite(ctx.sql, { name: 'browser-search', engine: 'browser', startUrls: [`${srv.origin}/`], searchUrlTemplate: `${srv.origin}/find?q={keyword}`, allowHosts: ['127.0.0.1'], minIntervalMs: 0, concurrency: 2 });
+      const logFrom = logText.length;
       const stats = await crawl(s);
       const searches = srv.hits.filter((h) => h.startsWith('/find?'));
-      expect(searches.length).toBe(searchUrls(`${srv.origin}/find?q={keyword}`, ['zyqo']).length);
+      expect(searches.length, JSON.stringify({ stats, hits: srv.hits, log: logText.slice(logFrom), frontier: await ctx.sql.query('SELECT url, depth, state, seq FROM crawl_frontier WHERE run_id = $1', [stats.runId]) })).toBe(searchUrls(`${srv.origin}/find?q={keyword}`, ['zyqo']).length);
       expect(stats.pagesFailed).toBe(searches.length);
       const failed = logText.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'page failed');
       expect(failed.length).toBe(searches.length);
