@@ -135,8 +135,14 @@ export async function addFrontier(sql: Sql, runId: string, entries: ReadonlyArra
 /** Claims up to `n` pending entries, shallowest first; SKIP LOCKED lets workers claim side by side. */
 export async function claimFrontier(sql: Sql, runId: string, n: number): Promise<FrontierRow[]> {
   return sql.query<FrontierRow>(
-    `UPDATE crawl_frontier f SET state = 'claimed'
-     FROM (SELECT url FROM crawl_frontier WHERE run_id = $1 AND state = 'pending' ORDER BY depth, seq LIMIT $2 FOR UPDATE SKIP LOCKED) c
+    // MATERIALIZED: picked once. As a subquery in FROM, the planner (once the table has statistics) put it
+    // on the inner side of a nested loop and rescanned it for every frontier row of the run; each rescan
+    // passed over the rows already claimed and locked the next, so one claim(1) took every pending page
+    // and the caller, using the first, left the rest 'claimed' and never visited.
+    `WITH c AS MATERIALIZED (
+       SELECT url FROM crawl_frontier WHERE run_id = $1 AND state = 'pending' ORDER BY depth, seq LIMIT $2 FOR UPDATE SKIP LOCKED)
+     UPDATE crawl_frontier f SET state = 'claimed'
+     FROM c
      WHERE f.run_id = $1 AND f.url = c.url
      RETURNING f.url, f.depth, f.thumbnail`,
     [runId, n],
