@@ -6,10 +6,11 @@
  * added, changed or disabled take effect within that time.
  *
  * It also sweeps for orphaned runs every `sweepMs`: a run whose worker died (its lease lapsed) or whose
- * job was never enqueued is enqueued again, and a worker resumes it from its persisted frontier.
+ * job was never enqueued is enqueued again, and a worker resumes it from its persisted frontier. The same
+ * sweep deletes the frontiers of runs that ended over an hour ago (page and search URLs are not kept).
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import { createRun, failQueuedRun, selectOrphanedRuns } from '../db/queries/crawl-runs.ts';
+import { createRun, failQueuedRun, purgeFinishedFrontiers, selectOrphanedRuns } from '../db/queries/crawl-runs.ts';
 import { selectSites } from '../db/queries/crawl-sites.ts';
 import type { Sql } from '../db/sql.ts';
 import type { CrawlLog } from './crawl-run.ts';
@@ -29,7 +30,7 @@ export function isValidSchedule(expr: string): boolean {
   return cron.validate(expr);
 }
 
-export async function startScheduler(sql: Sql, queue: CrawlQueue, log: CrawlLog & { debug?: (o: object, m: string) => void }, opts: { reloadMs?: number; sweepMs?: number; queuedGraceSeconds?: number } = {}): Promise<Scheduler> {
+export async function startScheduler(sql: Sql, queue: CrawlQueue, log: CrawlLog & { debug?: (o: object, m: string) => void }, opts: { reloadMs?: number; sweepMs?: number; queuedGraceSeconds?: number; frontierRetentionSeconds?: number } = {}): Promise<Scheduler> {
   const tasks = new Map<string, { expr: string; task: ScheduledTask }>();
   const cronLogger = {
     info: (m: string) => log.debug?.({ cron: m }, 'cron'),
@@ -55,6 +56,8 @@ export async function startScheduler(sql: Sql, queue: CrawlQueue, log: CrawlLog 
       await queue.enqueue(r.id);
       log.info({ run: r.id, status: r.status }, 'orphaned crawl run enqueued again');
     }
+    const purged = await purgeFinishedFrontiers(sql, opts.frontierRetentionSeconds ?? 3600);
+    if (purged > 0) log.info({ rows: purged }, 'frontiers of finished crawl runs deleted');
     return orphans.map((r) => r.id);
   };
 

@@ -162,3 +162,18 @@ export async function frontierStates(sql: Sql, runId: string): Promise<Record<st
   const rows = await sql.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM crawl_frontier WHERE run_id = $1 GROUP BY state', [runId]);
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }
+
+/**
+ * Deletes the frontiers of runs that ended more than `afterSeconds` ago. A frontier is only needed to
+ * resume its run; kept, it would hold every page URL of every run - search URLs with cases' keywords too -
+ * for ever. Returns how many rows went.
+ */
+export async function purgeFinishedFrontiers(sql: Sql, afterSeconds: number): Promise<number> {
+  const rows = await sql.query(
+    `DELETE FROM crawl_frontier f USING crawl_runs r
+     WHERE f.run_id = r.id AND r.status IN ('done', 'failed', 'cancelled') AND r.finished_at <= now() - make_interval(secs => $1)
+     RETURNING 1`,
+    [afterSeconds],
+  );
+  return rows.length;
+}

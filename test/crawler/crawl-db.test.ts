@@ -141,6 +141,34 @@ describe('crawl runs on the database', () => {
   });
 });
 
+describe('the scheduler sweep', () => {
+  it('enqueues runs whose worker died, and deletes the frontiers of runs that ended over the retention time', async () => {
+    const s5 = await insertSite(db().sql, { name: 'sweep-5', startUrls: ['http://sweep.example/'] });
+    const s6 = await insertSite(db().sql, { name: 'sweep-6', startUrls: ['http://sweep6.example/'] });
+    const old = (await createRun(db().sql, s5.id, 'manual')).run;
+    await db().sql.query(`INSERT INTO crawl_frontier (run_id, url, depth, state) VALUES ($1, 'http://sweep.example/?q=secret', 0, 'done')`, [old.id]);
+    await db().sql.query(`UPDATE crawl_runs SET status = 'done', finished_at = now() - interval '2 hours' WHERE id = $1`, [old.id]);
+    // A run whose worker died: running, its lease lapsed.
+    const dead = (await createRun(db().sql, s6.id, 'manual')).run;
+    await db().sql.query(`INSERT INTO crawl_frontier (run_id, url, depth, state) VALUES ($1, 'http://sweep6.example/', 0, 'claimed')`, [dead.id]);
+    await db().sql.query(`UPDATE crawl_runs SET status = 'running', lease_owner = 'gone', lease_expires_at = now() - interval '1 second' WHERE id = $1`, [dead.id]);
+    const enqueued: string[] = [];
+    const fakeQueue = { enqueue: async (id: string) => { enqueued.push(id); return id; }, work: async () => undefined, stop: async () => undefined };
+    const sched = await startScheduler(db().sql, fakeQueue, quiet, { reloadMs: 60_000, sweepMs: 60_000 });
+    try {
+      expect(await sched.sweep()).toContain(dead.id);
+    } finally {
+      await sched.stop();
+    }
+    expect(enqueued).toContain(dead.id);
+    expect(enqueued).not.toContain(old.id);
+    expect(await frontierStates(db().sql, old.id)).toEqual({});
+    // The dead run's frontier stays: it is how the run resumes.
+    expect(await frontierStates(db().sql, dead.id)).toEqual({ claimed: 1 });
+    await db().sql.query(`UPDATE crawl_runs SET status = 'failed', finished_at = now(), lease_owner = NULL WHERE id = $1`, [dead.id]);
+  });
+});
+
 describe('the crawl-site job and the scheduler', () => {
   let queue: CrawlQueue;
 
