@@ -3,8 +3,8 @@
  * {stats, seconds, firstAlertSeconds, peakRssMb, browserPeakRssMb, cpuSeconds} as JSON. Its own process, so the peak
  * RSS is the crawl's alone (Chromium's processes are sampled separately).
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { fingerprintBuffer } from '../hashing/fingerprint.ts';
 import { ReferenceBank } from '../hashing/match/matcher.ts';
 import { BrowserEngine } from '../crawler/browser.ts';
@@ -16,18 +16,48 @@ import { crawlFingerprintPool } from '../services/crawl-runtime.ts';
 
 const { origin, engine, maxPages, material } = JSON.parse(process.argv[2]) as { origin: string; engine: 'http' | 'browser'; maxPages: number; material: string };
 
-/** Sum of the RSS of this process's descendants (Chromium's browser, GPU and renderer processes), in MB. */
-function descendantsRssMb(): number {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss='], { encoding: 'utf8' }).trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+/**
+ * Memory of this process's descendants (Chromium's browser, GPU and renderer processes), in MB: the sum of
+ * their RSS (which counts the memory they share once per process, so it overstates), and of their PSS
+ * (shared pages split between the processes sharing them: what they really take together; read less
+ * often, smaps_rollup is costly). Read from /proc asynchronously: a synchronous `ps` every half second
+ * blocked the crawl's own event loop for a third of its time.
+ */
+async function descendantsMemoryMb(withPss: boolean): Promise<{ rss: number; pss: number | null }> {
+  const rows: Array<[number, number, number]> = [];
+  await Promise.all(
+    (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(async (n) => {
+      try {
+        const stat = await readFile(`/proc/${n}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // proc(5): ppid is field 4, rss (pages) field 24; f[0] is field 3.
+        rows.push([Number(n), Number(f[1]), Number(f[21]) * 4]);
+      } catch {
+        // the process ended meanwhile
+      }
+    }),
+  );
   const kids = new Set<number>([process.pid]);
   let grew = true;
   while (grew) {
     grew = false;
     for (const [pid, ppid] of rows) if (kids.has(ppid) && !kids.has(pid)) { kids.add(pid); grew = true; }
   }
-  let kb = 0;
-  for (const [pid, , rss] of rows) if (pid !== process.pid && kids.has(pid)) kb += rss;
-  return kb / 1024;
+  kids.delete(process.pid);
+  let rssKb = 0;
+  for (const [pid, , rss] of rows) if (kids.has(pid)) rssKb += rss;
+  let pssKb: number | null = null;
+  if (withPss) {
+    pssKb = 0;
+    for (const pid of kids) {
+      try {
+        pssKb += Number(/^Pss:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  }
+  return { rss: rssKb / 1024, pss: pssKb === null ? null : pssKb / 1024 };
 }
 
 const bank = new ReferenceBank([{ ref: 'material-1', fp: await fingerprintBuffer(Buffer.from(material, 'base64')) }]);
@@ -35,7 +65,19 @@ const alerts = new MemoryAlerts();
 let firstAlertSeconds: number | null = null;
 const t0 = performance.now();
 let browserPeak = 0;
-const sampler = engine === 'browser' ? setInterval(() => { browserPeak = Math.max(browserPeak, descendantsRssMb()); }, 500) : null;
+let browserPeakPss = 0;
+let samples = 0;
+let sampling = false;
+const sampler = engine === 'browser'
+  ? setInterval(() => {
+    if (sampling) return;
+    sampling = true;
+    descendantsMemoryMb(samples++ % 4 === 0).then((m) => {
+      browserPeak = Math.max(browserPeak, m.rss);
+      if (m.pss !== null) browserPeakPss = Math.max(browserPeakPss, m.pss);
+    }).finally(() => (sampling = false));
+  }, 500)
+  : null;
 let browser: BrowserEngine | null = null;
 // The service's own crawl fingerprinting (worker threads, query views), so the bench measures what runs.
 const pool = crawlFingerprintPool();
@@ -57,7 +99,7 @@ const stats = await runCrawl(site, {
   matcher: { match: async (fp) => bank.match(fp).map((m) => ({ caseId: 'case-1', materialId: m.ref, method: m.method, distance: m.distance })) },
   fingerprint: (b) => pool.fingerprint(b),
   browser: async () => (browser ??= await BrowserEngine.launch()),
-  pageConcurrency: engine === 'browser' ? 3 : 6,
+  pageConcurrency: Number(process.env.BENCH_PAGE_CONCURRENCY ?? (engine === 'browser' ? 4 : 6)),
   mediaConcurrency: 4,
 });
 const seconds = (performance.now() - t0) / 1000;
@@ -72,4 +114,4 @@ function childrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 const cpu = process.cpuUsage();
-process.stdout.write(JSON.stringify({ stats, seconds, firstAlertSeconds, alerts: alerts.alerts.length, peakRssMb: process.resourceUsage().maxRSS / 1024, browserPeakRssMb: browserPeak, cpuSeconds: { node: (cpu.user + cpu.system) / 1e6, children: childrenCpuSeconds() } }) + '\n');
+process.stdout.write(JSON.stringify({ stats, seconds, firstAlertSeconds, alerts: alerts.alerts.length, peakRssMb: process.resourceUsage().maxRSS / 1024, browserPeakRssMb: browserPeak, browserPeakPssMb: browserPeakPss, cpuSeconds: { node: (cpu.user + cpu.system) / 1e6, children: childrenCpuSeconds() } }) + '\n');

@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       newPostAlertSeconds: r.firstAlertSeconds === null ? null : +r.firstAlertSeconds.toFixed(2),
       alerts: r.alerts,
       peakRssMb: Math.round(r.peakRssMb),
-      ...(engine === 'browser' ? { chromiumPeakRssMb: Math.round(r.browserPeakRssMb) } : {}),
+      ...(engine === 'browser' ? { chromiumPeakRssMb: Math.round(r.browserPeakRssMb), chromiumPeakPssMb: Math.round(r.browserPeakPssMb) } : {}),
       // CPU seconds: the crawler's process (all its threads), its children (ffmpeg, Chromium), and this
       // process serving the site (which shares the two cores with the crawl).
       cpuSeconds: { crawler: +r.cpuSeconds.node.toFixed(1), children: +r.cpuSeconds.children.toFixed(1), siteServer: +((served.user + served.system) / 1e6).toFixed(1) },
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   report(result, () => {
     const lines = [`site: ${THREADS} thread pages + ${indexPages} index pages, ${THREADS * PER_THREAD} images, ${Math.ceil(THREADS / VIDEO_EVERY)} videos`];
     for (const [engine, r] of Object.entries(results) as Array<[string, Record<string, unknown>]>) {
-      lines.push(`${engine}: ${r.pages} pages in ${r.seconds} s = ${r.pagesPerSecond} pages/s; ${r.mediaFingerprinted} media fingerprinted = ${r.mediaFingerprintedPerSecond}/s; ${r.mediaFailed} failed; new post alerted after ${r.newPostAlertSeconds} s; peak RSS ${r.peakRssMb} MB${r.chromiumPeakRssMb !== undefined ? ` (+ Chromium ${r.chromiumPeakRssMb} MB)` : ''}; CPU ${JSON.stringify(r.cpuSeconds)} s`);
+      lines.push(`${engine}: ${r.pages} pages in ${r.seconds} s = ${r.pagesPerSecond} pages/s; ${r.mediaFingerprinted} media fingerprinted = ${r.mediaFingerprintedPerSecond}/s; ${r.mediaFailed} failed; new post alerted after ${r.newPostAlertSeconds} s; peak RSS ${r.peakRssMb} MB${r.chromiumPeakRssMb !== undefined ? ` (+ Chromium ${r.chromiumPeakRssMb} MB summed RSS, ${r.chromiumPeakPssMb} MB PSS)` : ''}; CPU ${JSON.stringify(r.cpuSeconds)} s`);
     }
     return lines.join('\n') + '\n';
   });

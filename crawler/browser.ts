@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { checkUrl, classifyAddress, isHostAllowed, type SsrfPolicy } from './ssrf.ts';
 import { mediaKindFromMime, mediaKindFromUrl, type MediaKind } from './media-types.ts';
 import { sniff, type Sniffed } from '../hashing/sniff.ts';
@@ -76,7 +76,31 @@ async function requestAllowed(url: string, policy: SsrfPolicy): Promise<boolean>
   }
 }
 
+/** An open page kept between renders of one site (same policy and headers), with what its route handler saw. */
+interface Tab {
+  key: string;
+  context: BrowserContext;
+  page: Page;
+  /** Requests refused by the SSRF policy during the current render. */
+  blocked: string[];
+  /** Media requests the page made that were not let through (video/audio streams): their URLs are kept. */
+  media: Map<string, CapturedMedia>;
+}
+
+// Resource types extraction never needs: refused before they cost a download or a decode. Video and
+// audio streams ('media') are refused too, but their URLs are kept as candidates (the HTTP fetcher
+// downloads them in full later, within its caps); images load, since their bytes are captured.
+const SKIPPED_TYPES = new Set(['font', 'media', 'texttrack', 'websocket', 'eventsource', 'manifest', 'beacon', 'ping']);
+
+/** Idle pages kept per site between renders (a crawl renders a few pages at once). */
+const MAX_IDLE_TABS = 6;
+
 export class BrowserEngine {
+  /** Contexts by site key (policy + headers); each holds the pages of that site, busy or idle. */
+  private readonly contexts = new Map<string, Promise<BrowserContext>>();
+  private readonly idle = new Map<string, Tab[]>();
+  private readonly tabsByPage = new Map<Page, Tab>();
+
   private constructor(private readonly browser: Browser) {}
 
   static async launch(): Promise<BrowserEngine> {
@@ -89,11 +113,35 @@ export class BrowserEngine {
     }
   }
 
-  async close(): Promise<void> {
-    await this.browser.close().catch(() => undefined);
+  /** Open site contexts and the idle pages kept for reuse (for tests and diagnostics). */
+  stats(): { contexts: number; idlePages: number } {
+    let idlePages = 0;
+    for (const list of this.idle.values()) idlePages += list.length;
+    return { contexts: this.contexts.size, idlePages };
   }
 
-  private async newContext(opts: RenderOptions, blocked: string[]): Promise<BrowserContext> {
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    this.contexts.clear();
+    this.idle.clear();
+    this.tabsByPage.clear();
+  }
+
+  /**
+   * One browser context per site key, reused by every render of that site: a new context per page cost a
+   * renderer process start each time. Every request of every page in it passes the SSRF check.
+   */
+  private context(key: string, opts: RenderOptions): Promise<BrowserContext> {
+    let ctx = this.contexts.get(key);
+    if (!ctx) {
+      ctx = this.newContext(opts);
+      this.contexts.set(key, ctx);
+      ctx.catch(() => this.contexts.delete(key));
+    }
+    return ctx;
+  }
+
+  private async newContext(opts: RenderOptions): Promise<BrowserContext> {
     const context = await this.browser.newContext({
       userAgent: `Mozilla/5.0 (X11; Linux x86_64) ${USER_AGENT}`,
       viewport: { width: 1280, height: 900 },
@@ -104,8 +152,27 @@ export class BrowserEngine {
     const credentialHosts = new Set((opts.credentialHosts ?? []).map((h) => h.toLowerCase()));
     await context.route('**/*', async (route) => {
       const req = route.request();
+      let tab: Tab | undefined;
+      try {
+        tab = this.tabsByPage.get(req.frame().page());
+      } catch {
+        // A request with no frame (none are expected: service workers are blocked) is still checked.
+      }
       if (!(await requestAllowed(req.url(), opts.policy))) {
-        blocked.push(req.url());
+        tab?.blocked.push(req.url());
+        return route.abort('blockedbyclient');
+      }
+      const type = req.resourceType();
+      if (SKIPPED_TYPES.has(type)) {
+        if (type === 'media' && tab && req.url().startsWith('http')) {
+          let kind: MediaKind = 'video';
+          try {
+            kind = mediaKindFromUrl(new URL(req.url())) ?? 'video';
+          } catch {
+            // keep 'video'
+          }
+          if (!tab.media.has(req.url())) tab.media.set(req.url(), { url: req.url(), kind });
+        }
         return route.abort('blockedbyclient');
       }
       const host = new URL(req.url()).hostname.toLowerCase();
@@ -115,59 +182,100 @@ export class BrowserEngine {
     return context;
   }
 
+  /** An idle page of this site, or a new one in the site's context. */
+  private async takeTab(opts: RenderOptions): Promise<Tab> {
+    const key = JSON.stringify([opts.policy, opts.headers ?? null, opts.credentialHosts ?? null]);
+    const idle = this.idle.get(key)?.pop();
+    if (idle) {
+      idle.blocked = [];
+      idle.media = new Map();
+      return idle;
+    }
+    const context = await this.context(key, opts);
+    const page = await context.newPage();
+    const tab: Tab = { key, context, page, blocked: [], media: new Map() };
+    this.tabsByPage.set(page, tab);
+    return tab;
+  }
+
+  /**
+   * Puts a page back for the next render of its site, once it has left the last one (about:blank stops
+   * whatever the last page was still loading, so nothing of it reaches the next render).
+   */
+  private async giveBack(tab: Tab): Promise<void> {
+    let healthy = !tab.page.isClosed();
+    if (healthy) {
+      try {
+        await tab.page.goto('about:blank', { timeout: 5_000 });
+      } catch {
+        healthy = false;
+      }
+    }
+    const list = this.idle.get(tab.key) ?? [];
+    if (healthy && list.length < MAX_IDLE_TABS) {
+      list.push(tab);
+      this.idle.set(tab.key, list);
+      return;
+    }
+    this.tabsByPage.delete(tab.page);
+    await tab.page.close().catch(() => undefined);
+  }
+
   /** Renders a page, scrolls it to the end of its content, and returns its HTML and the media it loaded. */
   async render(url: string, opts: RenderOptions): Promise<RenderOutcome> {
-    const blocked: string[] = [];
-    const context = await this.newContext(opts, blocked);
-    const media = new Map<string, CapturedMedia>();
+    const tab = await this.takeTab(opts);
+    const { page } = tab;
+    const media = tab.media;
     const pending: Array<Promise<void>> = [];
     const maxCapture = opts.maxCaptureBytes ?? 20 * 1024 * 1024;
+    const net = new NetworkWatch(page);
+    const onResponse = (resp: Response) => {
+      const rurl = resp.url();
+      if (!rurl.startsWith('http') || media.has(rurl)) return;
+      const headers = resp.headers();
+      let kind = mediaKindFromMime(headers['content-type']);
+      try {
+        kind ??= mediaKindFromUrl(new URL(rurl));
+      } catch {
+        return;
+      }
+      if (!kind) return;
+      const entry: CapturedMedia = { url: rurl, kind };
+      media.set(rurl, entry);
+      const size = Number(headers['content-length']);
+      // Partial (206) video responses and large files are fetched later in full by the HTTP fetcher.
+      if (kind !== 'image' || resp.status() !== 200 || (Number.isFinite(size) && size > maxCapture)) return;
+      pending.push(
+        resp.body().then(
+          (body) => {
+            if (body.length <= maxCapture) {
+              entry.body = body;
+              entry.sniffed = sniff(body);
+            }
+          },
+          () => undefined,
+        ),
+      );
+    };
+    page.on('response', onResponse);
     try {
-      const page = await context.newPage();
-      const net = new NetworkWatch(page);
-      page.on('response', (resp) => {
-        const rurl = resp.url();
-        if (!rurl.startsWith('http') || media.has(rurl)) return;
-        const headers = resp.headers();
-        let kind = mediaKindFromMime(headers['content-type']);
-        try {
-          kind ??= mediaKindFromUrl(new URL(rurl));
-        } catch {
-          return;
-        }
-        if (!kind) return;
-        const entry: CapturedMedia = { url: rurl, kind };
-        media.set(rurl, entry);
-        const size = Number(headers['content-length']);
-        // Partial (206) video responses and large files are fetched later in full by the HTTP fetcher.
-        if (kind !== 'image' || resp.status() !== 200 || (Number.isFinite(size) && size > maxCapture)) return;
-        pending.push(
-          resp.body().then(
-            (body) => {
-              if (body.length <= maxCapture) {
-                entry.body = body;
-                entry.sniffed = sniff(body);
-              }
-            },
-            () => undefined,
-          ),
-        );
-      });
       let resp;
       try {
         resp = await page.goto(url, { waitUntil: 'load', timeout: opts.navigationTimeoutMs ?? 20_000 });
       } catch (err) {
-        return { ok: false, url, message: `The page ${url} could not be loaded in the browser: ${(err as Error).message.split('\n')[0]}`, blocked };
+        return { ok: false, url, message: `The page ${url} could not be loaded in the browser: ${(err as Error).message.split('\n')[0]}`, blocked: tab.blocked };
       }
-      if (resp && resp.status() >= 400) return { ok: false, url, message: `${url} answered with HTTP status ${resp.status()}.`, blocked };
+      if (resp && resp.status() >= 400) return { ok: false, url, message: `${url} answered with HTTP status ${resp.status()}.`, blocked: tab.blocked };
       await settle(page, net, opts.settleMs ?? 3_000);
       const screenshot = opts.screenshot ? await page.screenshot({ type: 'jpeg', quality: 70 }).catch(() => undefined) : undefined;
       const scrolls = await scrollToEnd(page, net, opts.maxScrolls ?? 20, opts.settleMs ?? 3_000);
       await Promise.all(pending);
       const html = await page.content();
-      return { ok: true, url: page.url(), html, media: [...media.values()], ...(screenshot ? { screenshot } : {}), scrolls, blocked };
+      return { ok: true, url: page.url(), html, media: [...media.values()], ...(screenshot ? { screenshot } : {}), scrolls, blocked: tab.blocked };
     } finally {
-      await context.close().catch(() => undefined);
+      page.off('response', onResponse);
+      net.dispose();
+      await this.giveBack(tab);
     }
   }
 
@@ -176,11 +284,10 @@ export class BrowserEngine {
    * be found on the page), and the page's HTML at that moment.
    */
   async captureEvidence(pageUrl: string, mediaUrl: string, opts: RenderOptions): Promise<{ screenshot: Buffer; html: string } | { error: string }> {
-    const blocked: string[] = [];
-    const context = await this.newContext(opts, blocked);
+    const tab = await this.takeTab(opts);
+    const { page } = tab;
+    const net = new NetworkWatch(page);
     try {
-      const page = await context.newPage();
-      const net = new NetworkWatch(page);
       await page.goto(pageUrl, { waitUntil: 'load', timeout: opts.navigationTimeoutMs ?? 20_000 });
       await settle(page, net, opts.settleMs ?? 3_000);
       await page
@@ -196,7 +303,8 @@ export class BrowserEngine {
     } catch (err) {
       return { error: `The evidence screenshot of ${pageUrl} could not be taken: ${(err as Error).message.split('\n')[0]}` };
     } finally {
-      await context.close().catch(() => undefined);
+      net.dispose();
+      await this.giveBack(tab);
     }
   }
 }
@@ -206,10 +314,19 @@ class NetworkWatch {
   private inFlight = 0;
   private lastChange = Date.now();
 
-  constructor(page: Page) {
-    page.on('request', () => this.bump(1));
-    page.on('requestfinished', () => this.bump(-1));
-    page.on('requestfailed', () => this.bump(-1));
+  private readonly up = () => this.bump(1);
+  private readonly down = () => this.bump(-1);
+
+  constructor(private readonly page: Page) {
+    page.on('request', this.up);
+    page.on('requestfinished', this.down);
+    page.on('requestfailed', this.down);
+  }
+
+  dispose(): void {
+    this.page.off('request', this.up);
+    this.page.off('requestfinished', this.down);
+    this.page.off('requestfailed', this.down);
   }
 
   private bump(d: number) {

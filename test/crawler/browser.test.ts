@@ -41,6 +41,9 @@ beforeAll(async () => {
       res.end(JSON.stringify(Array.from({ length: 6 }, (_, i) => ({ src: `/img/${p * 6 + i}.jpg` }))));
     },
     '/broken': (_q, res) => { res.statusCode = 500; res.end('boom'); },
+    '/styled': (_q, res) => res.end(`<!doctype html><html><head><style>@font-face { font-family: F; src: url(/f.woff2) format('woff2'); } body { font-family: F; }</style></head>
+      <body><p>text in a web font</p><img src="/img/40.jpg"><video src="/v.mp4" autoplay muted></video></body></html>`),
+    '/plain': (_q, res) => res.end('<!doctype html><html><body><img src="/img/41.jpg"></body></html>'),
   }, async (_q, res, u) => {
     const m = /^\/img\/(\d+)\.jpg$/.exec(u.pathname);
     if (!m) { res.statusCode = 404; return res.end(); }
@@ -83,6 +86,24 @@ describe('BrowserEngine', () => {
   it('reports an HTTP error page as a failed render', async () => {
     const r = await engine.render(`${srv.origin}/broken`, { policy: { allowHosts: ['127.0.0.1'] }, settleMs: 200 });
     expect(r).toMatchObject({ ok: false, message: expect.stringMatching(/HTTP status 500/) });
+  });
+
+  it('reuses one context for a site, skips fonts and video streams (keeping the video URL), and keeps nothing of one page in the next', async () => {
+    // A policy no other test uses: this site's context is new here.
+    const opts = { policy: { allowHosts: ['127.0.0.1', 'localhost'] }, settleMs: 300, maxScrolls: 1 };
+    const before = engine.stats();
+    const styled = await engine.render(`${srv.origin}/styled`, opts);
+    expect(styled.ok).toBe(true);
+    if (!styled.ok) return;
+    expect(styled.media.find((m) => m.url.endsWith('/img/40.jpg'))?.sniffed?.format).toBe('jpeg');
+    expect(styled.media.find((m) => m.url.endsWith('/v.mp4'))).toEqual({ url: `${srv.origin}/v.mp4`, kind: 'video' });
+    expect(srv.hits).not.toContain('/f.woff2');
+    expect(srv.hits).not.toContain('/v.mp4');
+    const plain = await engine.render(`${srv.origin}/plain`, opts);
+    expect(plain.ok && plain.media.map((m) => m.url)).toEqual([`${srv.origin}/img/41.jpg`]);
+    // Two renders at once take two pages of the one context; both go back to the idle list.
+    await Promise.all([engine.render(`${srv.origin}/plain`, opts), engine.render(`${srv.origin}/styled`, opts)]);
+    expect(engine.stats()).toEqual({ contexts: before.contexts + 1, idlePages: before.idlePages + 2 });
   });
 
   it('takes an evidence screenshot with the page HTML', async () => {
