@@ -15,8 +15,11 @@ import { sniff, type Sniffed } from '../hashing/sniff.ts';
 import { USER_AGENT } from './fetcher.ts';
 
 const CHROMIUM_PATHS = ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-// STACK.md: these flags make Debian's Chromium start quietly and fast as root in a container.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--mute-audio'];
+// STACK.md: these flags make Debian's Chromium start quietly and fast as root in a container. The last
+// two keep its memory down: renderers shared by the pages of a crawl (at most two processes), and the
+// GPU process (software only here) folded into the browser process. Measured on bench:crawl (60 pages,
+// 4 at a time): Chromium's summed RSS 1.57 GB -> 1.17 GB, PSS 650 -> 566 MB, the same pages/s.
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--mute-audio', '--renderer-process-limit=2', '--in-process-gpu'];
 
 export interface RenderOptions {
   policy: SsrfPolicy;
