@@ -72,7 +72,9 @@ async function main(): Promise<void> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const results: Record<string, unknown> = {};
-  for (const engine of ['http', 'browser'] as const) {
+  // BENCH_ENGINES=http (or browser) runs one engine only.
+  const engines = (['http', 'browser'] as const).filter((e) => (process.env.BENCH_ENGINES ?? 'http,browser').split(',').includes(e));
+  for (const engine of engines) {
     const maxPages = engine === 'http' ? THREADS + indexPages + 1 : BROWSER_PAGES;
     log(`crawling with the ${engine} engine (${maxPages} pages at most)...`);
     const arg = JSON.stringify({ origin, engine, maxPages, material: material.toString('base64') });
