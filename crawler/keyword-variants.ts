@@ -14,20 +14,23 @@ function substitute(s: string, table: Record<string, string>): string {
   return [...s].map((ch) => table[ch] ?? ch).join('');
 }
 
+/** A keyword as typed, in the one form keywords are compared and expanded in: NFKC, lower case, single spaces. */
+export function plainKeyword(s: string): string {
+  return s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
 /** Maps look-alikes back to plain Latin, so a keyword given with substitutions also yields its plain form. */
 export function foldKeyword(s: string): string {
-  const back: Record<string, string> = {};
-  for (const [k, v] of Object.entries(HOMOGLYPHS)) back[v] = k;
-  for (const [k, v] of Object.entries(LEET)) back[v] = k;
-  for (const [k, v] of Object.entries(SYMBOLS)) back[v] = k;
-  return [...s.normalize('NFKC').toLowerCase()].map((ch) => back[ch] ?? ch).join('').replace(/\s+/g, ' ').trim();
+  return [...plainKeyword(s)].map((ch) => FOLD_BACK[ch] ?? ch).join('');
 }
+
+const FOLD_BACK: Record<string, string> = Object.fromEntries([HOMOGLYPHS, LEET, SYMBOLS].flatMap((t) => Object.entries(t).map(([plain, look]) => [look, plain])));
 
 /**
  * The variants of one keyword, the plain form first. At most `max` (default 16), deduplicated.
  */
 export function keywordVariants(keyword: string, max = 16): string[] {
-  const plain = keyword.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+  const plain = plainKeyword(keyword);
   if (plain === '') return [];
   const folded = foldKeyword(plain);
   const words = folded.split(' ');

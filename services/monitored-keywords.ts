@@ -11,6 +11,7 @@ import type { Sql } from '../db/sql.ts';
 import { selectMonitoredCaseKeywords } from '../db/queries/cases.ts';
 import { appendAudit, type Actor } from './audit.ts';
 import { keywordsAad } from './cases.ts';
+import { plainKeyword } from '../crawler/keyword-variants.ts';
 import { decryptJson, unwrapDataKey } from './crypto.ts';
 
 /** The crawler as an audit actor: a system process, not a person. */
@@ -18,11 +19,6 @@ export const CRAWLER_ACTOR: Actor = { userId: null, name: 'crawler', role: 'admi
 
 export interface KeywordLog {
   warn(obj: object, msg: string): void;
-}
-
-/** The form keywords are compared in: what keywordVariants() starts from. */
-function keywordKey(k: string): string {
-  return k.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 /**
@@ -46,7 +42,7 @@ export async function monitoredKeywords(sql: Sql, masterKey: Buffer, opts: { log
       const list = Array.isArray(keywords) ? keywords.filter((k): k is string => typeof k === 'string') : [];
       await appendAudit(tx, actor, { action: 'case.keywords.read', recordType: 'case', recordId: row.id, caseCode: row.code, detail: { purpose: 'crawl-search', count: list.length } });
       for (const k of list) {
-        const key = keywordKey(k);
+        const key = plainKeyword(k);
         if (key !== '' && !byKey.has(key)) byKey.set(key, k.trim());
       }
     }
