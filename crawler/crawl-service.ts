@@ -77,6 +77,7 @@ export async function executeRun(deps: CrawlServiceDeps, runId: string, signal?:
     };
   }
   const run = attempt.run;
+  const takenOver: RunResult = { status: 'not-runnable', reason: `The crawl run ${runId} was taken over by another worker.` };
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort(signal?.reason);
   signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -119,12 +120,12 @@ export async function executeRun(deps: CrawlServiceDeps, runId: string, signal?:
           }
         },
       });
-      if (leaseLost) return { status: 'not-runnable', reason: `The crawl run ${runId} was taken over by another worker.` };
+      if (leaseLost) return takenOver;
       if (stop.signal.aborted) return stopped(deps, runId, owner);
-      if (!(await finishRun(deps.sql, runId, owner, 'done', stats, null))) return { status: 'not-runnable', reason: `The crawl run ${runId} was taken over by another worker.` };
+      if (!(await finishRun(deps.sql, runId, owner, 'done', stats, null))) return takenOver;
       return { status: 'done', stats };
     } catch (err) {
-      if (leaseLost) return { status: 'not-runnable', reason: `The crawl run ${runId} was taken over by another worker.` };
+      if (leaseLost) return takenOver;
       if (signal?.aborted) {
         await releaseRunLease(deps.sql, runId, owner).catch(() => undefined);
         throw err;

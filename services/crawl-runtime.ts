@@ -39,7 +39,7 @@ export function crawlFingerprintPool(): FingerprintPool {
  * What executeRun needs. `browser` and the fingerprinting workers are started on first use and must be
  * closed by the caller through the returned `close`.
  */
-export function crawlDeps(sql: Sql, masterKey: Buffer, matcher: Matcher, log?: Logger): { deps: CrawlServiceDeps; close(): Promise<void> } {
+export function crawlDeps(sql: Sql, masterKey: Buffer, matcher: Matcher, log?: Logger, opts: { leaseSeconds?: number } = {}): { deps: CrawlServiceDeps; close(): Promise<void> } {
   let browser: Promise<BrowserEngine> | null = null;
   const pool = crawlFingerprintPool();
   const deps: CrawlServiceDeps = {
@@ -52,6 +52,7 @@ export function crawlDeps(sql: Sql, masterKey: Buffer, matcher: Matcher, log?: L
     keywords: () => monitoredKeywords(sql, masterKey, log ? { log } : {}),
     browser: () => (browser ??= BrowserEngine.launch()),
     ...(log ? { log } : {}),
+    ...(opts.leaseSeconds ? { leaseSeconds: opts.leaseSeconds } : {}),
   };
   return {
     deps,
@@ -84,8 +85,7 @@ export async function startCrawlRoles(sql: Sql, masterKey: Buffer, matcher: Matc
   if (roles.includes('worker')) {
     if (!matcher) throw new Error('The crawl worker needs the match index: start the worker role with it.');
     await queue.work(opts.concurrency ?? 1, async (runId) => {
-      const runtime = crawlDeps(sql, masterKey, matcher, log.child({ component: 'crawl', run: runId }));
-      if (opts.leaseSeconds) runtime.deps.leaseSeconds = opts.leaseSeconds;
+      const runtime = crawlDeps(sql, masterKey, matcher, log.child({ component: 'crawl', run: runId }), { leaseSeconds: opts.leaseSeconds });
       try {
         const r = await executeRun(runtime.deps, runId);
         log.info({ run: runId, status: r.status }, 'crawl job finished');

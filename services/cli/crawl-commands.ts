@@ -142,8 +142,7 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
         return 0;
       }
       const matcher = await createMatcher(sql, silentLogger());
-      const runtime = crawlDeps(sql, masterKey, matcher);
-      runtime.deps.leaseSeconds = config.crawlLeaseSeconds;
+      const runtime = crawlDeps(sql, masterKey, matcher, undefined, { leaseSeconds: config.crawlLeaseSeconds });
       try {
         const result = await executeRun(runtime.deps, run.id);
         if (result.status !== 'done') throw new Error(result.status === 'failed' ? result.error : result.reason);
