@@ -32,7 +32,7 @@ export function sealSiteHeaders(masterKey: Buffer, site: string, headers: Record
  * reference), which halves the hashing work without changing any match.
  */
 export function crawlFingerprintPool(): FingerprintPool {
-  return new FingerprintPool({ fingerprint: { views: 'query' } });
+  return new FingerprintPool({ fingerprint: { views: 'query', video: { probe: 'inline' } } });
 }
 
 /**

@@ -4,14 +4,17 @@
  * the pool and keeps fetching and parsing pages on the main thread meanwhile; hashing a 320x240 JPEG is
  * ~10 ms of pure CPU, which on the main thread capped a crawl at one core.
  *
- * - The file's bytes are transferred to the worker, not copied: after `fingerprint(bytes)` the caller's
+ * - Images go to the worker threads. Videos go to the video host (video-host.ts), a small helper
+ *   process that starts ffprobe/ffmpeg, because starting programs from this large process is costly.
+ * - An image's bytes are transferred to the worker, not copied: after `fingerprint(bytes)` the caller's
  *   buffer is empty (bytes that share their memory with other buffers, such as Node's small-Buffer
  *   pool, are copied once instead - transferring would empty the others too).
  * - One file per worker at a time, so a file that brings its worker down (a crash, the heap cap, the
  *   watchdog) is known for certain: that one file gets a FingerprintError saying so, the worker is
  *   replaced, and the other files carry on.
- * - A watchdog stops a worker that spends longer than the limit on one file (images: libvips has its
- *   own per-image time cap, videos: ffmpeg's own limits; the watchdog is the backstop for the rest).
+ * - A watchdog stops a worker that spends longer than the limit on one image (libvips has its own
+ *   per-image time cap; the watchdog is the backstop for the rest); a video past its watchdog is failed
+ *   and its ffmpeg stopped by the host.
  * - Idle workers do not keep the process alive; `close()` lets accepted files finish, then stops them.
  */
 import { availableParallelism } from 'node:os';
@@ -20,6 +23,7 @@ import { FingerprintError, type FingerprintOptions } from '../fingerprint.ts';
 import { sniffMediaKind } from '../media-kind.ts';
 import type { Fingerprint } from '../types.ts';
 import type { PoolReply, PoolRequest } from './protocol.ts';
+import { VideoHost } from './video-host.ts';
 
 export interface FingerprintPoolOptions {
   /** Worker threads at most (default: the number of cores). */
@@ -46,6 +50,10 @@ export interface PoolStats {
   workersRunning: number;
   busy: number;
   queued: number;
+  /** Video host processes started so far (restarts included), and videos running or waiting in it. */
+  videoHostsStarted: number;
+  videoHostPid: number | null;
+  videosPending: number;
 }
 
 interface Job {
@@ -83,10 +91,14 @@ export class FingerprintPool {
   private startFailures = 0;
   private lastStartError = '';
   private closed = false;
+  /** Videos go to a helper process (video-host.ts); images stay in the worker threads. */
+  private readonly videos: VideoHost;
 
   constructor(opts: FingerprintPoolOptions = {}) {
     this.opts = opts;
     this.size = Math.max(1, Math.floor(opts.size ?? availableParallelism()));
+    const { tools: _tools, watch: _watch, ...video } = opts.fingerprint?.video ?? {};
+    this.videos = new VideoHost({ concurrency: this.size, video });
   }
 
   /**
@@ -99,9 +111,12 @@ export class FingerprintPool {
     if (this.closed) return Promise.reject(new Error('The fingerprinting pool is closed; no more files can be fingerprinted with it.'));
     const kind = sniffMediaKind(bytes.subarray(0, 4096));
     const timeoutMs = call.timeoutMs ?? (kind === 'video' ? (this.opts.videoTimeoutMs ?? 30 * 60_000) : (this.opts.imageTimeoutMs ?? 120_000));
-    const p = new Promise<Fingerprint>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, bytes: ownedBuffer(bytes), timeoutMs, resolve, reject });
-    });
+    const p =
+      kind === 'video'
+        ? this.videos.fingerprint(bytes, timeoutMs)
+        : new Promise<Fingerprint>((resolve, reject) => {
+          this.queue.push({ id: this.nextId++, bytes: ownedBuffer(bytes), timeoutMs, resolve, reject });
+        });
     const tracked = p.then(
       () => undefined,
       () => undefined,
@@ -115,13 +130,14 @@ export class FingerprintPool {
   stats(): PoolStats {
     let busy = 0;
     for (const s of this.slots) if (s.job) busy++;
-    return { size: this.size, workersStarted: this.started, workersRunning: this.slots.size, busy, queued: this.queue.length };
+    return { size: this.size, workersStarted: this.started, workersRunning: this.slots.size, busy, queued: this.queue.length, videoHostsStarted: this.videos.started, videoHostPid: this.videos.pid, videosPending: this.videos.pending };
   }
 
   /** Stops taking files, lets the ones already accepted finish (each within its watchdog), then stops the workers. */
   async close(): Promise<void> {
     this.closed = true;
     while (this.accepted.size > 0) await Promise.all([...this.accepted]);
+    await this.videos.close();
     await Promise.all(
       [...this.slots].map((s) => {
         s.stopReason = 'closed';

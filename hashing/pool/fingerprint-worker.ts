@@ -1,7 +1,7 @@
 /**
  * One fingerprinting worker thread (started by fingerprint-pool.ts through worker-entry.js): takes one
- * file's bytes at a time, answers with its fingerprint or the error a person can read. Videos spawn
- * ffmpeg from here, as they would from the main thread.
+ * file's bytes at a time, answers with its fingerprint or the error a person can read. The pool sends
+ * only images here; videos go to its video host process.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { fingerprintBuffer, type FingerprintOptions } from '../fingerprint.ts';

@@ -1,5 +1,6 @@
-/** Messages between the fingerprinting pool and its worker threads. */
+/** Messages between the fingerprinting pool and its worker threads, and between the pool and its video host process. */
 import type { Fingerprint } from '../types.ts';
+import type { VideoFingerprintOptions } from '../video/video-fingerprint.ts';
 
 /** One file to fingerprint; `bytes` is transferred, never copied. */
 export interface PoolRequest {
@@ -11,3 +12,16 @@ export type PoolReply =
   | { ready: true }
   | { id: number; ok: true; fingerprint: Fingerprint }
   | { id: number; ok: false; name: string; message: string };
+
+/** Video options that can cross a process boundary (no ffmpeg locations or callbacks). */
+export type PlainVideoOptions = Omit<VideoFingerprintOptions, 'tools' | 'watch'>;
+
+/** To the video host: fingerprint the video file at `path` (the pool's private temporary file), or stop job `id`. */
+export type VideoHostMessage =
+  | { type: 'job'; id: number; path: string; video: PlainVideoOptions }
+  | { type: 'cancel'; id: number };
+
+export type VideoHostReply =
+  | { type: 'ready' }
+  | { type: 'done'; id: number; ok: true; fingerprint: Fingerprint }
+  | { type: 'done'; id: number; ok: false; name: string; message: string };

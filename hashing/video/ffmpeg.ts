@@ -121,6 +121,8 @@ export async function decodeRawFrames(
   onFrame: (frame: Uint8Array, index: number) => void,
   budget: DecodeBudget,
   watch: ChildWatcher = {},
+  onInput?: (header: string[]) => number | void,
+  looksLikeVideo = true,
 ): Promise<DecodedFrames> {
   if (cmd.output !== 'pipe:1') throw new Error('decodeRawFrames needs a command writing to pipe:1.');
   const frame = new Uint8Array(frameBytes);
@@ -130,6 +132,9 @@ export async function decodeRawFrames(
   const tail: string[] = [];
   let failure: unknown;
   let stopReason: VideoError | undefined;
+  // The `Input #0` block of ffmpeg's log, for `onInput` (null until it starts).
+  let header: string[] | null = null;
+  let headerDone = !onInput;
 
   const command = ffmpeg({ stdoutLines: 0 });
   command.setFfmpegPath(tools.ffmpeg);
@@ -179,6 +184,12 @@ export async function decodeRawFrames(
   command.output(sink);
   command.on('stderr', (line: string) => {
     alive();
+    if (!headerDone) {
+      if (header === null) {
+        if (line.startsWith('Input #0,')) header = [line];
+      } else if (/^\s/.test(line)) header.push(line);
+      else endHeader();
+    }
     const m = SHOWINFO.exec(line);
     if (m) times.push(Number(m[1]));
     else if (!line.includes('Parsed_showinfo')) {
@@ -191,10 +202,23 @@ export async function decodeRawFrames(
     if (pid !== undefined) watch.onSpawn?.(pid);
   });
 
-  const totalTimer = setTimeout(
-    () => stop(new VideoError('timeout', `ffmpeg did not finish decoding within ${Math.round(budget.totalMs / 1000)} s and was stopped.`)),
-    budget.totalMs,
-  );
+  const armTotal = (ms: number) =>
+    setTimeout(() => stop(new VideoError('timeout', `ffmpeg did not finish decoding within ${Math.round(ms / 1000)} s and was stopped.`)), ms);
+  let totalTimer = armTotal(budget.totalMs);
+  /** Hands the input block to `onInput` once; what it refuses stops ffmpeg, a budget it returns replaces the total one. */
+  function endHeader(): void {
+    if (headerDone || header === null) return;
+    headerDone = true;
+    try {
+      const totalMs = onInput!(header);
+      if (typeof totalMs === 'number') {
+        clearTimeout(totalTimer);
+        totalTimer = armTotal(totalMs);
+      }
+    } catch (err) {
+      stop(err instanceof VideoError ? err : new VideoError('ffmpeg-failed', 'ffmpeg described the video in a way staydown could not read.', { cause: err }));
+    }
+  }
   alive();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -203,17 +227,19 @@ export async function decodeRawFrames(
       command.run();
     });
   } catch (err) {
+    endHeader();
     if (failure) throw failure;
     if (stopReason) throw stopReason;
     const text = tail.join('\n');
     if (/^ffmpeg exited with code/.test((err as Error).message) || text) {
-      throw Object.assign(classifyFfmpegFailure(text, 'ffmpeg'), { cause: err });
+      throw Object.assign(classifyFfmpegFailure(text, 'ffmpeg', looksLikeVideo), { cause: err });
     }
     throw new VideoError('ffmpeg-failed', 'ffmpeg could not be run to decode the video.', { cause: err });
   } finally {
     clearTimeout(totalTimer);
     clearTimeout(stallTimer);
   }
+  endHeader();
   if (failure) throw failure;
   if (stopReason) throw stopReason;
   return { count, times };

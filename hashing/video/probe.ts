@@ -134,6 +134,67 @@ function rate(r: string | undefined): number {
   return n / d;
 }
 
+/**
+ * Reads what ffmpeg itself prints about its input before it decodes anything (the `Input #0` block of
+ * its log at level info), so a query video needs one ffmpeg run and no ffprobe run: each start of the
+ * Debian build costs ~0.2 CPU-seconds, more than decoding a short clip. `lines` are the block's lines,
+ * from `Input #0, ...` to the last indented one. The same cleaned type as `parseProbe`, with two
+ * differences: the duration is the container's (ffmpeg's log gives no per-stream duration), and
+ * `durationReliable` says so when other streams could make the container run longer than the video.
+ */
+export function parseInputHeader(lines: string[]): VideoProbe & { durationReliable: boolean } {
+  const input = /^Input #0, (.+?), from /.exec(lines[0] ?? '');
+  if (!input) throw new VideoError('not-media', 'The file is not a video ffmpeg can read (ffmpeg did not describe its input).');
+  let duration = 0;
+  let video: { codec: string; width: number; height: number; frameRate: number; rotation: number } | null = null;
+  let inVideo = false;
+  let streams = 0;
+  let hasAudio = false;
+  for (const line of lines.slice(1)) {
+    const d = /^\s+Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)/.exec(line);
+    if (d) {
+      duration = Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]);
+      continue;
+    }
+    const st = /^\s+Stream #0:\d+[^:]*: (\w+): (.*)$/.exec(line);
+    if (st) {
+      streams++;
+      inVideo = false;
+      if (st[1] === 'Audio') hasAudio = true;
+      if (st[1] !== 'Video' || video || /\(attached pic\)/.test(st[2])) continue;
+      const size = /(?:^|, )(\d{1,6})x(\d{1,6})(?=[ ,]|$)/.exec(st[2]);
+      const fps = /, ([\d.]+)(k?) fps/.exec(st[2]);
+      video = {
+        codec: /^(\w+)/.exec(st[2])?.[1] ?? 'unknown',
+        width: size ? Number(size[1]) : 0,
+        height: size ? Number(size[2]) : 0,
+        frameRate: fps ? Number(fps[1]) * (fps[2] ? 1000 : 1) : 0,
+        rotation: 0,
+      };
+      inVideo = true;
+      continue;
+    }
+    const rot = inVideo ? /displaymatrix: rotation of (-?[\d.]+) degrees/.exec(line) : null;
+    if (rot && video) video.rotation = Number(rot[1]);
+  }
+  if (!video) {
+    if (hasAudio) throw new VideoError('no-video', 'The file has no video stream (it is audio only).');
+    throw new VideoError('not-media', 'The file is not a video: ffmpeg found no video stream in it.');
+  }
+  if (video.width <= 0 || video.height <= 0) throw new VideoError('not-media', 'The video stream has no frame size; the file is damaged or not a video.');
+  const sideways = Math.abs(Math.round(video.rotation)) % 180 === 90;
+  return {
+    format: input[1].split(',')[0],
+    codec: video.codec,
+    width: sideways ? video.height : video.width,
+    height: sideways ? video.width : video.height,
+    duration,
+    frameRate: Number.isFinite(video.frameRate) ? video.frameRate : 0,
+    hasAudio,
+    durationReliable: streams === 1,
+  };
+}
+
 /** Refuses a probed video that is over the caps, before anything is decoded. */
 export function checkLimits(p: VideoProbe, limits: VideoLimits): void {
   if (p.duration > limits.maxDurationSeconds) {

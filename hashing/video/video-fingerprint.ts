@@ -14,7 +14,7 @@ import type { VideoFingerprint, VideoFrameHash } from '../types.ts';
 import { type ChildWatcher, decodeRawFrames, type FfmpegTools, locateTools, probe } from './ffmpeg.ts';
 import { DEFAULT_FRAME_SIDE, fileInput, frameDecodeCommand } from './ffmpeg-args.ts';
 import { hashFrame } from './frame-hash.ts';
-import { checkLimits, decodeBudgetMs, DEFAULT_VIDEO_LIMITS, formatDuration, VideoError, type VideoLimits } from './probe.ts';
+import { checkLimits, decodeBudgetMs, DEFAULT_VIDEO_LIMITS, formatDuration, parseInputHeader, VideoError, type VideoLimits, type VideoProbe } from './probe.ts';
 
 export interface VideoFingerprintOptions {
   /** Seconds between sampled frames (default 1); 0 hashes every frame (for registering material). */
@@ -33,6 +33,13 @@ export interface VideoFingerprintOptions {
    * size: vPDQ's default mode, slower; for conformance against its full-size sample hashes).
    */
   frameSize?: 'small' | 'native';
+  /**
+   * How the video is described before its frames are used: 'ffprobe' (default) runs ffprobe first;
+   * 'inline' reads ffmpeg's own description of its input from the decode run and checks the same caps
+   * there, which saves a second program start per video (for sampled queries, such as crawled media;
+   * dense and native-size runs always probe first, as they need the facts before decoding).
+   */
+  probe?: 'ffprobe' | 'inline';
   watch?: ChildWatcher;
 }
 
@@ -62,16 +69,22 @@ export async function fingerprintVideoFile(path: string, opts: VideoFingerprintO
   if (size === 0) throw new VideoError('empty', 'The file is empty (0 bytes).');
   const tools = opts.tools ?? locateTools();
   const input = fileInput(absolute);
-  const info = await probe(tools, input, limits.probeTimeoutMs, opts.watch, sniffMediaKind(await head(absolute)) === 'video');
-  checkLimits(info, limits);
-  if (interval === 0) {
-    // Every frame of a long video would not fit in memory (a fingerprint holds each frame's hashes):
-    // past MAX_DENSE_FRAMES, frames are sampled evenly instead, as densely as that allows.
-    const frames = info.duration * (info.frameRate > 0 ? info.frameRate : 60);
-    if (frames > MAX_DENSE_FRAMES) interval = Math.ceil((info.duration / MAX_DENSE_FRAMES) * 1000) / 1000;
+  const inline = opts.probe === 'inline' && interval > 0 && opts.frameSize !== 'native';
+  // With an inline probe, `info` is filled in from ffmpeg's log once the decode has started.
+  let info: (VideoProbe & { durationReliable?: boolean }) | undefined;
+  const looksLikeVideo = sniffMediaKind(await head(absolute)) === 'video';
+  if (!inline) {
+    info = await probe(tools, input, limits.probeTimeoutMs, opts.watch, looksLikeVideo);
+    checkLimits(info, limits);
+    if (interval === 0) {
+      // Every frame of a long video would not fit in memory (a fingerprint holds each frame's hashes):
+      // past MAX_DENSE_FRAMES, frames are sampled evenly instead, as densely as that allows.
+      const frames = info.duration * (info.frameRate > 0 ? info.frameRate : 60);
+      if (frames > MAX_DENSE_FRAMES) interval = Math.ceil((info.duration / MAX_DENSE_FRAMES) * 1000) / 1000;
+    }
   }
 
-  const [width, height] = opts.frameSize === 'native' ? [info.width, info.height] : [DEFAULT_FRAME_SIDE, DEFAULT_FRAME_SIDE];
+  const [width, height] = opts.frameSize === 'native' && info ? [info.width, info.height] : [DEFAULT_FRAME_SIDE, DEFAULT_FRAME_SIDE];
   const withViews = opts.views ?? true;
   const maxSeconds = limits.maxDurationSeconds;
   const cmd = frameDecodeCommand(input, {
@@ -97,10 +110,20 @@ export async function fingerprintVideoFile(path: string, opts: VideoFingerprintO
       lastKept = frame.pdq;
       hashed.push({ index, frame });
     },
-    { stallMs: limits.stallTimeoutMs, totalMs: decodeBudgetMs(info.duration, limits) },
+    { stallMs: limits.stallTimeoutMs, totalMs: decodeBudgetMs(info?.duration ?? 0, limits) },
     opts.watch,
+    inline
+      ? (header) => {
+        const described = parseInputHeader(header);
+        checkLimits(described, limits);
+        info = described;
+        return decodeBudgetMs(described.duration, limits);
+      }
+      : undefined,
+    looksLikeVideo,
   );
   const { sha256, md5 } = await exact;
+  if (!info) throw new VideoError('not-media', 'The file is not a video ffmpeg can read (ffmpeg did not describe its input).');
   if (decoded.count === 0) throw new VideoError('no-frames', 'The video stream has no frames that could be decoded.');
 
   // Timestamps from showinfo, relative to the first frame (as vPDQ's frameNumber / fps is).
@@ -112,10 +135,15 @@ export async function fingerprintVideoFile(path: string, opts: VideoFingerprintO
   const lastT = decoded.times.length > 0 ? decoded.times[decoded.times.length - 1] - t0 : (decoded.count - 1) * interval;
   const step = interval > 0 ? interval : info.frameRate > 0 ? 1 / info.frameRate : 0.04;
   if (!opts.allowTruncated && info.duration > 0 && isCutShort(lastT, step, info.duration, maxSeconds)) {
-    throw new VideoError(
-      'truncated',
-      `The video is truncated or damaged: its frames stop at ${formatDuration(lastT)} of the ${formatDuration(info.duration)} its container declares.`,
-    );
+    // ffmpeg's log gives only the container's duration, which a longer audio track can stretch: before
+    // refusing such a file, ffprobe is asked for the video stream's own.
+    const declared = info.durationReliable === false ? (await probe(tools, input, limits.probeTimeoutMs, opts.watch, looksLikeVideo)).duration : info.duration;
+    if (declared > 0 && isCutShort(lastT, step, declared, maxSeconds)) {
+      throw new VideoError(
+        'truncated',
+        `The video is truncated or damaged: its frames stop at ${formatDuration(lastT)} of the ${formatDuration(declared)} its container declares.`,
+      );
+    }
   }
   return {
     kind: 'video',

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -128,5 +129,101 @@ describe('fingerprinting worker pool', () => {
     } finally {
       await q.close();
     }
+  });
+
+  describe('videos go to the video host process', () => {
+    const video = () => files.find((f) => f.name === 'clip.mp4')!.bytes;
+    /** Direct children of a process (Linux /proc; a thread's children are listed under each task). */
+    const childrenOf = (pid: number): number[] => {
+      const out: number[] = [];
+      for (const t of readdirSync(`/proc/${pid}/task`)) {
+        out.push(...readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+      }
+      return out;
+    };
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const waitFor = async (what: () => boolean, ms = 10_000) => {
+      const until = Date.now() + ms;
+      while (!what() && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+      return what();
+    };
+
+    it('fingerprints a video in one helper process, never in a worker thread, with the same result', async () => {
+      const p = new FingerprintPool({ size: 2 });
+      try {
+        const [a, b] = await Promise.all([p.fingerprint(own(video())), p.fingerprint(own(video()))]);
+        const expected = await fingerprintBuffer(video());
+        expect(a).toEqual(expected);
+        expect(b).toEqual(expected);
+        const st = p.stats();
+        expect(st).toMatchObject({ workersStarted: 0, videoHostsStarted: 1, videosPending: 0 });
+        expect(childrenOf(process.pid)).toContain(st.videoHostPid);
+        expect(readFileSync(`/proc/${st.videoHostPid}/cmdline`, 'utf8')).toContain('video-host-entry.js');
+      } finally {
+        await p.close();
+      }
+    });
+
+    it('a video past its watchdog fails with a sentence and its ffmpeg is stopped; a host killed mid-video fails only that video and is replaced', async () => {
+      const p = new FingerprintPool({ size: 1 });
+      try {
+        await p.fingerprint(own(video())); // the host is up
+        const host = p.stats().videoHostPid!;
+        const late = await p.fingerprint(own(video()), { timeoutMs: 1 }).then(() => null, (e: Error) => e);
+        expect(late).toBeInstanceOf(FingerprintError);
+        expect(late!.message).toMatch(/took longer than 0\.001 s and was stopped/);
+        expect(await waitFor(() => childrenOf(host).length === 0)).toBe(true);
+        expect(p.stats().videoHostPid).toBe(host); // the host itself carries on
+
+        const inFlight = p.fingerprint(own(video())).then(() => null, (e: Error) => e);
+        expect(await waitFor(() => childrenOf(host).length > 0)).toBe(true); // its ffprobe/ffmpeg started
+        process.kill(host, 'SIGKILL');
+        const err = await inFlight;
+        expect(err).toBeInstanceOf(FingerprintError);
+        expect(err!.message).toMatch(/process fingerprinting videos stopped \(signal SIGKILL\).*skipped and the process restarted/);
+        expect(await p.fingerprint(own(video()))).toEqual(await fingerprintBuffer(video()));
+        expect(p.stats().videoHostsStarted).toBe(2);
+      } finally {
+        await p.close();
+      }
+    });
+
+    it('ends its host and the host\'s decoders when the pool\'s process is killed', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sd-pool-kill-'));
+      try {
+        const clip = join(dir, 'clip.mp4');
+        writeFileSync(clip, video());
+        const script = join(dir, 'run.mts');
+        // The child fingerprints the clip over and over, so a decode is usually running when it is killed.
+        writeFileSync(script, [
+          `import { readFileSync } from 'node:fs';`,
+          `import { FingerprintPool } from ${JSON.stringify(new URL('../../hashing/pool/fingerprint-pool.ts', import.meta.url).pathname)};`,
+          `const pool = new FingerprintPool({ size: 1 });`,
+          `await pool.fingerprint(new Uint8Array(readFileSync(${JSON.stringify(clip)})));`,
+          `process.stdout.write(String(pool.stats().videoHostPid) + '\\n');`,
+          `for (;;) await pool.fingerprint(new Uint8Array(readFileSync(${JSON.stringify(clip)})));`,
+        ].join('\n'));
+        const child = spawn(process.execPath, [new URL('../../bin/run-ts.js', import.meta.url).pathname, script], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const host = await new Promise<number>((resolve, reject) => {
+          child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+          child.once('exit', (code) => reject(new Error(`the pool's process ended early (${code})`)));
+        });
+        expect(alive(host)).toBe(true);
+        await new Promise((r) => setTimeout(r, 300));
+        const decoders = childrenOf(host);
+        child.kill('SIGKILL');
+        expect(await waitFor(() => !alive(host))).toBe(true);
+        for (const pid of decoders) expect(await waitFor(() => !alive(pid))).toBe(true);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

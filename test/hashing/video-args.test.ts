@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commandArgv, fileInput, formatNumber, frameDecodeCommand, frameFilter, naiveJpegCommand, probeArgs, selectExpression } from '../../hashing/video/ffmpeg-args.ts';
 import { fluentArgv } from '../../hashing/video/ffmpeg.ts';
+import { parseInputHeader } from '../../hashing/video/probe.ts';
 
 const SELECT_1S = 'isnan(prev_selected_t)+gte(t-start_t\\,(floor((prev_selected_t-start_t)/1+0.001)+1)*1-0.001)';
 
@@ -68,5 +69,46 @@ describe('ffmpeg argument lists (pure)', () => {
     const argv = commandArgv(naive);
     const at = argv.indexOf('-i') + 2;
     expect(fluentArgv(naive)).toEqual([...argv.slice(0, at), '-y', ...argv.slice(at)]);
+  });
+});
+
+describe('parseInputHeader (ffmpeg describing its input, for the one-run inline probe)', () => {
+  const header = (streams: string[], duration = '00:01:02.50') => [
+    "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'file:/tmp/x/input':",
+    '  Metadata:',
+    '    major_brand     : isom',
+    `  Duration: ${duration}, start: 0.000000, bitrate: 386 kb/s`,
+    ...streams,
+  ];
+  const video = '  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(tv, bt709, progressive), 1920x1080 [SAR 1:1 DAR 16:9], 4000 kb/s, 29.97 fps, 29.97 tbr, 30k tbn (default)';
+
+  it('reads container, codec, display size, duration and frame rate', () => {
+    const p = parseInputHeader(header([video, '    Metadata:', '      handler_name    : VideoHandler']));
+    expect(p).toEqual({ format: 'mov', codec: 'h264', width: 1920, height: 1080, duration: 62.5, frameRate: 29.97, hasAudio: false, durationReliable: true });
+  });
+
+  it('turns the size of a phone video recorded sideways, and trusts the duration less when audio could outlast the video', () => {
+    const p = parseInputHeader(header([
+      video,
+      '    Side data:',
+      '      displaymatrix: rotation of -90.00 degrees',
+      '  Stream #0:1[0x2](und): Audio: aac (LC) (mp4a / 0x6134706D), 44100 Hz, stereo, fltp, 128 kb/s (default)',
+    ]));
+    expect([p.width, p.height, p.hasAudio, p.durationReliable]).toEqual([1080, 1920, true, false]);
+  });
+
+  it('skips a cover picture, reads "N/A" durations as unknown and "1k fps" as 1000', () => {
+    const p = parseInputHeader(header([
+      '  Stream #0:0: Video: mjpeg (Baseline), yuvj420p(pc, bt470bg/unknown/unknown), 600x600 [SAR 1:1 DAR 1:1], 90k tbr, 90k tbn (attached pic)',
+      '  Stream #0:1: Video: vp9 (Profile 0), yuv420p(tv), 640x360, SAR 1:1 DAR 16:9, 1k fps, 1k tbr, 1k tbn',
+    ], 'N/A'));
+    expect([p.codec, p.width, p.height, p.duration, p.frameRate]).toEqual(['vp9', 640, 360, 0, 1000]);
+  });
+
+  it('refuses an input without a usable video stream with the same sentences as the ffprobe path', () => {
+    expect(() => parseInputHeader(header(['  Stream #0:0(und): Audio: aac (LC), 44100 Hz, mono, fltp, 69 kb/s']))).toThrow(/no video stream \(it is audio only\)/);
+    expect(() => parseInputHeader(header([]))).toThrow(/found no video stream/);
+    expect(() => parseInputHeader(header(['  Stream #0:0: Video: h264, yuv420p, 0x0, 25 fps']))).toThrow(/no frame size/);
+    expect(() => parseInputHeader(['something else'])).toThrow(/did not describe its input/);
   });
 });

@@ -7,6 +7,7 @@ import { fingerprintBuffer, fingerprintFile } from '../../hashing/fingerprint.ts
 import { decodeRawFrames, locateTools, probe } from '../../hashing/video/ffmpeg.ts';
 import { fileInput, frameDecodeCommand } from '../../hashing/video/ffmpeg-args.ts';
 import { VideoError } from '../../hashing/video/probe.ts';
+import type { VideoFingerprint } from '../../hashing/types.ts';
 import { fingerprintVideoBuffer, fingerprintVideoFile } from '../../hashing/video/video-fingerprint.ts';
 import { makeVideo, sample } from '../support/video-edits.ts';
 
@@ -98,6 +99,21 @@ describe('video fingerprints (real ffmpeg)', () => {
     expect(fp.frames.every((f) => f.quality > 0)).toBe(true);
   });
 
+  it('gives the same fingerprint with the inline probe (one ffmpeg run, no ffprobe) as with ffprobe', async () => {
+    const withAudio = makeVideo(['-f', 'lavfi'], 'testsrc2=size=320x240:rate=25:duration=3', ['-f', 'lavfi', '-i', 'sine=duration=3', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest']);
+    const webm = makeVideo(['-f', 'lavfi'], 'testsrc2=size=320x240:rate=25:duration=2', ['-c:v', 'libvpx'], 'webm');
+    for (const file of [sample('doorknob-hd-no-bar'), sample('chair-orig-22-sd-bar'), withAudio, webm]) {
+      const pids: number[] = [];
+      const { duration: inlineDuration, ...inline } = await fingerprintVideoFile(file, { probe: 'inline', watch: { onSpawn: (pid) => pids.push(pid) } }) as VideoFingerprint;
+      const { duration, ...probed } = await fingerprintVideoFile(file) as VideoFingerprint;
+      expect(inline).toEqual(probed);
+      // ffmpeg's log gives the container's duration, which includes a longer audio track: at most 0.5 s more here.
+      expect(inlineDuration - duration).toBeGreaterThanOrEqual(0);
+      expect(inlineDuration - duration).toBeLessThan(0.5);
+      expect(pids).toHaveLength(1);
+    }
+  });
+
   describe('bad input: a clear error per file, no child left running', () => {
     const cases: Array<[string, () => string, RegExp]> = [
       ['a zero-length file', () => write('empty.mp4', ''), /empty \(0 bytes\)/],
@@ -116,26 +132,30 @@ describe('video fingerprints (real ffmpeg)', () => {
       return p;
     }
 
-    it.each(cases)('%s', async (_name, make, message) => {
-      const file = make();
-      const pids: number[] = [];
-      const err = await fingerprintVideoFile(file, { watch: { onSpawn: (pid) => pids.push(pid) } }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(VideoError);
-      expect((err as Error).message).toMatch(message);
-      expect((err as Error).message).not.toContain(dir); // never the path: it can name a victim
-      for (const pid of pids) expect(running(pid)).toBe(false);
-    });
+    // Both ways of describing the input: ffprobe first, or ffmpeg's own log in the one decode run.
+    describe.each(['ffprobe', 'inline'] as const)('probe: %s', (probeMode) => {
+      it.each(cases)('%s', async (_name, make, message) => {
+        const file = make();
+        const pids: number[] = [];
+        const err = await fingerprintVideoFile(file, { probe: probeMode, watch: { onSpawn: (pid) => pids.push(pid) } }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(VideoError);
+        expect((err as Error).message).toMatch(message);
+        expect((err as Error).message).not.toContain(dir); // never the path: it can name a victim
+        if (probeMode === 'inline') expect(pids.length).toBeLessThanOrEqual(2); // ffprobe only to confirm a truncation
+        for (const pid of pids) expect(running(pid)).toBe(false);
+      });
 
-    it('refuses a video over the duration cap before decoding it', async () => {
-      const err = await fingerprintVideoFile(sample('chair-orig-22-sd-bar'), { limits: { maxDurationSeconds: 10 } }).catch((e: unknown) => e);
-      expect((err as VideoError).code).toBe('too-long');
-      expect((err as Error).message).toMatch(/22\.\d s long, over the 10\.0 s limit/);
-    });
+      it('refuses a video over the duration cap', async () => {
+        const err = await fingerprintVideoFile(sample('chair-orig-22-sd-bar'), { probe: probeMode, limits: { maxDurationSeconds: 10 } }).catch((e: unknown) => e);
+        expect((err as VideoError).code).toBe('too-long');
+        expect((err as Error).message).toMatch(/22\.\d s long, over the 10\.0 s limit/);
+      });
 
-    it('refuses frames over the size cap (8K by default)', async () => {
-      const err = await fingerprintVideoFile(sample('doorknob-hd-no-bar'), { limits: { maxSide: 1000 } }).catch((e: unknown) => e);
-      expect((err as VideoError).code).toBe('too-large');
-      expect((err as Error).message).toMatch(/1280x720, over the limit of 1000 pixels a side/);
+      it('refuses frames over the size cap (8K by default)', async () => {
+        const err = await fingerprintVideoFile(sample('doorknob-hd-no-bar'), { probe: probeMode, limits: { maxSide: 1000 } }).catch((e: unknown) => e);
+        expect((err as VideoError).code).toBe('too-large');
+        expect((err as Error).message).toMatch(/1280x720, over the limit of 1000 pixels a side/);
+      });
     });
 
     it('kills a hung ffprobe at its timeout and reports it', async () => {

@@ -1,0 +1,48 @@
+/**
+ * The video host process (started by video-host.ts through video-host-entry.js): fingerprints video
+ * files named by path, several at a time, and starts every ffprobe/ffmpeg the pool needs. It is a small
+ * process on purpose: see video-host.ts for why the crawler's own process must not start them.
+ */
+import { fingerprintFile } from '../fingerprint.ts';
+import type { VideoFingerprintOptions } from '../video/video-fingerprint.ts';
+import type { VideoHostMessage, VideoHostReply } from './protocol.ts';
+
+if (!process.send) throw new Error('video-host-process.ts runs only as the video host process of the fingerprinting pool.');
+const send = (m: VideoHostReply) => process.send!(m);
+
+/** The ffmpeg/ffprobe processes of each job, so a cancelled job (or the host's end) stops them. */
+const children = new Map<number, Set<number>>();
+
+function killJob(id: number): void {
+  for (const pid of children.get(id) ?? []) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already ended
+    }
+  }
+}
+
+process.on('message', (m: VideoHostMessage) => {
+  if (m.type === 'cancel') {
+    killJob(m.id);
+    return;
+  }
+  const pids = new Set<number>();
+  children.set(m.id, pids);
+  const video: VideoFingerprintOptions = { ...m.video, watch: { onSpawn: (pid) => pids.add(pid) } };
+  fingerprintFile(m.path, { video })
+    .then(
+      (fingerprint) => send({ type: 'done', id: m.id, ok: true, fingerprint }),
+      (err: Error) => send({ type: 'done', id: m.id, ok: false, name: err?.name ?? 'Error', message: err?.message ?? String(err) }),
+    )
+    .finally(() => children.delete(m.id));
+});
+
+// The pool's process ended or let go of this one: stop every decoder still running, then end.
+process.on('disconnect', () => {
+  for (const id of children.keys()) killJob(id);
+  process.exit(0);
+});
+
+send({ type: 'ready' });
