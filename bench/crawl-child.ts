@@ -1,7 +1,7 @@
 /**
  * Child process of bench/crawl.ts: crawls the benchmark site with one engine, in memory, and prints
- * {stats, seconds, firstAlertSeconds, peakRssMb, browserPeakRssMb, cpuSeconds} as JSON. Its own process, so the peak
- * RSS is the crawl's alone (Chromium's processes are sampled separately).
+ * {stats, seconds, firstAlertSeconds, peakRssMb, childrenPeakRssMb, childrenPeakPssMb, treePeakPssMb, cpuSeconds} as JSON. Its own process, so the
+ * peak RSS is the crawl's alone; its descendants (the video host and its ffmpeg, Chromium's processes) are sampled separately.
  */
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -23,7 +23,7 @@ const { origin, engine, maxPages, material } = JSON.parse(process.argv[2]) as { 
  * often, smaps_rollup is costly). Read from /proc asynchronously: a synchronous `ps` every half second
  * blocked the crawl's own event loop for a third of its time.
  */
-async function descendantsMemoryMb(withPss: boolean): Promise<{ rss: number; pss: number | null }> {
+async function descendantsMemoryMb(withPss: boolean): Promise<{ rss: number; pss: number | null; treePss: number | null }> {
   const rows: Array<[number, number, number]> = [];
   await Promise.all(
     (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(async (n) => {
@@ -47,8 +47,10 @@ async function descendantsMemoryMb(withPss: boolean): Promise<{ rss: number; pss
   let rssKb = 0;
   for (const [pid, , rss] of rows) if (kids.has(pid)) rssKb += rss;
   let pssKb: number | null = null;
+  let ownPssKb = 0;
   if (withPss) {
     pssKb = 0;
+    ownPssKb = Number(/^Pss:\s+(\d+)/m.exec(await readFile('/proc/self/smaps_rollup', 'utf8'))?.[1] ?? 0);
     for (const pid of kids) {
       try {
         pssKb += Number(/^Pss:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
@@ -57,27 +59,27 @@ async function descendantsMemoryMb(withPss: boolean): Promise<{ rss: number; pss
       }
     }
   }
-  return { rss: rssKb / 1024, pss: pssKb === null ? null : pssKb / 1024 };
+  return { rss: rssKb / 1024, pss: pssKb === null ? null : pssKb / 1024, treePss: pssKb === null ? null : (pssKb + ownPssKb) / 1024 };
 }
 
 const bank = new ReferenceBank([{ ref: 'material-1', fp: await fingerprintBuffer(Buffer.from(material, 'base64')) }]);
 const alerts = new MemoryAlerts();
 let firstAlertSeconds: number | null = null;
 const t0 = performance.now();
-let browserPeak = 0;
-let browserPeakPss = 0;
+let childrenPeak = 0;
+let childrenPeakPss = 0;
+let treePeakPss = 0;
 let samples = 0;
 let sampling = false;
-const sampler = engine === 'browser'
-  ? setInterval(() => {
-    if (sampling) return;
-    sampling = true;
-    descendantsMemoryMb(samples++ % 4 === 0).then((m) => {
-      browserPeak = Math.max(browserPeak, m.rss);
-      if (m.pss !== null) browserPeakPss = Math.max(browserPeakPss, m.pss);
-    }).finally(() => (sampling = false));
-  }, 500)
-  : null;
+const sampler = setInterval(() => {
+  if (sampling) return;
+  sampling = true;
+  descendantsMemoryMb(samples++ % 2 === 0).then((m) => {
+    childrenPeak = Math.max(childrenPeak, m.rss);
+    if (m.pss !== null) childrenPeakPss = Math.max(childrenPeakPss, m.pss);
+    if (m.treePss !== null) treePeakPss = Math.max(treePeakPss, m.treePss);
+  }).finally(() => (sampling = false));
+}, 1000);
 let browser: BrowserEngine | null = null;
 // The service's own crawl fingerprinting (worker threads, query views), so the bench measures what runs.
 const pool = crawlFingerprintPool();
@@ -103,7 +105,7 @@ const stats = await runCrawl(site, {
   mediaConcurrency: 4,
 });
 const seconds = (performance.now() - t0) / 1000;
-if (sampler) clearInterval(sampler);
+clearInterval(sampler);
 await pool.close();
 await (browser as BrowserEngine | null)?.close();
 /** CPU seconds of this process's reaped children (ffmpeg, ffprobe, Chromium and its renderers): cutime + cstime. */
@@ -114,4 +116,4 @@ function childrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 const cpu = process.cpuUsage();
-process.stdout.write(JSON.stringify({ stats, seconds, firstAlertSeconds, alerts: alerts.alerts.length, peakRssMb: process.resourceUsage().maxRSS / 1024, browserPeakRssMb: browserPeak, browserPeakPssMb: browserPeakPss, cpuSeconds: { node: (cpu.user + cpu.system) / 1e6, children: childrenCpuSeconds() } }) + '\n');
+process.stdout.write(JSON.stringify({ stats, seconds, firstAlertSeconds, alerts: alerts.alerts.length, peakRssMb: process.resourceUsage().maxRSS / 1024, childrenPeakRssMb: childrenPeak, childrenPeakPssMb: childrenPeakPss, treePeakPssMb: treePeakPss, cpuSeconds: { node: (cpu.user + cpu.system) / 1e6, children: childrenCpuSeconds() } }) + '\n');

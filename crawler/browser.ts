@@ -19,7 +19,7 @@ const CHROMIUM_PATHS = ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr
 // two keep its memory down: renderers shared by the pages of a crawl (at most two processes), and the
 // GPU process (software only here) folded into the browser process. Measured on bench:crawl (60 pages,
 // 4 at a time): Chromium's summed RSS 1.57 GB -> 1.17 GB, PSS 650 -> 566 MB, the same pages/s.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--mute-audio', '--renderer-process-limit=2', '--in-process-gpu'];
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--mute-audio', '--renderer-process-limit=2', '--in-process-gpu', '--disable-features=BackForwardCache'];
 
 export interface RenderOptions {
   policy: SsrfPolicy;
@@ -82,7 +82,7 @@ async function requestAllowed(url: string, policy: SsrfPolicy): Promise<boolean>
 /** An open page kept between renders of one site (same policy and headers), with what its route handler saw. */
 interface Tab {
   key: string;
-  context: BrowserContext;
+  site: SiteContext;
   page: Page;
   /** Requests refused by the SSRF policy during the current render. */
   blocked: string[];
@@ -98,35 +98,56 @@ const SKIPPED_TYPES = new Set(['font', 'media', 'texttrack', 'websocket', 'event
 /** Idle pages kept per site between renders (a crawl renders a few pages at once). */
 const MAX_IDLE_TABS = 6;
 
+/**
+ * A site's context is replaced after this many renders: Chromium keeps every image a context loaded in
+ * its in-memory cache, so over a long crawl one context grew the renderer past a gigabyte. A new
+ * context costs one renderer start (~0.2 s); the old one closes when its last page is given back.
+ */
+const CONTEXT_RENDERS = 100;
+
+/** One browser context of a site and its pages: how many renders it has served, which pages are out. */
+interface SiteContext {
+  context: Promise<BrowserContext>;
+  renders: number;
+  busy: number;
+  idle: Tab[];
+  /** Replaced: takes no more renders and closes once its last busy page is back. */
+  retired: boolean;
+}
+
 export class BrowserEngine {
-  /** Contexts by site key (policy + headers); each holds the pages of that site, busy or idle. */
-  private readonly contexts = new Map<string, Promise<BrowserContext>>();
-  private readonly idle = new Map<string, Tab[]>();
+  /** The current context of each site key (policy + headers), with the pages of that site, busy or idle. */
+  private readonly contexts = new Map<string, SiteContext>();
   private readonly tabsByPage = new Map<Page, Tab>();
+  /** Contexts opened so far (replacements included; for tests and diagnostics). */
+  private contextsOpened = 0;
 
-  private constructor(private readonly browser: Browser) {}
+  private constructor(
+    private readonly browser: Browser,
+    private readonly contextRenders: number,
+  ) {}
 
-  static async launch(): Promise<BrowserEngine> {
+  /** `contextRenders`: renders a site's context serves before it is replaced (default CONTEXT_RENDERS). */
+  static async launch(opts: { contextRenders?: number } = {}): Promise<BrowserEngine> {
     const executablePath = findChromium();
     try {
       const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
-      return new BrowserEngine(browser);
+      return new BrowserEngine(browser, Math.max(1, opts.contextRenders ?? CONTEXT_RENDERS));
     } catch (err) {
       throw new BrowserUnavailableError(`Chromium at ${executablePath} could not be started: ${(err as Error).message.split('\n')[0]}`, { cause: err });
     }
   }
 
   /** Open site contexts and the idle pages kept for reuse (for tests and diagnostics). */
-  stats(): { contexts: number; idlePages: number } {
+  stats(): { contexts: number; idlePages: number; contextsOpened: number } {
     let idlePages = 0;
-    for (const list of this.idle.values()) idlePages += list.length;
-    return { contexts: this.contexts.size, idlePages };
+    for (const site of this.contexts.values()) idlePages += site.idle.length;
+    return { contexts: this.contexts.size, idlePages, contextsOpened: this.contextsOpened };
   }
 
   async close(): Promise<void> {
     await this.browser.close().catch(() => undefined);
     this.contexts.clear();
-    this.idle.clear();
     this.tabsByPage.clear();
   }
 
@@ -134,14 +155,30 @@ export class BrowserEngine {
    * One browser context per site key, reused by every render of that site: a new context per page cost a
    * renderer process start each time. Every request of every page in it passes the SSRF check.
    */
-  private context(key: string, opts: RenderOptions): Promise<BrowserContext> {
-    let ctx = this.contexts.get(key);
-    if (!ctx) {
-      ctx = this.newContext(opts);
-      this.contexts.set(key, ctx);
-      ctx.catch(() => this.contexts.delete(key));
+  private siteContext(key: string, opts: RenderOptions): SiteContext {
+    let site = this.contexts.get(key);
+    if (site && site.renders >= this.contextRenders) {
+      this.retire(key, site);
+      site = undefined;
     }
-    return ctx;
+    if (!site) {
+      const created: SiteContext = { context: this.newContext(opts), renders: 0, busy: 0, idle: [], retired: false };
+      this.contextsOpened++;
+      this.contexts.set(key, created);
+      created.context.catch(() => {
+        if (this.contexts.get(key) === created) this.contexts.delete(key);
+      });
+      site = created;
+    }
+    return site;
+  }
+
+  /** Takes a context out of service: its idle pages close now, the context once no page of it is out. */
+  private retire(key: string, site: SiteContext): void {
+    site.retired = true;
+    if (this.contexts.get(key) === site) this.contexts.delete(key);
+    for (const tab of site.idle.splice(0)) this.tabsByPage.delete(tab.page);
+    if (site.busy === 0) void site.context.then((c) => c.close()).catch(() => undefined);
   }
 
   private async newContext(opts: RenderOptions): Promise<BrowserContext> {
@@ -188,17 +225,24 @@ export class BrowserEngine {
   /** An idle page of this site, or a new one in the site's context. */
   private async takeTab(opts: RenderOptions): Promise<Tab> {
     const key = JSON.stringify([opts.policy, opts.headers ?? null, opts.credentialHosts ?? null]);
-    const idle = this.idle.get(key)?.pop();
+    const site = this.siteContext(key, opts);
+    site.renders++;
+    site.busy++;
+    const idle = site.idle.pop();
     if (idle) {
       idle.blocked = [];
       idle.media = new Map();
       return idle;
     }
-    const context = await this.context(key, opts);
-    const page = await context.newPage();
-    const tab: Tab = { key, context, page, blocked: [], media: new Map() };
-    this.tabsByPage.set(page, tab);
-    return tab;
+    try {
+      const page = await (await site.context).newPage();
+      const tab: Tab = { key, site, page, blocked: [], media: new Map() };
+      this.tabsByPage.set(page, tab);
+      return tab;
+    } catch (err) {
+      site.busy--;
+      throw err;
+    }
   }
 
   /**
@@ -206,6 +250,13 @@ export class BrowserEngine {
    * whatever the last page was still loading, so nothing of it reaches the next render).
    */
   private async giveBack(tab: Tab): Promise<void> {
+    const { site } = tab;
+    if (site.retired) {
+      site.busy--;
+      this.tabsByPage.delete(tab.page);
+      if (site.busy === 0) await (await site.context).close().catch(() => undefined);
+      return;
+    }
     let healthy = !tab.page.isClosed();
     if (healthy) {
       try {
@@ -214,10 +265,15 @@ export class BrowserEngine {
         healthy = false;
       }
     }
-    const list = this.idle.get(tab.key) ?? [];
-    if (healthy && list.length < MAX_IDLE_TABS) {
-      list.push(tab);
-      this.idle.set(tab.key, list);
+    site.busy--;
+    if (site.retired) {
+      // Retired while this page was leaving the last render.
+      this.tabsByPage.delete(tab.page);
+      if (site.busy === 0) await (await site.context).close().catch(() => undefined);
+      return;
+    }
+    if (healthy && site.idle.length < MAX_IDLE_TABS) {
+      site.idle.push(tab);
       return;
     }
     this.tabsByPage.delete(tab.page);

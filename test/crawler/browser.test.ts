@@ -103,7 +103,26 @@ describe('BrowserEngine', () => {
     expect(plain.ok && plain.media.map((m) => m.url)).toEqual([`${srv.origin}/img/41.jpg`]);
     // Two renders at once take two pages of the one context; both go back to the idle list.
     await Promise.all([engine.render(`${srv.origin}/plain`, opts), engine.render(`${srv.origin}/styled`, opts)]);
-    expect(engine.stats()).toEqual({ contexts: before.contexts + 1, idlePages: before.idlePages + 2 });
+    expect(engine.stats()).toEqual({ contexts: before.contexts + 1, idlePages: before.idlePages + 2, contextsOpened: before.contextsOpened + 1 });
+  });
+
+  it('replaces a site\'s context after its quota of renders (bounding the cache Chromium keeps per context), without losing a render', async () => {
+    const small = await BrowserEngine.launch({ contextRenders: 3 });
+    try {
+      const opts = { policy: { allowHosts: ['127.0.0.1'] }, settleMs: 100, maxScrolls: 1 };
+      // Seven renders, two at a time, so a context is retired while a page of it is still out.
+      const urls = Array.from({ length: 7 }, (_, i) => `${srv.origin}/${i % 2 ? 'plain' : 'styled'}`);
+      const results = [];
+      for (let i = 0; i < urls.length; i += 2) results.push(...(await Promise.all(urls.slice(i, i + 2).map((u) => small.render(u, opts)))));
+      expect(results.every((r) => r.ok)).toBe(true);
+      // Each render captured its own page's image (styled: 40, plain: 41).
+      expect(results.map((r) => r.ok && r.media.some((m) => m.url.endsWith(`/img/${r.url.endsWith('/plain') ? 41 : 40}.jpg`)))).toEqual(Array(7).fill(true));
+      // Renders 1-3 in the first context, 4-6 in the second, 7 in the third; only the current one is open.
+      expect(small.stats()).toMatchObject({ contexts: 1, contextsOpened: 3 });
+      expect(small.stats().idlePages).toBeGreaterThan(0);
+    } finally {
+      await small.close();
+    }
   });
 
   it('takes an evidence screenshot with the page HTML', async () => {
