@@ -29,10 +29,12 @@ export function sealSiteHeaders(masterKey: Buffer, site: string, headers: Record
 /**
  * How a crawl fingerprints what it downloads: in worker threads, one per core, so that hashing does not
  * hold up fetching and parsing; and only the views a query is probed with (a crawled file is never a
- * reference), which halves the hashing work without changing any match.
+ * reference), which halves the hashing work without changing any match. Videos: one ffmpeg run each
+ * (the inline probe) with one decoder thread, since a crawl decodes several at once and CPU, not one
+ * video's latency, is what limits it.
  */
 export function crawlFingerprintPool(): FingerprintPool {
-  return new FingerprintPool({ fingerprint: { views: 'query', video: { probe: 'inline' } } });
+  return new FingerprintPool({ fingerprint: { views: 'query', video: { probe: 'inline', decodeThreads: 1 } } });
 }
 
 /**

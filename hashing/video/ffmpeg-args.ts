@@ -84,6 +84,8 @@ export function frameFilter(spec: Pick<FrameDecodeSpec, 'interval' | 'width' | '
 /** Decode the first video stream into raw RGB24 frames on stdout. */
 export function frameDecodeCommand(input: string, spec: FrameDecodeSpec): FfmpegCommandSpec {
   const inputOptions = ['-nostdin', '-hide_banner', '-loglevel', 'info', '-threads', String(spec.threads)];
+  // One decoder thread: the filters (a scale of one frame a second) get one too instead of one per core.
+  if (spec.threads === 1) inputOptions.push('-filter_threads', '1');
   if (spec.fast) {
     inputOptions.push('-skip_loop_filter', 'all');
     if (spec.interval > 0) inputOptions.push('-skip_frame', 'noref');

@@ -41,6 +41,12 @@ describe('ffmpeg argument lists (pure)', () => {
     expect(cmd.inputOptions).not.toContain('-skip_loop_filter');
   });
 
+  it('gives the filters one thread too when the decoder has one (crawled clips)', () => {
+    const one = frameDecodeCommand('file:/v/a.mp4', { interval: 1, width: 128, height: 128, maxSeconds: 60, maxFrames: 61, fast: true, threads: 1 });
+    expect(one.inputOptions.slice(0, 8)).toEqual(['-nostdin', '-hide_banner', '-loglevel', 'info', '-threads', '1', '-filter_threads', '1']);
+    expect(frameDecodeCommand('file:/v/a.mp4', { interval: 1, width: 128, height: 128, maxSeconds: 60, maxFrames: 61, fast: true, threads: 0 }).inputOptions).not.toContain('-filter_threads');
+  });
+
   it('builds the naive JPEG pipeline and the ffprobe call exactly', () => {
     expect(commandArgv(naiveJpegCommand('file:/v/a.mp4', '/tmp/x/%06d.jpg', 1))).toEqual([
       '-nostdin', '-hide_banner', '-loglevel', 'error', '-i', 'file:/v/a.mp4', '-map', '0:v:0', '-vf', 'fps=1/1', '-q:v', '2', '/tmp/x/%06d.jpg',
