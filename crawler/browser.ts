@@ -60,7 +60,33 @@ export function findChromium(searchPaths: readonly string[] = CHROMIUM_PATHS): s
   return found;
 }
 
-async function requestAllowed(url: string, policy: SsrfPolicy): Promise<boolean> {
+/** Name resolution for the SSRF pre-check (tests substitute one to stage a DNS rebinding). */
+export type ResolveHost = (host: string) => Promise<Array<{ address: string }>>;
+const systemResolve: ResolveHost = (host) => lookup(host, { all: true });
+
+/**
+ * True when a response came from an address the policy refuses: Chromium resolves names itself, after
+ * the pre-check, so a name that answered with a public address to us and a private one to Chromium (DNS
+ * rebinding) is caught here, from the address Chromium actually connected to. The request has been sent
+ * by then; what it brought back is thrown away and the URL reported as blocked.
+ */
+async function reachedRefusedAddress(resp: Response, policy: SsrfPolicy): Promise<boolean> {
+  let host: string;
+  try {
+    host = new URL(resp.url()).hostname;
+  } catch {
+    return false;
+  }
+  if (isHostAllowed(host, policy)) return false;
+  const addr = await resp.serverAddr().catch(() => null);
+  return addr !== null && classifyAddress(addr.ipAddress) !== 'public';
+}
+
+function refusedPage(url: string, blocked: string[]): RenderOutcome {
+  return { ok: false, url, message: `The page ${url} was refused: its host resolved to a private or reserved address when the browser connected, which the site's policy does not allow.`, blocked };
+}
+
+async function requestAllowed(url: string, policy: SsrfPolicy, resolve: ResolveHost): Promise<boolean> {
   let u: URL;
   try {
     u = new URL(url);
@@ -72,7 +98,7 @@ async function requestAllowed(url: string, policy: SsrfPolicy): Promise<boolean>
   if (isHostAllowed(u.hostname, policy)) return true;
   const host = u.hostname.replace(/^\[|\]$/g, '');
   try {
-    const answers = await lookup(host, { all: true });
+    const answers = await resolve(host);
     return answers.length > 0 && answers.every((a) => classifyAddress(a.address) === 'public');
   } catch {
     return false;
@@ -125,14 +151,18 @@ export class BrowserEngine {
   private constructor(
     private readonly browser: Browser,
     private readonly contextRenders: number,
+    private readonly resolve: ResolveHost,
   ) {}
 
-  /** `contextRenders`: renders a site's context serves before it is replaced (default CONTEXT_RENDERS). */
-  static async launch(opts: { contextRenders?: number } = {}): Promise<BrowserEngine> {
+  /**
+   * `contextRenders`: renders a site's context serves before it is replaced (default CONTEXT_RENDERS).
+   * `resolve` and `extraArgs` are for tests (a staged DNS answer for the pre-check, Chromium switches).
+   */
+  static async launch(opts: { contextRenders?: number; resolve?: ResolveHost; extraArgs?: string[] } = {}): Promise<BrowserEngine> {
     const executablePath = findChromium();
     try {
-      const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
-      return new BrowserEngine(browser, Math.max(1, opts.contextRenders ?? CONTEXT_RENDERS));
+      const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...(opts.extraArgs ?? [])], headless: true });
+      return new BrowserEngine(browser, Math.max(1, opts.contextRenders ?? CONTEXT_RENDERS), opts.resolve ?? systemResolve);
     } catch (err) {
       throw new BrowserUnavailableError(`Chromium at ${executablePath} could not be started: ${(err as Error).message.split('\n')[0]}`, { cause: err });
     }
@@ -198,7 +228,7 @@ export class BrowserEngine {
       } catch {
         // A request with no frame (none are expected: service workers are blocked) is still checked.
       }
-      if (!(await requestAllowed(req.url(), opts.policy))) {
+      if (!(await requestAllowed(req.url(), opts.policy, this.resolve))) {
         tab?.blocked.push(req.url());
         return route.abort('blockedbyclient');
       }
@@ -288,9 +318,20 @@ export class BrowserEngine {
     const pending: Array<Promise<void>> = [];
     const maxCapture = opts.maxCaptureBytes ?? 20 * 1024 * 1024;
     const net = new NetworkWatch(page);
+    // URLs whose response came from a refused address (see reachedRefusedAddress).
+    const refused = new Set<string>();
     const onResponse = (resp: Response) => {
       const rurl = resp.url();
-      if (!rurl.startsWith('http') || media.has(rurl)) return;
+      if (!rurl.startsWith('http')) return;
+      pending.push(
+        reachedRefusedAddress(resp, opts.policy).then((bad) => {
+          if (bad && !refused.has(rurl)) {
+            refused.add(rurl);
+            tab.blocked.push(rurl);
+          }
+        }),
+      );
+      if (media.has(rurl)) return;
       const headers = resp.headers();
       let kind = mediaKindFromMime(headers['content-type']);
       try {
@@ -324,13 +365,21 @@ export class BrowserEngine {
       } catch (err) {
         return { ok: false, url, message: `The page ${url} could not be loaded in the browser: ${(err as Error).message.split('\n')[0]}`, blocked: tab.blocked };
       }
+      if (resp && (await reachedRefusedAddress(resp, opts.policy))) return refusedPage(url, tab.blocked);
       if (resp && resp.status() >= 400) return { ok: false, url, message: `${url} answered with HTTP status ${resp.status()}.`, blocked: tab.blocked };
       await settle(page, net, opts.settleMs ?? 3_000);
       const screenshot = opts.screenshot ? await page.screenshot({ type: 'jpeg', quality: 70 }).catch(() => undefined) : undefined;
       const scrolls = await scrollToEnd(page, net, opts.maxScrolls ?? 20, opts.settleMs ?? 3_000);
-      await Promise.all(pending);
+      // `pending` grows while earlier entries settle (late responses); wait until it stops growing.
+      for (let seen = 0; seen < pending.length; ) {
+        const upTo = pending.length;
+        await Promise.all(pending.slice(seen, upTo));
+        seen = upTo;
+      }
+      if (refused.has(page.url())) return refusedPage(url, tab.blocked);
       const html = await page.content();
-      return { ok: true, url: page.url(), html, media: [...media.values()], ...(screenshot ? { screenshot } : {}), scrolls, blocked: tab.blocked };
+      const kept = [...media.values()].filter((m) => !refused.has(m.url));
+      return { ok: true, url: page.url(), html, media: kept, ...(screenshot ? { screenshot } : {}), scrolls, blocked: tab.blocked };
     } finally {
       page.off('response', onResponse);
       net.dispose();
@@ -347,7 +396,10 @@ export class BrowserEngine {
     const { page } = tab;
     const net = new NetworkWatch(page);
     try {
-      await page.goto(pageUrl, { waitUntil: 'load', timeout: opts.navigationTimeoutMs ?? 20_000 });
+      const resp = await page.goto(pageUrl, { waitUntil: 'load', timeout: opts.navigationTimeoutMs ?? 20_000 });
+      if (resp && (await reachedRefusedAddress(resp, opts.policy))) {
+        return { error: `The evidence screenshot of ${pageUrl} was not taken: its host resolved to a private or reserved address when the browser connected.` };
+      }
       await settle(page, net, opts.settleMs ?? 3_000);
       await page
         .evaluate(`(() => {

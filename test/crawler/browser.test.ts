@@ -44,6 +44,7 @@ beforeAll(async () => {
     '/styled': (_q, res) => res.end(`<!doctype html><html><head><style>@font-face { font-family: F; src: url(/f.woff2) format('woff2'); } body { font-family: F; }</style></head>
       <body><p>text in a web font</p><img src="/img/40.jpg"><video src="/v.mp4" autoplay muted></video></body></html>`),
     '/plain': (_q, res) => res.end('<!doctype html><html><body><img src="/img/41.jpg"></body></html>'),
+    '/rebound-image': (_q, res) => res.end(`<!doctype html><html><body><img src="/img/41.jpg"><img src="http://rebind.test:${new URL(srv.origin).port}/img/40.jpg"></body></html>`),
   }, async (_q, res, u) => {
     const m = /^\/img\/(\d+)\.jpg$/.exec(u.pathname);
     if (!m) { res.statusCode = 404; return res.end(); }
@@ -75,6 +76,30 @@ describe('BrowserEngine', () => {
   it('blocks requests the page makes to private addresses, without sending them', async () => {
     const r = await engine.render(`${srv.origin}/gallery`, { policy: { allowHosts: ['127.0.0.1'] }, settleMs: 500, maxScrolls: 1 });
     expect(r.blocked).toContain('http://10.0.0.1/tracker.jpg');
+  });
+
+  it('catches DNS rebinding: a name that passed the check with a public address but reached a private one is refused, page and images', async () => {
+    // The pre-check is told rebind.test is a public address; Chromium is told it is 127.0.0.1.
+    const staged = await BrowserEngine.launch({
+      resolve: async (host) => (host === 'rebind.test' ? [{ address: '93.184.216.34' }] : [{ address: host }]),
+      extraArgs: ['--host-resolver-rules=MAP rebind.test 127.0.0.1'],
+    });
+    try {
+      const port = new URL(srv.origin).port;
+      const page = await staged.render(`http://rebind.test:${port}/plain`, { policy: { allowHosts: [] }, settleMs: 200, maxScrolls: 1 });
+      expect(page).toMatchObject({ ok: false, message: expect.stringMatching(/resolved to a private or reserved address when the browser connected/) });
+      expect(page.blocked).toContain(`http://rebind.test:${port}/plain`);
+      // A page on an allowed host whose image sits on the rebinding name: the image is dropped and reported.
+      const mixed = await staged.render(`${srv.origin}/rebound-image`, { policy: { allowHosts: ['127.0.0.1'] }, settleMs: 300, maxScrolls: 1 });
+      expect(mixed.ok).toBe(true);
+      if (!mixed.ok) return;
+      expect(mixed.media.map((m) => m.url)).toEqual([`${srv.origin}/img/41.jpg`]);
+      expect(mixed.blocked).toContain(`http://rebind.test:${port}/img/40.jpg`);
+      const evidence = await staged.captureEvidence(`http://rebind.test:${port}/plain`, `http://rebind.test:${port}/img/41.jpg`, { policy: { allowHosts: [] }, settleMs: 100 });
+      expect(evidence).toEqual({ error: expect.stringMatching(/not taken: its host resolved to a private or reserved address/) });
+    } finally {
+      await staged.close();
+    }
   });
 
   it('refuses to render a page on a host the site does not allow', async () => {
