@@ -3,6 +3,7 @@
  * files named by path, several at a time, and starts every ffprobe/ffmpeg the pool needs. It is a small
  * process on purpose: see video-host.ts for why the crawler's own process must not start them.
  */
+import { rmSync } from 'node:fs';
 import { fingerprintFile } from '../fingerprint.ts';
 import type { VideoFingerprintOptions } from '../video/video-fingerprint.ts';
 import type { VideoHostMessage, VideoHostReply } from './protocol.ts';
@@ -12,6 +13,8 @@ const send = (m: VideoHostReply) => process.send!(m);
 
 /** The ffmpeg/ffprobe processes of each job, so a cancelled job (or the host's end) stops them. */
 const children = new Map<number, Set<number>>();
+/** The private directory the pool writes this host's job files into (removed by the pool, or here if the pool is gone first). */
+const jobDir = process.argv[2];
 
 function killJob(id: number): void {
   for (const pid of children.get(id) ?? []) {
@@ -39,9 +42,11 @@ process.on('message', (m: VideoHostMessage) => {
     .finally(() => children.delete(m.id));
 });
 
-// The pool's process ended or let go of this one: stop every decoder still running, then end.
+// The pool's process ended or let go of this one: stop every decoder still running, remove the job files
+// (a killed pool could not), then end.
 process.on('disconnect', () => {
   for (const id of children.keys()) killJob(id);
+  if (jobDir) rmSync(jobDir, { recursive: true, force: true });
   process.exit(0);
 });
 

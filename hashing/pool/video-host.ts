@@ -8,16 +8,18 @@
  * after the child let go - which made one 2-second video cost more than 200 images. From a process of a
  * few tens of MB the same start is cheap.
  *
- * - The video's bytes are written to a private temporary file (0600 in a 0700 directory) and the host
- *   is given its path: MP4 files with their index at the end cannot be read from a pipe, and a large
- *   video never crosses the IPC channel. The file is removed when the job ends, whatever the outcome.
+ * - The video's bytes are written to a private temporary file (0600, in a 0700 directory made for each
+ *   host process) and the host is given its path: MP4 files with their index at the end cannot be read
+ *   from a pipe, and a large video never crosses the IPC channel. The file is removed when the job ends,
+ *   the directory when the host ends - by the host itself if the pool's process was killed.
  * - Several videos run at once (each is mostly an ffmpeg process); the host hashes their frames.
  * - A job past its watchdog is answered at once with a FingerprintError and the host kills that job's
  *   ffmpeg. A host that dies fails only the jobs it held (with a sentence) and is started again for the
  *   next video. When the pool's process ends, the host sees its channel close and stops its decoders.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FingerprintError } from '../fingerprint.ts';
@@ -43,7 +45,8 @@ interface VideoJob {
 
 interface Running {
   job: VideoJob;
-  dir: string;
+  /** The job's file, once written. */
+  path: string;
   timer: NodeJS.Timeout | null;
   /** Set once the job has been answered (by the host, the watchdog or the host's death). */
   settled: boolean;
@@ -59,6 +62,8 @@ export class VideoHost {
   private readonly queue: VideoJob[] = [];
   private readonly running = new Map<number, Running>();
   private child: ChildProcess | null = null;
+  /** The current host's private directory for job files. */
+  private dir = '';
   private ready = false;
   private stderrTail = '';
   private startFailures = 0;
@@ -101,6 +106,7 @@ export class VideoHost {
       child.disconnect();
       await exited;
     }
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
   private pump(): void {
@@ -121,7 +127,8 @@ export class VideoHost {
   }
 
   private start(): void {
-    const child = fork(ENTRY, [], {
+    this.dir = mkdtempSync(join(tmpdir(), 'staydown-video-'));
+    const child = fork(ENTRY, [this.dir], {
       execArgv: [`--max-old-space-size=${this.opts.maxOldGenerationSizeMb ?? 512}`],
       serialization: 'advanced',
       // stdout ignored, stderr kept (its last lines explain a host that cannot start).
@@ -140,11 +147,11 @@ export class VideoHost {
   }
 
   private async run(job: VideoJob): Promise<void> {
-    const entry: Running = { job, dir: '', timer: null, settled: false };
+    const entry: Running = { job, path: '', timer: null, settled: false };
     this.running.set(job.id, entry);
     try {
-      entry.dir = await mkdtemp(join(tmpdir(), 'staydown-video-'));
-      const path = join(entry.dir, 'input');
+      const path = join(this.dir, `video-${job.id}`);
+      entry.path = path;
       await writeFile(path, job.bytes, { mode: 0o600 });
       job.bytes = new Uint8Array(0); // the file holds them now
       const child = this.child;
@@ -193,7 +200,7 @@ export class VideoHost {
       this.pump();
       this.updateRef();
     };
-    if (entry.dir) void rm(entry.dir, { recursive: true, force: true }).then(done, done);
+    if (entry.path) void rm(entry.path, { force: true }).then(done, done);
     else done();
   }
 
@@ -207,6 +214,8 @@ export class VideoHost {
     for (const id of [...this.running.keys()]) {
       this.settle(id, new FingerprintError(`The process fingerprinting videos stopped (${why}) while this video was in it; the video was skipped and the process restarted.`));
     }
+    const dir = this.dir;
+    void rm(dir, { recursive: true, force: true }).catch(() => undefined);
     this.pump();
   }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -210,17 +210,22 @@ describe('fingerprinting worker pool', () => {
           `process.stdout.write(String(pool.stats().videoHostPid) + '\\n');`,
           `for (;;) await pool.fingerprint(new Uint8Array(readFileSync(${JSON.stringify(clip)})));`,
         ].join('\n'));
-        const child = spawn(process.execPath, [new URL('../../bin/run-ts.js', import.meta.url).pathname, script], { stdio: ['ignore', 'pipe', 'inherit'] });
+        // Its own temporary directory, to see that no video file is left behind.
+        const tmp = join(dir, 'tmp');
+        mkdirSync(tmp);
+        const child = spawn(process.execPath, [new URL('../../bin/run-ts.js', import.meta.url).pathname, script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: tmp } });
         const host = await new Promise<number>((resolve, reject) => {
           child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
           child.once('exit', (code) => reject(new Error(`the pool's process ended early (${code})`)));
         });
         expect(alive(host)).toBe(true);
-        await new Promise((r) => setTimeout(r, 300));
+        // Killed while a video is in the host (its file on disk, its decoder running).
+        expect(await waitFor(() => childrenOf(host).length > 0 && readdirSync(tmp).some((n) => n.startsWith('staydown-video-')))).toBe(true);
         const decoders = childrenOf(host);
         child.kill('SIGKILL');
         expect(await waitFor(() => !alive(host))).toBe(true);
         for (const pid of decoders) expect(await waitFor(() => !alive(pid))).toBe(true);
+        expect(readdirSync(tmp).filter((n) => n.startsWith('staydown-video-'))).toEqual([]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
