@@ -107,7 +107,6 @@ async function requestAllowed(url: string, policy: SsrfPolicy, resolve: ResolveH
 
 /** An open page kept between renders of one site (same policy and headers), with what its route handler saw. */
 interface Tab {
-  key: string;
   site: SiteContext;
   page: Page;
   /** Requests refused by the SSRF policy during the current render. */
@@ -266,7 +265,7 @@ export class BrowserEngine {
     }
     try {
       const page = await (await site.context).newPage();
-      const tab: Tab = { key, site, page, blocked: [], media: new Map() };
+      const tab: Tab = { site, page, blocked: [], media: new Map() };
       this.tabsByPage.set(page, tab);
       return tab;
     } catch (err) {
@@ -281,13 +280,8 @@ export class BrowserEngine {
    */
   private async giveBack(tab: Tab): Promise<void> {
     const { site } = tab;
-    if (site.retired) {
-      site.busy--;
-      this.tabsByPage.delete(tab.page);
-      if (site.busy === 0) await (await site.context).close().catch(() => undefined);
-      return;
-    }
-    let healthy = !tab.page.isClosed();
+    // A page of a retired context is not cleaned for reuse: it closes with its context.
+    let healthy = !site.retired && !tab.page.isClosed();
     if (healthy) {
       try {
         await tab.page.goto('about:blank', { timeout: 5_000 });
@@ -297,7 +291,7 @@ export class BrowserEngine {
     }
     site.busy--;
     if (site.retired) {
-      // Retired while this page was leaving the last render.
+      // Retired before or while this page was leaving its last render.
       this.tabsByPage.delete(tab.page);
       if (site.busy === 0) await (await site.context).close().catch(() => undefined);
       return;

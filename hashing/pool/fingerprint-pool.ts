@@ -22,7 +22,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { FingerprintError, type FingerprintOptions } from '../fingerprint.ts';
 import { sniffMediaKind } from '../media-kind.ts';
 import type { Fingerprint } from '../types.ts';
-import type { PoolReply, PoolRequest } from './protocol.ts';
+import { type PoolReply, type PoolRequest, receivedError } from './protocol.ts';
 import { VideoHost } from './video-host.ts';
 
 export interface FingerprintPoolOptions {
@@ -212,7 +212,7 @@ export class FingerprintPool {
     if (!job || job.id !== m.id) return;
     this.finishJob(slot);
     if (m.ok) job.resolve(m.fingerprint);
-    else job.reject(m.name === 'FingerprintError' ? new FingerprintError(m.message) : new Error(m.message));
+    else job.reject(receivedError(m));
     this.pump();
   }
 

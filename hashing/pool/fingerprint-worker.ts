@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { fingerprintBuffer, type FingerprintOptions } from '../fingerprint.ts';
-import type { PoolReply, PoolRequest } from './protocol.ts';
+import { type PoolReply, type PoolRequest, sendableError } from './protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('fingerprint-worker.ts runs only as a worker thread of the fingerprinting pool.');
@@ -16,8 +16,7 @@ port.on('message', async (req: PoolRequest) => {
   try {
     reply = { id: req.id, ok: true, fingerprint: await fingerprintBuffer(new Uint8Array(req.bytes), opts) };
   } catch (err) {
-    const e = err as Error;
-    reply = { id: req.id, ok: false, name: e?.name ?? 'Error', message: e?.message ?? String(err) };
+    reply = { id: req.id, ok: false, ...sendableError(err) };
   }
   port.postMessage(reply);
 });

@@ -1,4 +1,5 @@
 /** Messages between the fingerprinting pool and its worker threads, and between the pool and its video host process. */
+import { FingerprintError } from '../fingerprint.ts';
 import type { Fingerprint } from '../types.ts';
 import type { VideoFingerprintOptions } from '../video/video-fingerprint.ts';
 
@@ -25,3 +26,19 @@ export type VideoHostReply =
   | { type: 'ready' }
   | { type: 'done'; id: number; ok: true; fingerprint: Fingerprint }
   | { type: 'done'; id: number; ok: false; name: string; message: string };
+
+/** A failure as it crosses to the pool: its class name and sentence (an Error itself cannot be sent). */
+export interface SentError {
+  name: string;
+  message: string;
+}
+
+export function sendableError(err: unknown): SentError {
+  const e = err as Error | undefined;
+  return { name: e?.name ?? 'Error', message: e?.message ?? String(err) };
+}
+
+/** The error again on the pool's side: a FingerprintError stays one (callers tell bad files by it). */
+export function receivedError(e: SentError): Error {
+  return e.name === 'FingerprintError' ? new FingerprintError(e.message) : new Error(e.message);
+}

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { fingerprintFile } from '../fingerprint.ts';
 import type { VideoFingerprintOptions } from '../video/video-fingerprint.ts';
-import type { VideoHostMessage, VideoHostReply } from './protocol.ts';
+import { sendableError, type VideoHostMessage, type VideoHostReply } from './protocol.ts';
 
 if (!process.send) throw new Error('video-host-process.ts runs only as the video host process of the fingerprinting pool.');
 const send = (m: VideoHostReply) => process.send!(m);
@@ -37,7 +37,7 @@ process.on('message', (m: VideoHostMessage) => {
   fingerprintFile(m.path, { video })
     .then(
       (fingerprint) => send({ type: 'done', id: m.id, ok: true, fingerprint }),
-      (err: Error) => send({ type: 'done', id: m.id, ok: false, name: err?.name ?? 'Error', message: err?.message ?? String(err) }),
+      (err: unknown) => send({ type: 'done', id: m.id, ok: false, ...sendableError(err) }),
     )
     .finally(() => children.delete(m.id));
 });

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FingerprintError } from '../fingerprint.ts';
 import type { Fingerprint } from '../types.ts';
-import type { PlainVideoOptions, VideoHostMessage, VideoHostReply } from './protocol.ts';
+import { type PlainVideoOptions, receivedError, type VideoHostMessage, type VideoHostReply } from './protocol.ts';
 
 export interface VideoHostOptions {
   /** Videos fingerprinted at once (default 2). */
@@ -184,7 +184,7 @@ export class VideoHost {
       return;
     }
     if (m.ok) this.settle(m.id, null, m.fingerprint);
-    else this.settle(m.id, m.name === 'FingerprintError' ? new FingerprintError(m.message) : new Error(m.message));
+    else this.settle(m.id, receivedError(m));
   }
 
   /** Answers a job once, removes its file, and lets the next one in. */
