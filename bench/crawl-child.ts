@@ -12,7 +12,7 @@ import { runCrawl } from '../crawler/crawl-run.ts';
 import { MemoryAlerts, MemoryFrontier, MemoryMediaStore } from '../crawler/memory-stores.ts';
 import { MemoryHostSlots } from '../crawler/politeness.ts';
 import type { CrawlSite } from '../crawler/types.ts';
-import { crawlFingerprintPool } from '../services/crawl-runtime.ts';
+import { crawlFingerprintPool } from '../services/crawling/crawl-runtime.ts';
 
 const { origin, engine, maxPages, material } = JSON.parse(process.argv[2]) as { origin: string; engine: 'http' | 'browser'; maxPages: number; material: string };
 

@@ -14,7 +14,7 @@ import { createRun, failQueuedRun, purgeFinishedFrontiers, selectOrphanedRuns } 
 import { selectSites } from '../db/queries/crawl-sites.ts';
 import type { Sql } from '../db/sql.ts';
 import type { CrawlLog } from './crawl-run.ts';
-import type { CrawlQueue } from './queue.ts';
+import type { CrawlQueue } from '../services/runtime/queue.ts';
 
 export interface Scheduler {
   /** Re-reads the sites now. */

@@ -1,5 +1,5 @@
 import type { Sql } from '../sql.ts';
-import type { Role } from '../../services/audit.ts';
+import type { Role } from '../../services/platform/audit.ts';
 
 export interface UserRow {
   id: string;

@@ -25,39 +25,39 @@ const verbs: Record<string, Verb> = {
   },
   serve: {
     summary: 'serve [--port N] [--roles api,worker,scheduler]  run the service',
-    load: async () => (await import('./service-commands.ts')).runServe,
+    load: async () => (await import('./service-verbs.ts')).runServe,
   },
   db: {
     summary: 'db migrate                       apply database migrations',
-    load: async () => (await import('./service-commands.ts')).runDb,
+    load: async () => (await import('./service-verbs.ts')).runDb,
   },
   user: {
     summary: 'user add --role ROLE NAME        create a console user or API token',
-    load: async () => (await import('./service-commands.ts')).runUser,
+    load: async () => (await import('./service-verbs.ts')).runUser,
   },
   case: {
     summary: 'case open|list|withdraw|erase    manage cases',
-    load: async () => (await import('./service-commands.ts')).runCase,
+    load: async () => (await import('./service-verbs.ts')).runCase,
   },
   material: {
     summary: 'material add --case CODE FILE... register a victim\'s material (fingerprints only)',
-    load: async () => (await import('./service-commands.ts')).runMaterial,
+    load: async () => (await import('./service-verbs.ts')).runMaterial,
   },
   audit: {
     summary: 'audit verify                     check the audit log\'s hash chain',
-    load: async () => (await import('./service-commands.ts')).runAudit,
+    load: async () => (await import('./service-verbs.ts')).runAudit,
   },
   site: {
     summary: 'site add|list|show|disable       manage crawl targets',
-    load: async () => (await import('./crawl-commands.ts')).runSite,
+    load: async () => (await import('../crawling/verbs.ts')).runSite,
   },
   crawl: {
     summary: 'crawl NAME [--wait]              crawl a site now',
-    load: async () => (await import('./crawl-commands.ts')).runCrawl,
+    load: async () => (await import('../crawling/verbs.ts')).runCrawl,
   },
   alerts: {
     summary: 'alerts list [--json]             list match alerts',
-    load: async () => (await import('./crawl-commands.ts')).runAlerts,
+    load: async () => (await import('../crawling/verbs.ts')).runAlerts,
   },
 };
 

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { selectEvidence } from '../../db/queries/crawl-alerts.ts';
-import { decrypt } from '../../services/crypto.ts';
+import { decrypt } from '../../services/platform/crypto.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { syntheticPhoto } from '../support/images.ts';
 import { startBoard, type Board } from './support/fixture-sites.ts';

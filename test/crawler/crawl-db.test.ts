@@ -8,7 +8,7 @@ import { selectSiteMedia } from '../../db/queries/crawl-media.ts';
 import { dbHostSlots } from '../../crawler/db-stores.ts';
 import { acquireHost } from '../../crawler/politeness.ts';
 import { executeRun, type CrawlServiceDeps } from '../../crawler/crawl-service.ts';
-import { openCrawlQueue, type CrawlQueue } from '../../crawler/queue.ts';
+import { openCrawlQueue, type CrawlQueue } from '../../services/runtime/queue.ts';
 import { startScheduler } from '../../crawler/scheduler.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { waitFor } from '../support/tmp.ts';

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { createRun, frontierStates, selectRun } from '../../db/queries/crawl-runs.ts';
 import { insertSite } from '../../db/queries/crawl-sites.ts';
 import { selectAlerts } from '../../db/queries/crawl-alerts.ts';
-import { openCrawlQueue } from '../../crawler/queue.ts';
+import { openCrawlQueue } from '../../services/runtime/queue.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { startServe, type RunningServe } from '../support/service.ts';
 import { waitFor } from '../support/tmp.ts';

@@ -10,12 +10,12 @@ import { useTempDir } from '../support/tmp.ts';
 import { ADMIN, serviceContext } from '../support/service.ts';
 import { multipartBody } from '../support/multipart.ts';
 import { syntheticPhoto } from '../support/images.ts';
-import { buildApi, routes } from '../../services/api/server.ts';
-import { addUser, issueToken } from '../../services/accounts.ts';
-import { assignCaseStaff, openCase } from '../../services/cases.ts';
-import type { ServiceContext } from '../../services/context.ts';
+import { buildApi, routes } from '../../services/http/server.ts';
+import { addUser, issueToken } from '../../services/accounts/accounts.ts';
+import { assignCaseStaff, openCase } from '../../services/cases/cases.ts';
+import type { ServiceContext } from '../../services/platform/context.ts';
 import { mkdirSync } from 'node:fs';
-import { uploadDir } from '../../services/context.ts';
+import { uploadDir } from '../../services/platform/context.ts';
 
 const db = useTestDatabase('api_access');
 const tmp = useTempDir('api');

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { useTestDatabase } from '../support/db.ts';
 import { useTempDir } from '../support/tmp.ts';
 import { ADMIN, childEnv, runCli, serviceContext } from '../support/service.ts';
-import { openCase } from '../../services/cases.ts';
-import { listAudit } from '../../services/audit.ts';
+import { openCase } from '../../services/cases/cases.ts';
+import { listAudit } from '../../services/platform/audit.ts';
 
 const db = useTestDatabase('cli_verbs');
 const tmp = useTempDir('cliverbs');

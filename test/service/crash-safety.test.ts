@@ -12,7 +12,7 @@ import { useTempDir, waitFor } from '../support/tmp.ts';
 import { childEnv, serviceContext, startServe } from '../support/service.ts';
 import { multipartBody } from '../support/multipart.ts';
 import { syntheticPhoto } from '../support/images.ts';
-import { verifyAudit } from '../../services/audit.ts';
+import { verifyAudit } from '../../services/platform/audit.ts';
 
 const db = useTestDatabase('crash');
 const tmp = useTempDir('crash');

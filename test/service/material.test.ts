@@ -12,12 +12,12 @@ import { useTempDir, waitFor } from '../support/tmp.ts';
 import { ADMIN, childEnv, runCli, serviceContext } from '../support/service.ts';
 import { rescaledCopy, syntheticPhoto } from '../support/images.ts';
 import { filesUnder, findNeedles, makeVideo, needles, readAll } from '../support/files.ts';
-import { openCase } from '../../services/cases.ts';
-import { purgeExpiredEvidence, registerMaterialFile } from '../../services/materials.ts';
-import { createMatcher } from '../../services/matching.ts';
-import { silentLogger } from '../../services/log.ts';
+import { openCase } from '../../services/cases/cases.ts';
+import { purgeExpiredEvidence, registerMaterialFile } from '../../services/cases/materials.ts';
+import { createMatcher } from '../../services/matching/change-feed.ts';
+import { silentLogger } from '../../services/platform/log.ts';
 import { fingerprintBuffer, fingerprintFile } from '../../hashing/fingerprint.ts';
-import { verifyAudit } from '../../services/audit.ts';
+import { verifyAudit } from '../../services/platform/audit.ts';
 
 const db = useTestDatabase('material');
 const tmp = useTempDir('material');

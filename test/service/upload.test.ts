@@ -8,10 +8,10 @@ import { useTempDir } from '../support/tmp.ts';
 import { ADMIN, serviceContext } from '../support/service.ts';
 import { multipartBody } from '../support/multipart.ts';
 import { syntheticPhoto } from '../support/images.ts';
-import { buildApi } from '../../services/api/server.ts';
-import { issueToken, addUser } from '../../services/accounts.ts';
-import { openCase } from '../../services/cases.ts';
-import { uploadDir, type ServiceContext } from '../../services/context.ts';
+import { buildApi } from '../../services/http/server.ts';
+import { issueToken, addUser } from '../../services/accounts/accounts.ts';
+import { openCase } from '../../services/cases/cases.ts';
+import { uploadDir, type ServiceContext } from '../../services/platform/context.ts';
 
 const db = useTestDatabase('upload');
 const tmp = useTempDir('upload');

@@ -4,11 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../services/config.ts';
-import { createLogger, silentLogger } from '../../services/log.ts';
-import { checkMasterKey } from '../../services/master-key.ts';
-import type { ServiceContext } from '../../services/context.ts';
-import type { Actor } from '../../services/audit.ts';
+import { loadConfig } from '../../services/platform/config.ts';
+import { createLogger, silentLogger } from '../../services/platform/log.ts';
+import { checkMasterKey } from '../../services/platform/master-key.ts';
+import type { ServiceContext } from '../../services/platform/context.ts';
+import type { Actor } from '../../services/platform/audit.ts';
 import type { TestDatabase } from './db.ts';
 
 export const ADMIN: Actor = { userId: null, name: 'test-admin', role: 'admin', source: 'test' };

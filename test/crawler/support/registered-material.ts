@@ -9,7 +9,7 @@ import type { Sql } from '../../../db/sql.ts';
 import { insertMaterial, insertMaterialHashes } from '../../../db/queries/material.ts';
 import { referenceHashes } from '../../../hashing/reference.ts';
 import type { EvidenceSealer } from '../../../crawler/db-stores.ts';
-import { wrapDataKey } from '../../../services/crypto.ts';
+import { wrapDataKey } from '../../../services/platform/crypto.ts';
 import type { Matcher } from '../../../crawler/types.ts';
 
 export async function registerMaterial(sql: Sql, caseCode: string, files: Record<string, Buffer>, masterKey?: Buffer): Promise<{ caseId: string; materialIds: Record<string, string>; caseKey: Buffer }> {

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { masterKeyCheck, parseMasterKey } from './crypto.ts';
-import type { Sql } from '../db/sql.ts';
-import { getMeta, insertMetaIfAbsent } from '../db/queries/meta.ts';
+import type { Sql } from '../../db/sql.ts';
+import { getMeta, insertMetaIfAbsent } from '../../db/queries/meta.ts';
 
 export interface MasterKey {
   key: Buffer;

@@ -5,12 +5,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import type { Sql } from '../db/sql.ts';
-import { sqlState } from '../db/sql.ts';
-import { insertCredential, insertUser, selectUserByCredential, selectUserById, selectUserByName, selectUserPage, revokeCredential, type UserRow } from '../db/queries/users.ts';
-import { ROLES, requirePermission } from './access.ts';
-import { appendAudit, type Actor, type Role } from './audit.ts';
-import { BadRequestError, ConflictError, NotFoundError, TooManyRequestsError, UnauthorizedError } from './errors.ts';
+import type { Sql } from '../../db/sql.ts';
+import { sqlState } from '../../db/sql.ts';
+import { insertCredential, insertUser, selectUserByCredential, selectUserById, selectUserByName, selectUserPage, revokeCredential, type UserRow } from '../../db/queries/users.ts';
+import { ROLES, requirePermission } from '../platform/access.ts';
+import { appendAudit, type Actor, type Role } from '../platform/audit.ts';
+import { BadRequestError, ConflictError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../platform/errors.ts';
 
 // argon2id, OWASP's second recommended profile (19 MiB, 2 passes) - safe on a 2-core server.
 const ARGON = { algorithm: 2 as const, memoryCost: 19_456, timeCost: 2, parallelism: 1 };

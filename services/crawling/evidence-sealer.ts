@@ -3,9 +3,9 @@
  * case the matched material belongs to, so erasing the case shreds that evidence too. Shaped as the
  * crawler's `EvidenceSealer` (crawler/db-stores.ts).
  */
-import type { Sql } from '../db/sql.ts';
-import { encrypt, unwrapDataKey } from './crypto.ts';
-import { ConflictError, NotFoundError } from './errors.ts';
+import type { Sql } from '../../db/sql.ts';
+import { encrypt, unwrapDataKey } from '../platform/crypto.ts';
+import { ConflictError, NotFoundError } from '../platform/errors.ts';
 
 export function createEvidenceSealer(sql: Sql, masterKey: Buffer): (materialId: string, part: 'screenshot' | 'html', bytes: Buffer) => Promise<Buffer> {
   return async (materialId, part, bytes) => {

@@ -6,15 +6,15 @@
  * Roles: `api` serves HTTP; `scheduler` runs periodic upkeep (evidence retention) and fires each site's
  * crawl schedule; `worker` keeps a match index fresh and runs the crawl jobs.
  */
-import type { CliIo } from './cli/main.ts';
-import type { Config } from './config.ts';
-import { addUser } from './accounts.ts';
-import { createLogger } from './log.ts';
-import { openService, type ServiceContext } from './context.ts';
-import { createMatcher, type Matcher } from './matching.ts';
-import { purgeExpiredEvidence } from './materials.ts';
-import { buildApi } from './api/server.ts';
-import { startCrawlRoles } from './crawl-runtime.ts';
+import type { CliIo } from '../cli/main.ts';
+import type { Config } from '../platform/config.ts';
+import { addUser } from '../accounts/accounts.ts';
+import { createLogger } from '../platform/log.ts';
+import { openService, type ServiceContext } from '../platform/context.ts';
+import { createMatcher, type Matcher } from '../matching/change-feed.ts';
+import { purgeExpiredEvidence } from '../cases/materials.ts';
+import { buildApi } from '../http/server.ts';
+import { startCrawlRoles } from '../crawling/crawl-runtime.ts';
 
 const EVIDENCE_PURGE_MS = 60 * 60_000;
 

@@ -7,8 +7,8 @@
  * `verifyAudit` finds a row changed, inserted or removed by someone who bypassed the trigger.
  */
 import { createHash } from 'node:crypto';
-import type { Sql } from '../db/sql.ts';
-import { insertAuditRow, lockAuditTail, selectAuditPage, type AuditRow } from '../db/queries/audit.ts';
+import type { Sql } from '../../db/sql.ts';
+import { insertAuditRow, lockAuditTail, selectAuditPage, type AuditRow } from '../../db/queries/audit.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 

@@ -3,13 +3,13 @@
  * crawls raised. Each verb opens the configured database (services/config.ts), applies migrations, and
  * closes it again.
  */
-import { parseCli, UsageError } from './args.ts';
-import type { CliIo } from './main.ts';
-import { loadConfig, type Config } from '../config.ts';
-import { openService } from '../context.ts';
-import { silentLogger } from '../log.ts';
-import { createMatcher } from '../matching.ts';
-import { crawlDeps, sealSiteHeaders } from '../crawl-runtime.ts';
+import { parseCli, UsageError } from '../cli/args.ts';
+import type { CliIo } from '../cli/main.ts';
+import { loadConfig, type Config } from '../platform/config.ts';
+import { openService } from '../platform/context.ts';
+import { silentLogger } from '../platform/log.ts';
+import { createMatcher } from '../matching/change-feed.ts';
+import { crawlDeps, sealSiteHeaders } from './crawl-runtime.ts';
 import type { Sql } from '../../db/sql.ts';
 import { sqlState } from '../../db/sql.ts';
 import { disableSite, insertSite, selectSiteByName, selectSites, type SiteRow } from '../../db/queries/crawl-sites.ts';
@@ -17,7 +17,7 @@ import { createRun, latestRuns } from '../../db/queries/crawl-runs.ts';
 import { selectAlerts } from '../../db/queries/crawl-alerts.ts';
 import { SiteInputError, validateSiteInput } from '../../crawler/site-input.ts';
 import { executeRun } from '../../crawler/crawl-service.ts';
-import { openCrawlQueue } from '../../crawler/queue.ts';
+import { openCrawlQueue } from '../runtime/queue.ts';
 import { enqueueOrFail } from '../../crawler/scheduler.ts';
 
 const SITE_USAGE = `staydown site add NAME --url URL [--url URL]... [--engine http|browser] [--follow REGEX]... [--max-pages N] [--max-depth N]

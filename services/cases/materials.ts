@@ -9,17 +9,17 @@
  * and removed as soon as they are fingerprinted.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { fingerprintFile, FingerprintError } from '../hashing/fingerprint.ts';
-import { referenceHashes } from '../hashing/reference.ts';
-import type { Fingerprint } from '../hashing/types.ts';
-import { deleteExpiredEvidence, insertEvidence, insertMaterial, insertMaterialHashes, insertMaterialUrl, selectCaseMaterial, selectMaterialBySha } from '../db/queries/material.ts';
-import { recordMatchChange } from '../db/queries/match-changes.ts';
-import type { Sql } from '../db/sql.ts';
-import { appendAudit, type Actor } from './audit.ts';
+import { fingerprintFile, FingerprintError } from '../../hashing/fingerprint.ts';
+import { referenceHashes } from '../../hashing/reference.ts';
+import type { Fingerprint } from '../../hashing/types.ts';
+import { deleteExpiredEvidence, insertEvidence, insertMaterial, insertMaterialHashes, insertMaterialUrl, selectCaseMaterial, selectMaterialBySha } from '../../db/queries/material.ts';
+import { recordMatchChange } from '../../db/queries/match-changes.ts';
+import type { Sql } from '../../db/sql.ts';
+import { appendAudit, type Actor } from '../platform/audit.ts';
 import { caseKey, loadCaseFor, type Page } from './cases.ts';
-import type { ServiceContext } from './context.ts';
-import { encrypt, encryptJson } from './crypto.ts';
-import { BadRequestError, ConflictError, UnprocessableError } from './errors.ts';
+import type { ServiceContext } from '../platform/context.ts';
+import { encrypt, encryptJson } from '../platform/crypto.ts';
+import { BadRequestError, ConflictError, UnprocessableError } from '../platform/errors.ts';
 
 export interface RegisteredMaterial {
   id: string;

@@ -9,7 +9,7 @@
  * lease; the scheduler's sweep then enqueues the run again and it resumes from its persisted frontier.
  */
 import PgBoss from 'pg-boss';
-import type { Sql } from '../db/sql.ts';
+import type { Sql } from '../../db/sql.ts';
 
 export const CRAWL_JOB = 'crawl-site';
 

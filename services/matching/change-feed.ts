@@ -11,13 +11,13 @@
  * find candidates in the index within CANDIDATE_RADIUS, and `decideMatch` judges each candidate against
  * the reference's stored fingerprint.
  */
-import { HashIndex } from '../hashing/index/index.ts';
-import { CANDIDATE_RADIUS, MIN_QUALITY, decideMatch, probeHashes } from '../hashing/match/policy.ts';
-import type { Fingerprint } from '../hashing/types.ts';
-import { latestMatchChange, selectMatchChanges, type MatchChange } from '../db/queries/match-changes.ts';
-import { selectIndexHashes, selectIndexMaterials } from '../db/queries/material.ts';
-import type { Sql } from '../db/sql.ts';
-import type { Logger } from './log.ts';
+import { HashIndex } from '../../hashing/index/index.ts';
+import { CANDIDATE_RADIUS, MIN_QUALITY, decideMatch, probeHashes } from '../../hashing/match/policy.ts';
+import type { Fingerprint } from '../../hashing/types.ts';
+import { latestMatchChange, selectMatchChanges, type MatchChange } from '../../db/queries/match-changes.ts';
+import { selectIndexHashes, selectIndexMaterials } from '../../db/queries/material.ts';
+import type { Sql } from '../../db/sql.ts';
+import type { Logger } from '../platform/log.ts';
 
 export interface MaterialMatch {
   caseId: string;

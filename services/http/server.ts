@@ -6,15 +6,15 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { can } from '../access.ts';
-import { authenticate, LoginLimiter } from '../accounts.ts';
-import type { Actor } from '../audit.ts';
-import type { ServiceContext } from '../context.ts';
-import { ForbiddenError, UnauthorizedError } from '../errors.ts';
-import { errorHandler } from './errors.ts';
-import { accountRoutes } from './routes-accounts.ts';
-import { caseRoutes } from './routes-cases.ts';
-import type { RouteDef, RouteEnv } from './routes.ts';
+import { can } from '../platform/access.ts';
+import { authenticate, LoginLimiter } from '../accounts/accounts.ts';
+import type { Actor } from '../platform/audit.ts';
+import type { ServiceContext } from '../platform/context.ts';
+import { ForbiddenError, UnauthorizedError } from '../platform/errors.ts';
+import { errorHandler } from './error-mapper.ts';
+import { accountRoutes } from '../accounts/routes.ts';
+import { caseRoutes } from '../cases/routes.ts';
+import type { RouteDef, RouteEnv } from './route.ts';
 
 export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes];
 

@@ -5,19 +5,19 @@
  * and the crawl roles - `worker` takes `crawl-site` jobs, `scheduler` fires site schedules.
  * `staydown serve` starts them with `startCrawlRoles` (hook it next to the service's own roles).
  */
-import type { Logger } from './log.ts';
-import { decrypt, encrypt } from './crypto.ts';
+import type { Logger } from '../platform/log.ts';
+import { decrypt, encrypt } from '../platform/crypto.ts';
 import { createEvidenceSealer } from './evidence-sealer.ts';
-import type { Matcher } from './matching.ts';
-import { monitoredKeywords } from './monitored-keywords.ts';
-import type { ServiceRole } from './config.ts';
-import type { Sql } from '../db/sql.ts';
-import type { SiteRow } from '../db/queries/crawl-sites.ts';
-import { FingerprintPool } from '../hashing/pool/fingerprint-pool.ts';
-import { BrowserEngine } from '../crawler/browser.ts';
-import { executeRun, type CrawlServiceDeps } from '../crawler/crawl-service.ts';
-import { openCrawlQueue, type CrawlQueue } from '../crawler/queue.ts';
-import { startScheduler, type Scheduler } from '../crawler/scheduler.ts';
+import type { Matcher } from '../matching/change-feed.ts';
+import { monitoredKeywords } from '../cases/monitored-keywords.ts';
+import type { ServiceRole } from '../platform/config.ts';
+import type { Sql } from '../../db/sql.ts';
+import type { SiteRow } from '../../db/queries/crawl-sites.ts';
+import { FingerprintPool } from '../../hashing/pool/fingerprint-pool.ts';
+import { BrowserEngine } from '../../crawler/browser.ts';
+import { executeRun, type CrawlServiceDeps } from '../../crawler/crawl-service.ts';
+import { openCrawlQueue, type CrawlQueue } from '../runtime/queue.ts';
+import { startScheduler, type Scheduler } from '../../crawler/scheduler.ts';
 
 /** A site's headers and cookies, sealed under the master key and bound to the site's name. */
 export const siteHeadersAad = (site: string) => `crawl-site:${site}:headers`;

@@ -7,9 +7,9 @@ import { rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
-import { openDatabase } from '../db/connect.ts';
-import { migrate } from '../db/migrate.ts';
-import type { Sql } from '../db/sql.ts';
+import { openDatabase } from '../../db/connect.ts';
+import { migrate } from '../../db/migrate.ts';
+import type { Sql } from '../../db/sql.ts';
 import { checkMasterKey, loadMasterKey } from './master-key.ts';
 
 export interface ServiceContext {

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { MultipartFile } from '@fastify/multipart';
 import { z } from 'zod';
-import { assignCaseStaff, eraseCase, getCase, listCases, openCase, updateCase, withdrawCase } from '../cases.ts';
-import { uploadDir } from '../context.ts';
-import { BadRequestError, PayloadTooLargeError } from '../errors.ts';
-import { listMaterial, registerMaterialFile } from '../materials.ts';
-import type { RouteDef } from './routes.ts';
+import { assignCaseStaff, eraseCase, getCase, listCases, openCase, updateCase, withdrawCase } from './cases.ts';
+import { uploadDir } from '../platform/context.ts';
+import { BadRequestError, PayloadTooLargeError } from '../platform/errors.ts';
+import { listMaterial, registerMaterialFile } from './materials.ts';
+import type { RouteDef } from '../http/route.ts';
 
 const codeParams = z.object({ code: z.string().min(3).max(20) });
 const pageQuery = z.object({ after: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).optional() });

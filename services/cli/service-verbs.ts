@@ -7,11 +7,11 @@
 import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliIo } from './main.ts';
-import { ConfigError, loadConfig, parsePort, parseRoles, type ConfigOverrides } from '../config.ts';
-import { createLogger } from '../log.ts';
-import { openService, type ServiceContext } from '../context.ts';
-import type { Actor, Role } from '../audit.ts';
-import { ServiceError } from '../errors.ts';
+import { ConfigError, loadConfig, parsePort, parseRoles, type ConfigOverrides } from '../platform/config.ts';
+import { createLogger } from '../platform/log.ts';
+import { openService, type ServiceContext } from '../platform/context.ts';
+import type { Actor, Role } from '../platform/audit.ts';
+import { ServiceError } from '../platform/errors.ts';
 
 class UsageError extends Error {}
 
@@ -82,7 +82,7 @@ export async function runServe(args: string[], io: CliIo): Promise<number> {
     const overrides: ConfigOverrides = {};
     if (values.port !== undefined) overrides.port = parsePort(String(values.port), '--port');
     if (values.roles !== undefined) overrides.roles = parseRoles(String(values.roles), '--roles');
-    const { serve } = await import('../serve.ts');
+    const { serve } = await import('../runtime/serve.ts');
     return serve(loadConfig(overrides), io, { json: Boolean(values.json) });
   });
 }
@@ -111,7 +111,7 @@ export async function runUser(args: string[], io: CliIo): Promise<number> {
     const usage = 'user add --role admin|staff|operator|platform|auditor [--token] NAME [--json]';
     const { values, positionals } = parse(args, { role: { type: 'string' }, token: { type: 'boolean' } }, usage);
     if (positionals[0] !== 'add' || positionals.length !== 2 || !values.role) throw new UsageError(`usage: staydown ${usage}`);
-    const { addUser } = await import('../accounts.ts');
+    const { addUser } = await import('../accounts/accounts.ts');
     return withService(io, {}, async (ctx, actor) => {
       const r = await addUser(ctx.sql, actor, { name: positionals[1], role: values.role as Role, credential: values.token ? 'token' : undefined });
       const secret = r.password ? `one-time password: ${r.password}` : `API token: ${r.token}`;
@@ -127,7 +127,7 @@ export async function runCase(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parse(args, { label: { type: 'string' }, 'keep-evidence': { type: 'boolean' }, 'retention-days': { type: 'string' } }, usage);
     const [sub, code, ...extra] = positionals;
     const json = Boolean(values.json);
-    const cases = await import('../cases.ts');
+    const cases = await import('../cases/cases.ts');
     if (sub === 'open' && !code) {
       const retention = values['retention-days'] !== undefined ? Number(values['retention-days']) : undefined;
       return withService(io, {}, async (ctx, actor) => {
@@ -169,7 +169,7 @@ export async function runMaterial(args: string[], io: CliIo): Promise<number> {
     const usage = 'material add --case CODE [--url URL]... FILE... [--json]';
     const { values, positionals } = parse(args, { case: { type: 'string' }, url: { type: 'string', multiple: true } }, usage);
     if (positionals[0] !== 'add' || positionals.length < 2 || !values.case) throw new UsageError(`usage: staydown ${usage}`);
-    const { registerMaterialFile } = await import('../materials.ts');
+    const { registerMaterialFile } = await import('../cases/materials.ts');
     return withService(io, {}, async (ctx, actor) => {
       const results: unknown[] = [];
       let failed = 0;
@@ -194,7 +194,7 @@ export async function runAudit(args: string[], io: CliIo): Promise<number> {
   return guard(io, async () => {
     const { values, positionals } = parse(args, {}, 'audit verify [--json]');
     if (positionals[0] !== 'verify' || positionals.length !== 1) throw new UsageError('usage: staydown audit verify [--json]');
-    const { verifyAudit } = await import('../audit.ts');
+    const { verifyAudit } = await import('../platform/audit.ts');
     return withService(io, {}, async (ctx) => {
       const r = await verifyAudit(ctx.sql);
       print(io, Boolean(values.json), r, r.ok ? `audit log intact: ${r.rows} rows, hash chain verified` : `AUDIT LOG TAMPERED: ${r.problem!.reason} (${r.rows} rows before it verified)`);

@@ -4,10 +4,10 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Permission } from '../access.ts';
-import type { Actor } from '../audit.ts';
-import type { ServiceContext } from '../context.ts';
-import type { LoginLimiter } from '../accounts.ts';
+import type { Permission } from '../platform/access.ts';
+import type { Actor } from '../platform/audit.ts';
+import type { ServiceContext } from '../platform/context.ts';
+import type { LoginLimiter } from '../accounts/accounts.ts';
 
 /** 'public': anyone; 'signed-in': any valid credential; otherwise the permission required. */
 export type Access = 'public' | 'signed-in' | Permission;

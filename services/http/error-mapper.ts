@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
-import { ServiceError, TooManyRequestsError } from '../errors.ts';
+import { ServiceError, TooManyRequestsError } from '../platform/errors.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; requestId?: string };

@@ -1,5 +1,5 @@
 /** The case lifecycle as data: open -> monitoring -> closed, plus withdrawn and erased from anywhere. */
-import type { CaseStatus } from '../db/queries/cases.ts';
+import type { CaseStatus } from '../../db/queries/cases.ts';
 
 export type { CaseStatus };
 

@@ -4,21 +4,21 @@
  * data key; erasing destroys that key (crypto-shredding) and deletes the material.
  */
 import { randomUUID } from 'node:crypto';
-import type { Sql } from '../db/sql.ts';
-import { sqlState } from '../db/sql.ts';
+import type { Sql } from '../../db/sql.ts';
+import { sqlState } from '../../db/sql.ts';
 import {
   assignStaff, caseCodeExists, eraseCaseRows, insertCase, isStaffAssigned, selectCaseByCode, selectCasePage,
   selectCaseStaff, updateCaseFields, type CaseRow, type CaseStatus,
-} from '../db/queries/cases.ts';
-import { recordMatchChange } from '../db/queries/match-changes.ts';
-import { selectUserById } from '../db/queries/users.ts';
-import { can, needsAssignment, requirePermission, type Permission } from './access.ts';
-import { appendAudit, type Actor } from './audit.ts';
+} from '../../db/queries/cases.ts';
+import { recordMatchChange } from '../../db/queries/match-changes.ts';
+import { selectUserById } from '../../db/queries/users.ts';
+import { can, needsAssignment, requirePermission, type Permission } from '../platform/access.ts';
+import { appendAudit, type Actor } from '../platform/audit.ts';
 import { newCaseCode, normalizeCaseCode } from './case-codes.ts';
 import { canMoveTo, isMatchable } from './case-status.ts';
-import type { ServiceContext } from './context.ts';
-import { decryptJson, encryptJson, newDataKey, unwrapDataKey, wrapDataKey } from './crypto.ts';
-import { BadRequestError, ConflictError, NotFoundError } from './errors.ts';
+import type { ServiceContext } from '../platform/context.ts';
+import { decryptJson, encryptJson, newDataKey, unwrapDataKey, wrapDataKey } from '../platform/crypto.ts';
+import { BadRequestError, ConflictError, NotFoundError } from '../platform/errors.ts';
 
 export interface CasePersonal {
   label?: string;

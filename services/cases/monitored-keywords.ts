@@ -7,12 +7,12 @@
  * Every read of a case's keywords is audited as the crawler, in the same transaction, by case id and code
  * only: keywords are victim data and never go to the audit log, logs or error messages.
  */
-import type { Sql } from '../db/sql.ts';
-import { selectMonitoredCaseKeywords } from '../db/queries/cases.ts';
-import { appendAudit, type Actor } from './audit.ts';
+import type { Sql } from '../../db/sql.ts';
+import { selectMonitoredCaseKeywords } from '../../db/queries/cases.ts';
+import { appendAudit, type Actor } from '../platform/audit.ts';
 import { keywordsAad } from './cases.ts';
-import { plainKeyword } from '../crawler/keyword-variants.ts';
-import { decryptJson, unwrapDataKey } from './crypto.ts';
+import { plainKeyword } from '../../crawler/keyword-variants.ts';
+import { decryptJson, unwrapDataKey } from '../platform/crypto.ts';
 
 /** The crawler as an audit actor: a system process, not a person. */
 export const CRAWLER_ACTOR: Actor = { userId: null, name: 'crawler', role: 'admin', source: 'crawler' };

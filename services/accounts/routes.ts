@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ROLES } from '../access.ts';
-import { addUser, issueToken, listUsers, login, logout } from '../accounts.ts';
-import { listAudit, verifyAudit } from '../audit.ts';
-import type { RouteDef } from './routes.ts';
+import { ROLES } from '../platform/access.ts';
+import { addUser, issueToken, listUsers, login, logout } from './accounts.ts';
+import { listAudit, verifyAudit } from '../platform/audit.ts';
+import type { RouteDef } from '../http/route.ts';
 
 const pageQuery = z.object({
   after: z.string().max(200).optional(),
