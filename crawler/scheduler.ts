@@ -14,7 +14,12 @@ import { createRun, failQueuedRun, purgeFinishedFrontiers, selectOrphanedRuns } 
 import { selectSites } from '../db/queries/crawl-sites.ts';
 import type { Sql } from '../db/sql.ts';
 import type { CrawlLog } from './crawl-run.ts';
-import type { CrawlQueue } from '../services/runtime/queue.ts';
+
+/** Where runs are queued for the crawl workers (the service's job queue, `crawl-site` jobs). */
+export interface RunEnqueuer {
+  /** Queues the run's job; null when a job for it is already waiting. */
+  enqueue(runId: string): Promise<string | null>;
+}
 
 export interface Scheduler {
   /** Re-reads the sites now. */
@@ -30,7 +35,33 @@ export function isValidSchedule(expr: string): boolean {
   return cron.validate(expr);
 }
 
-export async function startScheduler(sql: Sql, queue: CrawlQueue, log: CrawlLog & { debug?: (o: object, m: string) => void }, opts: { reloadMs?: number; sweepMs?: number; queuedGraceSeconds?: number; frontierRetentionSeconds?: number } = {}): Promise<Scheduler> {
+export interface SweepOptions {
+  /** A queued run whose job has not started after this long is queued again (default 600 s). */
+  queuedGraceSeconds?: number;
+  /** Frontiers of runs that ended longer ago than this are deleted (default 3600 s). */
+  frontierRetentionSeconds?: number;
+}
+
+/**
+ * Queues orphaned runs again (a dead worker's lapsed lease, a job never queued) and deletes old
+ * frontiers; returns the runs queued. The service's scheduler role runs it as a periodic job.
+ */
+export async function sweepOrphanedRuns(sql: Sql, queue: RunEnqueuer, log: CrawlLog, opts: SweepOptions = {}): Promise<string[]> {
+  const orphans = await selectOrphanedRuns(sql, opts.queuedGraceSeconds ?? 600);
+  for (const r of orphans) {
+    await queue.enqueue(r.id);
+    log.info({ run: r.id, status: r.status }, 'orphaned crawl run enqueued again');
+  }
+  const purged = await purgeFinishedFrontiers(sql, opts.frontierRetentionSeconds ?? 3600);
+  if (purged > 0) log.info({ rows: purged }, 'frontiers of finished crawl runs deleted');
+  return orphans.map((r) => r.id);
+}
+
+/**
+ * Starts the site schedules. `sweepMs` also runs the orphan sweep on a timer of its own (the service
+ * runs it from its job table instead and leaves this out).
+ */
+export async function startScheduler(sql: Sql, queue: RunEnqueuer, log: CrawlLog & { debug?: (o: object, m: string) => void }, opts: { reloadMs?: number; sweepMs?: number } & SweepOptions = {}): Promise<Scheduler> {
   const tasks = new Map<string, { expr: string; task: ScheduledTask }>();
   const cronLogger = {
     info: (m: string) => log.debug?.({ cron: m }, 'cron'),
@@ -50,16 +81,7 @@ export async function startScheduler(sql: Sql, queue: CrawlQueue, log: CrawlLog 
     return run.id;
   };
 
-  const sweep = async (): Promise<string[]> => {
-    const orphans = await selectOrphanedRuns(sql, opts.queuedGraceSeconds ?? 600);
-    for (const r of orphans) {
-      await queue.enqueue(r.id);
-      log.info({ run: r.id, status: r.status }, 'orphaned crawl run enqueued again');
-    }
-    const purged = await purgeFinishedFrontiers(sql, opts.frontierRetentionSeconds ?? 3600);
-    if (purged > 0) log.info({ rows: purged }, 'frontiers of finished crawl runs deleted');
-    return orphans.map((r) => r.id);
-  };
+  const sweep = () => sweepOrphanedRuns(sql, queue, log, opts);
 
   const reload = async () => {
     const sites = (await selectSites(sql, { enabledOnly: true })).filter((s) => s.schedule && cron.validate(s.schedule));
@@ -84,15 +106,17 @@ export async function startScheduler(sql: Sql, queue: CrawlQueue, log: CrawlLog 
   await reload();
   const timer = setInterval(() => reload().catch((err) => log.warn({ err: (err as Error).message }, 'site schedules could not be reloaded')), opts.reloadMs ?? 60_000);
   timer.unref();
-  const sweeper = setInterval(() => sweep().catch((err) => log.warn({ err: (err as Error).message }, 'orphaned crawl runs could not be swept')), opts.sweepMs ?? 30_000);
-  sweeper.unref();
+  const sweeper = opts.sweepMs
+    ? setInterval(() => sweep().catch((err) => log.warn({ err: (err as Error).message }, 'orphaned crawl runs could not be swept')), opts.sweepMs)
+    : null;
+  sweeper?.unref();
   return {
     reload,
     fire,
     sweep,
     async stop() {
       clearInterval(timer);
-      clearInterval(sweeper);
+      if (sweeper) clearInterval(sweeper);
       for (const t of tasks.values()) await t.task.destroy();
       tasks.clear();
     },
@@ -100,7 +124,7 @@ export async function startScheduler(sql: Sql, queue: CrawlQueue, log: CrawlLog 
 }
 
 /** Enqueues a new run's job; if that fails the run is marked failed so the site is not left blocked. */
-export async function enqueueOrFail(sql: Sql, queue: CrawlQueue, runId: string): Promise<void> {
+export async function enqueueOrFail(sql: Sql, queue: RunEnqueuer, runId: string): Promise<void> {
   try {
     await queue.enqueue(runId);
   } catch (err) {

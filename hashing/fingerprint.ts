@@ -41,20 +41,28 @@ export async function fingerprintBuffer(bytes: Uint8Array, opts: FingerprintOpti
 }
 
 export async function fingerprintFile(path: string, opts: FingerprintOptions = {}): Promise<Fingerprint> {
-  const max = opts.maxFileBytes ?? DEFAULT_MAX_IMAGE_BYTES;
-  let bytes: Uint8Array;
+  const file = await readMediaFile(path, opts.maxFileBytes ?? DEFAULT_MAX_IMAGE_BYTES);
+  // Videos are streamed through ffmpeg from the file, never read into memory.
+  if (file.kind === 'video') return asFingerprintError(fingerprintVideoFile(path, opts.video));
+  return fingerprintBuffer(file.bytes, opts);
+}
+
+/**
+ * A file on disk as fingerprinting takes it: a video is only sniffed (ffmpeg reads it from the file);
+ * anything else is read into memory up to `maxBytes`. Every failure is a FingerprintError sentence.
+ */
+export async function readMediaFile(path: string, maxBytes: number): Promise<{ kind: 'video' } | { kind: 'other'; bytes: Uint8Array }> {
   try {
     const fh = await open(path, 'r');
     try {
       const { size } = await fh.stat();
-      // Videos are streamed through ffmpeg from the file, never read into memory.
       const head = new Uint8Array(Math.min(size, 4096));
       await fh.read(head, 0, head.length, 0);
-      if (sniffMediaKind(head) === 'video') return await asFingerprintError(fingerprintVideoFile(path, opts.video));
-      if (size > max) throw new FingerprintError(`The file is ${size} bytes, over the ${max}-byte limit for images.`);
-      bytes = new Uint8Array(size);
+      if (sniffMediaKind(head) === 'video') return { kind: 'video' };
+      if (size > maxBytes) throw new FingerprintError(`The file is ${size} bytes, over the ${maxBytes}-byte limit for images.`);
+      const bytes = new Uint8Array(size);
       const { bytesRead } = await fh.read(bytes, 0, size, 0);
-      bytes = bytes.subarray(0, bytesRead);
+      return { kind: 'other', bytes: bytes.subarray(0, bytesRead) };
     } finally {
       await fh.close();
     }
@@ -64,7 +72,6 @@ export async function fingerprintFile(path: string, opts: FingerprintOptions = {
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? String(err)})`;
     throw new FingerprintError(`The file ${why}.`, { cause: err });
   }
-  return fingerprintBuffer(bytes, opts);
 }
 
 /** Video errors are fingerprint errors too (one type for callers); the video's own code stays in `cause`. */

@@ -108,3 +108,12 @@ export async function selectIndexHashes(sql: Sql, filter: { caseId?: string; mat
     [filter.caseId ?? null, filter.materialId ?? null],
   );
 }
+
+/** The case a material belongs to, with its wrapped data key (null once the case is erased). */
+export async function selectMaterialCaseKey(sql: Sql, materialId: string): Promise<{ case_id: string; code: string; wrapped_key: Buffer | null } | undefined> {
+  const rows = await sql.query<{ case_id: string; code: string; wrapped_key: Buffer | null }>(
+    'SELECT c.id::text AS case_id, c.code, c.wrapped_key FROM material m JOIN cases c ON c.id = m.case_id WHERE m.id = $1',
+    [materialId],
+  );
+  return rows[0];
+}

@@ -1,10 +1,9 @@
 import type { Sql } from '../sql.ts';
-import type { Role } from '../../services/platform/audit.ts';
 
 export interface UserRow {
   id: string;
   name: string;
-  role: Role;
+  role: string;
   password_hash: string | null;
   disabled: boolean;
   created_at: Date;
@@ -12,7 +11,7 @@ export interface UserRow {
 
 const USER_COLUMNS = 'id::text, name, role, password_hash, disabled, created_at';
 
-export async function insertUser(sql: Sql, u: { name: string; role: Role; passwordHash: string | null }): Promise<UserRow> {
+export async function insertUser(sql: Sql, u: { name: string; role: string; passwordHash: string | null }): Promise<UserRow> {
   const rows = await sql.query<UserRow>(
     `INSERT INTO users (name, role, password_hash) VALUES ($1, $2, $3) RETURNING ${USER_COLUMNS}`,
     [u.name, u.role, u.passwordHash],
@@ -54,4 +53,9 @@ export async function selectUserByCredential(sql: Sql, secretSha256: string): Pr
 
 export async function revokeCredential(sql: Sql, id: string): Promise<void> {
   await sql.query('UPDATE credentials SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+}
+
+export async function countUsers(sql: Sql): Promise<number> {
+  const rows = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
+  return rows[0].n;
 }

@@ -19,10 +19,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { FingerprintError, type FingerprintOptions } from '../fingerprint.ts';
+import { DEFAULT_MAX_IMAGE_BYTES, FingerprintError, readMediaFile, type FingerprintOptions } from '../fingerprint.ts';
 import { sniffMediaKind } from '../media-kind.ts';
 import type { Fingerprint } from '../types.ts';
-import { type PoolReply, type PoolRequest, receivedError } from './protocol.ts';
+import { type PlainVideoOptions, type PoolReply, type PoolRequest, receivedError } from './protocol.ts';
 import { VideoHost } from './video-host.ts';
 
 export interface FingerprintPoolOptions {
@@ -41,6 +41,11 @@ export interface FingerprintPoolOptions {
 export interface FingerprintCallOptions {
   /** Watchdog for this file, in ms, instead of the pool's default for its kind. */
   timeoutMs?: number;
+  /**
+   * This file's options instead of the pool's (plain data: no ffmpeg locations or callbacks), so one pool
+   * per process serves crawled files (query views) and registered material (every view, dense video).
+   */
+  options?: FingerprintOptions;
 }
 
 export interface PoolStats {
@@ -59,6 +64,7 @@ export interface PoolStats {
 interface Job {
   id: number;
   bytes: ArrayBuffer;
+  options: FingerprintOptions | undefined;
   timeoutMs: number;
   resolve: (fp: Fingerprint) => void;
   reject: (err: Error) => void;
@@ -113,10 +119,29 @@ export class FingerprintPool {
     const timeoutMs = call.timeoutMs ?? (kind === 'video' ? (this.opts.videoTimeoutMs ?? 30 * 60_000) : (this.opts.imageTimeoutMs ?? 120_000));
     const p =
       kind === 'video'
-        ? this.videos.fingerprint(bytes, timeoutMs)
+        ? this.videos.fingerprint(bytes, timeoutMs, plainVideo(call.options))
         : new Promise<Fingerprint>((resolve, reject) => {
-          this.queue.push({ id: this.nextId++, bytes: ownedBuffer(bytes), timeoutMs, resolve, reject });
+          this.queue.push({ id: this.nextId++, bytes: ownedBuffer(bytes), options: call.options, timeoutMs, resolve, reject });
         });
+    return this.track(p);
+  }
+
+  /**
+   * The fingerprint of a file on disk (an upload being registered): an image is read and handed to a
+   * worker thread; a video is read in place by the video host, never copied. The file stays the caller's.
+   */
+  async fingerprintFile(path: string, call: FingerprintCallOptions = {}): Promise<Fingerprint> {
+    if (this.closed) throw new Error('The fingerprinting pool is closed; no more files can be fingerprinted with it.');
+    const file = await readMediaFile(path, call.options?.maxFileBytes ?? DEFAULT_MAX_IMAGE_BYTES);
+    if (file.kind === 'other') return this.fingerprint(file.bytes, call);
+    const timeoutMs = call.timeoutMs ?? this.opts.videoTimeoutMs ?? 30 * 60_000;
+    const p = this.videos.fingerprintPath(path, timeoutMs, plainVideo(call.options));
+    this.pump();
+    return this.track(p);
+  }
+
+  /** Remembers an accepted file so that close() waits for it. */
+  private track(p: Promise<Fingerprint>): Promise<Fingerprint> {
     const tracked = p.then(
       () => undefined,
       () => undefined,
@@ -192,12 +217,12 @@ export class FingerprintPool {
       slot.stopReason = 'timeout';
       void slot.worker.terminate();
     }, job.timeoutMs);
-    const req: PoolRequest = { id: job.id, bytes: job.bytes };
+    const req: PoolRequest = { id: job.id, bytes: job.bytes, ...(job.options ? { options: job.options } : {}) };
     try {
       slot.worker.postMessage(req, [job.bytes]);
     } catch {
       // A buffer that cannot be transferred (marked untransferable by its owner) is copied.
-      slot.worker.postMessage({ id: job.id, bytes: job.bytes.slice(0) } satisfies PoolRequest);
+      slot.worker.postMessage({ ...req, bytes: job.bytes.slice(0) } satisfies PoolRequest);
     }
   }
 
@@ -263,4 +288,11 @@ function ownedBuffer(bytes: Uint8Array): ArrayBuffer {
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
   return copy.buffer;
+}
+
+/** A call's video options as they cross to the video host (its ffmpeg locations and callbacks stay behind). */
+function plainVideo(options: FingerprintOptions | undefined): PlainVideoOptions | undefined {
+  if (!options?.video) return undefined;
+  const { tools: _tools, watch: _watch, ...video } = options.video;
+  return video;
 }

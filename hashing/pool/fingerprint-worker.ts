@@ -14,7 +14,7 @@ const opts = (workerData as { fingerprint?: FingerprintOptions } | undefined)?.f
 port.on('message', async (req: PoolRequest) => {
   let reply: PoolReply;
   try {
-    reply = { id: req.id, ok: true, fingerprint: await fingerprintBuffer(new Uint8Array(req.bytes), opts) };
+    reply = { id: req.id, ok: true, fingerprint: await fingerprintBuffer(new Uint8Array(req.bytes), req.options ?? opts) };
   } catch (err) {
     reply = { id: req.id, ok: false, ...sendableError(err) };
   }

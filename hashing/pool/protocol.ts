@@ -1,5 +1,5 @@
 /** Messages between the fingerprinting pool and its worker threads, and between the pool and its video host process. */
-import { FingerprintError } from '../fingerprint.ts';
+import { FingerprintError, type FingerprintOptions } from '../fingerprint.ts';
 import type { Fingerprint } from '../types.ts';
 import type { VideoFingerprintOptions } from '../video/video-fingerprint.ts';
 
@@ -7,6 +7,8 @@ import type { VideoFingerprintOptions } from '../video/video-fingerprint.ts';
 export interface PoolRequest {
   id: number;
   bytes: ArrayBuffer;
+  /** This file's options instead of the pool's (plain data). */
+  options?: FingerprintOptions;
 }
 
 export type PoolReply =

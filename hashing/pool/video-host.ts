@@ -37,7 +37,10 @@ export interface VideoHostOptions {
 
 interface VideoJob {
   id: number;
+  /** The video's bytes, written to a private file; or, with `file`, a file of the caller's that is read in place. */
   bytes: Uint8Array;
+  file: string | null;
+  video: PlainVideoOptions | undefined;
   timeoutMs: number;
   resolve: (fp: Fingerprint) => void;
   reject: (err: Error) => void;
@@ -77,10 +80,20 @@ export class VideoHost {
     this.concurrency = Math.max(1, Math.floor(opts.concurrency ?? 2));
   }
 
-  fingerprint(bytes: Uint8Array, timeoutMs: number): Promise<Fingerprint> {
+  /** `video`: this file's sampling and limits instead of the host's defaults. */
+  fingerprint(bytes: Uint8Array, timeoutMs: number, video?: PlainVideoOptions): Promise<Fingerprint> {
+    return this.enqueue({ bytes, file: null, video, timeoutMs });
+  }
+
+  /** A video already on disk (an upload): the host reads it where it is; the file stays the caller's. */
+  fingerprintPath(file: string, timeoutMs: number, video?: PlainVideoOptions): Promise<Fingerprint> {
+    return this.enqueue({ bytes: new Uint8Array(0), file, video, timeoutMs });
+  }
+
+  private enqueue(job: Omit<VideoJob, 'id' | 'resolve' | 'reject'>): Promise<Fingerprint> {
     if (this.closing) return Promise.reject(new Error('The fingerprinting pool is closed; no more files can be fingerprinted with it.'));
     return new Promise<Fingerprint>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, bytes, timeoutMs, resolve, reject });
+      this.queue.push({ ...job, id: this.nextId++, resolve, reject });
       this.pump();
     });
   }
@@ -150,10 +163,13 @@ export class VideoHost {
     const entry: Running = { job, path: '', timer: null, settled: false };
     this.running.set(job.id, entry);
     try {
-      const path = join(this.dir, `video-${job.id}`);
-      entry.path = path;
-      await writeFile(path, job.bytes, { mode: 0o600 });
-      job.bytes = new Uint8Array(0); // the file holds them now
+      let path = job.file;
+      if (path === null) {
+        path = join(this.dir, `video-${job.id}`);
+        entry.path = path; // ours: removed when the job ends
+        await writeFile(path, job.bytes, { mode: 0o600 });
+        job.bytes = new Uint8Array(0); // the file holds them now
+      }
       const child = this.child;
       if (entry.settled) return;
       if (!child || !this.ready) throw new FingerprintError('The video process stopped before the video could be handed to it.');
@@ -161,7 +177,7 @@ export class VideoHost {
         this.send({ type: 'cancel', id: job.id });
         this.settle(job.id, new FingerprintError(`Fingerprinting the file took longer than ${job.timeoutMs / 1000} s and was stopped.`));
       }, job.timeoutMs);
-      this.send({ type: 'job', id: job.id, path, video: this.opts.video ?? {} });
+      this.send({ type: 'job', id: job.id, path, video: job.video ?? this.opts.video ?? {} });
     } catch (err) {
       this.settle(job.id, err instanceof Error ? err : new Error(String(err)));
     }

@@ -7,8 +7,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import type { Sql } from '../../db/sql.ts';
 import { sqlState } from '../../db/sql.ts';
-import { insertCredential, insertUser, selectUserByCredential, selectUserById, selectUserByName, selectUserPage, revokeCredential, type UserRow } from '../../db/queries/users.ts';
+import { countUsers, insertCredential, insertUser, selectUserByCredential, selectUserById, selectUserByName, selectUserPage, revokeCredential, type UserRow } from '../../db/queries/users.ts';
 import { ROLES, requirePermission } from '../platform/access.ts';
+import { storedRole } from '../platform/roles.ts';
 import { appendAudit, type Actor, type Role } from '../platform/audit.ts';
 import { BadRequestError, ConflictError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../platform/errors.ts';
 
@@ -25,7 +26,7 @@ export interface UserView {
 }
 
 export function userView(u: UserRow): UserView {
-  return { id: u.id, name: u.name, role: u.role, disabled: u.disabled, createdAt: u.created_at.toISOString() };
+  return { id: u.id, name: u.name, role: storedRole(u.role), disabled: u.disabled, createdAt: u.created_at.toISOString() };
 }
 
 export function sha256Hex(text: string): string {
@@ -152,7 +153,7 @@ export async function login(sql: Sql, limiter: LoginLimiter, input: { name: stri
   const expiresAt = new Date(Date.now() + SESSION_HOURS * 3600_000);
   await sql.transaction(async (tx) => {
     const credentialId = await insertCredential(tx, { userId: user.id, kind: 'session', secretSha256: sha256Hex(token), expiresAt });
-    await appendAudit(tx, { userId: user.id, name: user.name, role: user.role, source: input.source }, { action: 'session.login', recordType: 'credential', recordId: credentialId });
+    await appendAudit(tx, { userId: user.id, name: user.name, role: storedRole(user.role), source: input.source }, { action: 'session.login', recordType: 'credential', recordId: credentialId });
   });
   return { token, expiresAt: expiresAt.toISOString(), user: userView(user) };
 }
@@ -169,5 +170,12 @@ export async function authenticate(sql: Sql, secret: string, source: string): Pr
   if (!/^sd[ts]_[A-Za-z0-9_-]{20,}$/.test(secret)) return null;
   const user = await selectUserByCredential(sql, sha256Hex(secret));
   if (!user) return null;
-  return { userId: user.id, name: user.name, role: user.role, source, credentialId: user.credential_id };
+  return { userId: user.id, name: user.name, role: storedRole(user.role), source, credentialId: user.credential_id };
+}
+
+/** On a database with no users, creates 'admin' so that `npm start` can be signed in to at once. */
+export async function bootstrapAdmin(sql: Sql): Promise<{ name: string; password: string } | null> {
+  if ((await countUsers(sql)) > 0) return null;
+  const r = await addUser(sql, { userId: null, name: 'bootstrap', role: 'admin', source: 'serve' }, { name: 'admin', role: 'admin' });
+  return { name: r.user.name, password: r.password! };
 }

@@ -9,7 +9,7 @@
  * and removed as soon as they are fingerprinted.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { fingerprintFile, FingerprintError } from '../../hashing/fingerprint.ts';
+import { FingerprintError } from '../../hashing/fingerprint.ts';
 import { referenceHashes } from '../../hashing/reference.ts';
 import type { Fingerprint } from '../../hashing/types.ts';
 import { deleteExpiredEvidence, insertEvidence, insertMaterial, insertMaterialHashes, insertMaterialUrl, selectCaseMaterial, selectMaterialBySha } from '../../db/queries/material.ts';
@@ -70,9 +70,10 @@ export async function registerMaterialFile(
   const size = (await stat(path).catch(() => ({ size: -1 }))).size;
   let fp: Fingerprint;
   try {
+    // In the process's pool, like crawled files: a file that crashes or hangs the decoder fails alone.
     // Registered videos are hashed frame by frame (interval 0): a re-upload sampled once a second, cut
     // at any point, then finds its frames in the reference (neighbouring frames differ by ~50 bits).
-    fp = await fingerprintFile(path, { maxFileBytes: ctx.config.maxUploadBytes, video: { interval: 0 } });
+    fp = await ctx.fingerprints.fingerprintFile(path, { options: { maxFileBytes: ctx.config.maxUploadBytes, video: { interval: 0 } } });
   } catch (err) {
     if (err instanceof FingerprintError) throw new UnprocessableError(err.message, { cause: err });
     throw err;

@@ -5,11 +5,24 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** node:util parseArgs with errors turned into UsageError sentences. */
+/** A wrong call, with the verb's usage appended. */
+export function usageError(why: string, usage: string): UsageError {
+  return new UsageError(`${why}\nusage: ${usage}`);
+}
+
+/**
+ * node:util parseArgs (strict, positionals allowed, `--json` always known) with its errors turned into
+ * UsageError sentences that end with the verb's usage.
+ */
 export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options: { json: { type: 'boolean' as const }, ...options }, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.replace(/\. To specify.*$/s, '')}\nusage: ${usage}`);
+    throw usageError((err as Error).message.replace(/\. To specify.*$/s, ''), usage);
   }
+}
+
+/** Whether the call asks for the verb's help (`--help` or `-h` anywhere). */
+export function wantsHelp(args: string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
 }

@@ -1,17 +1,17 @@
 import { fingerprintFile } from '../../hashing/fingerprint.ts';
 import type { Fingerprint } from '../../hashing/types.ts';
 import { parseCli, UsageError } from './args.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './io.ts';
 import { forEachFile } from './per-file.ts';
 
-const USAGE = 'staydown hash [--json] [--every-frame] FILE...';
+export const HASH_USAGE = 'staydown hash [--json] [--every-frame] FILE...';
 
 /** `staydown hash`: one fingerprint (or one error) per file, in input order. */
 export async function runHash(args: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseCli(args, { json: { type: 'boolean' }, 'every-frame': { type: 'boolean' } }, USAGE);
-    if (parsed.positionals.length === 0) throw new UsageError(`No files given.\nusage: ${USAGE}`);
+    parsed = parseCli(args, { json: { type: 'boolean' }, 'every-frame': { type: 'boolean' } }, HASH_USAGE);
+    if (parsed.positionals.length === 0) throw new UsageError(`No files given.\nusage: ${HASH_USAGE}`);
   } catch (err) {
     io.stderr.write(`staydown hash: ${(err as Error).message}\n`);
     return 64;

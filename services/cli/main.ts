@@ -2,62 +2,94 @@
  * The `staydown` command line: a table of verbs, each loaded lazily from its own module so that
  * `staydown hash` never pays for the database or the browser, and each area owns its own file.
  */
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+import { wantsHelp } from './args.ts';
+import type { CliIo, VerbRunner } from './io.ts';
 
-export type VerbRunner = (args: string[], io: CliIo) => Promise<number>;
+export type { CliIo, VerbRunner };
 
 interface Verb {
   summary: string;
-  load: () => Promise<VerbRunner>;
+  /** The verb's runner and its full usage (printed by `staydown VERB --help`). */
+  load: () => Promise<{ run: VerbRunner; usage: string }>;
 }
 
 const verbs: Record<string, Verb> = {
   hash: {
     summary: 'hash [--json] FILE...            fingerprint images and videos',
-    load: async () => (await import('./hash-command.ts')).runHash,
+    load: async () => {
+      const m = await import('./hash-command.ts');
+      return { run: m.runHash, usage: m.HASH_USAGE };
+    },
   },
   match: {
     summary: 'match --bank BANK [--json] FILE... match files against a bank of `hash --json` lines',
-    load: async () => (await import('./match-command.ts')).runMatch,
+    load: async () => {
+      const m = await import('./match-command.ts');
+      return { run: m.runMatch, usage: m.MATCH_USAGE };
+    },
   },
   serve: {
     summary: 'serve [--port N] [--roles api,worker,scheduler]  run the service',
-    load: async () => (await import('./service-verbs.ts')).runServe,
+    load: async () => {
+      const m = await import('../runtime/verbs.ts');
+      return { run: m.runServe, usage: m.SERVE_USAGE };
+    },
   },
   db: {
     summary: 'db migrate                       apply database migrations',
-    load: async () => (await import('./service-verbs.ts')).runDb,
+    load: async () => {
+      const m = await import('../runtime/verbs.ts');
+      return { run: m.runDb, usage: m.DB_USAGE };
+    },
   },
   user: {
     summary: 'user add --role ROLE NAME        create a console user or API token',
-    load: async () => (await import('./service-verbs.ts')).runUser,
+    load: async () => {
+      const m = await import('../accounts/verbs.ts');
+      return { run: m.runUser, usage: m.USER_USAGE };
+    },
   },
   case: {
     summary: 'case open|list|withdraw|erase    manage cases',
-    load: async () => (await import('./service-verbs.ts')).runCase,
+    load: async () => {
+      const m = await import('../cases/verbs.ts');
+      return { run: m.runCase, usage: m.CASE_USAGE };
+    },
   },
   material: {
     summary: 'material add --case CODE FILE... register a victim\'s material (fingerprints only)',
-    load: async () => (await import('./service-verbs.ts')).runMaterial,
+    load: async () => {
+      const m = await import('../cases/verbs.ts');
+      return { run: m.runMaterial, usage: m.MATERIAL_USAGE };
+    },
   },
   audit: {
     summary: 'audit verify                     check the audit log\'s hash chain',
-    load: async () => (await import('./service-verbs.ts')).runAudit,
+    load: async () => {
+      const m = await import('../auditing/verbs.ts');
+      return { run: m.runAudit, usage: m.AUDIT_USAGE };
+    },
   },
   site: {
     summary: 'site add|list|show|disable       manage crawl targets',
-    load: async () => (await import('../crawling/verbs.ts')).runSite,
+    load: async () => {
+      const m = await import('../crawling/verbs.ts');
+      return { run: m.runSite, usage: m.SITE_USAGE };
+    },
   },
   crawl: {
     summary: 'crawl NAME [--wait]              crawl a site now',
-    load: async () => (await import('../crawling/verbs.ts')).runCrawl,
+    load: async () => {
+      const m = await import('../crawling/verbs.ts');
+      return { run: m.runCrawl, usage: m.CRAWL_USAGE };
+    },
   },
   alerts: {
     summary: 'alerts list [--json]             list match alerts',
-    load: async () => (await import('../crawling/verbs.ts')).runAlerts,
+    load: async () => {
+      const m = await import('../crawling/verbs.ts');
+      return { run: m.runAlerts, usage: m.ALERTS_USAGE };
+    },
   },
 };
 
@@ -89,12 +121,16 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     io.stderr.write(`staydown: unknown command '${verb}'. Run 'staydown --help' for the list of commands.\n`);
     return 64;
   }
-  let run: VerbRunner;
+  let loaded: { run: VerbRunner; usage: string };
   try {
-    run = await entry.load();
+    loaded = await entry.load();
   } catch (err) {
     io.stderr.write(`staydown: the '${verb}' command could not be loaded: ${(err as Error).message}\n`);
     return 70;
   }
-  return run(rest, io);
+  if (wantsHelp(rest)) {
+    io.stdout.write(`usage: ${loaded.usage}\n`);
+    return 0;
+  }
+  return loaded.run(rest, io);
 }

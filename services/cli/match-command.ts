@@ -2,18 +2,18 @@ import { BankFileError, readBankFile } from '../../hashing/bank-file.ts';
 import { fingerprintFile } from '../../hashing/fingerprint.ts';
 import { ReferenceBank } from '../../hashing/match/matcher.ts';
 import { parseCli, UsageError } from './args.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './io.ts';
 import { forEachFile } from './per-file.ts';
 
-const USAGE = 'staydown match --bank BANK [--json] FILE...';
+export const MATCH_USAGE = 'staydown match --bank BANK [--json] FILE...';
 
 /** `staydown match`: for each file, the bank references staydown's default policy alerts on. */
 export async function runMatch(args: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseCli(args, { json: { type: 'boolean' }, bank: { type: 'string' } }, USAGE);
-    if (!parsed.values.bank) throw new UsageError(`--bank is required.\nusage: ${USAGE}`);
-    if (parsed.positionals.length === 0) throw new UsageError(`No files given.\nusage: ${USAGE}`);
+    parsed = parseCli(args, { json: { type: 'boolean' }, bank: { type: 'string' } }, MATCH_USAGE);
+    if (!parsed.values.bank) throw new UsageError(`--bank is required.\nusage: ${MATCH_USAGE}`);
+    if (parsed.positionals.length === 0) throw new UsageError(`No files given.\nusage: ${MATCH_USAGE}`);
   } catch (err) {
     io.stderr.write(`staydown match: ${(err as Error).message}\n`);
     return 64;

@@ -1,4 +1,4 @@
-import type { CliIo } from './main.ts';
+import type { CliIo } from './io.ts';
 
 /**
  * A last-resort cap per file. The real caps live where the work is and stop it: libvips stops after

@@ -1,23 +1,20 @@
 /**
  * The crawler inside the service: the dependencies a crawl run needs built from the service's context
  * (the shared match index, evidence sealed under case keys, site headers sealed under the master key,
- * monitored cases' keywords for search templates),
- * and the crawl roles - `worker` takes `crawl-site` jobs, `scheduler` fires site schedules.
- * `staydown serve` starts them with `startCrawlRoles` (hook it next to the service's own roles).
+ * monitored cases' keywords for search templates). The crawl jobs (jobs.ts) and `staydown crawl --wait`
+ * build them per run.
  */
 import type { Logger } from '../platform/log.ts';
 import { decrypt, encrypt } from '../platform/crypto.ts';
 import { createEvidenceSealer } from './evidence-sealer.ts';
 import type { Matcher } from '../matching/change-feed.ts';
-import { monitoredKeywords } from '../cases/monitored-keywords.ts';
-import type { ServiceRole } from '../platform/config.ts';
+import { monitoredKeywords } from '../cases/index.ts';
 import type { Sql } from '../../db/sql.ts';
 import type { SiteRow } from '../../db/queries/crawl-sites.ts';
+import type { FingerprintOptions } from '../../hashing/fingerprint.ts';
 import { FingerprintPool } from '../../hashing/pool/fingerprint-pool.ts';
 import { BrowserEngine } from '../../crawler/browser.ts';
-import { executeRun, type CrawlServiceDeps } from '../../crawler/crawl-service.ts';
-import { openCrawlQueue, type CrawlQueue } from '../runtime/queue.ts';
-import { startScheduler, type Scheduler } from '../../crawler/scheduler.ts';
+import type { CrawlServiceDeps } from '../../crawler/crawl-service.ts';
 
 /** A site's headers and cookies, sealed under the master key and bound to the site's name. */
 export const siteHeadersAad = (site: string) => `crawl-site:${site}:headers`;
@@ -33,21 +30,32 @@ export function sealSiteHeaders(masterKey: Buffer, site: string, headers: Record
  * (the inline probe) with one decoder thread, since a crawl decodes several at once and CPU, not one
  * video's latency, is what limits it.
  */
+export const CRAWL_FINGERPRINT_OPTIONS: FingerprintOptions = { views: 'query', video: { probe: 'inline', decodeThreads: 1 } };
+
+/** A pool of its own for crawled files (the benchmark's); the service uses the process's pool with these options. */
 export function crawlFingerprintPool(): FingerprintPool {
-  return new FingerprintPool({ fingerprint: { views: 'query', video: { probe: 'inline', decodeThreads: 1 } } });
+  return new FingerprintPool({ fingerprint: CRAWL_FINGERPRINT_OPTIONS });
 }
 
 /**
- * What executeRun needs. `browser` and the fingerprinting workers are started on first use and must be
- * closed by the caller through the returned `close`.
+ * What executeRun needs. `browser` is started on first use and closed through the returned `close`. With
+ * `pool` (the process's), files are hashed there and the pool stays open; without, the run has a pool of
+ * its own, closed with it.
  */
-export function crawlDeps(sql: Sql, masterKey: Buffer, matcher: Matcher, log?: Logger, opts: { leaseSeconds?: number } = {}): { deps: CrawlServiceDeps; close(): Promise<void> } {
+export function crawlDeps(
+  sql: Sql,
+  masterKey: Buffer,
+  matcher: Matcher,
+  log?: Logger,
+  opts: { leaseSeconds?: number; pool?: FingerprintPool } = {},
+): { deps: CrawlServiceDeps; close(): Promise<void> } {
   let browser: Promise<BrowserEngine> | null = null;
-  const pool = crawlFingerprintPool();
+  const own = opts.pool ? null : crawlFingerprintPool();
+  const pool = opts.pool ?? own!;
   const deps: CrawlServiceDeps = {
     sql,
     matcher: { match: async (fp) => matcher.match(fp).map((m) => ({ caseId: m.caseId, materialId: m.materialId, method: m.method, distance: m.distance })) },
-    fingerprint: (b) => pool.fingerprint(b),
+    fingerprint: (b) => pool.fingerprint(b, { options: CRAWL_FINGERPRINT_OPTIONS }),
     seal: createEvidenceSealer(sql, masterKey),
     openHeaders: (row: SiteRow) => (row.headers_encrypted ? (JSON.parse(decrypt(masterKey, row.headers_encrypted, siteHeadersAad(row.name)).toString('utf8')) as Record<string, string>) : undefined),
     // Read (and audited) at the start of each run, so a withdrawn or erased case is never searched again.
@@ -59,50 +67,10 @@ export function crawlDeps(sql: Sql, masterKey: Buffer, matcher: Matcher, log?: L
   return {
     deps,
     async close() {
-      await pool.close();
+      await own?.close();
       if (browser) await (await browser.catch(() => null))?.close();
       browser = null;
     },
   };
 }
 
-export interface CrawlRoles {
-  queue: CrawlQueue;
-  scheduler: Scheduler | null;
-  stop(): Promise<void>;
-}
-
-export interface CrawlRoleOptions {
-  /** Crawl runs worked on at once by this process. */
-  concurrency?: number;
-  leaseSeconds?: number;
-  sweepSeconds?: number;
-  /** pg-boss's schema (default 'pgboss'). */
-  queueSchema?: string;
-}
-
-/** Starts the crawl worker (`worker` role) and the site scheduler with its orphaned-run sweep (`scheduler` role). */
-export async function startCrawlRoles(sql: Sql, masterKey: Buffer, matcher: Matcher | null, roles: readonly ServiceRole[], log: Logger, opts: CrawlRoleOptions = {}): Promise<CrawlRoles> {
-  const queue = await openCrawlQueue(sql, opts.queueSchema ? { schema: opts.queueSchema } : {});
-  if (roles.includes('worker')) {
-    if (!matcher) throw new Error('The crawl worker needs the match index: start the worker role with it.');
-    await queue.work(opts.concurrency ?? 1, async (runId) => {
-      const runtime = crawlDeps(sql, masterKey, matcher, log.child({ component: 'crawl', run: runId }), { leaseSeconds: opts.leaseSeconds });
-      try {
-        const r = await executeRun(runtime.deps, runId);
-        log.info({ run: runId, status: r.status }, 'crawl job finished');
-      } finally {
-        await runtime.close();
-      }
-    });
-  }
-  const scheduler = roles.includes('scheduler') ? await startScheduler(sql, queue, log.child({ component: 'crawl-scheduler' }), { sweepMs: (opts.sweepSeconds ?? 30) * 1000 }) : null;
-  return {
-    queue,
-    scheduler,
-    async stop() {
-      await scheduler?.stop();
-      await queue.stop();
-    },
-  };
-}

@@ -4,16 +4,13 @@
  * crawler's `EvidenceSealer` (crawler/db-stores.ts).
  */
 import type { Sql } from '../../db/sql.ts';
+import { selectMaterialCaseKey } from '../../db/queries/material.ts';
 import { encrypt, unwrapDataKey } from '../platform/crypto.ts';
 import { ConflictError, NotFoundError } from '../platform/errors.ts';
 
 export function createEvidenceSealer(sql: Sql, masterKey: Buffer): (materialId: string, part: 'screenshot' | 'html', bytes: Buffer) => Promise<Buffer> {
   return async (materialId, part, bytes) => {
-    const rows = await sql.query<{ case_id: string; code: string; wrapped_key: Buffer | null }>(
-      'SELECT c.id::text AS case_id, c.code, c.wrapped_key FROM material m JOIN cases c ON c.id = m.case_id WHERE m.id = $1',
-      [materialId],
-    );
-    const row = rows[0];
+    const row = await selectMaterialCaseKey(sql, materialId);
     if (!row) throw new NotFoundError(`Material ${materialId} does not exist (its case may have been erased).`);
     if (!row.wrapped_key) throw new ConflictError(`Case ${row.code} has been erased; no evidence is kept for it.`);
     const key = unwrapDataKey(masterKey, row.wrapped_key, row.case_id);

@@ -1,49 +1,39 @@
 /**
  * `staydown site`, `staydown crawl` and `staydown alerts`: crawl targets, crawling now, and the alerts
- * crawls raised. Each verb opens the configured database (services/config.ts), applies migrations, and
- * closes it again.
+ * crawls raised.
  */
 import { parseCli, UsageError } from '../cli/args.ts';
-import type { CliIo } from '../cli/main.ts';
-import { loadConfig, type Config } from '../platform/config.ts';
-import { openService } from '../platform/context.ts';
-import { silentLogger } from '../platform/log.ts';
+import type { CliIo } from '../cli/io.ts';
+import { CommandFailedError, runVerb, withService } from '../cli/run-verb.ts';
 import { createMatcher } from '../matching/change-feed.ts';
 import { crawlDeps, sealSiteHeaders } from './crawl-runtime.ts';
-import type { Sql } from '../../db/sql.ts';
 import { sqlState } from '../../db/sql.ts';
 import { disableSite, insertSite, selectSiteByName, selectSites, type SiteRow } from '../../db/queries/crawl-sites.ts';
 import { createRun, latestRuns } from '../../db/queries/crawl-runs.ts';
 import { selectAlerts } from '../../db/queries/crawl-alerts.ts';
-import { SiteInputError, validateSiteInput } from '../../crawler/site-input.ts';
+import { SiteInputError, validateSiteInput, type SiteInput } from '../../crawler/site-input.ts';
 import { executeRun } from '../../crawler/crawl-service.ts';
-import { openCrawlQueue } from '../runtime/queue.ts';
-import { enqueueOrFail } from '../../crawler/scheduler.ts';
+import { openQueue } from '../runtime/queue.ts';
+import { queueSpec } from '../runtime/job.ts';
+import { crawlingJobs, queueRun } from './jobs.ts';
 
-const SITE_USAGE = `staydown site add NAME --url URL [--url URL]... [--engine http|browser] [--follow REGEX]... [--max-pages N] [--max-depth N]
+export const SITE_USAGE = `staydown site add NAME --url URL [--url URL]... [--engine http|browser] [--follow REGEX]... [--max-pages N] [--max-depth N]
        [--schedule CRON] [--search-url TEMPLATE] [--allow-host HOST]... [--platform NAME] [--rate-ms N] [--concurrency N]
        [--header 'Name: value']... [--ignore-robots REASON] [--json]
        staydown site list|show|disable NAME [--json]`;
-const CRAWL_USAGE = 'staydown crawl NAME [--wait] [--json]';
-const ALERTS_USAGE = 'staydown alerts list [--site NAME] [--json]';
+export const CRAWL_USAGE = 'staydown crawl NAME [--wait] [--json]';
+export const ALERTS_USAGE = 'staydown alerts list [--site NAME] [--json]';
 
-async function withDatabase<T>(fn: (sql: Sql, masterKey: Buffer, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const opened = await openService(config, silentLogger());
-  try {
-    return await fn(opened.ctx.sql, opened.ctx.masterKey, config);
-  } finally {
-    await opened.close();
-  }
-}
+/** The crawl verbs print only their results: the crawler's own log stays quiet on the command line. */
+const quietly: typeof withService = (body) => withService(body, { silent: true });
 
-/** Runs a verb body, turning expected errors into messages and exit statuses. */
-async function guarded(verb: string, io: CliIo, fn: () => Promise<number>): Promise<number> {
+/** A site's settings as given, checked; a bad value is a wrong call (exit status 64). */
+function checkedSite(input: SiteInput) {
   try {
-    return await fn();
+    return validateSiteInput(input);
   } catch (err) {
-    io.stderr.write(`staydown ${verb}: ${(err as Error).message}\n`);
-    return err instanceof UsageError || err instanceof SiteInputError ? 64 : 1;
+    if (err instanceof SiteInputError) throw new UsageError(err.message, { cause: err });
+    throw err;
   }
 }
 
@@ -66,7 +56,7 @@ function parseHeaders(list: string[]): Record<string, string> {
 }
 
 export async function runSite(args: string[], io: CliIo): Promise<number> {
-  return guarded('site', io, async () => {
+  return runVerb('site', io, async () => {
     const { values, positionals } = parseCli(args, {
       url: { type: 'string', multiple: true }, engine: { type: 'string' }, follow: { type: 'string', multiple: true },
       'max-pages': { type: 'string' }, 'max-depth': { type: 'string' }, schedule: { type: 'string' }, 'search-url': { type: 'string' },
@@ -76,7 +66,7 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
     const [sub, name] = positionals;
     const json = values.json === true;
     if (sub === 'list') {
-      return withDatabase(async (sql) => {
+      return quietly(async ({ sql }) => {
         const sites = await selectSites(sql);
         if (json) io.stdout.write(JSON.stringify(sites.map(siteJson)) + '\n');
         else for (const s of sites) io.stdout.write(`${s.name}\t${s.enabled ? 'enabled' : 'disabled'}\t${s.engine}\t${s.schedule ?? 'on demand'}\t${s.start_urls.join(' ')}\n`);
@@ -85,12 +75,12 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
     }
     if (!name) throw new UsageError(`The site name is missing.\nusage: ${SITE_USAGE}`);
     if (sub === 'add') {
-      const input = validateSiteInput({
+      const input = checkedSite({
         name, urls: values.url ?? [], engine: values.engine, follow: values.follow, maxPages: values['max-pages'], maxDepth: values['max-depth'],
         schedule: values.schedule, searchUrl: values['search-url'], allowHosts: values['allow-host'], platform: values.platform,
         rateMs: values['rate-ms'], concurrency: values.concurrency, ignoreRobotsReason: values['ignore-robots'],
       });
-      return withDatabase(async (sql, masterKey) => {
+      return quietly(async ({ sql, masterKey }) => {
         const headers = values.header ? parseHeaders(values.header) : undefined;
         const headersEncrypted = headers ? sealSiteHeaders(masterKey, name, headers) : null;
         let row: SiteRow;
@@ -105,7 +95,7 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
       });
     }
     if (sub === 'show' || sub === 'disable') {
-      return withDatabase(async (sql) => {
+      return quietly(async ({ sql }) => {
         const row = sub === 'show' ? await selectSiteByName(sql, name) : await disableSite(sql, name);
         if (!row) throw new UsageError(`There is no site named '${name}'; 'staydown site list' shows the sites.`);
         const runs = await latestRuns(sql, row.id);
@@ -121,31 +111,31 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
 }
 
 export async function runCrawl(args: string[], io: CliIo): Promise<number> {
-  return guarded('crawl', io, async () => {
+  return runVerb('crawl', io, async () => {
     const { values, positionals } = parseCli(args, { wait: { type: 'boolean' }, json: { type: 'boolean' } }, CRAWL_USAGE);
     const [name] = positionals;
     if (!name) throw new UsageError(`The site name is missing.\nusage: ${CRAWL_USAGE}`);
-    return withDatabase(async (sql, masterKey, config) => {
+    return quietly(async ({ sql, masterKey, config, log, fingerprints }) => {
       const site = await selectSiteByName(sql, name);
       if (!site) throw new UsageError(`There is no site named '${name}'; 'staydown site list' shows the sites.`);
       if (!site.enabled) throw new UsageError(`Site '${name}' is disabled.`);
       const { run, created } = await createRun(sql, site.id, 'manual');
-      if (!created) throw new Error(`Site '${name}' is being crawled right now (run ${run.id}, ${run.status}); a site is never crawled twice at once.`);
+      if (!created) throw new CommandFailedError(`Site '${name}' is being crawled right now (run ${run.id}, ${run.status}); a site is never crawled twice at once.`);
       if (!values.wait) {
-        const queue = await openCrawlQueue(sql, { schema: config.queueSchema });
+        const queue = await openQueue(sql, crawlingJobs.map(queueSpec), { schema: config.queueSchema });
         try {
-          await enqueueOrFail(sql, queue, run.id);
+          await queueRun(sql, (n, d, o) => queue.send(n, d, o), run.id);
         } finally {
           await queue.stop();
         }
         io.stdout.write(values.json ? JSON.stringify({ run: run.id, status: 'queued' }) + '\n' : `crawl of '${name}' queued as run ${run.id} for the crawl workers\n`);
         return 0;
       }
-      const matcher = await createMatcher(sql, silentLogger());
-      const runtime = crawlDeps(sql, masterKey, matcher, undefined, { leaseSeconds: config.crawlLeaseSeconds });
+      const matcher = await createMatcher(sql, log);
+      const runtime = crawlDeps(sql, masterKey, matcher, undefined, { leaseSeconds: config.crawlLeaseSeconds, pool: fingerprints });
       try {
         const result = await executeRun(runtime.deps, run.id);
-        if (result.status !== 'done') throw new Error(result.status === 'failed' ? result.error : result.reason);
+        if (result.status !== 'done') throw new CommandFailedError(result.status === 'failed' ? result.error : result.reason);
         const s = result.stats;
         io.stdout.write(values.json
           ? JSON.stringify({ run: run.id, site: name, pagesVisited: s.pagesVisited, mediaFound: s.mediaFound, mediaFingerprinted: s.mediaFingerprinted, matches: s.matches, alertsRaised: s.alertsRaised, pagesFailed: s.pagesFailed, mediaFailed: s.mediaFailed }) + '\n'
@@ -160,10 +150,10 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
 }
 
 export async function runAlerts(args: string[], io: CliIo): Promise<number> {
-  return guarded('alerts', io, async () => {
+  return runVerb('alerts', io, async () => {
     const { values, positionals } = parseCli(args, { site: { type: 'string' }, json: { type: 'boolean' } }, ALERTS_USAGE);
     if (positionals[0] !== 'list') throw new UsageError(`Unknown subcommand '${positionals[0] ?? ''}'.\nusage: ${ALERTS_USAGE}`);
-    return withDatabase(async (sql) => {
+    return quietly(async ({ sql }) => {
       let siteId: string | undefined;
       if (values.site) {
         const s = await selectSiteByName(sql, values.site);

@@ -7,11 +7,12 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can } from '../platform/access.ts';
-import { authenticate, LoginLimiter } from '../accounts/accounts.ts';
+import { authenticate, LoginLimiter } from '../accounts/index.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import { ForbiddenError, UnauthorizedError } from '../platform/errors.ts';
 import { errorHandler } from './error-mapper.ts';
+import { ping } from '../../db/queries/meta.ts';
 import { accountRoutes } from '../accounts/routes.ts';
 import { caseRoutes } from '../cases/routes.ts';
 import type { RouteDef, RouteEnv } from './route.ts';
@@ -47,7 +48,7 @@ export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Prom
   const env: RouteEnv = {
     ctx,
     limiter: opts.limiter ?? new LoginLimiter(),
-    ready: opts.ready ?? (async () => (await ctx.sql.query('SELECT 1 AS ok')).length === 1),
+    ready: opts.ready ?? (() => ping(ctx.sql)),
   };
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {

@@ -3,10 +3,11 @@
  * the HTTP API and the command line enforce the same rules. Staff reach only the cases they are
  * assigned to; operators see case codes and statuses, never victim data; auditors read the audit log.
  */
-import type { Actor, Role } from './audit.ts';
+import type { Actor } from './audit.ts';
+import { ROLES, type Role } from './roles.ts';
 import { ForbiddenError } from './errors.ts';
 
-export const ROLES = ['admin', 'staff', 'operator', 'platform', 'auditor'] as const satisfies readonly Role[];
+export { ROLES };
 
 export type Permission =
   | 'case.create' | 'case.read' | 'case.update' | 'case.codes' | 'case.assign' | 'case.withdraw' | 'case.erase'

@@ -12,7 +12,9 @@ import { insertAuditRow, lockAuditTail, selectAuditPage, type AuditRow } from '.
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type Role = 'admin' | 'staff' | 'operator' | 'platform' | 'auditor';
+import type { Role } from './roles.ts';
+
+export type { Role };
 
 /** Who is acting: a signed-in user, or the local command line (the machine's administrator). */
 export interface Actor {

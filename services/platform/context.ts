@@ -1,7 +1,7 @@
 /**
- * What a service function needs, passed explicitly: the database, the master key, a logger and the
- * configuration. `openService` opens the database (embedded or PostgreSQL), applies migrations and
- * checks the master key.
+ * What a service function needs, passed explicitly: the database, the master key, a logger, the
+ * configuration and the process's fingerprinting pool. `openService` opens the database (embedded or
+ * PostgreSQL), applies migrations and checks the master key.
  */
 import { rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,12 +11,19 @@ import { openDatabase } from '../../db/connect.ts';
 import { migrate } from '../../db/migrate.ts';
 import type { Sql } from '../../db/sql.ts';
 import { checkMasterKey, loadMasterKey } from './master-key.ts';
+import { FingerprintPool } from '../../hashing/pool/fingerprint-pool.ts';
 
 export interface ServiceContext {
   sql: Sql;
   masterKey: Buffer;
   log: Logger;
   config: Config;
+  /**
+   * The process's one fingerprinting pool: uploads being registered and crawled files are hashed in its
+   * worker threads and video host, so a hostile file fails alone and never takes the process down. Its
+   * workers start on first use; `OpenedService.close` closes it once the process's jobs have drained.
+   */
+  fingerprints: FingerprintPool;
 }
 
 export interface OpenedService {
@@ -43,7 +50,15 @@ export async function openService(config: Config, log: Logger, opts: { serve?: b
     }
     const notes = [`database: ${db.description}`, master.source];
     if (applied.length > 0) notes.push(`applied migrations: ${applied.join(', ')}`);
-    return { ctx: { sql: db.sql, masterKey: master.key, log, config }, notes, close: () => db.close() };
+    const fingerprints = new FingerprintPool();
+    return {
+      ctx: { sql: db.sql, masterKey: master.key, log, config, fingerprints },
+      notes,
+      async close() {
+        await fingerprints.close();
+        await db.close();
+      },
+    };
   } catch (err) {
     await db.close().catch(() => {});
     throw err;

@@ -3,20 +3,23 @@
  * directory and runs the gateway for the CLI), starts the roles it is configured for, prints where it
  * listens and how to sign in, and shuts down cleanly on SIGINT/SIGTERM.
  *
- * Roles: `api` serves HTTP; `scheduler` runs periodic upkeep (evidence retention) and fires each site's
- * crawl schedule; `worker` keeps a match index fresh and runs the crawl jobs.
+ * Roles: `api` serves HTTP; `worker` keeps a match index fresh and works the queued jobs of the job table
+ * (jobs.ts); `scheduler` fires the periodic jobs and each site's crawl schedule.
+ *
+ * Stop order: the API stops taking requests, the scheduler stops firing, the job queue drains (running
+ * jobs are told to stop and may finish), and only then are the match index, the fingerprinting pool and
+ * the database closed.
  */
-import type { CliIo } from '../cli/main.ts';
+import type { CliIo } from '../cli/io.ts';
 import type { Config } from '../platform/config.ts';
-import { addUser } from '../accounts/accounts.ts';
 import { createLogger } from '../platform/log.ts';
 import { openService, type ServiceContext } from '../platform/context.ts';
+import { bootstrapAdmin } from '../accounts/index.ts';
 import { createMatcher, type Matcher } from '../matching/change-feed.ts';
-import { purgeExpiredEvidence } from '../cases/materials.ts';
+import { startSiteSchedules } from '../crawling/jobs.ts';
 import { buildApi } from '../http/server.ts';
-import { startCrawlRoles } from '../crawling/crawl-runtime.ts';
-
-const EVIDENCE_PURGE_MS = 60 * 60_000;
+import { startJobs } from './job-runner.ts';
+import { JOBS } from './jobs.ts';
 
 export async function serve(config: Config, io: CliIo, opts: { json?: boolean; signal?: AbortSignal } = {}): Promise<number> {
   const log = createLogger(config.logLevel);
@@ -24,39 +27,22 @@ export async function serve(config: Config, io: CliIo, opts: { json?: boolean; s
   const { ctx } = opened;
   const cleanups: Array<() => Promise<void>> = [];
   const lines: string[] = [...opened.notes];
-  let matcher: Matcher | null = null;
   let url: string | null = null;
   try {
-    const firstAdmin = await bootstrapAdmin(ctx);
-    if (config.roles.includes('worker')) {
-      matcher = await createMatcher(ctx.sql, log.child({ component: 'matcher' }));
-      const m = matcher;
-      cleanups.push(() => m.close());
-      lines.push(`worker: match index loaded with ${m.materials} materials, refreshed every second`);
-    }
-    if (config.roles.includes('scheduler')) {
-      const purge = () => purgeExpiredEvidence(ctx.sql).then(
-        (n) => n && log.info({ deleted: n }, 'expired evidence copies deleted'),
-        (err) => log.warn({ err: (err as Error).message }, 'evidence purge failed; will retry'),
-      );
-      await purge();
-      const t = setInterval(purge, EVIDENCE_PURGE_MS);
-      t.unref();
-      cleanups.push(async () => clearInterval(t));
-    }
+    const firstAdmin = await bootstrapAdmin(ctx.sql);
+    const matcher = config.roles.includes('worker') ? await startMatcher(ctx, cleanups, lines) : null;
     if (config.roles.includes('worker') || config.roles.includes('scheduler')) {
-      // Crawl jobs (pg-boss queue): the worker runs them, the scheduler fires each site's cron.
-      const crawl = await startCrawlRoles(ctx.sql, ctx.masterKey, matcher, config.roles, log.child({ component: 'crawl' }), {
-        concurrency: config.crawlWorkers, leaseSeconds: config.crawlLeaseSeconds, sweepSeconds: config.crawlSweepSeconds, queueSchema: config.queueSchema,
-      });
-      cleanups.unshift(() => crawl.stop());
-      if (config.roles.includes('worker')) lines.push('worker: running crawl jobs from the queue');
-      if (config.roles.includes('scheduler')) lines.push('scheduler: crawling each enabled site on its schedule');
+      const jobs = await startJobs(ctx, { roles: config.roles, matcher, log: log.child({ component: 'jobs' }), jobs: JOBS });
+      cleanups.unshift(() => jobs.stop());
+      if (config.roles.includes('worker')) lines.push(`worker: running ${JOBS.filter((j) => j.role === 'worker').map((j) => j.name).join(', ')} jobs from the queue`);
+      if (config.roles.includes('scheduler')) {
+        const schedules = await startSiteSchedules(ctx.sql, jobs.send, log.child({ component: 'crawl-scheduler' }));
+        cleanups.unshift(() => schedules.stop());
+        lines.push('scheduler: crawling each enabled site on its schedule; periodic jobs: ' + JOBS.filter((j) => j.everyMs).map((j) => j.name).join(', '));
+      }
     }
     if (config.roles.includes('api')) {
-      const app = await buildApi(ctx, {
-        ready: async () => (await ctx.sql.query('SELECT 1 AS ok')).length === 1,
-      });
+      const app = await buildApi(ctx);
       await app.listen({ port: config.port, host: config.host });
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -80,15 +66,14 @@ export async function serve(config: Config, io: CliIo, opts: { json?: boolean; s
     log.info('shutting down');
     return 0;
   } finally {
-    for (const c of cleanups) await c().catch(() => {});
+    for (const c of cleanups) await c().catch((err) => log.warn({ err: (err as Error).message }, 'a part of the service did not stop cleanly'));
     await opened.close();
   }
 }
 
-/** On a database with no users, creates 'admin' so that `npm start` can be signed in to at once. */
-async function bootstrapAdmin(ctx: ServiceContext): Promise<{ name: string; password: string } | null> {
-  const rows = await ctx.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
-  if (rows[0].n > 0) return null;
-  const r = await addUser(ctx.sql, { userId: null, name: 'bootstrap', role: 'admin', source: 'serve' }, { name: 'admin', role: 'admin' });
-  return { name: r.user.name, password: r.password! };
+async function startMatcher(ctx: ServiceContext, cleanups: Array<() => Promise<void>>, lines: string[]): Promise<Matcher> {
+  const matcher = await createMatcher(ctx.sql, ctx.log.child({ component: 'matcher' }));
+  cleanups.push(() => matcher.close());
+  lines.push(`worker: match index loaded with ${matcher.materials} materials, refreshed every second`);
+  return matcher;
 }

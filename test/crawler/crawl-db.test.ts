@@ -8,7 +8,9 @@ import { selectSiteMedia } from '../../db/queries/crawl-media.ts';
 import { dbHostSlots } from '../../crawler/db-stores.ts';
 import { acquireHost } from '../../crawler/politeness.ts';
 import { executeRun, type CrawlServiceDeps } from '../../crawler/crawl-service.ts';
-import { openCrawlQueue, type CrawlQueue } from '../../services/runtime/queue.ts';
+import { openQueue, type JobQueue } from '../../services/runtime/queue.ts';
+import { queueSpec } from '../../services/runtime/job.ts';
+import { CRAWL_JOB, crawlingJobs, runEnqueuer } from '../../services/crawling/jobs.ts';
 import { startScheduler } from '../../crawler/scheduler.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { waitFor } from '../support/tmp.ts';
@@ -170,22 +172,22 @@ describe('the scheduler sweep', () => {
 });
 
 describe('the crawl-site job and the scheduler', () => {
-  let queue: CrawlQueue;
+  let queue: JobQueue;
 
   beforeAll(async () => {
-    queue = await openCrawlQueue(db().sql, { schema: `${db().schema}_boss`, pollingIntervalSeconds: 0.5 });
-    await queue.work(2, async (runId) => {
-      await executeRun(deps, runId);
+    queue = await openQueue(db().sql, crawlingJobs.map(queueSpec), { schema: `${db().schema}_boss`, pollingIntervalSeconds: 0.5 });
+    await queue.work(CRAWL_JOB, 2, async (data) => {
+      await executeRun(deps, String(data.runId));
     });
   });
 
   afterAll(async () => {
-    await queue?.stop();
+    await queue?.stop({ graceful: false });
   });
 
   it('a scheduled site is crawled by a worker through the queue, never twice at once', async () => {
     const s3 = await insertSite(db().sql, { name: 'board-3', startUrls: [`${board3.origin}/`], allowHosts: ['127.0.0.1'], minIntervalMs: 0, concurrency: 4, schedule: '* * * * * *' });
-    const sched = await startScheduler(db().sql, queue, quiet, { reloadMs: 60_000 });
+    const sched = await startScheduler(db().sql, runEnqueuer((n, d, o) => queue.send(n, d, o)), quiet, { reloadMs: 60_000 });
     try {
       const done = await waitFor(async () => {
         const rows = await db().sql.query<{ status: string; trigger: string }>('SELECT status, trigger FROM crawl_runs WHERE site_id = $1', [s3.id]);

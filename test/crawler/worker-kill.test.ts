@@ -9,7 +9,9 @@ import sharp from 'sharp';
 import { createRun, frontierStates, selectRun } from '../../db/queries/crawl-runs.ts';
 import { insertSite } from '../../db/queries/crawl-sites.ts';
 import { selectAlerts } from '../../db/queries/crawl-alerts.ts';
-import { openCrawlQueue } from '../../services/runtime/queue.ts';
+import { openQueue } from '../../services/runtime/queue.ts';
+import { queueSpec } from '../../services/runtime/job.ts';
+import { crawlingJobs, runEnqueuer } from '../../services/crawling/jobs.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { startServe, type RunningServe } from '../support/service.ts';
 import { waitFor } from '../support/tmp.ts';
@@ -54,9 +56,9 @@ describe('a crawl worker killed mid-crawl', { timeout: 240_000 }, () => {
   it('is resumed by another worker process from the persisted frontier, with every alert raised once', async () => {
     // Slow enough (one request at a time, 120 ms apart) that the kill lands mid-crawl.
     const site = await insertSite(db().sql, { name: 'board-kill', startUrls: [`${board.origin}/`], allowHosts: ['127.0.0.1'], minIntervalMs: 120, concurrency: 1 });
-    const queue = await openCrawlQueue(db().sql, { schema: `${db().schema}_boss` });
+    const queue = await openQueue(db().sql, crawlingJobs.map(queueSpec), { schema: `${db().schema}_boss` });
     const { run } = await createRun(db().sql, site.id, 'manual');
-    await queue.enqueue(run.id);
+    await runEnqueuer((n, d, o) => queue.send(n, d, o)).enqueue(run.id);
     await queue.stop();
 
     const first = await startServe(env(), ['--roles', 'worker']);

@@ -8,6 +8,7 @@ import { loadConfig } from '../../services/platform/config.ts';
 import { createLogger, silentLogger } from '../../services/platform/log.ts';
 import { checkMasterKey } from '../../services/platform/master-key.ts';
 import type { ServiceContext } from '../../services/platform/context.ts';
+import { FingerprintPool } from '../../hashing/pool/fingerprint-pool.ts';
 import type { Actor } from '../../services/platform/audit.ts';
 import type { TestDatabase } from './db.ts';
 
@@ -15,13 +16,19 @@ export const ADMIN: Actor = { userId: null, name: 'test-admin', role: 'admin', s
 
 const keys = new Map<string, Buffer>();
 
+let pool: FingerprintPool | null = null;
+/** One fingerprinting pool per test file, as a process has one; idle, it does not keep the file's process alive. */
+function testPool(): FingerprintPool {
+  return (pool ??= new FingerprintPool());
+}
+
 /** One master key per test schema, as a deployment has one. */
 export async function serviceContext(db: TestDatabase, dataDir: string): Promise<ServiceContext> {
   let masterKey = keys.get(db.schema);
   if (!masterKey) keys.set(db.schema, (masterKey = randomBytes(32)));
   const config = loadConfig({ dataDir }, { DATABASE_URL: db.url, STAYDOWN_MASTER_KEY: masterKey.toString('hex') });
   await checkMasterKey(db.sql, masterKey);
-  return { sql: db.sql, masterKey, log: process.env.STAYDOWN_TEST_LOG ? createLogger(process.env.STAYDOWN_TEST_LOG) : silentLogger(), config };
+  return { sql: db.sql, masterKey, log: process.env.STAYDOWN_TEST_LOG ? createLogger(process.env.STAYDOWN_TEST_LOG) : silentLogger(), config, fingerprints: testPool() };
 }
 
 /** The environment for a child `staydown` on the same database, key and data directory. */
