@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { HASH_WORDS, popcount32 } from '../hashing/bits.ts';
 import { buildIndex, type HashIndex, type IndexRow } from '../hashing/index/index.ts';
-import { clusteredHashes, queriesFor, randomHashes, rng32 } from '../test/index/synthetic-hashes.ts';
+import { clusteredHashes, queriesFor, randomHashes, rng32 } from '../test/hashing/index/synthetic-hashes.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

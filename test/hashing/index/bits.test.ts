@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hamming, hammingAt, hammingHex, hexToWords, isHash256, popcount32, wordsToHex } from '../../hashing/bits.ts';
+import { hamming, hammingAt, hammingHex, hexToWords, isHash256, popcount32, wordsToHex } from '../../../hashing/bits.ts';
 import { rng32 } from './synthetic-hashes.ts';
 
 /** Reference popcount: one bit at a time, obviously right and slow. */

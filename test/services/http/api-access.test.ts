@@ -5,17 +5,17 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { useTestDatabase } from '../support/db.ts';
-import { useTempDir } from '../support/tmp.ts';
-import { ADMIN, serviceContext } from '../support/service.ts';
-import { multipartBody } from '../support/multipart.ts';
-import { syntheticPhoto } from '../support/images.ts';
-import { buildApi, routes } from '../../services/http/server.ts';
-import { addUser, issueToken } from '../../services/accounts/accounts.ts';
-import { assignCaseStaff, openCase } from '../../services/cases/cases.ts';
-import type { ServiceContext } from '../../services/platform/context.ts';
+import { useTestDatabase } from '../../support/db.ts';
+import { useTempDir } from '../../support/tmp.ts';
+import { ADMIN, serviceContext } from '../../support/service.ts';
+import { multipartBody } from '../../support/multipart.ts';
+import { syntheticPhoto } from '../../support/images.ts';
+import { buildApi, routes } from '../../../services/http/server.ts';
+import { addUser, issueToken } from '../../../services/accounts/accounts.ts';
+import { assignCaseStaff, openCase } from '../../../services/cases/cases.ts';
+import type { ServiceContext } from '../../../services/platform/context.ts';
 import { mkdirSync } from 'node:fs';
-import { uploadDir } from '../../services/platform/context.ts';
+import { uploadDir } from '../../../services/platform/context.ts';
 
 const db = useTestDatabase('api_access');
 const tmp = useTempDir('api');

@@ -6,7 +6,7 @@
  * entries come in clusters of heavy-tailed size (mean ~5, a few of thousands) around biased centres,
  * each member 0..24 bits from its centre.
  */
-import { HASH_WORDS } from '../../hashing/bits.ts';
+import { HASH_WORDS } from '../../../hashing/bits.ts';
 
 export type Rng = () => number;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../services/platform/config.ts';
+import { ConfigError, loadConfig } from '../../../services/platform/config.ts';
 
 const server = { DATABASE_URL: 'postgres://u@localhost/db' };
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { useTestDatabase } from '../support/db.ts';
-import { useTempDir } from '../support/tmp.ts';
-import { ADMIN, childEnv, runCli, serviceContext } from '../support/service.ts';
-import { eraseCase, getCase, listCases, openCase, updateCase, withdrawCase } from '../../services/cases/cases.ts';
-import { verifyAudit, listAudit } from '../../services/platform/audit.ts';
-import { addUser } from '../../services/accounts/accounts.ts';
-import type { ServiceContext } from '../../services/platform/context.ts';
+import { useTestDatabase } from '../../support/db.ts';
+import { useTempDir } from '../../support/tmp.ts';
+import { ADMIN, childEnv, runCli, serviceContext } from '../../support/service.ts';
+import { eraseCase, getCase, listCases, openCase, updateCase, withdrawCase } from '../../../services/cases/cases.ts';
+import { verifyAudit, listAudit } from '../../../services/platform/audit.ts';
+import { addUser } from '../../../services/accounts/accounts.ts';
+import type { ServiceContext } from '../../../services/platform/context.ts';
 
 const db = useTestDatabase('cases_audit');
 const tmp = useTempDir('cases');

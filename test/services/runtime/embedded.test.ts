@@ -7,10 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useTempDir } from '../support/tmp.ts';
-import { runCli, startServe } from '../support/service.ts';
-import { syntheticPhoto } from '../support/images.ts';
-import { filesUnder, findNeedles, needles, readAll } from '../support/files.ts';
+import { useTempDir } from '../../support/tmp.ts';
+import { runCli, startServe } from '../../support/service.ts';
+import { syntheticPhoto } from '../../support/images.ts';
+import { filesUnder, findNeedles, needles, readAll } from '../../support/files.ts';
 
 const tmp = useTempDir('embedded');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HASH_WORDS, hexToWords, wordsToHex } from '../../hashing/bits.ts';
-import { BankSet, type BankRow } from '../../hashing/index/index.ts';
+import { HASH_WORDS, hexToWords, wordsToHex } from '../../../hashing/bits.ts';
+import { BankSet, type BankRow } from '../../../hashing/index/index.ts';
 import { clusteredHashes, flipBits, rng32 } from './synthetic-hashes.ts';
 
 /** `base` with its first k bits flipped: exactly k bits away. */

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { HASH_WORDS, hammingAt, hexToWords, wordsToHex } from '../../hashing/bits.ts';
-import { HashIndex, buildIndex, type IndexRow } from '../../hashing/index/index.ts';
-import { tableRadii } from '../../hashing/index/word-tables.ts';
+import { HASH_WORDS, hammingAt, hexToWords, wordsToHex } from '../../../hashing/bits.ts';
+import { HashIndex, buildIndex, type IndexRow } from '../../../hashing/index/index.ts';
+import { tableRadii } from '../../../hashing/index/word-tables.ts';
 import { clusteredHashes, flipBits, linearScan, queriesFor, randomHashes, rng32 } from './synthetic-hashes.ts';
+import { join } from 'node:path';
+import { VECTORS_DIR } from '../../support/vectors.ts';
 
 /** Rows whose materialId is the entry's number, so results compare directly with linearScan's. */
 function* rowsOf(data: Uint32Array): Iterable<IndexRow> {
@@ -250,17 +252,13 @@ describe('HashIndex entries', () => {
 describe('HashIndex on real PDQ hashes (vPDQ frames of the reference videos)', () => {
   it('agrees with a linear scan', async () => {
     const { readdir, readFile } = await import('node:fs/promises');
-    const dir = new URL('../../../shared/vectors/vpdq/expected/', import.meta.url);
-    let files: string[];
-    try {
-      files = (await readdir(dir)).filter((f) => f.endsWith('.txt') && f !== 'README.md');
-    } catch {
-      console.warn('skipping: ../shared/vectors/vpdq/expected is absent');
-      return;
-    }
+    const dir = join(VECTORS_DIR, 'vpdq/expected');
+    // The shared vectors are part of every checkout's surroundings here (and of CI): absent is a failure.
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.txt') && f !== 'README.md');
+    expect(files.length, `no vPDQ reference files in ${dir}`).toBeGreaterThan(0);
     const hexes: string[] = [];
     for (const f of files) {
-      for (const line of (await readFile(new URL(f, dir), 'utf8')).split('\n')) {
+      for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) {
         const hex = line.split(',')[2];
         if (hex && /^[0-9a-f]{64}$/.test(hex)) hexes.push(hex);
       }

@@ -1,11 +1,11 @@
 /** The service verbs not covered elsewhere, as a person runs them (child processes on PostgreSQL). */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { useTestDatabase } from '../support/db.ts';
-import { useTempDir } from '../support/tmp.ts';
-import { ADMIN, childEnv, runCli, serviceContext } from '../support/service.ts';
-import { openCase } from '../../services/cases/cases.ts';
-import { listAudit } from '../../services/platform/audit.ts';
+import { useTestDatabase } from '../../support/db.ts';
+import { useTempDir } from '../../support/tmp.ts';
+import { ADMIN, childEnv, runCli, serviceContext } from '../../support/service.ts';
+import { openCase } from '../../../services/cases/cases.ts';
+import { listAudit } from '../../../services/platform/audit.ts';
 
 const db = useTestDatabase('cli_verbs');
 const tmp = useTempDir('cliverbs');

@@ -7,12 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { useTestDatabase } from '../support/db.ts';
-import { useTempDir, waitFor } from '../support/tmp.ts';
-import { childEnv, serviceContext, startServe } from '../support/service.ts';
-import { multipartBody } from '../support/multipart.ts';
-import { syntheticPhoto } from '../support/images.ts';
-import { verifyAudit } from '../../services/platform/audit.ts';
+import { useTestDatabase } from '../../support/db.ts';
+import { useTempDir, waitFor } from '../../support/tmp.ts';
+import { childEnv, serviceContext, startServe } from '../../support/service.ts';
+import { multipartBody } from '../../support/multipart.ts';
+import { syntheticPhoto } from '../../support/images.ts';
+import { verifyAudit } from '../../../services/platform/audit.ts';
 
 const db = useTestDatabase('crash');
 const tmp = useTempDir('crash');
