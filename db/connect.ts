@@ -107,9 +107,9 @@ async function openDirect(dataDir: string, mode: LockInfo['mode']): Promise<Open
  * Opens the database for this process. `serve: true` (only `staydown serve`) holds the embedded data
  * directory and opens the gateway; otherwise the running server is used when there is one.
  */
-export async function openDatabase(target: DatabaseTarget, opts: { serve?: boolean; waitMs?: number } = {}): Promise<OpenedDatabase> {
+export async function openDatabase(target: DatabaseTarget, opts: { serve?: boolean; waitMs?: number; onIdleError?: (err: Error) => void } = {}): Promise<OpenedDatabase> {
   if (target.databaseUrl) {
-    const sql = openPostgres({ connectionString: target.databaseUrl });
+    const sql = openPostgres({ connectionString: target.databaseUrl, ...(opts.onIdleError ? { onIdleError: opts.onIdleError } : {}) });
     const host = safeHost(target.databaseUrl);
     return { sql, description: `PostgreSQL at ${host}`, close: () => sql.close() };
   }

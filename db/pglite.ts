@@ -8,7 +8,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Mutex } from './mutex.ts';
 import type { Sql, SqlValue } from './sql.ts';
-import { DatabaseError } from './sql.ts';
+import { driverCall } from './sql.ts';
 
 export interface EmbeddedDatabase {
   sql: Sql;
@@ -25,15 +25,6 @@ const parsers = {
   17: (v: string) => Buffer.from(v.startsWith('\\x') ? v.slice(2) : v, 'hex'), // bytea, hex output format
 };
 
-function wrapError(err: unknown): Error {
-  const e = err as { message?: string; code?: string };
-  // Only database errors (a five-character SQLSTATE); our own errors pass through unchanged.
-  if (e && !(err instanceof DatabaseError) && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.message === 'string') {
-    return new DatabaseError(e.message, e.code, { cause: err });
-  }
-  return err as Error;
-}
-
 interface Queryable {
   query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
   exec(text: string): Promise<unknown>;
@@ -46,20 +37,8 @@ function params(values: readonly SqlValue[] | undefined): unknown[] | undefined 
 function txSql(tx: Queryable): Sql {
   const sql: Sql = {
     kind: 'pglite',
-    async query<R>(text: string, values?: readonly SqlValue[]) {
-      try {
-        return (await tx.query<R>(text, params(values))).rows;
-      } catch (err) {
-        throw wrapError(err);
-      }
-    },
-    async script(text: string) {
-      try {
-        await tx.exec(text);
-      } catch (err) {
-        throw wrapError(err);
-      }
-    },
+    query: <R>(text: string, values?: readonly SqlValue[]) => driverCall(async () => (await tx.query<R>(text, params(values))).rows),
+    script: (text: string) => driverCall(async () => void (await tx.exec(text))),
     transaction: (fn) => fn(sql),
     close: async () => {},
   };
@@ -74,13 +53,7 @@ export async function openPglite(dataDir: string): Promise<EmbeddedDatabase> {
     query: (text, values) => mutex.run(() => txSql(db).query(text, values)),
     script: (text) => mutex.run(() => txSql(db).script(text)),
     transaction: (fn) =>
-      mutex.run(async () => {
-        try {
-          return await db.transaction((tx) => fn(txSql(tx)));
-        } catch (err) {
-          throw wrapError(err);
-        }
-      }),
+      mutex.run(() => driverCall(() => db.transaction((tx) => fn(txSql(tx))))),
     close: async () => {},
   };
   return {

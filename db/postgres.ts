@@ -1,7 +1,7 @@
 /** The only module that imports `pg`: PostgreSQL servers, and the embedded database's gateway socket. */
 import pg from 'pg';
 import type { Sql, SqlValue } from './sql.ts';
-import { DatabaseError } from './sql.ts';
+import { asDatabaseError, driverCall } from './sql.ts';
 
 // int8 (counts, sequences) as numbers: our values stay far below 2^53.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -16,15 +16,12 @@ export interface PostgresOptions {
   max?: number;
   kind?: Sql['kind'];
   applicationName?: string;
+  /** Told when an idle connection fails (default: one line on stderr). */
+  onIdleError?: (err: Error) => void;
 }
 
-function wrapError(err: unknown): Error {
-  const e = err as { message?: string; code?: string };
-  // Only database errors (a five-character SQLSTATE); our own errors pass through unchanged.
-  if (e && !(err instanceof DatabaseError) && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.message === 'string') {
-    return new DatabaseError(e.message, e.code, { cause: err });
-  }
-  return err as Error;
+function defaultIdleError(err: Error): void {
+  process.stderr.write(`staydown: an idle PostgreSQL connection failed (${err.message}); the next query reconnects.\n`);
 }
 
 function toParams(values: readonly SqlValue[] | undefined): unknown[] | undefined {
@@ -34,22 +31,9 @@ function toParams(values: readonly SqlValue[] | undefined): unknown[] | undefine
 function clientSql(client: pg.PoolClient, kind: Sql['kind']): Sql {
   const sql: Sql = {
     kind,
-    async query<R>(text: string, values?: readonly SqlValue[]) {
-      try {
-        const r = await client.query(text, toParams(values));
-        return r.rows as R[];
-      } catch (err) {
-        throw wrapError(err);
-      }
-    },
+    query: <R>(text: string, values?: readonly SqlValue[]) => driverCall(async () => (await client.query(text, toParams(values))).rows as R[]),
+    script: (text: string) => driverCall(async () => void (await client.query(text))),
     // Nested transactions run inside the outer one: savepoints are not needed by any caller yet.
-    async script(text: string) {
-      try {
-        await client.query(text);
-      } catch (err) {
-        throw wrapError(err);
-      }
-    },
     transaction: (fn) => fn(sql),
     close: async () => {},
   };
@@ -68,32 +52,15 @@ export function openPostgres(opts: PostgresOptions): Sql {
     application_name: opts.applicationName ?? 'staydown',
     idleTimeoutMillis: 10_000,
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on('error', () => {});
+  // An idle client losing its connection must not crash the process (the next query reconnects), but it
+  // is worth a line in the log: a database restarting or a network dropping connections shows here.
+  pool.on('error', (err) => (opts.onIdleError ?? defaultIdleError)(err));
   return {
     kind,
-    async query<R>(text: string, values?: readonly SqlValue[]) {
-      try {
-        const r = await pool.query(text, toParams(values) as unknown[]);
-        return r.rows as R[];
-      } catch (err) {
-        throw wrapError(err);
-      }
-    },
-    async script(text: string) {
-      try {
-        await pool.query(text);
-      } catch (err) {
-        throw wrapError(err);
-      }
-    },
+    query: <R>(text: string, values?: readonly SqlValue[]) => driverCall(async () => (await pool.query(text, toParams(values) as unknown[])).rows as R[]),
+    script: (text: string) => driverCall(async () => void (await pool.query(text))),
     async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (err) {
-        throw wrapError(err);
-      }
+      const client = await driverCall(() => pool.connect());
       try {
         await client.query('BEGIN');
         const result = await fn(clientSql(client, kind));
@@ -101,7 +68,7 @@ export function openPostgres(opts: PostgresOptions): Sql {
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
-        throw wrapError(err);
+        throw asDatabaseError(err);
       } finally {
         client.release();
       }

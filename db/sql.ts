@@ -30,3 +30,21 @@ export function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/** A driver's error as ours: database errors (a five-character SQLSTATE) become DatabaseError; others pass. */
+export function asDatabaseError(err: unknown): Error {
+  const e = err as { message?: string; code?: string };
+  if (e && !(err instanceof DatabaseError) && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.message === 'string') {
+    return new DatabaseError(e.message, e.code, { cause: err });
+  }
+  return err as Error;
+}
+
+/** Runs one driver call, turning its database errors into DatabaseError (the drivers' shared wrapper). */
+export async function driverCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw asDatabaseError(err);
+  }
+}

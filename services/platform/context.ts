@@ -40,7 +40,10 @@ export function uploadDir(config: Config): string {
 
 export async function openService(config: Config, log: Logger, opts: { serve?: boolean } = {}): Promise<OpenedService> {
   const master = loadMasterKey(config);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, { serve: opts.serve });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, {
+    serve: opts.serve,
+    onIdleError: (err) => log.warn({ err: err.message }, 'an idle database connection failed; the next query reconnects'),
+  });
   try {
     const applied = await migrate(db.sql);
     await checkMasterKey(db.sql, master.key);
