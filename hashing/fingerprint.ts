@@ -5,12 +5,12 @@
 import { open } from 'node:fs/promises';
 import { hammingHex } from './bits.ts';
 import { decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits, ImageDecodeError } from './image-decoder.ts';
-import { sniffMediaKind } from './media-kind.ts';
-import { pdqDihedrals, pdqFromRgb } from './pdq.ts';
+import { sniffFingerprintKind } from './fingerprint-kind.ts';
+import { pdqDihedrals, pdqFromRgb } from './pdq-hasher.ts';
 import { blockhashSignal } from './signals/blockhash.ts';
 import { md5Signal, sha256Signal } from './signals/exact.ts';
 import type { Fingerprint, ImageFingerprint, PdqView, VideoFrameHash } from './types.ts';
-import { robustViews, type ViewSet } from './views.ts';
+import { robustViews, type ViewSet } from './robust-views.ts';
 import { fingerprintVideoBuffer, fingerprintVideoFile, type VideoFingerprintOptions } from './video/video-fingerprint.ts';
 import { VideoError } from './video/probe.ts';
 
@@ -20,7 +20,7 @@ export interface FingerprintOptions {
   maxFileBytes?: number;
   /** Sampling, limits and ffmpeg for videos (see hashing/video/video-fingerprint.ts). */
   video?: VideoFingerprintOptions;
-  /** Image views to compute (views.ts): 'all' (default), or 'query' for files only ever matched as queries (crawled media). */
+  /** Image views to compute (robust-views.ts): 'all' (default), or 'query' for files only ever matched as queries (crawled media). */
   views?: ViewSet;
 }
 
@@ -35,7 +35,7 @@ export class FingerprintError extends Error {
 const SAME_FRAME_BITS = 8;
 
 export async function fingerprintBuffer(bytes: Uint8Array, opts: FingerprintOptions = {}): Promise<Fingerprint> {
-  const kind = sniffMediaKind(bytes);
+  const kind = sniffFingerprintKind(bytes);
   if (kind === 'video') return asFingerprintError(fingerprintVideoBuffer(bytes, opts.video));
   return fingerprintImage(bytes, opts);
 }
@@ -50,7 +50,7 @@ export async function fingerprintFile(path: string, opts: FingerprintOptions = {
       // Videos are streamed through ffmpeg from the file, never read into memory.
       const head = new Uint8Array(Math.min(size, 4096));
       await fh.read(head, 0, head.length, 0);
-      if (sniffMediaKind(head) === 'video') return await asFingerprintError(fingerprintVideoFile(path, opts.video));
+      if (sniffFingerprintKind(head) === 'video') return await asFingerprintError(fingerprintVideoFile(path, opts.video));
       if (size > max) throw new FingerprintError(`The file is ${size} bytes, over the ${max}-byte limit for images.`);
       bytes = new Uint8Array(size);
       const { bytesRead } = await fh.read(bytes, 0, size, 0);

@@ -20,10 +20,10 @@
  * (test/hashing/robust-policy.test.ts checks this on the edit set).
  */
 import { hamming, hexToWords } from '../bits.ts';
-import { DIHEDRALS } from '../pdq.ts';
+import { DIHEDRALS } from '../pdq-hasher.ts';
 import { referenceHashes } from '../reference.ts';
 import type { ImageFingerprint } from '../types.ts';
-import { isQueryProbeView } from '../views.ts';
+import { isQueryProbeView } from '../robust-views.ts';
 
 /** Hashes below this PDQ quality are not trusted for matching (Meta's guidance). */
 export const MIN_QUALITY = 50;

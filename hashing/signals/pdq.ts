@@ -1,6 +1,6 @@
 import { hammingHex, isHash256 } from '../bits.ts';
 import type { RgbaImage } from '../image-decoder.ts';
-import { pdqFromRgb, type PdqResult } from '../pdq.ts';
+import { pdqFromRgb, type PdqResult } from '../pdq-hasher.ts';
 import type { SignalType } from './signal.ts';
 
 /** PDQ as a signal type; `hashWithQuality` keeps the quality score and the DCT block for dihedrals. */

@@ -9,7 +9,7 @@ import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hammingHex } from '../bits.ts';
-import { sniffMediaKind } from '../media-kind.ts';
+import { sniffFingerprintKind } from '../fingerprint-kind.ts';
 import type { VideoFingerprint, VideoFrameHash } from '../types.ts';
 import { type ChildWatcher, decodeRawFrames, type FfmpegTools, locateTools, probe } from './ffmpeg.ts';
 import { DEFAULT_FRAME_SIDE, fileInput, frameDecodeCommand } from './ffmpeg-args.ts';
@@ -77,7 +77,7 @@ export async function fingerprintVideoFile(path: string, opts: VideoFingerprintO
   const inline = opts.probe === 'inline' && interval > 0 && opts.frameSize !== 'native';
   // With an inline probe, `info` is filled in from ffmpeg's log once the decode has started.
   let info: (VideoProbe & { durationReliable?: boolean }) | undefined;
-  const looksLikeVideo = sniffMediaKind(await head(absolute)) === 'video';
+  const looksLikeVideo = sniffFingerprintKind(await head(absolute)) === 'video';
   if (!inline) {
     info = await probe(tools, input, limits.probeTimeoutMs, opts.watch, looksLikeVideo);
     checkLimits(info, limits);
