@@ -46,7 +46,9 @@ export function crawlDeps(sql: Sql, masterKey: Buffer, matcher: Matcher, log?: L
   const pool = crawlFingerprintPool();
   const deps: CrawlServiceDeps = {
     sql,
-    matcher: { match: async (fp) => matcher.match(fp).map((m) => ({ caseId: m.caseId, materialId: m.materialId, method: m.method, distance: m.distance })) },
+    // The service's matches are the crawl's hits (a MaterialMatch has every MatchHit field); the crawl's
+    // port is async so that it does not care where the matcher runs.
+    matcher: { match: async (fp) => matcher.match(fp) },
     fingerprint: (b) => pool.fingerprint(b),
     seal: createEvidenceSealer(sql, masterKey),
     openHeaders: (row: SiteRow) => (row.headers_encrypted ? (JSON.parse(decrypt(masterKey, row.headers_encrypted, siteHeadersAad(row.name)).toString('utf8')) as Record<string, string>) : undefined),
