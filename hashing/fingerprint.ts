@@ -7,8 +7,8 @@ import { hammingHex } from './bits.ts';
 import { decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits, ImageDecodeError } from './image-decoder.ts';
 import { sniffFingerprintKind } from './fingerprint-kind.ts';
 import { pdqDihedrals, pdqFromRgb } from './pdq-hasher.ts';
-import { blockhashSignal } from './signals/blockhash.ts';
-import { md5Signal, sha256Signal } from './signals/exact.ts';
+import { pdqOf } from './signals/pdq.ts';
+import { byteSignalHashes, imageSignalHashes } from './signals/registry.ts';
 import type { Fingerprint, ImageFingerprint, PdqView, VideoFrameHash } from './types.ts';
 import { robustViews, type ViewSet } from './robust-views.ts';
 import { fingerprintVideoBuffer, fingerprintVideoFile, type VideoFingerprintOptions } from './video/video-fingerprint.ts';
@@ -87,20 +87,22 @@ export async function fingerprintImage(bytes: Uint8Array, opts: FingerprintOptio
     throw err;
   }
   const img = decoded.image;
-  const pdq = pdqFromRgb(img.data, img.width, img.height, 4);
+  // The robust matcher's extra PDQ views: the dihedrals from PDQ's own DCT block (computed once, shared
+  // with the pdq signal), then the views that need the pixels.
+  const pdq = pdqOf(img);
   const views: PdqView[] = pdqDihedrals(pdq)
     .filter((d) => d.transform !== 'orig')
     .map((d) => ({ view: d.transform, hash: d.hash, quality: pdq.quality }));
   views.push(...robustViews(img, pdq, opts.views));
+  // Field order is the JSON's (`staydown hash --json`, bank files): exact hashes, the picture's facts,
+  // each registered signal, then the views.
   const fp: ImageFingerprint = {
     kind: 'image',
-    sha256: sha256Signal.hash(bytes),
-    md5: md5Signal.hash(bytes),
+    ...byteSignalHashes(bytes),
     width: decoded.width,
     height: decoded.height,
     format: decoded.format,
-    pdq: { hash: pdq.hash, quality: pdq.quality },
-    blockhash: blockhashSignal.hash(img),
+    ...imageSignalHashes(img),
     views,
   };
   if (decoded.frames && decoded.frames.length > 1) {
