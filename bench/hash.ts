@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { bmvbhash } from 'blockhash-core';
 import { spawnSync } from 'node:child_process';
 import { fingerprintBuffer } from '../hashing/fingerprint.ts';
-import { pdqFromRgb } from '../hashing/pdq.ts';
+import { pdqFromRgb } from '../hashing/pdq-hasher.ts';
 import { JSON_OUT, log, median, report, timeRuns } from './support.ts';
 
 const PHOTOS = ['astronaut.png', 'coffee.png', 'chelsea.png', 'rocket.jpg', 'motorcycle_left.png', 'hubble_deep_field.jpg'];

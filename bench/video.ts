@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { pdqFromRgb } from '../hashing/pdq.ts';
+import { pdqFromRgb } from '../hashing/pdq-hasher.ts';
 import type { VideoFingerprint } from '../hashing/types.ts';
 import { locateTools, runToFiles } from '../hashing/video/ffmpeg.ts';
 import { fileInput, naiveJpegCommand } from '../hashing/video/ffmpeg-args.ts';

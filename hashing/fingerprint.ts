@@ -5,12 +5,12 @@
 import { open } from 'node:fs/promises';
 import { hammingHex } from './bits.ts';
 import { decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits, ImageDecodeError } from './image-decoder.ts';
-import { sniffMediaKind } from './media-kind.ts';
-import { pdqDihedrals, pdqFromRgb } from './pdq.ts';
-import { blockhashSignal } from './signals/blockhash.ts';
-import { md5Signal, sha256Signal } from './signals/exact.ts';
+import { sniffFingerprintKind } from './fingerprint-kind.ts';
+import { pdqDihedrals, pdqFromRgb } from './pdq-hasher.ts';
+import { pdqOf } from './signals/pdq.ts';
+import { byteSignalHashes, imageSignalHashes } from './signals/registry.ts';
 import type { Fingerprint, ImageFingerprint, PdqView, VideoFrameHash } from './types.ts';
-import { robustViews, type ViewSet } from './views.ts';
+import { robustViews, type ViewSet } from './robust-views.ts';
 import { fingerprintVideoBuffer, fingerprintVideoFile, type VideoFingerprintOptions } from './video/video-fingerprint.ts';
 import { VideoError } from './video/probe.ts';
 
@@ -20,7 +20,7 @@ export interface FingerprintOptions {
   maxFileBytes?: number;
   /** Sampling, limits and ffmpeg for videos (see hashing/video/video-fingerprint.ts). */
   video?: VideoFingerprintOptions;
-  /** Image views to compute (views.ts): 'all' (default), or 'query' for files only ever matched as queries (crawled media). */
+  /** Image views to compute (robust-views.ts): 'all' (default), or 'query' for files only ever matched as queries (crawled media). */
   views?: ViewSet;
 }
 
@@ -35,7 +35,7 @@ export class FingerprintError extends Error {
 const SAME_FRAME_BITS = 8;
 
 export async function fingerprintBuffer(bytes: Uint8Array, opts: FingerprintOptions = {}): Promise<Fingerprint> {
-  const kind = sniffMediaKind(bytes);
+  const kind = sniffFingerprintKind(bytes);
   if (kind === 'video') return asFingerprintError(fingerprintVideoBuffer(bytes, opts.video));
   return fingerprintImage(bytes, opts);
 }
@@ -58,7 +58,7 @@ export async function readMediaFile(path: string, maxBytes: number): Promise<{ k
       const { size } = await fh.stat();
       const head = new Uint8Array(Math.min(size, 4096));
       await fh.read(head, 0, head.length, 0);
-      if (sniffMediaKind(head) === 'video') return { kind: 'video' };
+      if (sniffFingerprintKind(head) === 'video') return { kind: 'video' };
       if (size > maxBytes) throw new FingerprintError(`The file is ${size} bytes, over the ${maxBytes}-byte limit for images.`);
       const bytes = new Uint8Array(size);
       const { bytesRead } = await fh.read(bytes, 0, size, 0);
@@ -94,20 +94,22 @@ export async function fingerprintImage(bytes: Uint8Array, opts: FingerprintOptio
     throw err;
   }
   const img = decoded.image;
-  const pdq = pdqFromRgb(img.data, img.width, img.height, 4);
+  // The robust matcher's extra PDQ views: the dihedrals from PDQ's own DCT block (computed once, shared
+  // with the pdq signal), then the views that need the pixels.
+  const pdq = pdqOf(img);
   const views: PdqView[] = pdqDihedrals(pdq)
     .filter((d) => d.transform !== 'orig')
     .map((d) => ({ view: d.transform, hash: d.hash, quality: pdq.quality }));
   views.push(...robustViews(img, pdq, opts.views));
+  // Field order is the JSON's (`staydown hash --json`, bank files): exact hashes, the picture's facts,
+  // each registered signal, then the views.
   const fp: ImageFingerprint = {
     kind: 'image',
-    sha256: sha256Signal.hash(bytes),
-    md5: md5Signal.hash(bytes),
+    ...byteSignalHashes(bytes),
     width: decoded.width,
     height: decoded.height,
     format: decoded.format,
-    pdq: { hash: pdq.hash, quality: pdq.quality },
-    blockhash: blockhashSignal.hash(img),
+    ...imageSignalHashes(img),
     views,
   };
   if (decoded.frames && decoded.frames.length > 1) {

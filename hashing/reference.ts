@@ -6,9 +6,9 @@
  * borders, the whole-image area-resampled hash.
  */
 import { isHash256 } from './bits.ts';
-import { DIHEDRALS } from './pdq.ts';
+import { DIHEDRALS } from './pdq-hasher.ts';
 import type { Fingerprint } from './types.ts';
-import { isQueryOnlyView } from './views.ts';
+import { isQueryOnlyView } from './robust-views.ts';
 
 export interface ReferenceHash {
   hash: string;

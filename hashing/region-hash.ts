@@ -12,7 +12,7 @@
  * The hashes are not bit-identical to PDQ of the cropped file (the box differs from the Jarosz tent);
  * they land within a few bits of it, which is what matching needs (see test/hashing/robust-views.test.ts).
  */
-import { gradientQuality, thresholdToHex } from './pdq.ts';
+import { gradientQuality, thresholdToHex } from './pdq-hasher.ts';
 
 const SIDE = 64;
 const HALF = SIDE / 2;

@@ -1,6 +1,6 @@
 /**
  * Content sniffing by magic bytes. A server's Content-Type or a file's name is a claim; the first bytes
- * are a fact. The fingerprinter (media-kind.ts) and the crawler trust only what this says, so an HTML
+ * are a fact. The fingerprinter (fingerprint-kind.ts) and the crawler trust only what this says, so an HTML
  * error page served as image/jpeg, or a JPEG served as text/plain, is classified by what it is.
  */
 export type SniffedKind = 'image' | 'video' | 'hls' | 'html' | 'other';

@@ -22,18 +22,31 @@ export interface PdqView {
   quality: number;
 }
 
-export interface ImageFingerprint {
-  kind: 'image';
+/** A file's exact hashes (signals/exact.ts): staydown's own dedupe key and the hash StopNCII and NCMEC exchange. */
+export interface ExactHashes {
   sha256: string;
   md5: string;
-  width: number;
-  height: number;
-  /** Container format as detected from the bytes ('jpeg', 'png', 'webp', 'gif', 'avif', 'heif', ...). */
-  format: string;
+}
+
+/**
+ * The hashes of an image's registered signal types (signals/registry.ts), each under its signal's name.
+ * A signal added in its own file adds its field here by declaration merging -
+ *   declare module '../types.ts' { interface ImageSignalHashes { mysignal?: string } }
+ * - optional, since fingerprints stored before it existed have none.
+ */
+export interface ImageSignalHashes {
   /** Plain whole-image PDQ, as Meta's reference computes it. */
   pdq: PdqHash;
   /** Plain block-mean hash (blockhash-core method 2, 16x16 = 256 bits), 64 hex digits. */
   blockhash: string;
+}
+
+export interface ImageFingerprint extends ExactHashes, ImageSignalHashes {
+  kind: 'image';
+  width: number;
+  height: number;
+  /** Container format as detected from the bytes ('jpeg', 'png', 'webp', 'gif', 'avif', 'heif', ...). */
+  format: string;
   /** Extra views hashed for robust matching (dihedral variants, border-trimmed, regions). */
   views: PdqView[];
   /** For animated images: the PDQ of each frame that differs from the one before, with its time. */
@@ -52,10 +65,8 @@ export interface VideoFrameHash {
   views?: PdqView[];
 }
 
-export interface VideoFingerprint {
+export interface VideoFingerprint extends ExactHashes {
   kind: 'video';
-  sha256: string;
-  md5: string;
   /** Seconds. */
   duration: number;
   width: number;

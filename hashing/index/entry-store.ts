@@ -4,7 +4,7 @@
  *   hashes    8 x uint32 = 32 B   the 256-bit hash
  *   materials uint32     =  4 B   material id
  *   banks     uint8      =  1 B   bank id 0..254; 255 marks a removed slot (a tombstone)
- *   views     uint8      =  1 B   view code (see views.ts)
+ *   views     uint8      =  1 B   view code (see view-codes.ts)
  *   frames    uint32     =  4 B   frame time in milliseconds, NO_FRAME when not a video frame
  *                         -----
  *                          42 B per slot

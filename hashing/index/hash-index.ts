@@ -9,7 +9,7 @@
  */
 import { HASH_WORDS, hexToWords, popcount32 } from '../bits.ts';
 import { EntryStore, MAX_BANK, MAX_FRAME_SECONDS, NO_FRAME, REMOVED } from './entry-store.ts';
-import { ViewTable } from './views.ts';
+import { ViewTable } from './view-codes.ts';
 import { MAX_TABLE_RADIUS, TABLES, WordTables, tableRadii } from './word-tables.ts';
 
 /** The distance PDQ matching uses (HMA, StopNCII): at most 31 of 256 bits differ. */

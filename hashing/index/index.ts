@@ -43,5 +43,5 @@ export { BankSet } from './banks.ts';
 export type { BankConfig, BankHit, BankQueryResult, BankRow } from './banks.ts';
 export { buildIndex } from './build.ts';
 export type { IndexRow } from './build.ts';
-export { FIXED_VIEWS, ViewTable } from './views.ts';
+export { FIXED_VIEWS, ViewTable } from './view-codes.ts';
 export { MAX_BANK } from './entry-store.ts';

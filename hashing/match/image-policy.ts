@@ -20,10 +20,11 @@
  * (test/hashing/robust-policy.test.ts checks this on the edit set).
  */
 import { hamming, hexToWords } from '../bits.ts';
-import { DIHEDRALS } from '../pdq.ts';
+import { DIHEDRALS } from '../pdq-hasher.ts';
 import { referenceHashes } from '../reference.ts';
 import type { ImageFingerprint } from '../types.ts';
-import { isQueryProbeView } from '../views.ts';
+import { isQueryProbeView } from '../robust-views.ts';
+import { MATCH_METHODS as M, type MatchMethod } from './methods.ts';
 
 /** Hashes below this PDQ quality are not trusted for matching (Meta's guidance). */
 export const MIN_QUALITY = 50;
@@ -37,9 +38,9 @@ export interface ImageMatch {
    * turned by 90 degrees), 'pdq-trim' (borders, padding, letterbox), 'pdq-screenshot' (inside an app's
    * UI), 'pdq-rotation' (turned by a few degrees), 'pdq-crop' (cropped), 'pdq-cut' (a caption band or
    * one side left out of both), 'pdq+blockhash' (text or a logo over the picture: PDQ within
-   * CORROBORATED_PDQ_THRESHOLD and the block hashes within PDQ_THRESHOLD).
+   * CORROBORATED_PDQ_THRESHOLD and the block hashes within PDQ_THRESHOLD). Spelled in methods.ts.
    */
-  method: string;
+  method: MatchMethod;
   /** Hamming distance in bits (of 256) of the deciding comparison; 0 for exact matches. */
   distance: number;
   /** The query's view that matched ('orig', 'flipy', 'trim', 'content', 'rot:p5', ...). */
@@ -58,7 +59,7 @@ export interface ImageMatch {
 }
 
 interface Rule {
-  method: string;
+  method: MatchMethod;
   threshold: number;
 }
 
@@ -81,25 +82,25 @@ export function ruleFor(queryView: string, refView: string): Rule | null {
   const q = queryView;
   const r = refView;
   const wholeQuery = PLAIN.has(q) || q === 'trim' || DIHEDRAL_SET.has(q);
-  if (r === 'blockhash') return q === 'blockhash' ? { method: 'pdq+blockhash', threshold: PDQ_THRESHOLD } : null;
+  if (r === 'blockhash') return q === 'blockhash' ? { method: M.pdqBlockhash, threshold: PDQ_THRESHOLD } : null;
   if (r.startsWith('crop:')) {
     // A crop of the reference against the query's whole picture (or its mirror image), or against the
     // query re-cropped at the same anchor.
-    if (wholeQuery) return { method: 'pdq-crop', threshold: PDQ_THRESHOLD };
-    if (q.startsWith('qcrop:') && anchorOf(q) === anchorOf(r)) return { method: 'pdq-crop', threshold: PDQ_THRESHOLD };
+    if (wholeQuery) return { method: M.pdqCrop, threshold: PDQ_THRESHOLD };
+    if (q.startsWith('qcrop:') && anchorOf(q) === anchorOf(r)) return { method: M.pdqCrop, threshold: PDQ_THRESHOLD };
     return null;
   }
   if (r.startsWith('cut:')) {
-    if (wholeQuery) return { method: 'pdq-crop', threshold: PDQ_THRESHOLD };
-    if (q === r) return { method: 'pdq-cut', threshold: PDQ_THRESHOLD };
+    if (wholeQuery) return { method: M.pdqCrop, threshold: PDQ_THRESHOLD };
+    if (q === r) return { method: M.pdqCut, threshold: PDQ_THRESHOLD };
     return null;
   }
   if (!WHOLE_REF.has(r)) return null;
-  if (PLAIN.has(q)) return { method: PLAIN.has(r) ? 'pdq' : 'pdq-trim', threshold: PDQ_THRESHOLD };
-  if (DIHEDRAL_SET.has(q)) return { method: 'pdq-dihedral', threshold: PDQ_THRESHOLD };
-  if (q === 'trim' || q === 'trim:flipy') return { method: 'pdq-trim', threshold: PDQ_THRESHOLD };
-  if (q === 'content' || q === 'content:flipy') return { method: 'pdq-screenshot', threshold: PDQ_THRESHOLD };
-  if (q.startsWith('rot:')) return { method: 'pdq-rotation', threshold: PDQ_THRESHOLD };
+  if (PLAIN.has(q)) return { method: PLAIN.has(r) ? M.pdq : M.pdqTrim, threshold: PDQ_THRESHOLD };
+  if (DIHEDRAL_SET.has(q)) return { method: M.pdqDihedral, threshold: PDQ_THRESHOLD };
+  if (q === 'trim' || q === 'trim:flipy') return { method: M.pdqTrim, threshold: PDQ_THRESHOLD };
+  if (q === 'content' || q === 'content:flipy') return { method: M.pdqScreenshot, threshold: PDQ_THRESHOLD };
+  if (q.startsWith('rot:')) return { method: M.pdqRotation, threshold: PDQ_THRESHOLD };
   return null;
 }
 
@@ -151,12 +152,12 @@ function parsed(fp: ImageFingerprint): Parsed {
 
 // The plainest technique that matches is the one reported (a plain PDQ match is easier to review than a
 // crop match), and within it the smallest distance.
-const METHOD_ORDER = ['pdq', 'pdq-dihedral', 'pdq-trim', 'pdq-screenshot', 'pdq-rotation', 'pdq-crop', 'pdq-cut', 'pdq+blockhash'];
+const METHOD_ORDER: readonly MatchMethod[] = [M.pdq, M.pdqDihedral, M.pdqTrim, M.pdqScreenshot, M.pdqRotation, M.pdqCrop, M.pdqCut, M.pdqBlockhash];
 
 /** staydown's decision for an image query against one registered image: the best match, or null. */
 export function matchImages(query: ImageFingerprint, ref: ImageFingerprint): ImageMatch | null {
-  if (query.sha256 === ref.sha256) return exact('exact-sha256');
-  if (query.md5 === ref.md5) return exact('exact-md5');
+  if (query.sha256 === ref.sha256) return exact(M.exactSha256);
+  if (query.md5 === ref.md5) return exact(M.exactMd5);
   let best: ImageMatch | null = null;
   const q = parsed(query);
   const r = parsed(ref);
@@ -168,7 +169,7 @@ export function matchImages(query: ImageFingerprint, ref: ImageFingerprint): Ima
       if (d > rule.threshold) continue;
       let threshold = rule.threshold;
       let extra: { blockhashDistance?: number } = {};
-      if (rule.method === 'pdq+blockhash') {
+      if (rule.method === M.pdqBlockhash) {
         // The block hashes agree; the decision rests on the whole pictures' PDQ at the looser threshold.
         extra = { blockhashDistance: d };
         d = wholePictureDistance(q, r);
@@ -203,7 +204,7 @@ function wholePictureDistance(q: Parsed, r: Parsed): number {
   return min;
 }
 
-function exact(method: string): ImageMatch {
+function exact(method: MatchMethod): ImageMatch {
   return { method, distance: 0, queryView: 'bytes', refView: 'bytes', threshold: 0, confidence: 1 };
 }
 

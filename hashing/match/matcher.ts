@@ -1,17 +1,153 @@
 /**
- * The matcher: a bank of reference fingerprints, and for each query fingerprint the references that
- * staydown's default policy would raise an alert for, best first.
+ * The matcher: reference fingerprints, and for each query fingerprint the references that staydown's
+ * default policy would raise an alert for, best first. One implementation for every caller: the
+ * `staydown match` bank (`ReferenceBank`, below) and the service's index fed from the database
+ * (services/matching.ts).
  *
- * Candidates come from an exact Hamming index over the references' hashes (so no match can be missed
- * that the policy would accept); the policy for the kind of pair (image/image, video/video,
- * image/video) then decides and explains: which method matched and how strongly.
+ * For a query: the same bytes (SHA-256, then MD5) match at once; otherwise candidates come from an
+ * exact Hamming index over the references' hashes (so no match can be missed that the policy would
+ * accept), and the policy for the kind of pair (image/image, video/video, image/video) decides and
+ * explains: which method matched and how strongly. Each reference matches at most once, by the first of
+ * those that finds it.
  */
 import { HashIndex } from '../index/index.ts';
-import { referenceHashes } from '../reference.ts';
+import { referenceHashes, type ReferenceHash } from '../reference.ts';
 import type { Fingerprint } from '../types.ts';
+import { MATCH_METHODS, isExactMethod } from './methods.ts';
 import { CANDIDATE_RADIUS, decideMatch, MIN_QUALITY, probeHashes, type MatchDecision } from './policy.ts';
 
 export { MIN_QUALITY, type MatchDecision };
+
+export interface AddOptions<Meta> {
+  /** A key several references share, so they go together with `removeGroup` (the service: the case). */
+  group?: string;
+  /** The caller's own data about the reference, handed back with its matches and never looked at here. */
+  meta?: Meta;
+  /**
+   * The reference's index hashes, when the caller keeps them (the service's `material_hashes` rows);
+   * default `referenceHashes(fp)`, which is what those rows were made from. Hashes of quality below
+   * MIN_QUALITY are left out either way.
+   */
+  hashes?: Iterable<ReferenceHash>;
+}
+
+export interface ReferenceMatch<Meta> {
+  /** The caller's key for the reference (a bank line's file name, a material id). */
+  ref: string;
+  meta: Meta | undefined;
+  decision: MatchDecision;
+}
+
+interface Entry<Meta> {
+  ref: string;
+  group: string | undefined;
+  fp: Fingerprint;
+  meta: Meta | undefined;
+}
+
+/**
+ * The one order of results: matches on the bytes first, then the smallest distance, then the reference
+ * key. Keys compare with a fixed collator rather than the process's locale, so `staydown match` lists
+ * ties the same way on every machine (en-US: the order it has always printed here); the code-unit
+ * comparison only separates keys the collator calls equal.
+ */
+const KEYS = new Intl.Collator('en-US');
+export function bestFirst(a: { ref: string; decision: MatchDecision }, b: { ref: string; decision: MatchDecision }): number {
+  const exact = Number(!isExactMethod(a.decision.method)) - Number(!isExactMethod(b.decision.method));
+  return exact || a.decision.distance - b.decision.distance || KEYS.compare(a.ref, b.ref) || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0);
+}
+
+export class ReferenceMatcher<Meta = undefined> {
+  private readonly entries = new Map<number, Entry<Meta>>();
+  private readonly byRef = new Map<string, Set<number>>();
+  private readonly byGroup = new Map<string, Set<number>>();
+  private readonly bySha = new Map<string, Set<number>>();
+  private readonly byMd5 = new Map<string, Set<number>>();
+  private readonly index = new HashIndex();
+  private nextId = 0;
+
+  /** References held. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Hashes in the index (all references' views and frames). */
+  get indexEntries(): number {
+    return this.index.size;
+  }
+
+  has(ref: string): boolean {
+    return this.byRef.has(ref);
+  }
+
+  /**
+   * Adds a reference under the caller's key. A key may be given to several fingerprints (a bank can
+   * list one file name twice): each matches on its own, and `removeByRef` removes them all. To replace
+   * a reference, remove it first.
+   */
+  add(ref: string, fp: Fingerprint, opts: AddOptions<Meta> = {}): void {
+    const id = this.nextId++;
+    this.entries.set(id, { ref, group: opts.group, fp, meta: opts.meta });
+    addTo(this.byRef, ref, id);
+    if (opts.group !== undefined) addTo(this.byGroup, opts.group, id);
+    addTo(this.bySha, fp.sha256, id);
+    addTo(this.byMd5, fp.md5, id);
+    for (const h of opts.hashes ?? referenceHashes(fp)) {
+      if (!(h.quality >= MIN_QUALITY)) continue;
+      this.index.add({ hash: h.hash, materialId: id, view: h.view, ...(h.t != null ? { frameTime: h.t } : {}) });
+    }
+  }
+
+  /** Removes every reference added under `ref`; returns how many. */
+  removeByRef(ref: string): number {
+    return this.remove(this.byRef.get(ref));
+  }
+
+  /** Removes every reference added with `group` (the service withdrawing a case); returns how many. */
+  removeGroup(group: string): number {
+    return this.remove(this.byGroup.get(group));
+  }
+
+  /** Every reference the default policy alerts on for this query, best first (see `bestFirst`). */
+  match(query: Fingerprint): Array<ReferenceMatch<Meta>> {
+    const found = new Map<number, MatchDecision>();
+    for (const id of this.bySha.get(query.sha256) ?? []) found.set(id, { method: MATCH_METHODS.exactSha256, distance: 0 });
+    for (const id of this.byMd5.get(query.md5) ?? []) if (!found.has(id)) found.set(id, { method: MATCH_METHODS.exactMd5, distance: 0 });
+    for (const id of this.candidates(query)) {
+      if (found.has(id)) continue;
+      const d = decideMatch(query, this.entries.get(id)!.fp);
+      if (d) found.set(id, d);
+    }
+    const out: Array<ReferenceMatch<Meta>> = [];
+    for (const [id, decision] of found) {
+      const e = this.entries.get(id)!;
+      out.push({ ref: e.ref, meta: e.meta, decision });
+    }
+    return out.sort(bestFirst);
+  }
+
+  private candidates(query: Fingerprint): Set<number> {
+    const out = new Set<number>();
+    for (const p of probeHashes(query)) for (const hit of this.index.query(p.hash, CANDIDATE_RADIUS)) out.add(hit.materialId);
+    return out;
+  }
+
+  private remove(ids: Set<number> | undefined): number {
+    if (!ids || ids.size === 0) return 0;
+    const gone = [...ids];
+    // One pass over the index however many references go (a withdrawn case can hold thousands).
+    this.index.removeMaterials(gone);
+    for (const id of gone) {
+      const e = this.entries.get(id)!;
+      this.entries.delete(id);
+      removeFrom(this.byRef, e.ref, id);
+      if (e.group !== undefined) removeFrom(this.byGroup, e.group, id);
+      removeFrom(this.bySha, e.fp.sha256, id);
+      removeFrom(this.byMd5, e.fp.md5, id);
+    }
+    return gone.length;
+  }
+}
 
 export interface BankEntry {
   /** The caller's name for the reference (the bank line's `file`, or a material id). */
@@ -19,62 +155,42 @@ export interface BankEntry {
   fp: Fingerprint;
 }
 
+/** A match as `staydown match --json` prints it: the reference's name, then the policy's decision. */
 export interface Match extends MatchDecision {
   ref: string;
 }
 
+/** A bank of named references (a bank file's lines): the matcher without groups or metadata. */
 export class ReferenceBank {
-  private readonly entries: BankEntry[] = [];
-  private readonly bySha = new Map<string, number[]>();
-  private readonly byMd5 = new Map<string, number[]>();
-  private readonly index = new HashIndex();
+  private readonly matcher = new ReferenceMatcher();
 
   constructor(entries: Iterable<BankEntry> = []) {
     for (const e of entries) this.add(e);
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.matcher.size;
   }
 
   add(entry: BankEntry): void {
-    const id = this.entries.push(entry) - 1;
-    push(this.bySha, entry.fp.sha256, id);
-    push(this.byMd5, entry.fp.md5, id);
-    for (const h of referenceHashes(entry.fp)) {
-      if (h.quality >= MIN_QUALITY) this.index.add({ hash: h.hash, materialId: id, view: h.view, frameTime: h.t });
-    }
+    this.matcher.add(entry.ref, entry.fp);
   }
 
   /** Every reference the default policy alerts on for this query, best first. */
   match(query: Fingerprint): Match[] {
-    const found = new Map<number, Match>();
-    for (const id of this.bySha.get(query.sha256) ?? []) found.set(id, { ref: this.entries[id].ref, method: 'exact-sha256', distance: 0 });
-    for (const id of this.byMd5.get(query.md5) ?? []) if (!found.has(id)) found.set(id, { ref: this.entries[id].ref, method: 'exact-md5', distance: 0 });
-    for (const id of this.candidates(query)) {
-      if (found.has(id)) continue;
-      const m = decideMatch(query, this.entries[id].fp);
-      if (m) found.set(id, { ref: this.entries[id].ref, ...m });
-    }
-    return [...found.values()].sort(byStrength);
-  }
-
-  private candidates(query: Fingerprint): Set<number> {
-    const probes = probeHashes(query);
-    const out = new Set<number>();
-    for (const p of probes) for (const hit of this.index.query(p.hash, CANDIDATE_RADIUS)) out.add(hit.materialId);
-    return out;
+    return this.matcher.match(query).map((m) => ({ ref: m.ref, ...m.decision }));
   }
 }
 
-function byStrength(a: Match, b: Match): number {
-  const ea = a.method.startsWith('exact') ? 0 : 1;
-  const eb = b.method.startsWith('exact') ? 0 : 1;
-  return ea - eb || a.distance - b.distance || a.ref.localeCompare(b.ref);
+function addTo(map: Map<string, Set<number>>, key: string, id: number): void {
+  const set = map.get(key);
+  if (set) set.add(id);
+  else map.set(key, new Set([id]));
 }
 
-function push(map: Map<string, number[]>, key: string, id: number): void {
-  const list = map.get(key);
-  if (list) list.push(id);
-  else map.set(key, [id]);
+function removeFrom(map: Map<string, Set<number>>, key: string, id: number): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) map.delete(key);
 }

@@ -7,12 +7,13 @@
  * CANDIDATE_RADIUS of some reference hash of r - so an exact index never hides a match.
  */
 import type { Fingerprint } from '../types.ts';
+import type { MatchMethod } from './methods.ts';
 import { matchVideo } from '../video/match-video.ts';
 import { CANDIDATE_RADIUS as IMAGE_CANDIDATE_RADIUS, matchImages, queryProbeHashes } from './image-policy.ts';
 
 export interface MatchDecision {
-  /** Which technique matched: 'exact-sha256', 'exact-md5', 'pdq', 'pdq-rot90', ... */
-  method: string;
+  /** Which technique matched: 'exact-sha256', 'exact-md5', 'pdq', 'pdq-dihedral', ... (the table in methods.ts). */
+  method: MatchMethod;
   /** Hamming distance in bits of the deciding comparison (0 for exact matches). */
   distance: number;
   [detail: string]: unknown;

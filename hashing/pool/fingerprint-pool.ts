@@ -20,7 +20,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { DEFAULT_MAX_IMAGE_BYTES, FingerprintError, readMediaFile, type FingerprintOptions } from '../fingerprint.ts';
-import { sniffMediaKind } from '../media-kind.ts';
+import { sniffFingerprintKind } from '../fingerprint-kind.ts';
 import type { Fingerprint } from '../types.ts';
 import { type PlainVideoOptions, type PoolReply, type PoolRequest, receivedError } from './protocol.ts';
 import { VideoHost } from './video-host.ts';
@@ -115,7 +115,7 @@ export class FingerprintPool {
    */
   fingerprint(bytes: Uint8Array, call: FingerprintCallOptions = {}): Promise<Fingerprint> {
     if (this.closed) return Promise.reject(new Error('The fingerprinting pool is closed; no more files can be fingerprinted with it.'));
-    const kind = sniffMediaKind(bytes.subarray(0, 4096));
+    const kind = sniffFingerprintKind(bytes.subarray(0, 4096));
     const timeoutMs = call.timeoutMs ?? (kind === 'video' ? (this.opts.videoTimeoutMs ?? 30 * 60_000) : (this.opts.imageTimeoutMs ?? 120_000));
     const p =
       kind === 'video'

@@ -16,7 +16,7 @@ export type PoolReply =
   | { id: number; ok: true; fingerprint: Fingerprint }
   | { id: number; ok: false; name: string; message: string };
 
-/** Video options that can cross a process boundary (no ffmpeg locations or callbacks). */
+/** Video options that can cross a process boundary: no located tools or callbacks (`ffmpeg`, where to find the tools, is plain data and crosses). */
 export type PlainVideoOptions = Omit<VideoFingerprintOptions, 'tools' | 'watch'>;
 
 /** To the video host: fingerprint the video file at `path` (the pool's private temporary file), or stop job `id`. */

@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FingerprintError } from '../fingerprint.ts';
 import type { Fingerprint } from '../types.ts';
+import { configuredFfmpeg } from '../video/ffmpeg.ts';
 import { type PlainVideoOptions, receivedError, type VideoHostMessage, type VideoHostReply } from './protocol.ts';
 
 export interface VideoHostOptions {
@@ -177,7 +178,8 @@ export class VideoHost {
         this.send({ type: 'cancel', id: job.id });
         this.settle(job.id, new FingerprintError(`Fingerprinting the file took longer than ${job.timeoutMs / 1000} s and was stopped.`));
       }, job.timeoutMs);
-      this.send({ type: 'job', id: job.id, path, video: job.video ?? this.opts.video ?? {} });
+      // A forked process starts with this module unconfigured: where ffmpeg is travels with each job.
+      this.send({ type: 'job', id: job.id, path, video: { ffmpeg: configuredFfmpeg(), ...(job.video ?? this.opts.video) } });
     } catch (err) {
       this.settle(job.id, err instanceof Error ? err : new Error(String(err)));
     }

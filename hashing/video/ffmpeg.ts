@@ -23,17 +23,47 @@ export interface FfmpegTools {
 export const INSTALL_HINT = 'install it with `apt-get install -y ffmpeg` (Debian/Ubuntu) or point FFMPEG_PATH at an ffmpeg binary';
 
 /**
- * Finds ffmpeg (FFMPEG_PATH, else PATH) and ffprobe (FFPROBE_PATH, else beside ffmpeg, else PATH).
- * Throws a VideoError that says how to install ffmpeg when either is missing.
+ * Where ffmpeg and ffprobe are. The service's configuration module (services/config.ts) reads
+ * FFMPEG_PATH / FFPROBE_PATH and hands them here through `configureFfmpeg`; this module never reads
+ * the environment for them. Plain data, so it crosses to the video host process with each job.
  */
-export function locateTools(env: NodeJS.ProcessEnv = process.env): FfmpegTools {
-  const path = env.PATH ?? '';
-  const ffmpegBin = env.FFMPEG_PATH ? executable(env.FFMPEG_PATH) : onPath('ffmpeg', path);
+export interface FfmpegLocation {
+  /** The ffmpeg binary (FFMPEG_PATH); default: `ffmpeg` on the search path. */
+  ffmpegPath?: string;
+  /** The ffprobe binary (FFPROBE_PATH); default: `ffprobe` beside ffmpeg, else on the search path. */
+  ffprobePath?: string;
+  /**
+   * Directories searched for a binary not given by path (default: this process's PATH - the operating
+   * system's search path, the one `spawn` itself uses, not a staydown setting).
+   */
+  searchPath?: string;
+}
+
+let configured: FfmpegLocation = {};
+
+/** Sets where ffmpeg/ffprobe are for every later `locateTools()` in this process (empty strings mean "not given"). */
+export function configureFfmpeg(location: FfmpegLocation): void {
+  configured = Object.freeze({ ...location });
+}
+
+/** What `configureFfmpeg` last set (the video host is handed this, as a forked process starts unconfigured). */
+export function configuredFfmpeg(): FfmpegLocation {
+  return configured;
+}
+
+/**
+ * Finds ffmpeg (`ffmpegPath`, else the search path) and ffprobe (`ffprobePath`, else beside ffmpeg, else
+ * the search path); `location` defaults to what `configureFfmpeg` set. Throws a VideoError that says how
+ * to install ffmpeg when either is missing.
+ */
+export function locateTools(location: FfmpegLocation = configured): FfmpegTools {
+  const path = location.searchPath ?? process.env.PATH ?? '';
+  const ffmpegBin = location.ffmpegPath ? executable(location.ffmpegPath) : onPath('ffmpeg', path);
   if (!ffmpegBin) {
-    const where = env.FFMPEG_PATH ? 'at FFMPEG_PATH' : 'on PATH';
+    const where = location.ffmpegPath ? 'at FFMPEG_PATH' : 'on PATH';
     throw new VideoError('ffmpeg-missing', `Videos need ffmpeg, which was not found ${where}: ${INSTALL_HINT}. Images are not affected.`);
   }
-  const ffprobeBin = env.FFPROBE_PATH ? executable(env.FFPROBE_PATH) : (executable(join(dirname(ffmpegBin), 'ffprobe')) ?? onPath('ffprobe', path));
+  const ffprobeBin = location.ffprobePath ? executable(location.ffprobePath) : (executable(join(dirname(ffmpegBin), 'ffprobe')) ?? onPath('ffprobe', path));
   if (!ffprobeBin) {
     throw new VideoError('ffmpeg-missing', `Videos need ffprobe (part of the ffmpeg package), which was not found: ${INSTALL_HINT}. Images are not affected.`);
   }
@@ -109,21 +139,32 @@ export interface DecodedFrames {
 
 const SHOWINFO = /\bn:\s*\d+\s+pts:\s*-?\d+\s+pts_time:(-?[0-9.eE+-]+)/;
 
+export interface RawDecodeOptions {
+  tools: FfmpegTools;
+  /** A decode command writing raw frames to 'pipe:1' (ffmpeg-args.ts). */
+  command: FfmpegCommandSpec;
+  /** Bytes of one frame (width x height x 3 for rgb24). */
+  frameBytes: number;
+  /** Called with each whole frame; the buffer is reused, so copy what you keep. */
+  onFrame: (frame: Uint8Array, index: number) => void;
+  budget: DecodeBudget;
+  watch?: ChildWatcher;
+  /**
+   * Called once with the `Input #0` block of ffmpeg's log (the inline probe): throwing stops ffmpeg,
+   * returning a number of ms replaces the total budget.
+   */
+  onInput?: (header: string[]) => number | void;
+  /** Whether the bytes looked like a video, which decides how a failure is worded (default true). */
+  looksLikeVideo?: boolean;
+}
+
 /**
  * Runs a raw-video decode command (output 'pipe:1') and calls `onFrame` with each whole frame of
  * `frameBytes` bytes as it arrives (the buffer is reused: copy what you keep). Backpressure holds
  * ffmpeg when `onFrame` is slow, so memory stays at a few frames whatever the video's length.
  */
-export async function decodeRawFrames(
-  tools: FfmpegTools,
-  cmd: FfmpegCommandSpec,
-  frameBytes: number,
-  onFrame: (frame: Uint8Array, index: number) => void,
-  budget: DecodeBudget,
-  watch: ChildWatcher = {},
-  onInput?: (header: string[]) => number | void,
-  looksLikeVideo = true,
-): Promise<DecodedFrames> {
+export async function decodeRawFrames(opts: RawDecodeOptions): Promise<DecodedFrames> {
+  const { tools, command: cmd, frameBytes, onFrame, budget, watch = {}, onInput, looksLikeVideo = true } = opts;
   if (cmd.output !== 'pipe:1') throw new Error('decodeRawFrames needs a command writing to pipe:1.');
   const frame = new Uint8Array(frameBytes);
   let filled = 0;

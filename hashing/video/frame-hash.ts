@@ -9,7 +9,7 @@
  *   pixels differ from it.
  * Pure: bytes in, hashes out.
  */
-import { lumaFromPixels, pdqFromLuma } from '../pdq.ts';
+import { lumaFromPixels, pdqFromLuma } from '../pdq-hasher.ts';
 import type { PdqView, VideoFrameHash } from '../types.ts';
 
 /** A pixel differs from the bar colour when its luminance is further than this (of 255). */

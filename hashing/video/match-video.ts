@@ -12,6 +12,7 @@
  */
 import { hexToWords, HASH_WORDS, popcount32 } from '../bits.ts';
 import type { Fingerprint } from '../types.ts';
+import { MATCH_METHODS } from '../match/methods.ts';
 
 export interface VideoMatchPolicy {
   /** A frame matches a frame within this many bits (HMA/StopNCII/vPDQ: 31). */
@@ -54,7 +55,7 @@ export interface MatchRange {
 export interface VideoMatch {
   /** 'vpdq' (video against video), 'image-in-video' (an image query found as a frame of a video),
    *  'video-contains-image' (a video query showing a registered image). */
-  method: 'vpdq' | 'image-in-video' | 'video-contains-image';
+  method: typeof MATCH_METHODS.vpdq | typeof MATCH_METHODS.imageInVideo | typeof MATCH_METHODS.videoContainsImage;
   /** The view that matched most often: 'orig', 'mirror', 'trim', 'trim+mirror', or an image view. */
   view: string;
   /** Median distance of the matched frames' best pairs. */
@@ -186,9 +187,9 @@ export function matchVideo(query: Fingerprint, ref: Fingerprint, policy: Partial
   if (matchedIdx.length === 0) return null;
   const queryShare = matchedIdx.length / qBag.length;
   const ranges = alignRanges(perFrame, p);
-  const method: VideoMatch['method'] = !qIsVideo ? 'image-in-video' : !rIsVideo ? 'video-contains-image' : 'vpdq';
+  const method: VideoMatch['method'] = !qIsVideo ? MATCH_METHODS.imageInVideo : !rIsVideo ? MATCH_METHODS.videoContainsImage : MATCH_METHODS.vpdq;
 
-  if (method === 'vpdq') {
+  if (method === MATCH_METHODS.vpdq) {
     const longest = Math.max(0, ...ranges.map((r) => r.frames));
     const bagRule = queryShare >= p.minQueryShare && matchedIdx.length >= p.minMatchedFrames;
     const clipRule = longest >= p.minRangeFrames;

@@ -9,9 +9,9 @@ import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hammingHex } from '../bits.ts';
-import { sniffMediaKind } from '../media-kind.ts';
+import { sniffFingerprintKind } from '../fingerprint-kind.ts';
 import type { VideoFingerprint, VideoFrameHash } from '../types.ts';
-import { type ChildWatcher, decodeRawFrames, type FfmpegTools, locateTools, probe } from './ffmpeg.ts';
+import { type ChildWatcher, decodeRawFrames, type FfmpegLocation, type FfmpegTools, locateTools, probe } from './ffmpeg.ts';
 import { DEFAULT_FRAME_SIDE, fileInput, frameDecodeCommand } from './ffmpeg-args.ts';
 import { hashFrame } from './frame-hash.ts';
 import { checkLimits, decodeBudgetMs, DEFAULT_VIDEO_LIMITS, formatDuration, parseInputHeader, VideoError, type VideoLimits, type VideoProbe } from './probe.ts';
@@ -26,8 +26,10 @@ export interface VideoFingerprintOptions {
   limits?: Partial<VideoLimits>;
   /** Keep the frames of a video that ends early instead of refusing it as truncated. */
   allowTruncated?: boolean;
-  /** ffmpeg/ffprobe to use (default: found via FFMPEG_PATH / PATH). */
+  /** ffmpeg/ffprobe to use, already located (default: located from `ffmpeg`). */
   tools?: FfmpegTools;
+  /** Where to find ffmpeg/ffprobe when `tools` is not given (default: what `configureFfmpeg` set, else PATH). */
+  ffmpeg?: FfmpegLocation;
   /**
    * Frames are hashed at 128x128 (vPDQ's pre-scaled mode) unless this is 'native' (the video's own
    * size: vPDQ's default mode, slower; for conformance against its full-size sample hashes).
@@ -72,12 +74,12 @@ export async function fingerprintVideoFile(path: string, opts: VideoFingerprintO
     throw new VideoError('not-media', code === 'ENOENT' ? 'The file does not exist.' : `The file cannot be read (${code ?? 'error'}).`, { cause: err });
   }
   if (size === 0) throw new VideoError('empty', 'The file is empty (0 bytes).');
-  const tools = opts.tools ?? locateTools();
+  const tools = opts.tools ?? locateTools(opts.ffmpeg);
   const input = fileInput(absolute);
   const inline = opts.probe === 'inline' && interval > 0 && opts.frameSize !== 'native';
   // With an inline probe, `info` is filled in from ffmpeg's log once the decode has started.
   let info: (VideoProbe & { durationReliable?: boolean }) | undefined;
-  const looksLikeVideo = sniffMediaKind(await head(absolute)) === 'video';
+  const looksLikeVideo = sniffFingerprintKind(await head(absolute)) === 'video';
   if (!inline) {
     info = await probe(tools, input, limits.probeTimeoutMs, opts.watch, looksLikeVideo);
     checkLimits(info, limits);
@@ -105,19 +107,19 @@ export async function fingerprintVideoFile(path: string, opts: VideoFingerprintO
   let lastKept: string | undefined;
   const exact = exactHashes(absolute);
   exact.catch(() => undefined); // awaited below; this only stops an early failure being "unhandled"
-  const decoded = await decodeRawFrames(
+  const decoded = await decodeRawFrames({
     tools,
-    cmd,
-    width * height * 3,
-    (rgb, index) => {
+    command: cmd,
+    frameBytes: width * height * 3,
+    onFrame: (rgb, index) => {
       const frame = hashFrame(rgb, width, height, 0, withViews);
       if (interval === 0 && lastKept !== undefined && hammingHex(lastKept, frame.pdq) <= DENSE_SAME_FRAME_BITS) return;
       lastKept = frame.pdq;
       hashed.push({ index, frame });
     },
-    { stallMs: limits.stallTimeoutMs, totalMs: decodeBudgetMs(info?.duration ?? 0, limits) },
-    opts.watch,
-    inline
+    budget: { stallMs: limits.stallTimeoutMs, totalMs: decodeBudgetMs(info?.duration ?? 0, limits) },
+    watch: opts.watch,
+    onInput: inline
       ? (header) => {
         const described = parseInputHeader(header);
         checkLimits(described, limits);
@@ -126,7 +128,7 @@ export async function fingerprintVideoFile(path: string, opts: VideoFingerprintO
       }
       : undefined,
     looksLikeVideo,
-  );
+  });
   const { sha256, md5 } = await exact;
   if (!info) throw new VideoError('not-media', 'The file is not a video ffmpeg can read (ffmpeg did not describe its input).');
   if (decoded.count === 0) throw new VideoError('no-frames', 'The video stream has no frames that could be decoded.');

@@ -1,5 +1,7 @@
 import { fingerprintFile } from '../../hashing/fingerprint.ts';
 import type { Fingerprint } from '../../hashing/types.ts';
+import { configureFfmpeg } from '../../hashing/video/ffmpeg.ts';
+import { ffmpegLocation } from '../platform/config.ts';
 import { parseCli, UsageError } from './args.ts';
 import type { CliIo } from './io.ts';
 import { forEachFile } from './per-file.ts';
@@ -8,6 +10,7 @@ export const HASH_USAGE = 'staydown hash [--json] [--every-frame] FILE...';
 
 /** `staydown hash`: one fingerprint (or one error) per file, in input order. */
 export async function runHash(args: string[], io: CliIo): Promise<number> {
+  configureFfmpeg(ffmpegLocation());
   let parsed;
   try {
     parsed = parseCli(args, { json: { type: 'boolean' }, 'every-frame': { type: 'boolean' } }, HASH_USAGE);

@@ -1,6 +1,8 @@
 import { BankFileError, readBankFile } from '../../hashing/bank-file.ts';
 import { fingerprintFile } from '../../hashing/fingerprint.ts';
 import { ReferenceBank } from '../../hashing/match/matcher.ts';
+import { configureFfmpeg } from '../../hashing/video/ffmpeg.ts';
+import { ffmpegLocation } from '../platform/config.ts';
 import { parseCli, UsageError } from './args.ts';
 import type { CliIo } from './io.ts';
 import { forEachFile } from './per-file.ts';
@@ -9,6 +11,7 @@ export const MATCH_USAGE = 'staydown match --bank BANK [--json] FILE...';
 
 /** `staydown match`: for each file, the bank references staydown's default policy alerts on. */
 export async function runMatch(args: string[], io: CliIo): Promise<number> {
+  configureFfmpeg(ffmpegLocation());
   let parsed;
   try {
     parsed = parseCli(args, { json: { type: 'boolean' }, bank: { type: 'string' } }, MATCH_USAGE);

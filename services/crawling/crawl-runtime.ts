@@ -54,7 +54,7 @@ export function crawlDeps(
   const pool = opts.pool ?? own!;
   const deps: CrawlServiceDeps = {
     sql,
-    matcher: { match: async (fp) => matcher.match(fp).map((m) => ({ caseId: m.caseId, materialId: m.materialId, method: m.method, distance: m.distance })) },
+    matcher: { match: async (fp) => matcher.match(fp) },
     fingerprint: (b) => pool.fingerprint(b, { options: CRAWL_FINGERPRINT_OPTIONS }),
     seal: createEvidenceSealer(sql, masterKey),
     openHeaders: (row: SiteRow) => (row.headers_encrypted ? (JSON.parse(decrypt(masterKey, row.headers_encrypted, siteHeadersAad(row.name)).toString('utf8')) as Record<string, string>) : undefined),

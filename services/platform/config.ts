@@ -32,6 +32,26 @@ export interface Config {
   crawlSweepSeconds: number;
   /** The PostgreSQL schema of the crawl job queue (pg-boss), STAYDOWN_QUEUE_SCHEMA, default 'pgboss'. */
   queueSchema: string;
+  /** Where ffmpeg and ffprobe are (FFMPEG_PATH, FFPROBE_PATH); unset means found on PATH. */
+  ffmpeg: FfmpegLocation;
+  /** Where Chromium is (STAYDOWN_CHROMIUM_PATH); unset means the Debian locations. */
+  chromiumPath: string | undefined;
+}
+
+export interface FfmpegLocation {
+  ffmpegPath?: string;
+  ffprobePath?: string;
+}
+
+/**
+ * ffmpeg's location alone, for the verbs that fingerprint files without opening the service (`hash`,
+ * `match`). Empty variables count as unset, as they always have.
+ */
+export function ffmpegLocation(env: NodeJS.ProcessEnv = process.env): FfmpegLocation {
+  return {
+    ...(env.FFMPEG_PATH ? { ffmpegPath: env.FFMPEG_PATH } : {}),
+    ...(env.FFPROBE_PATH ? { ffprobePath: env.FFPROBE_PATH } : {}),
+  };
 }
 
 export interface ConfigOverrides {
@@ -107,6 +127,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     crawlLeaseSeconds: parseCount(env.STAYDOWN_CRAWL_LEASE_SECONDS, 60, 2, 3600, 'STAYDOWN_CRAWL_LEASE_SECONDS'),
     crawlSweepSeconds: parseCount(env.STAYDOWN_CRAWL_SWEEP_SECONDS, 30, 1, 3600, 'STAYDOWN_CRAWL_SWEEP_SECONDS'),
     queueSchema: parseIdentifier(env.STAYDOWN_QUEUE_SCHEMA, 'pgboss', 'STAYDOWN_QUEUE_SCHEMA'),
+    ffmpeg: Object.freeze(ffmpegLocation(env)),
+    chromiumPath: env.STAYDOWN_CHROMIUM_PATH || env.CHROMIUM_PATH || undefined,
   });
 }
 

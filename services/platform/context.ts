@@ -12,6 +12,7 @@ import { migrate } from '../../db/migrate.ts';
 import type { Sql } from '../../db/sql.ts';
 import { checkMasterKey, loadMasterKey } from './master-key.ts';
 import { FingerprintPool } from '../../hashing/pool/fingerprint-pool.ts';
+import { configureFfmpeg } from '../../hashing/video/ffmpeg.ts';
 
 export interface ServiceContext {
   sql: Sql;
@@ -39,6 +40,8 @@ export function uploadDir(config: Config): string {
 }
 
 export async function openService(config: Config, log: Logger, opts: { serve?: boolean } = {}): Promise<OpenedService> {
+  // Tools are located once per process, from the configuration (the video host is handed it per job).
+  configureFfmpeg(config.ffmpeg);
   const master = loadMasterKey(config);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, {
     serve: opts.serve,

@@ -176,7 +176,7 @@ describe('video fingerprints (real ffmpeg)', () => {
       spawnSync('mkfifo', [fifo]);
       const pids: number[] = [];
       const cmd = frameDecodeCommand(fileInput(fifo), { interval: 1, width: 128, height: 128, maxSeconds: 60, maxFrames: 61, fast: true, threads: 0 });
-      const err = await decodeRawFrames(locateTools(), cmd, 128 * 128 * 3, () => undefined, { stallMs: 800, totalMs: 60_000 }, { onSpawn: (pid) => pids.push(pid) }).catch((e: unknown) => e);
+      const err = await decodeRawFrames({ tools: locateTools(), command: cmd, frameBytes: 128 * 128 * 3, onFrame: () => undefined, budget: { stallMs: 800, totalMs: 60_000 }, watch: { onSpawn: (pid) => pids.push(pid) } }).catch((e: unknown) => e);
       expect((err as VideoError).code).toBe('timeout');
       expect((err as Error).message).toMatch(/stopped making progress for 0.8 s/);
       expect(pids).toHaveLength(1);
@@ -188,19 +188,19 @@ describe('video fingerprints (real ffmpeg)', () => {
       const pids: number[] = [];
       const cmd = frameDecodeCommand(fileInput(long), { interval: 0, width: 128, height: 128, maxSeconds: 60, maxFrames: 5000, fast: false, threads: 1 });
       // A slow consumer holds ffmpeg through backpressure; the budget still ends it.
-      const err = await decodeRawFrames(locateTools(), cmd, 128 * 128 * 3, () => { const until = Date.now() + 20; while (Date.now() < until); }, { stallMs: 10_000, totalMs: 700 }, { onSpawn: (pid) => pids.push(pid) }).catch((e: unknown) => e);
+      const err = await decodeRawFrames({ tools: locateTools(), command: cmd, frameBytes: 128 * 128 * 3, onFrame: () => { const until = Date.now() + 20; while (Date.now() < until); }, budget: { stallMs: 10_000, totalMs: 700 }, watch: { onSpawn: (pid) => pids.push(pid) } }).catch((e: unknown) => e);
       expect((err as VideoError).code).toBe('timeout');
       expect(running(pids[0])).toBe(false);
     });
 
     it('says how to install ffmpeg when it is missing', () => {
-      expect(() => locateTools({ PATH: '/nonexistent' })).toThrow(/apt-get install -y ffmpeg/);
-      expect(() => locateTools({ PATH: process.env.PATH, FFMPEG_PATH: join(dir, 'no-ffmpeg') })).toThrow(/not found at FFMPEG_PATH: install it with `apt-get install -y ffmpeg`/);
+      expect(() => locateTools({ searchPath: '/nonexistent' })).toThrow(/apt-get install -y ffmpeg/);
+      expect(() => locateTools({ ffmpegPath: join(dir, 'no-ffmpeg') })).toThrow(/not found at FFMPEG_PATH: install it with `apt-get install -y ffmpeg`/);
       const copy = join(dir, 'only-ffmpeg');
       spawnSync('mkdir', ['-p', copy]);
       copyFileSync(locateTools().ffmpeg, join(copy, 'ffmpeg'));
       spawnSync('chmod', ['+x', join(copy, 'ffmpeg')]);
-      expect(() => locateTools({ PATH: copy })).toThrow(/ffprobe .* was not found/);
+      expect(() => locateTools({ searchPath: copy })).toThrow(/ffprobe .* was not found/);
     });
   });
 });

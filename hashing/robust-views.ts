@@ -29,7 +29,7 @@
  */
 import { contentRect, hasCornerWedges, type Rect, trimBorders } from './borders.ts';
 import type { RgbaImage } from './image-decoder.ts';
-import { dihedralBlock, thresholdToHex, type PdqResult } from './pdq.ts';
+import { dihedralBlock, thresholdToHex, type PdqResult } from './pdq-hasher.ts';
 import { type Region, regionHash, shrunkLuma, SummedArea } from './region-hash.ts';
 import type { PdqView } from './types.ts';
 

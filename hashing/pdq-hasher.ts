@@ -5,6 +5,8 @@
  *   -> threshold at the median.
  * The 16x16 DCT block is kept so that the 8 dihedral variants (rotations and mirrors) can be derived
  * without touching the pixels again.
+ *
+ * This is the algorithm; signals/pdq.ts is PDQ as a signal plug-in (how fingerprints store and compare it).
  */
 
 /** PDQ works on a 64x64 buffer; the DCT keeps the 16x16 lowest non-DC frequencies. */

@@ -1,0 +1,44 @@
+/**
+ * The one spelling of every match method: what a match says about how it was found. Results carry
+ * these strings out of staydown (CLI JSON, alerts, the API), and the README documents the same list, so
+ * they are written here once and everything that reports a method takes it from this table
+ * (test/hashing/match-methods.test.ts holds the policy, the matcher and the README to it).
+ */
+export const MATCH_METHODS = {
+  /** The same bytes (SHA-256). */
+  exactSha256: 'exact-sha256',
+  /** The same bytes by MD5 - the hash StopNCII and NCMEC exchange. */
+  exactMd5: 'exact-md5',
+  /** Plain PDQ of the whole pictures. */
+  pdq: 'pdq',
+  /** Mirrored or turned by 90 degrees (a dihedral variant of the query). */
+  pdqDihedral: 'pdq-dihedral',
+  /** Borders, padding or letterbox bars removed. */
+  pdqTrim: 'pdq-trim',
+  /** The picture inside an app's UI (a phone screenshot). */
+  pdqScreenshot: 'pdq-screenshot',
+  /** Turned by a few degrees. */
+  pdqRotation: 'pdq-rotation',
+  /** Cropped. */
+  pdqCrop: 'pdq-crop',
+  /** A caption band or one side left out of both pictures. */
+  pdqCut: 'pdq-cut',
+  /** Text or a logo over the picture: a looser PDQ distance corroborated by the block hashes. */
+  pdqBlockhash: 'pdq+blockhash',
+  /** Video against video (frame bags aligned in time). */
+  vpdq: 'vpdq',
+  /** An image query found as a frame of a registered video. */
+  imageInVideo: 'image-in-video',
+  /** A video query showing a registered image. */
+  videoContainsImage: 'video-contains-image',
+} as const;
+
+export type MatchMethod = (typeof MATCH_METHODS)[keyof typeof MATCH_METHODS];
+
+/** Every method, in the table's order. */
+export const ALL_MATCH_METHODS: readonly MatchMethod[] = Object.freeze(Object.values(MATCH_METHODS));
+
+/** Whether a match was on the bytes themselves (best evidence, listed before any perceptual match). */
+export function isExactMethod(method: string): boolean {
+  return method === MATCH_METHODS.exactSha256 || method === MATCH_METHODS.exactMd5;
+}
