@@ -1,13 +1,15 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createDecipheriv, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { fingerprintBuffer } from '../../hashing/fingerprint.ts';
-import { createRun, frontierStates, selectRun } from '../../db/queries/crawl-runs.ts';
+import { createRun, frontierStates, selectRun, type RunRow } from '../../db/queries/crawl-runs.ts';
 import { insertSite, type SiteRow } from '../../db/queries/crawl-sites.ts';
 import { selectAlerts, selectEvidence } from '../../db/queries/crawl-alerts.ts';
 import { selectSiteMedia } from '../../db/queries/crawl-media.ts';
 import { dbHostSlots } from '../../crawler/db-stores.ts';
 import { acquireHost } from '../../crawler/politeness.ts';
-import { executeRun, type CrawlServiceDeps } from '../../crawler/crawl-service.ts';
+import { executeRun, type CrawlServiceDeps, type RunResult } from '../../crawler/crawl-service.ts';
 import { openQueue, type JobQueue } from '../../services/runtime/queue.ts';
 import { queueSpec } from '../../services/runtime/job.ts';
 import { CRAWL_JOB, crawlingJobs, runEnqueuer } from '../../services/crawling/jobs.ts';
@@ -27,6 +29,13 @@ let materialIds: Record<string, string>;
 let deps: CrawlServiceDeps;
 let site: SiteRow;
 const warnings: string[] = [];
+// The sealing key of these tests, so a test can open the evidence it stored.
+const sealKey = randomBytes(32);
+const unseal = (sealed: Buffer) => {
+  const d = createDecipheriv('aes-256-gcm', sealKey, sealed.subarray(0, 12));
+  d.setAuthTag(sealed.subarray(12, 28));
+  return Buffer.concat([d.update(sealed.subarray(28)), d.final()]);
+};
 const quiet = { info: () => undefined, warn: (o: object, m: string) => void warnings.push(`${m} ${JSON.stringify(o)}`) };
 
 beforeAll(async () => {
@@ -39,7 +48,7 @@ beforeAll(async () => {
   // Three copies of the site on three origins, so each test sees media URLs of its own.
   [board, board2, board3, board4] = await Promise.all([startBoard(boardOpts), startBoard(boardOpts), startBoard(boardOpts), startBoard(boardOpts)]);
   deps = {
-    sql: db().sql, matcher: await materialMatcher(db().sql), fingerprint: (b) => fingerprintBuffer(b), seal: testSealer(),
+    sql: db().sql, matcher: await materialMatcher(db().sql), fingerprint: (b) => fingerprintBuffer(b), seal: testSealer(sealKey),
     openHeaders: () => undefined, keywords: async () => [], log: quiet,
   };
   site = await insertSite(db().sql, { name: 'board-1', startUrls: [`${board.origin}/`], allowHosts: ['127.0.0.1'], minIntervalMs: 0, concurrency: 4 });
@@ -65,12 +74,26 @@ describe('crawl runs on the database', () => {
   });
 
   it('stores evidence encrypted, with hashes and the capture time', async () => {
-    const [alert] = await selectAlerts(db().sql, { siteId: site.id });
-    const ev = await selectEvidence(db().sql, alert.id);
-    expect(ev?.hashes.sha256).toBe(alert.media_sha256);
-    expect(ev?.html_encrypted?.length).toBeGreaterThan(100);
-    expect(ev?.html_encrypted?.toString('latin1')).not.toContain('<html');
-    expect(ev?.screenshot_encrypted === null ? ev?.screenshot_error : 'shot').toBeTruthy();
+    const alerts = await selectAlerts(db().sql, { siteId: site.id });
+    expect(alerts).toHaveLength(2);
+    for (const alert of alerts) {
+      const ev = (await selectEvidence(db().sql, alert.id))!;
+      expect(ev.hashes.sha256).toBe(alert.media_sha256);
+      expect(ev.hashes.pdq).toMatch(/^[0-9a-f]{64}$/);
+      // Sealed: the stored bytes are not the page, and open under the key to the page that showed the media.
+      expect(ev.html_encrypted!.toString('latin1')).not.toContain('<html');
+      const html = unseal(ev.html_encrypted!).toString('utf8');
+      expect(html).toContain('<html');
+      expect(html).toContain(new URL(alert.media_url).pathname);
+      // These deps give the crawl no browser, so there is no screenshot: the evidence says why instead
+      // (crawl-run.ts captureEvidence: the browser() promise rejects, its message becomes screenshotError).
+      expect(ev.screenshot_encrypted).toBeNull();
+      expect(ev.screenshot_error).toBe('No browser is available to this crawl.');
+      // Captured while the first run crawled (the same clock: the test database runs on this machine).
+      const run = await db().sql.query<{ started_at: Date; finished_at: Date }>('SELECT r.started_at, r.finished_at FROM crawl_alerts a JOIN crawl_runs r ON r.id = a.run_id WHERE a.id = $1', [alert.id]);
+      expect(ev.captured_at.getTime()).toBeGreaterThanOrEqual(run[0].started_at.getTime());
+      expect(ev.captured_at.getTime()).toBeLessThanOrEqual(run[0].finished_at.getTime());
+    }
   });
 
   it('a second run raises nothing twice and updates last-seen times', async () => {
@@ -173,11 +196,38 @@ describe('the scheduler sweep', () => {
 
 describe('the crawl-site job and the scheduler', () => {
   let queue: JobQueue;
+  // What the queue's workers did, seen from inside them. A job's executeRun is "crawling" from the moment
+  // it has the run's lease and reads the site (openHeaders, called once per started attempt) until it
+  // returns; the async context tells which job a call to openHeaders belongs to.
+  const job = new AsyncLocalStorage<{ siteId: string | null }>();
+  const crawling = new Map<string, number>(); // site id -> executeRun calls crawling it now
+  const mostAtOnce = new Map<string, number>();
+  const results: Array<{ runId: string; crawled: boolean; result: RunResult }> = [];
+  let jobsInFlight = 0;
 
   beforeAll(async () => {
     queue = await openQueue(db().sql, crawlingJobs.map(queueSpec), { schema: `${db().schema}_boss`, pollingIntervalSeconds: 0.5 });
+    const jobDeps: CrawlServiceDeps = {
+      ...deps,
+      openHeaders: (row) => {
+        job.getStore()!.siteId = row.id;
+        const n = (crawling.get(row.id) ?? 0) + 1;
+        crawling.set(row.id, n);
+        mostAtOnce.set(row.id, Math.max(mostAtOnce.get(row.id) ?? 0, n));
+        return undefined;
+      },
+    };
     await queue.work(CRAWL_JOB, 2, async (data) => {
-      await executeRun(deps, String(data.runId));
+      const runId = String(data.runId);
+      const j: { siteId: string | null } = { siteId: null };
+      jobsInFlight++;
+      try {
+        const result = await job.run(j, () => executeRun(jobDeps, runId));
+        results.push({ runId, crawled: j.siteId !== null, result });
+      } finally {
+        if (j.siteId !== null) crawling.set(j.siteId, crawling.get(j.siteId)! - 1);
+        jobsInFlight--;
+      }
     });
   });
 
@@ -187,24 +237,55 @@ describe('the crawl-site job and the scheduler', () => {
 
   it('a scheduled site is crawled by a worker through the queue, never twice at once', async () => {
     const s3 = await insertSite(db().sql, { name: 'board-3', startUrls: [`${board3.origin}/`], allowHosts: ['127.0.0.1'], minIntervalMs: 0, concurrency: 4, schedule: '* * * * * *' });
-    const sched = await startScheduler(db().sql, runEnqueuer((n, d, o) => queue.send(n, d, o)), quiet, { reloadMs: 60_000 });
+    const enqueuer = runEnqueuer((n, d, o) => queue.send(n, d, o));
+    const sched = await startScheduler(db().sql, enqueuer, quiet, { reloadMs: 60_000 });
+    // The run's job delivered a second time while the run is being crawled, as pg-boss may after a
+    // worker stalls: the queue's other worker takes it, and must leave the run to the first.
+    let redelivered: string | null = null;
+    let done: RunRow;
     try {
-      const done = await waitFor(async () => {
-        const rows = await db().sql.query<{ status: string; trigger: string }>('SELECT status, trigger FROM crawl_runs WHERE site_id = $1', [s3.id]);
-        const active = rows.filter((r) => r.status === 'queued' || r.status === 'running');
-        expect(active.length).toBeLessThanOrEqual(1);
+      done = await waitFor(async () => {
+        const rows = await db().sql.query<RunRow>('SELECT * FROM crawl_runs WHERE site_id = $1 ORDER BY created_at', [s3.id]);
+        expect(rows.filter((r) => r.status === 'queued' || r.status === 'running').length).toBeLessThanOrEqual(1);
+        const running = rows.find((r) => r.status === 'running');
+        if (running && !redelivered) {
+          redelivered = running.id;
+          expect(await enqueuer.enqueue(running.id), 'a second job for the running run').not.toBeNull();
+        }
         return rows.find((r) => r.status === 'done' && r.trigger === 'schedule');
       }, 60_000, 'a scheduled crawl to finish');
-      expect(done).toBeTruthy();
     } finally {
       await sched.stop();
     }
+    // A next run the schedule created before it stopped is crawled to its end too: nothing is left
+    // crawling when the database closes after this file, and the checks below cover that run as well.
+    await waitFor(async () => {
+      const active = await db().sql.query(`SELECT 1 FROM crawl_runs WHERE site_id = $1 AND status IN ('queued', 'running')`, [s3.id]);
+      return active.length === 0 && jobsInFlight === 0;
+    }, 60_000, 'the site\'s last scheduled run to end');
+    // The second delivery reached a worker (which found the run leased, or already done) and crawled nothing.
+    const forRedelivered = await waitFor(() => {
+      const r = results.filter((x) => x.runId === redelivered);
+      return r.length >= 2 ? r : null;
+    }, 30_000, 'the second delivery of the run to reach a worker');
+    expect(forRedelivered.filter((x) => x.crawled).map((x) => x.result.status)).toEqual(['done']);
+    expect(forRedelivered.filter((x) => !x.crawled).map((x) => x.result)).toEqual([
+      { status: 'not-runnable', reason: expect.stringMatching(new RegExp(`^The crawl run ${redelivered} (is being crawled by another worker|is already done)\\.$`)) },
+    ]);
+    expect(mostAtOnce.get(s3.id)).toBe(1);
+
     const alerts = await selectAlerts(db().sql, { siteId: s3.id });
-    const runs = await db().sql.query('SELECT id, status, trigger, attempts, stats, error FROM crawl_runs WHERE site_id = $1 ORDER BY created_at', [s3.id]);
+    const runs = await db().sql.query<RunRow>('SELECT * FROM crawl_runs WHERE site_id = $1 ORDER BY created_at', [s3.id]);
     expect(alerts.map((a) => a.media_url.replace(board3.origin, '')).sort(), JSON.stringify({ runs, warnings })).toEqual(['/full/19.jpg', '/full/7.jpg']);
-    // The schedule fires every second, so a next run may have been created before the scheduler stopped.
-    expect(runs[0]).toMatchObject({ status: 'done', trigger: 'schedule', attempts: 1 });
-    const frontier = await frontierStates(db().sql, (runs[0] as { id: string }).id);
+    // The schedule fires every second, so a next run may have been created before the scheduler stopped;
+    // the first one is the one that finished, crawled once, and raised both alerts.
+    expect(runs[0]).toMatchObject({ id: done.id, status: 'done', trigger: 'schedule', attempts: 1 });
+    expect(done.id).toBe(redelivered);
+    expect(done.stats).toMatchObject({ alertsRaised: 2 });
+    // No two of the site's runs were ever active at once: each started after the one before finished.
+    expect(runs.map((r) => r.status)).toEqual(runs.map(() => 'done'));
+    for (let i = 1; i < runs.length; i++) expect(runs[i].started_at!.getTime()).toBeGreaterThanOrEqual(runs[i - 1].finished_at!.getTime());
+    const frontier = await frontierStates(db().sql, runs[0].id);
     expect(frontier.pending ?? 0).toBe(0);
   });
 });

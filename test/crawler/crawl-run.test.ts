@@ -124,7 +124,12 @@ describe('runCrawl on a fixture image board (HTTP engine)', () => {
     expect(a.evidence.html).toContain('/full/13.jpg');
     expect(a.evidence.hashes.sha256).toBe(a.sha256);
     expect(a.evidence.capturedAt.getTime()).toBeLessThanOrEqual(Date.now());
-    expect(a.evidence.screenshot === null ? a.evidence.screenshotError : 'shot').toBeTruthy();
+    // These deps give the crawl no browser, so no screenshot: captureEvidence records why, and keeps the
+    // HTML the HTTP engine fetched (a browser would have replaced it with the rendered page's).
+    expect(a.evidence.screenshot).toBeNull();
+    expect(a.evidence.screenshotError).toBe('No browser is available to this crawl.');
+    expect(a.evidence).toMatchObject({ pageUrl: a.pageUrl, mediaUrl: a.mediaUrl });
+    for (const x of alerts.alerts) expect(x.evidence).toMatchObject({ screenshot: null, screenshotError: 'No browser is available to this crawl.' });
   });
 
   it('refused or survived every hostile case without stopping the crawl', async () => {
