@@ -166,6 +166,8 @@ export class Fetcher {
       }
       const declared = Number(res.headers['content-length']);
       if (Number.isFinite(declared) && declared > limits.maxBytes) {
+        // An unread body that is destroyed emits an error; unheard, it would end the process.
+        res.body.on('error', () => undefined);
         res.body.destroy();
         return this.tooLarge(href, limits);
       }
@@ -181,6 +183,7 @@ export class Fetcher {
         for await (const chunk of stream) {
           total += (chunk as Buffer).length;
           if (total > limits.maxBytes) {
+            res.body.on('error', () => undefined);
             res.body.destroy();
             stream.destroy();
             return this.tooLarge(href, limits);

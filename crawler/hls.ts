@@ -39,7 +39,10 @@ export function parseM3u8(text: string, playlistUrl: string): HlsPlaylist {
     for (let i = 0; i < lines.length; i++) {
       if (!lines[i].startsWith('#EXT-X-STREAM-INF:')) continue;
       const a = attributes(lines[i].slice('#EXT-X-STREAM-INF:'.length));
-      const uri = lines.slice(i + 1).find((l) => l !== '' && !l.startsWith('#'));
+      // The variant's URI is the next line that is not a tag; a second stream tag before it means this one has none.
+      const rest = lines.slice(i + 1);
+      const next = rest.findIndex((l) => l !== '' && (!l.startsWith('#') || l.startsWith('#EXT-X-STREAM-INF:')));
+      const uri = next >= 0 && !rest[next].startsWith('#') ? rest[next] : undefined;
       if (!uri) continue;
       const res = /^(\d+)x(\d+)$/.exec(a.RESOLUTION ?? '');
       variants.push({ url: abs(uri), bandwidth: Number(a.BANDWIDTH ?? 0), ...(res ? { height: Number(res[2]) } : {}) });
@@ -86,7 +89,8 @@ export interface HlsLimits {
   maxSegments: number;
 }
 
-export type HlsDownload = (url: string, maxBytes: number) => Promise<{ ok: true; body: Buffer } | { ok: false; message: string }>;
+/** `url`: where the bytes finally came from after redirects (a playlist's relative URIs resolve against it, RFC 3986 5.1.3). */
+export type HlsDownload = (url: string, maxBytes: number) => Promise<{ ok: true; body: Buffer; url?: string } | { ok: false; message: string }>;
 
 /** Downloads an HLS video (master or media playlist) into one buffer, within limits. */
 export async function assembleHls(url: string, download: HlsDownload, limits: HlsLimits): Promise<{ ok: true; body: Buffer; segments: number } | { ok: false; message: string }> {
@@ -96,7 +100,7 @@ export async function assembleHls(url: string, download: HlsDownload, limits: Hl
     if (!got.ok) return got;
     let pl: HlsPlaylist;
     try {
-      pl = parseM3u8(got.body.toString('utf8'), playlistUrl);
+      pl = parseM3u8(got.body.toString('utf8'), got.url ?? playlistUrl);
     } catch (err) {
       return { ok: false, message: (err as Error).message };
     }
@@ -133,6 +137,8 @@ export async function assembleHls(url: string, download: HlsDownload, limits: Hl
       seconds += seg.duration;
       count++;
     }
+    // An init segment alone (the byte cap reached before any media segment) is no video.
+    if (count === 0) return { ok: false, message: `The HLS video ${url} has no media segment within the ${limits.maxBytes}-byte cap.` };
     return { ok: true, body: Buffer.concat(parts, total), segments: count };
   }
   return { ok: false, message: `The HLS playlist ${url} nests playlists too deeply.` };

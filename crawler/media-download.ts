@@ -29,16 +29,18 @@ function describe(kind: string, format: string): string {
   return 'not a recognised image or video format';
 }
 
-async function downloadOne(url: string, hint: MediaKind, fetch: PoliteFetch, limits: MediaLimits): Promise<Downloaded> {
+async function downloadOne(url: string, hint: MediaKind, fetch: PoliteFetch, limits: MediaLimits, retried = false): Promise<Downloaded> {
   if (hint === 'hls') return downloadHls(url, fetch, limits);
   const r = await fetch(url, hint === 'image' ? limits.imageBytes : limits.videoBytes);
   if (!r.ok) {
     // An image hint can be wrong (a link named .jpg serving a video): retry once with the video cap.
-    if (r.reason === 'too-large' && hint === 'image') return downloadOne(url, 'video', fetch, limits);
+    if (r.reason === 'too-large' && hint === 'image') return downloadOne(url, 'video', fetch, limits, true);
     return { ok: false, message: r.message };
   }
   const s = r.sniffed;
   if (s.kind === 'hls') return downloadHls(url, fetch, limits);
+  // The retry under the video cap is for videos only: an image keeps the image cap.
+  if (retried && s.kind === 'image') return { ok: false, message: `${url} is an image of ${r.body.length} bytes, over the ${limits.imageBytes}-byte cap for images.` };
   if (s.kind === 'image' || s.kind === 'video') return { ok: true, url: r.url, kind: s.kind, body: r.body };
   return { ok: false, message: `${url} is ${describe(s.kind, s.format)}, not an image or video.` };
 }
@@ -48,7 +50,7 @@ async function downloadHls(url: string, fetch: PoliteFetch, limits: MediaLimits)
     url,
     async (u, max) => {
       const got = await fetch(u, max);
-      return got.ok ? { ok: true, body: got.body } : { ok: false, message: got.message };
+      return got.ok ? { ok: true, body: got.body, url: got.url } : { ok: false, message: got.message };
     },
     { maxBytes: limits.videoBytes, maxSeconds: limits.hlsSeconds, maxSegments: limits.hlsSegments },
   );

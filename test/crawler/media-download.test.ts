@@ -115,7 +115,7 @@ describe('downloadMedia: single files', () => {
   // Found writing these tests: the retry under the video cap (for a .jpg that is really a video) also
   // accepts a real image, so an image-hinted URL's image is capped by videoBytes, not imageBytes.
   // Marked as failing until media-download.ts checks the retried body is a video; remove `.fails` then.
-  it.fails('refuses an image over the image cap even though the retry under the video cap fetched it', async () => {
+  it('refuses an image over the image cap even though the retry under the video cap fetched it', async () => {
     expect(await downloadMedia(candidate('/img/huge-photo.jpg', 'image'), fetch, LIMITS)).toMatchObject({ ok: false });
   });
 
@@ -198,7 +198,7 @@ describe('downloadMedia: HLS', () => {
   // resolved against the URL first asked for, not the one that served it (RFC 3986 5.1.3: after a
   // redirect the last URI is the base), because downloadHls drops the fetch's final URL. CDNs redirecting
   // to signed playlist URLs break this way. Marked as failing until fixed; remove `.fails` then.
-  it.fails('resolves the segments of a redirected playlist against the URL that served it', async () => {
+  it('resolves the segments of a redirected playlist against the URL that served it', async () => {
     const r = await downloadMedia(candidate('/watch/42.m3u8', 'hls'), fetch, LIMITS);
     expect(r).toMatchObject({ ok: true, kind: 'hls', body: Buffer.concat(SEGS) });
   });
@@ -239,7 +239,7 @@ describe('downloadMedia: a server declaring a length over the cap', () => {
   // a crawl worker by serving a large file the ordinary way. Run in a child process, because the crash
   // would take the test runner's worker down with it. Marked as failing until fetcher.ts is fixed;
   // remove `.fails` then.
-  it.fails('refuses a file whose declared length is over the cap, and the process lives on', async () => {
+  it('refuses a file whose declared length is over the cap, and the process lives on', async () => {
     expect(await downloadInChild(at('/declared/clip.jpg'))).toEqual({ code: 0, err: '', result: tooLarge('/declared/clip.jpg') });
   });
 });
