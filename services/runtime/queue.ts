@@ -87,7 +87,7 @@ export async function openQueue(sql: Sql, jobs: readonly QueueJobSpec[], opts: Q
     if (!known.has(name)) throw new Error(`There is no job named '${name}' in the job table (services/runtime/jobs.ts).`);
   };
   return {
-    send(name, data, o = {}) {
+    async send(name, data, o = {}) {
       check(name);
       return boss.send(name, data, o.singletonKey ? { singletonKey: o.singletonKey } : {});
     },
