@@ -156,13 +156,10 @@ describe('BrowserEngine', () => {
     expect('html' in r && r.html).toContain('/img/0.jpg');
   });
 
-  it('says how to install Chromium when it is missing', () => {
-    const saved = process.env.CHROMIUM_PATH;
-    delete process.env.CHROMIUM_PATH;
-    try {
-      expect(() => findChromium(['/nonexistent/chromium'])).toThrow(/apt-get install -y chromium/);
-    } finally {
-      if (saved !== undefined) process.env.CHROMIUM_PATH = saved;
-    }
+  it('says how to install Chromium when it is missing, and names a configured path that does not exist', async () => {
+    expect(() => findChromium({ searchPaths: ['/nonexistent/chromium'] })).toThrow(/apt-get install -y chromium/);
+    expect(() => findChromium({ executablePath: '/nonexistent/chromium' })).toThrow(/not found at \/nonexistent\/chromium, the configured path/);
+    // A configured path is used as given, not replaced by a search.
+    await expect(BrowserEngine.launch({ executablePath: '/nonexistent/chromium' })).rejects.toThrow(/configured path/);
   });
 });
