@@ -2,25 +2,28 @@
  * The browser engine: the Playwright adapter (this file and crawler/browser/ are the only modules that
  * import playwright-core). It drives Debian's Chromium to render pages that build themselves with
  * JavaScript, scrolls infinite lists until nothing new arrives (bounded), lets lazy loaders fire, and
- * captures the media responses the page itself makes. Every request the page makes passes the same SSRF
- * policy as the HTTP engine (checked on the URL and its DNS answer before the request is let through;
- * Chromium resolves the name again itself, so a name whose DNS answer changes within that instant is the
- * residual risk, one the HTTP engine closes by checking at connect time).
+ * captures the media responses the page itself makes. Every connection Chromium makes passes the same
+ * SSRF guard as the HTTP engine, at connect time: it goes through an egress proxy of ours (one per site
+ * context, with the site's policy; egress-proxy.ts) that resolves the name and connects only to the
+ * vetted address - redirects, frames, WebSockets and DNS rebinding included. Anything outside a site's
+ * context goes to a browser-wide proxy that refuses everything. A site's headers go only to its own hosts.
  *
- * Parts: chromium.ts (which binary, which switches), context-pool.ts (a context per site, pages reused),
- * request-guard.ts (the SSRF checks), media-capture.ts (media from responses), page-settle.ts (waits).
+ * Parts: chromium.ts (which binary, which switches), context-pool.ts (a context and a proxy per site,
+ * pages reused, headers), refusal-watch.ts (what the proxy refused), media-capture.ts (media from
+ * responses), page-settle.ts (waits).
  */
 import { chromium, type Browser } from 'playwright-core';
 import { BrowserUnavailableError, CHROMIUM_ARGS, findChromium } from './browser/chromium.ts';
-import { ContextPool } from './browser/context-pool.ts';
+import { ContextPool, NO_BYPASS } from './browser/context-pool.ts';
 import { MediaCapture } from './browser/media-capture.ts';
 import { NetworkWatch, scrollToEnd, settle } from './browser/page-settle.ts';
+import { RefusalWatch } from './browser/refusal-watch.ts';
 import type { RenderOptions, RenderOutcome } from './browser/render-types.ts';
-import { reachedRefusedAddress, systemResolve, type ResolveHost } from './browser/request-guard.ts';
+import { startEgressProxy, type EgressProxy, type ResolveHost } from './egress-proxy.ts';
 
 export { BrowserUnavailableError, findChromium } from './browser/chromium.ts';
 export type { CapturedMedia, RenderOptions, RenderOutcome, SiteOptions } from './browser/render-types.ts';
-export type { ResolveHost } from './browser/request-guard.ts';
+export type { ResolveHost } from './egress-proxy.ts';
 
 /**
  * A site's context is replaced after this many renders: Chromium keeps every image a context loaded in
@@ -34,28 +37,44 @@ export interface LaunchOptions {
   executablePath?: string;
   /** Renders a site's context serves before it is replaced (default CONTEXT_RENDERS). */
   contextRenders?: number;
-  /** For tests: a staged DNS answer for the pre-check. */
+  /** For tests: how the egress proxies resolve names (a staged DNS answer). */
   resolve?: ResolveHost;
   /** For tests: extra Chromium switches. */
   extraArgs?: string[];
+  /**
+   * For tests only, never in service: false runs Chromium without the egress proxy, so that the security
+   * tests can show they detect a bypass (the guard then sees only the URLs a page asks for itself).
+   */
+  egressProxy?: boolean;
 }
 
-function refusedPage(url: string, blocked: string[]): RenderOutcome {
-  return { ok: false, url, message: `The page ${url} was refused: its host resolved to a private or reserved address when the browser connected, which the site's policy does not allow.`, blocked };
+function refusedPage(url: string, reason: string, blocked: string[]): RenderOutcome {
+  return { ok: false, url, message: `The page ${url} was refused by the SSRF guard: ${reason}`, blocked };
 }
 
 export class BrowserEngine {
   private constructor(
     private readonly browser: Browser,
     private readonly pool: ContextPool,
+    private readonly fallbackProxy: EgressProxy | null,
   ) {}
 
   static async launch(opts: LaunchOptions = {}): Promise<BrowserEngine> {
     const executablePath = findChromium({ executablePath: opts.executablePath });
+    const egress = opts.egressProxy !== false;
+    // Every context gets its site's proxy; this one catches whatever Chromium might send outside them.
+    const fallbackProxy = egress ? await startEgressProxy({ policy: { allowHosts: [] }, refuseAll: 'No site context: the browser-wide proxy lets nothing out.' }) : null;
     try {
-      const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...(opts.extraArgs ?? [])], headless: true });
-      return new BrowserEngine(browser, new ContextPool(browser, Math.max(1, opts.contextRenders ?? CONTEXT_RENDERS), opts.resolve ?? systemResolve));
+      const browser = await chromium.launch({
+        executablePath,
+        args: [...CHROMIUM_ARGS, ...(opts.extraArgs ?? [])],
+        headless: true,
+        ...(fallbackProxy ? { proxy: { server: fallbackProxy.server, bypass: NO_BYPASS } } : {}),
+      });
+      const pool = new ContextPool(browser, Math.max(1, opts.contextRenders ?? CONTEXT_RENDERS), egress ? { ...(opts.resolve ? { resolve: opts.resolve } : {}) } : false);
+      return new BrowserEngine(browser, pool, fallbackProxy);
     } catch (err) {
+      await fallbackProxy?.close();
       throw new BrowserUnavailableError(`Chromium at ${executablePath} could not be started: ${(err as Error).message.split('\n')[0]}`, { cause: err });
     }
   }
@@ -67,7 +86,8 @@ export class BrowserEngine {
 
   async close(): Promise<void> {
     await this.browser.close().catch(() => undefined);
-    this.pool.clear();
+    await this.pool.closeAll();
+    await this.fallbackProxy?.close();
   }
 
   /** Renders a page, scrolls it to the end of its content, and returns its HTML and the media it loaded. */
@@ -75,25 +95,29 @@ export class BrowserEngine {
     const tab = await this.pool.take(opts);
     const { page } = tab;
     const net = new NetworkWatch(page);
-    const capture = new MediaCapture(page, tab, opts.policy, opts.maxCaptureBytes ?? 20 * 1024 * 1024);
+    const refusals = new RefusalWatch(page, tab);
+    const capture = new MediaCapture(page, tab, refusals.refused, opts.maxCaptureBytes ?? 20 * 1024 * 1024);
     try {
       let resp;
       try {
         resp = await page.goto(url, { waitUntil: 'load', timeout: opts.navigationTimeoutMs ?? 20_000 });
       } catch (err) {
+        if (refusals.pageRefusal) return refusedPage(url, refusals.pageRefusal, tab.blocked);
         return { ok: false, url, message: `The page ${url} could not be loaded in the browser: ${(err as Error).message.split('\n')[0]}`, blocked: tab.blocked };
       }
-      if (resp && (await reachedRefusedAddress(resp, opts.policy))) return refusedPage(url, tab.blocked);
+      if (refusals.pageRefusal) return refusedPage(url, refusals.pageRefusal, tab.blocked);
       if (resp && resp.status() >= 400) return { ok: false, url, message: `${url} answered with HTTP status ${resp.status()}.`, blocked: tab.blocked };
       await settle(page, net, opts.settleMs ?? 3_000);
       const screenshot = opts.screenshot ? await page.screenshot({ type: 'jpeg', quality: 70 }).catch(() => undefined) : undefined;
       const scrolls = await scrollToEnd(page, net, opts.maxScrolls ?? 20, opts.settleMs ?? 3_000);
       await capture.drain();
-      if (capture.refused.has(page.url())) return refusedPage(url, tab.blocked);
+      // A script that navigated the page to a refused address after it loaded.
+      if (refusals.pageRefusal) return refusedPage(url, refusals.pageRefusal, tab.blocked);
       const html = await page.content();
       return { ok: true, url: page.url(), html, media: capture.kept(), ...(screenshot ? { screenshot } : {}), scrolls, blocked: tab.blocked };
     } finally {
       capture.dispose();
+      refusals.dispose();
       net.dispose();
       await this.pool.giveBack(tab);
     }
@@ -107,11 +131,13 @@ export class BrowserEngine {
     const tab = await this.pool.take(opts);
     const { page } = tab;
     const net = new NetworkWatch(page);
+    const refusals = new RefusalWatch(page, tab);
+    const refused = () => ({ error: `The evidence screenshot of ${pageUrl} was not taken: the SSRF guard refused the page (${refusals.pageRefusal})` });
     try {
-      const resp = await page.goto(pageUrl, { waitUntil: 'load', timeout: opts.navigationTimeoutMs ?? 20_000 });
-      if (resp && (await reachedRefusedAddress(resp, opts.policy))) {
-        return { error: `The evidence screenshot of ${pageUrl} was not taken: its host resolved to a private or reserved address when the browser connected.` };
-      }
+      await page.goto(pageUrl, { waitUntil: 'load', timeout: opts.navigationTimeoutMs ?? 20_000 }).catch((err: unknown) => {
+        if (!refusals.pageRefusal) throw err;
+      });
+      if (refusals.pageRefusal) return refused();
       await settle(page, net, opts.settleMs ?? 3_000);
       await page
         .evaluate(`(() => {
@@ -126,6 +152,7 @@ export class BrowserEngine {
     } catch (err) {
       return { error: `The evidence screenshot of ${pageUrl} could not be taken: ${(err as Error).message.split('\n')[0]}` };
     } finally {
+      refusals.dispose();
       net.dispose();
       await this.pool.giveBack(tab);
     }

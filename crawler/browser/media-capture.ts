@@ -1,19 +1,15 @@
 /**
  * The media a rendered page loads, taken from its responses as they arrive: images whose response was
  * complete and small enough keep their bytes (no second download), everything else is kept as a URL for
- * the HTTP fetcher. Responses that came from an address the policy refuses are set apart.
+ * the HTTP fetcher. What the egress proxy refused (refusal-watch.ts) is left out.
  */
 import type { Page, Response } from 'playwright-core';
 import { sniff } from '../../hashing/sniff.ts';
 import { mediaKindFromMime, mediaKindFromUrl } from '../media-types.ts';
-import type { SsrfPolicy } from '../ssrf.ts';
 import type { Tab } from './context-pool.ts';
 import type { CapturedMedia } from './render-types.ts';
-import { reachedRefusedAddress } from './request-guard.ts';
 
 export class MediaCapture {
-  /** URLs whose response came from a refused address (see reachedRefusedAddress). */
-  readonly refused = new Set<string>();
   private readonly pending: Array<Promise<void>> = [];
 
   private readonly onResponse = (resp: Response) => this.take(resp);
@@ -21,7 +17,7 @@ export class MediaCapture {
   constructor(
     private readonly page: Page,
     private readonly tab: Tab,
-    private readonly policy: SsrfPolicy,
+    private readonly refused: ReadonlySet<string>,
     private readonly maxCapture: number,
   ) {
     page.on('response', this.onResponse);
@@ -46,18 +42,9 @@ export class MediaCapture {
   }
 
   private take(resp: Response): void {
-    const { media, blocked } = this.tab;
+    const { media } = this.tab;
     const rurl = resp.url();
-    if (!rurl.startsWith('http')) return;
-    this.pending.push(
-      reachedRefusedAddress(resp, this.policy).then((bad) => {
-        if (bad && !this.refused.has(rurl)) {
-          this.refused.add(rurl);
-          blocked.push(rurl);
-        }
-      }),
-    );
-    if (media.has(rurl)) return;
+    if (!rurl.startsWith('http') || media.has(rurl)) return;
     const headers = resp.headers();
     let kind = mediaKindFromMime(headers['content-type']);
     try {
