@@ -45,6 +45,8 @@ export class MediaCapture {
     const { media } = this.tab;
     const rurl = resp.url();
     if (!rurl.startsWith('http') || media.has(rurl)) return;
+    // A redirect carries no media: what it leads to answers under its own URL (and may be refused there).
+    if (resp.status() >= 300 && resp.status() < 400) return;
     const headers = resp.headers();
     let kind = mediaKindFromMime(headers['content-type']);
     try {
