@@ -14,6 +14,14 @@ import type { FrontierEntry } from './types.ts';
 
 const PAGE_BYTES = 10 * 1024 * 1024;
 
+const hostOf = (url: string): string => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '?';
+  }
+};
+
 export type VisitOutcome = 'done' | 'failed' | 'skipped';
 
 /** A loaded page: its HTML and final URL, and what the browser captured while loading it. */
@@ -32,6 +40,11 @@ async function renderPage(crawl: SiteCrawl, url: URL): Promise<LoadedPage | 'fai
   const release = await acquireHost(deps.hostSlots, url.host, crawl.hostRule(url.host), deps.signal);
   try {
     const r = await b.render(url.href, crawl.renderOptions);
+    if (r.blocked.length > 0) {
+      // Hosts only: a blocked URL may be a search page's, which carries a case's keywords.
+      const hosts = [...new Set(r.blocked.map(hostOf))];
+      crawl.log?.warn({ site: site.id, blocked: r.blocked.length, hosts }, 'browser requests blocked by the SSRF guard');
+    }
     if (!r.ok) {
       crawl.log?.warn({ site: site.id, ...(crawl.isSearchPage(url.href) ? { searchPage: true } : { reason: r.message }) }, 'page failed');
       return 'failed';
