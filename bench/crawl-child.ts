@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fingerprintBuffer } from '../hashing/fingerprint.ts';
 import { ReferenceBank } from '../hashing/match/matcher.ts';
 import { BrowserEngine } from '../crawler/browser.ts';
-import { runCrawl } from '../crawler/crawl-run.ts';
+import { crawlSite } from '../crawler/crawl-run.ts';
 import { MemoryAlerts, MemoryFrontier, MemoryMediaStore } from '../crawler/memory-stores.ts';
 import { MemoryHostSlots } from '../crawler/politeness.ts';
 import type { CrawlSite } from '../crawler/types.ts';
@@ -87,7 +87,7 @@ const site: CrawlSite = {
   id: 'bench', name: 'bench', startUrls: [`${origin}/`], engine, follow: [], maxDepth: 100, maxPages,
   allowHosts: ['127.0.0.1'], robots: 'respect', minIntervalMs: 0, concurrency: 16,
 };
-const stats = await runCrawl(site, {
+const stats = await crawlSite(site, {
   frontier: new MemoryFrontier(),
   media: new MemoryMediaStore(),
   alerts: {

@@ -12,7 +12,7 @@ import { finishRun, releaseRunLease, renewRunLease, saveRunStats, startRunAttemp
 import { selectSiteById, type SiteRow } from '../db/queries/crawl-sites.ts';
 import type { Sql } from '../db/sql.ts';
 import type { BrowserEngine } from './browser.ts';
-import { runCrawl, type CrawlLog } from './crawl-run.ts';
+import { crawlSite, type CrawlLog } from './crawl-run.ts';
 import { dbAlerts, dbFrontier, dbHostSlots, dbMediaStore, type EvidenceSealer } from './db-stores.ts';
 import { searchUrls } from './keyword-variants.ts';
 import type { CrawlSite, CrawlStats, Matcher } from './types.ts';
@@ -102,7 +102,7 @@ export async function executeRun(deps: CrawlServiceDeps, runId: string, signal?:
     }
     try {
       const site = await siteForRun(row, deps);
-      const stats = await runCrawl(site, {
+      const stats = await crawlSite(site, {
         frontier: dbFrontier(deps.sql, runId),
         media: dbMediaStore(deps.sql),
         alerts: dbAlerts(deps.sql, runId, deps.seal),

@@ -130,8 +130,8 @@ export function checkUrl(url: URL, policy: SsrfPolicy): string | null {
   return null;
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-type LookupFn = (hostname: string, options: { all?: boolean; family?: number | string }, cb: LookupCallback) => void;
+export type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+export type LookupFn = (hostname: string, options: { all?: boolean; family?: number | string }, cb: LookupCallback) => void;
 
 /**
  * A `lookup` for net/tls.connect (undici passes it through) that resolves the name and refuses the

@@ -78,25 +78,26 @@ describe('BrowserEngine', () => {
     expect(r.blocked).toContain('http://10.0.0.1/tracker.jpg');
   });
 
-  it('catches DNS rebinding: a name that passed the check with a public address but reached a private one is refused, page and images', async () => {
-    // The pre-check is told rebind.test is a public address; Chromium is told it is 127.0.0.1.
-    const staged = await BrowserEngine.launch({
-      resolve: async (host) => (host === 'rebind.test' ? [{ address: '93.184.216.34' }] : [{ address: host }]),
-      extraArgs: ['--host-resolver-rules=MAP rebind.test 127.0.0.1'],
-    });
+  it('refuses a name that resolves to a private address, judged by the proxy at connect time: page, images and evidence', async () => {
+    // The egress proxy resolves rebind.test to 127.0.0.1, which the site does not allow by that name.
+    // (test/security/browser-egress.test.ts holds the full set: redirects, frames, WebSockets, rebinding.)
+    const staged = await BrowserEngine.launch({ resolve: async (host) => (host === 'rebind.test' ? [{ address: '127.0.0.1' }] : [{ address: host }]) });
     try {
       const port = new URL(srv.origin).port;
+      const before = srv.hits.length;
       const page = await staged.render(`http://rebind.test:${port}/plain`, { policy: { allowHosts: [] }, settleMs: 200, maxScrolls: 1 });
-      expect(page).toMatchObject({ ok: false, message: expect.stringMatching(/resolved to a private or reserved address when the browser connected/) });
+      expect(page).toMatchObject({ ok: false, message: expect.stringMatching(/refused by the SSRF guard: The host 'rebind.test' resolves to a loopback address/) });
       expect(page.blocked).toContain(`http://rebind.test:${port}/plain`);
-      // A page on an allowed host whose image sits on the rebinding name: the image is dropped and reported.
+      // A page on an allowed host whose image sits on that name: the image is refused, never requested.
       const mixed = await staged.render(`${srv.origin}/rebound-image`, { policy: { allowHosts: ['127.0.0.1'] }, settleMs: 300, maxScrolls: 1 });
       expect(mixed.ok).toBe(true);
       if (!mixed.ok) return;
       expect(mixed.media.map((m) => m.url)).toEqual([`${srv.origin}/img/41.jpg`]);
       expect(mixed.blocked).toContain(`http://rebind.test:${port}/img/40.jpg`);
       const evidence = await staged.captureEvidence(`http://rebind.test:${port}/plain`, `http://rebind.test:${port}/img/41.jpg`, { policy: { allowHosts: [] }, settleMs: 100 });
-      expect(evidence).toEqual({ error: expect.stringMatching(/not taken: its host resolved to a private or reserved address/) });
+      expect(evidence).toEqual({ error: expect.stringMatching(/not taken: the SSRF guard refused the page/) });
+      // Of all that, only the allowed page and its allowed image reached the server.
+      expect(srv.hits.slice(before).sort()).toEqual(['/img/41.jpg', '/rebound-image']);
     } finally {
       await staged.close();
     }
@@ -156,13 +157,10 @@ describe('BrowserEngine', () => {
     expect('html' in r && r.html).toContain('/img/0.jpg');
   });
 
-  it('says how to install Chromium when it is missing', () => {
-    const saved = process.env.CHROMIUM_PATH;
-    delete process.env.CHROMIUM_PATH;
-    try {
-      expect(() => findChromium(['/nonexistent/chromium'])).toThrow(/apt-get install -y chromium/);
-    } finally {
-      if (saved !== undefined) process.env.CHROMIUM_PATH = saved;
-    }
+  it('says how to install Chromium when it is missing, and names a configured path that does not exist', async () => {
+    expect(() => findChromium({ searchPaths: ['/nonexistent/chromium'] })).toThrow(/apt-get install -y chromium/);
+    expect(() => findChromium({ executablePath: '/nonexistent/chromium' })).toThrow(/not found at \/nonexistent\/chromium, the configured path/);
+    // A configured path is used as given, not replaced by a search.
+    await expect(BrowserEngine.launch({ executablePath: '/nonexistent/chromium' })).rejects.toThrow(/configured path/);
   });
 });

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fingerprintBuffer } from '../../hashing/fingerprint.ts';
 import { BrowserEngine } from '../../crawler/browser.ts';
-import { runCrawl, type CrawlDeps } from '../../crawler/crawl-run.ts';
+import { crawlSite, type CrawlDeps } from '../../crawler/crawl-run.ts';
 import { MemoryAlerts, MemoryFrontier, MemoryMediaStore } from '../../crawler/memory-stores.ts';
 import { MemoryHostSlots } from '../../crawler/politeness.ts';
 import type { CrawlSite } from '../../crawler/types.ts';
@@ -73,7 +73,7 @@ function deps(over: Partial<CrawlDeps> = {}): CrawlDeps {
 describe('crawling a video site', () => {
   it('downloads the MP4 (preferred over WebM), assembles the HLS stream from its segments, and fetches the poster', async () => {
     const media = new MemoryMediaStore();
-    await runCrawl(site({ startUrls: [`${srv.origin}/videos`] }), deps({ media }));
+    await crawlSite(site({ startUrls: [`${srv.origin}/videos`] }), deps({ media }));
     const rec = (p: string) => media.records.get(`s ${srv.origin}${p}`);
     expect(rec('/v/clip.mp4')).toMatchObject({ kind: 'video', sha256: createHash('sha256').update(mp4).digest('hex'), byteSize: mp4.length });
     expect(srv.hits).not.toContain('/v/clip.webm');
@@ -101,7 +101,7 @@ describe('crawling a JavaScript infinite-scroll gallery with the browser engine'
   it('records every image the page loads, using the bytes the browser captured (one download each)', async () => {
     engine = await BrowserEngine.launch();
     const media = new MemoryMediaStore();
-    const stats = await runCrawl(site({ engine: 'browser', startUrls: [`${srv.origin}/gallery`] }), deps({ media, browser: async () => engine! }));
+    const stats = await crawlSite(site({ engine: 'browser', startUrls: [`${srv.origin}/gallery`] }), deps({ media, browser: async () => engine! }));
     const expected = Array.from({ length: 20 }, (_, i) => `${srv.origin}/img/${i}.jpg`);
     for (const u of expected) expect(media.records.get(`s ${u}`)?.fingerprint?.kind, u).toBe('image');
     for (let i = 0; i < 20; i++) expect(srv.hits.filter((h) => h === `/img/${i}.jpg`)).toHaveLength(1);

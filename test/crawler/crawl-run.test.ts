@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { fingerprintBuffer } from '../../hashing/fingerprint.ts';
 import { ReferenceBank } from '../../hashing/match/matcher.ts';
-import { runCrawl, type CrawlDeps } from '../../crawler/crawl-run.ts';
+import { crawlSite, type CrawlDeps } from '../../crawler/crawl-run.ts';
 import { MemoryAlerts, MemoryFrontier, MemoryMediaStore } from '../../crawler/memory-stores.ts';
 import { MemoryHostSlots } from '../../crawler/politeness.ts';
 import { searchUrls } from '../../crawler/keyword-variants.ts';
@@ -104,12 +104,12 @@ function deps(over: Partial<CrawlDeps> = {}): CrawlDeps {
 const alertSet = (a: MemoryAlerts) => a.alerts.map((x) => `${x.hit.materialId} ${x.mediaUrl.replace(board.origin, '')}`).sort();
 const EXPECTED = ['A /full/13.jpg', 'B /full/33.jpg', 'C /full/14.jpg', 'C /thumb/14.jpg', 'D /full/500.jpg', 'D /thumb/500.jpg'];
 
-describe('runCrawl on a fixture image board (HTTP engine)', () => {
+describe('crawlSite on a fixture image board (HTTP engine)', () => {
   let first: CrawlDeps;
 
   it('finds exactly the re-uploaded material among 120 unrelated images, through hostile pages', async () => {
     first = deps();
-    const stats = await runCrawl(site, first);
+    const stats = await crawlSite(site, first);
     const alerts = first.alerts as MemoryAlerts;
     expect(alertSet(alerts)).toEqual(EXPECTED);
     // Every board image was seen: 120 full + 20 index thumbnails + the CSS-background thumbnails.
@@ -148,7 +148,7 @@ describe('runCrawl on a fixture image board (HTTP engine)', () => {
   it('does not download known media again nor raise an alert twice on the next run', async () => {
     const hitsBefore = board.hits.filter((h) => h.startsWith('/full/')).length;
     const second = deps({ media: first.media, alerts: first.alerts });
-    const stats = await runCrawl(site, second);
+    const stats = await crawlSite(site, second);
     expect(stats.mediaFound).toBeGreaterThan(120);
     // Only the corrupt file, whose last attempt failed, is tried again.
     expect(stats.mediaDownloaded).toBe(1);
@@ -164,22 +164,22 @@ describe('runCrawl on a fixture image board (HTTP engine)', () => {
     const alerts = new MemoryAlerts();
     const stop = new AbortController();
     let pages = 0;
-    await runCrawl(site, deps({ frontier, media, alerts, signal: stop.signal, onPage: () => { if (++pages === 12) stop.abort(); } })).catch(() => undefined);
+    await crawlSite(site, deps({ frontier, media, alerts, signal: stop.signal, onPage: () => { if (++pages === 12) stop.abort(); } })).catch(() => undefined);
     const visitedBefore = [...frontier.states().values()].filter((s) => s !== 'pending').length;
     expect(visitedBefore).toBeGreaterThanOrEqual(12);
     expect(visitedBefore).toBeLessThan(50);
     frontier.requeueClaimed();
-    await runCrawl(site, deps({ frontier, media, alerts }));
+    await crawlSite(site, deps({ frontier, media, alerts }));
     expect([...frontier.states().values()].filter((s) => s === 'pending' || s === 'claimed')).toEqual([]);
     expect(alertSet(alerts)).toEqual(EXPECTED);
   });
 
   it('stops at max pages and max depth', async () => {
     const frontier = new MemoryFrontier();
-    const stats = await runCrawl({ ...site, maxPages: 7, searchUrls: [] }, deps({ frontier }));
+    const stats = await crawlSite({ ...site, maxPages: 7, searchUrls: [] }, deps({ frontier }));
     expect(stats.pagesVisited + stats.pagesFailed + stats.pagesSkippedByRobots).toBeLessThanOrEqual(7);
     const shallow = new MemoryFrontier();
-    await runCrawl({ ...site, maxDepth: 0, searchUrls: [] }, deps({ frontier: shallow }));
+    await crawlSite({ ...site, maxDepth: 0, searchUrls: [] }, deps({ frontier: shallow }));
     // Depth 0 visits the start page; only thumbnail links (thread pages) go one level further.
     const visited = [...shallow.states().entries()].filter(([, s]) => s === 'done').map(([u]) => u.replace(board.origin, ''));
     expect(visited.sort()).toEqual(['/', ...Array.from({ length: 10 }, (_, t) => `/thread/${t}`)].sort());

@@ -1,0 +1,68 @@
+/**
+ * The media pipeline of a crawl: each candidate is downloaded once per content (media already recorded by
+ * URL on that page is matched again from its stored fingerprint, bytes already fingerprinted are found by
+ * sha256), fingerprinted, recorded, and matched; a match becomes an alert with evidence.
+ */
+import { createHash } from 'node:crypto';
+import type { Fingerprint } from '../hashing/types.ts';
+import type { SiteCrawl } from './crawl-context.ts';
+import { captureEvidence } from './evidence.ts';
+import type { MediaCandidate } from './extract.ts';
+import { downloadMedia, type Downloaded } from './media-download.ts';
+
+/** A small bounded-concurrency map; results are not needed, only completion. */
+export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  });
+  await Promise.all(workers);
+}
+
+async function matchAndAlert(crawl: SiteCrawl, fp: Fingerprint, pageUrl: string, mediaUrl: string, html: string | null): Promise<void> {
+  const { deps, site, stats } = crawl;
+  const hits = await deps.matcher.match(fp);
+  stats.matches += hits.length;
+  for (const hit of hits) {
+    const created = await deps.alerts.raise({ siteId: site.id, pageUrl, mediaUrl, sha256: fp.sha256, hit }, () => captureEvidence(crawl, pageUrl, mediaUrl, html, fp));
+    if (created) {
+      stats.alertsRaised++;
+      crawl.log?.info({ site: site.id, case: hit.caseId, material: hit.materialId, method: hit.method }, 'match alert raised');
+    }
+  }
+}
+
+/** One candidate found on `pageUrl`; `preloaded`: its bytes when the page load already brought them. */
+export async function processMedia(crawl: SiteCrawl, c: MediaCandidate, pageUrl: string, html: string | null, preloaded?: Downloaded): Promise<void> {
+  const { deps, site, stats } = crawl;
+  stats.mediaFound++;
+  const known = await deps.media.seenUrl(site.id, c.url, pageUrl);
+  if (known) {
+    if (known.fingerprint) await matchAndAlert(crawl, known.fingerprint, pageUrl, c.url, html);
+    return;
+  }
+  const got = preloaded ?? (await downloadMedia(c, crawl.politeFetch, crawl.mediaLimits));
+  const base = { siteId: site.id, pageUrl, mediaUrl: c.url };
+  if (!got.ok) {
+    stats.mediaFailed++;
+    await deps.media.record({ ...base, kind: null, sha256: null, byteSize: null, fingerprint: null, error: got.message });
+    return;
+  }
+  stats.mediaDownloaded++;
+  const sha256 = createHash('sha256').update(got.body).digest('hex');
+  // Read before fingerprinting: a fingerprinting pool takes the bytes over (transferred to a worker).
+  const byteSize = got.body.length;
+  let fp = await deps.media.bySha256(sha256);
+  if (!fp) {
+    try {
+      fp = await deps.fingerprint(got.body);
+      stats.mediaFingerprinted++;
+    } catch (err) {
+      stats.mediaFailed++;
+      await deps.media.record({ ...base, kind: got.kind, sha256, byteSize, fingerprint: null, error: `${c.url} could not be fingerprinted: ${(err as Error).message}` });
+      return;
+    }
+  }
+  await deps.media.record({ ...base, kind: got.kind, sha256, byteSize, fingerprint: fp, error: null });
+  await matchAndAlert(crawl, fp, pageUrl, c.url, html);
+}
