@@ -47,7 +47,7 @@ export function crawlDeps(
   masterKey: Buffer,
   matcher: Matcher,
   log?: Logger,
-  opts: { leaseSeconds?: number; pool?: FingerprintPool } = {},
+  opts: { leaseSeconds?: number; pool?: FingerprintPool; chromiumPath?: string } = {},
 ): { deps: CrawlServiceDeps; close(): Promise<void> } {
   let browser: Promise<BrowserEngine> | null = null;
   const own = opts.pool ? null : crawlFingerprintPool();
@@ -60,7 +60,7 @@ export function crawlDeps(
     openHeaders: (row: SiteRow) => (row.headers_encrypted ? (JSON.parse(decrypt(masterKey, row.headers_encrypted, siteHeadersAad(row.name)).toString('utf8')) as Record<string, string>) : undefined),
     // Read (and audited) at the start of each run, so a withdrawn or erased case is never searched again.
     keywords: () => monitoredKeywords(sql, masterKey, log ? { log } : {}),
-    browser: () => (browser ??= BrowserEngine.launch()),
+    browser: () => (browser ??= BrowserEngine.launch(opts.chromiumPath ? { executablePath: opts.chromiumPath } : {})),
     ...(log ? { log } : {}),
     ...(opts.leaseSeconds ? { leaseSeconds: opts.leaseSeconds } : {}),
   };

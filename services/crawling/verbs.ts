@@ -132,7 +132,7 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
         return 0;
       }
       const matcher = await createMatcher(sql, log);
-      const runtime = crawlDeps(sql, masterKey, matcher, undefined, { leaseSeconds: config.crawlLeaseSeconds, pool: fingerprints });
+      const runtime = crawlDeps(sql, masterKey, matcher, undefined, { leaseSeconds: config.crawlLeaseSeconds, pool: fingerprints, chromiumPath: config.chromiumPath });
       try {
         const result = await executeRun(runtime.deps, run.id);
         if (result.status !== 'done') throw new CommandFailedError(result.status === 'failed' ? result.error : result.reason);
