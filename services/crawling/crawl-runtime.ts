@@ -7,7 +7,7 @@
 import type { Logger } from '../platform/log.ts';
 import { decrypt, encrypt } from '../platform/crypto.ts';
 import { createEvidenceSealer } from './evidence-sealer.ts';
-import type { Matcher } from '../matching/change-feed.ts';
+import type { Matcher } from '../matching/index.ts';
 import { monitoredKeywords } from '../cases/index.ts';
 import type { Sql } from '../../db/sql.ts';
 import type { SiteRow } from '../../db/queries/crawl-sites.ts';

@@ -5,7 +5,7 @@
 import { parseCli, UsageError } from '../cli/args.ts';
 import type { CliIo } from '../cli/io.ts';
 import { CommandFailedError, runVerb, withService } from '../cli/run-verb.ts';
-import { createMatcher } from '../matching/change-feed.ts';
+import { createMatcher } from '../matching/index.ts';
 import { crawlDeps, sealSiteHeaders } from './crawl-runtime.ts';
 import { sqlState } from '../../db/sql.ts';
 import { disableSite, insertSite, selectSiteByName, selectSites, type SiteRow } from '../../db/queries/crawl-sites.ts';

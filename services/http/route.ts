@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { Permission } from '../platform/access.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { ServiceContext } from '../platform/context.ts';
-import type { LoginLimiter } from '../accounts/accounts.ts';
+import type { LoginLimiter } from '../accounts/index.ts';
 
 /** 'public': anyone; 'signed-in': any valid credential; otherwise the permission required. */
 export type Access = 'public' | 'signed-in' | Permission;

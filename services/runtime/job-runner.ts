@@ -7,7 +7,7 @@
 import type { ServiceRole } from '../platform/config.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import type { Logger } from '../platform/log.ts';
-import type { Matcher } from '../matching/change-feed.ts';
+import type { Matcher } from '../matching/index.ts';
 import { queueSpec, type JobDef, type JobEnv } from './job.ts';
 import { openQueue, type JobQueue } from './queue.ts';
 

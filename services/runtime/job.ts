@@ -6,7 +6,7 @@
 import type { Config, ServiceRole } from '../platform/config.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import type { Logger } from '../platform/log.ts';
-import type { Matcher } from '../matching/change-feed.ts';
+import type { Matcher } from '../matching/index.ts';
 import type { QueueJobSpec } from './queue.ts';
 
 export interface JobEnv {

@@ -1,0 +1,2 @@
+/** What other features may use of crawling. */
+export { startSiteSchedules } from './jobs.ts';
