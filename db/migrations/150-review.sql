@@ -3,12 +3,15 @@
 -- becomes part of a takedown notice (`notice_id`; the notices table and its foreign key come with
 -- migration 200). First/last seen are not stored here: crawl_media (site_id, media_url) has them.
 ALTER TABLE crawl_alerts DROP CONSTRAINT crawl_alerts_status_check;
-UPDATE crawl_alerts SET status = 'rejected' WHERE status = 'dismissed';
 ALTER TABLE crawl_alerts
   ADD COLUMN decided_by uuid REFERENCES users (id) ON DELETE SET NULL,
   ADD COLUMN decided_at timestamptz,
   ADD COLUMN reject_reason text,
-  ADD COLUMN notice_id uuid,
+  ADD COLUMN notice_id uuid;
+-- Alerts decided before the review existed had no who, when or why: the alert's own time stands in.
+UPDATE crawl_alerts SET status = 'rejected', decided_at = created_at, reject_reason = 'dismissed before the review recorded reasons' WHERE status = 'dismissed';
+UPDATE crawl_alerts SET decided_at = created_at WHERE status = 'confirmed';
+ALTER TABLE crawl_alerts
   ADD CONSTRAINT crawl_alerts_status_check CHECK (status IN ('new', 'confirmed', 'rejected')),
   -- A decided alert says when; a rejected one says why (decided_by stays NULL for the command line).
   ADD CONSTRAINT crawl_alerts_decision_check CHECK (

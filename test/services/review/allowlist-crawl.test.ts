@@ -19,6 +19,8 @@ import { crawlDeps } from '../../../services/crawling/crawl-runtime.ts';
 import { addSite, startManualRun } from '../../../services/crawling/sites.ts';
 import type { ServiceContext } from '../../../services/platform/context.ts';
 import type { Fingerprint } from '../../../hashing/types.ts';
+import type { Sql } from '../../../db/sql.ts';
+import { createAllowlistFilter } from '../../../services/review/index.ts';
 
 const db = useTestDatabase('review_allowlist');
 const tmp = useTempDir('allowlist');
@@ -135,5 +137,25 @@ describe('rejecting with --allowlist', { timeout: 240_000 }, () => {
     expect(JSON.parse(confirm.stdout)).toMatchObject([{ id: rows[1].id, status: 'confirmed', material: reg.materialIds.B, noticeId: null }]);
     const confirmed = JSON.parse((await cli('alerts', 'list', '--status', 'confirmed', '--site', 'allow-board', '--json')).stdout);
     expect(confirmed.map((x: { id: string }) => x.id)).toEqual([rows[1].id]);
+  });
+
+  it('the filter is cheap: no query without hits, one small query per matched media once a material is cached', async () => {
+    let queries = 0;
+    const counting: Sql = { ...ctx.sql, query: (text, values) => { queries++; return ctx.sql.query(text, values); } };
+    const filter = createAllowlistFilter(counting);
+    const [m] = await ctx.sql.query<{ fingerprint: Fingerprint }>('SELECT fingerprint FROM crawl_media WHERE media_url = $1', [`${site.origin}/img/a2.jpg`]);
+    const hits = matcher.match(m.fingerprint);
+    expect(await filter.filter(m.fingerprint, [])).toEqual([]);
+    expect(queries).toBe(0);
+    expect(await filter.filter(m.fingerprint, hits)).toEqual([]);
+    expect(queries).toBe(2);
+    const t0 = performance.now();
+    for (let i = 0; i < 100; i++) await filter.filter(m.fingerprint, hits);
+    const perCall = (performance.now() - t0) / 100;
+    expect(queries).toBe(102);
+    // An exact match of the registered bytes is never filtered, and costs nothing.
+    expect(await filter.filter(m.fingerprint, [{ materialId: reg.materialIds.A, method: 'exact-sha256' }])).toHaveLength(1);
+    expect(queries).toBe(102);
+    console.log(`allowlist filter, cached material: ${perCall.toFixed(2)} ms per matched media`);
   });
 });
