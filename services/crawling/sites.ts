@@ -6,6 +6,7 @@
 import { sqlState } from '../../db/sql.ts';
 import { createRun, latestRuns, type RunRow } from '../../db/queries/crawl-runs.ts';
 import { disableSite as disableSiteRow, insertSite, selectSiteByName, selectSites, updateSite, type SiteRow } from '../../db/queries/crawl-sites.ts';
+import { startUrlRefusal } from '../../crawler/ssrf.ts';
 import { SiteInputError, validateSiteInput, type SiteInput } from '../../crawler/site-input.ts';
 import { requirePermission } from '../platform/access.ts';
 import { appendAudit, type Actor } from '../platform/audit.ts';
@@ -91,9 +92,18 @@ async function siteOrThrow(ctx: ServiceContext, name: string): Promise<SiteRow> 
 
 export type NewSiteInput = SiteInput & { headers?: Record<string, string> };
 
+/** A start URL the SSRF guard would refuse is refused now, with the guard's sentence. */
+async function refuseGuardedStartUrls(urls: readonly string[], allowHosts: readonly string[]): Promise<void> {
+  for (const u of urls) {
+    const why = await startUrlRefusal(new URL(u), { allowHosts: [...allowHosts] });
+    if (why) throw new SiteDefinitionError(`The start URL ${u} would never be crawled: ${why}`);
+  }
+}
+
 export async function addSite(ctx: ServiceContext, actor: Actor, input: NewSiteInput): Promise<SiteView> {
   requirePermission(actor, 'site.manage');
   const site = checked(input);
+  await refuseGuardedStartUrls(site.startUrls, site.allowHosts ?? []);
   const headers = input.headers ? checkHeaders(input.headers) : undefined;
   const headersEncrypted = headers && Object.keys(headers).length > 0 ? sealSiteHeaders(ctx.masterKey, site.name, headers) : null;
   try {
@@ -159,6 +169,7 @@ export async function changeSite(ctx: ServiceContext, actor: Actor, name: string
     (merged as unknown as Record<string, unknown>)[k] = v === null ? undefined : v;
   }
   const { name: _n, ...site } = checked(merged);
+  await refuseGuardedStartUrls(site.startUrls, site.allowHosts ?? []);
   let headersEncrypted: Buffer | null | undefined;
   if (headers === null) headersEncrypted = null;
   else if (headers) {

@@ -5,6 +5,7 @@
 import { parseCli, UsageError } from '../cli/args.ts';
 import type { CliIo } from '../cli/io.ts';
 import { CommandFailedError, runVerb, withService } from '../cli/run-verb.ts';
+import { createLogger } from '../platform/log.ts';
 import { createMatcher } from '../matching/index.ts';
 import { crawlDeps } from './crawl-runtime.ts';
 import { executeRun } from '../../crawler/crawl-service.ts';
@@ -120,14 +121,16 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
       const { sql, masterKey, config, log, fingerprints } = ctx;
       const { run } = await asUsage(() => startManualRun(ctx, actor, name));
       const matcher = await createMatcher(sql, log);
-      const runtime = crawlDeps(sql, masterKey, matcher, undefined, { leaseSeconds: config.crawlLeaseSeconds, pool: fingerprints, chromiumPath: config.chromiumPath });
+      // The crawl logs as a queued crawl does in a worker (structured lines on stderr, ids only).
+      const crawlLog = createLogger(config.logLevel).child({ component: 'crawl', run: run.id });
+      const runtime = crawlDeps(sql, masterKey, matcher, crawlLog, { leaseSeconds: config.crawlLeaseSeconds, pool: fingerprints, chromiumPath: config.chromiumPath });
       try {
         const result = await executeRun(runtime.deps, run.id);
         if (result.status !== 'done') throw new CommandFailedError(result.status === 'failed' ? result.error : result.reason);
         const s = result.stats;
         io.stdout.write(values.json
-          ? JSON.stringify({ run: run.id, site: name, pagesVisited: s.pagesVisited, mediaFound: s.mediaFound, mediaFingerprinted: s.mediaFingerprinted, matches: s.matches, alertsRaised: s.alertsRaised, pagesFailed: s.pagesFailed, mediaFailed: s.mediaFailed }) + '\n'
-          : `crawled '${name}': pages visited ${s.pagesVisited}, media found ${s.mediaFound}, media fingerprinted ${s.mediaFingerprinted}, matches ${s.matches} (new alerts ${s.alertsRaised}); pages failed ${s.pagesFailed}, media failed ${s.mediaFailed}\n`);
+          ? JSON.stringify({ run: run.id, site: name, pagesVisited: s.pagesVisited, pagesSkippedByRobots: s.pagesSkippedByRobots, mediaFound: s.mediaFound, mediaFingerprinted: s.mediaFingerprinted, matches: s.matches, alertsRaised: s.alertsRaised, pagesFailed: s.pagesFailed, mediaFailed: s.mediaFailed, blocked: s.requestsBlocked, blockedUrls: s.blockedSamples }) + '\n'
+          : `crawled '${name}': pages visited ${s.pagesVisited}, media found ${s.mediaFound}, media fingerprinted ${s.mediaFingerprinted}, matches ${s.matches} (new alerts ${s.alertsRaised}); pages failed ${s.pagesFailed}, media failed ${s.mediaFailed}; refused by the SSRF guard ${s.requestsBlocked}${s.blockedSamples.map((b) => `\n  blocked ${b.url}: ${b.reason}`).join('')}\n`);
         return 0;
       } finally {
         await runtime.close();
