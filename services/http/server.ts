@@ -15,9 +15,10 @@ import { errorHandler } from './error-mapper.ts';
 import { ping } from '../../db/queries/meta.ts';
 import { accountRoutes } from '../accounts/routes.ts';
 import { caseRoutes } from '../cases/routes.ts';
+import { takedownRoutes } from '../takedown/routes.ts';
 import type { RouteDef, RouteEnv } from './route.ts';
 
-export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes];
+export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...takedownRoutes];
 
 function jsonSchema(schema: z.ZodType | undefined): Record<string, unknown> | undefined {
   if (!schema) return undefined;
@@ -36,6 +37,7 @@ function bearer(req: FastifyRequest): string | null {
 export interface ApiOptions {
   ready?: () => Promise<boolean>;
   limiter?: LoginLimiter;
+  send?: RouteEnv['send'];
 }
 
 export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Promise<FastifyInstance> {
@@ -49,6 +51,7 @@ export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Prom
     ctx,
     limiter: opts.limiter ?? new LoginLimiter(),
     ready: opts.ready ?? (() => ping(ctx.sql)),
+    send: opts.send,
   };
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
