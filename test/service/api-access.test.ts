@@ -3,7 +3,7 @@
  * exact set of callers allowed. The expectations below are the specification (issue 5), written out
  * independently of services/access.ts.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { useTestDatabase } from '../support/db.ts';
 import { useTempDir } from '../support/tmp.ts';
@@ -16,6 +16,8 @@ import { assignCaseStaff, openCase } from '../../services/cases/cases.ts';
 import type { ServiceContext } from '../../services/platform/context.ts';
 import { mkdirSync } from 'node:fs';
 import { uploadDir } from '../../services/platform/context.ts';
+import { addPlatform, draftNotices } from '../../services/takedown/index.ts';
+import { rdapDomainAnswer, seedConfirmedAlert, startRdapFixture } from '../support/takedown.ts';
 
 const db = useTestDatabase('api_access');
 const tmp = useTempDir('api');
@@ -46,6 +48,17 @@ const EXPECTED: Record<string, Caller[]> = {
   'POST /api/v1/cases/:code/erase': CASE_WORKERS,
   'GET /api/v1/cases/:code/material': CASE_WORKERS,
   'POST /api/v1/cases/:code/material': CASE_WORKERS,
+  'GET /api/v1/platforms': ['admin', 'staff', 'operator'],
+  'POST /api/v1/platforms': CASE_WORKERS,
+  'POST /api/v1/platforms/propose': CASE_WORKERS,
+  'GET /api/v1/platforms/:name': ['admin', 'staff', 'operator'],
+  'PATCH /api/v1/platforms/:name': CASE_WORKERS,
+  'GET /api/v1/notices': ['admin', 'staff', 'operator'],
+  'POST /api/v1/notices/draft': CASE_WORKERS,
+  'GET /api/v1/notices/unrouted': ['admin', 'staff', 'operator'],
+  'GET /api/v1/notices/:id': ['admin', 'staff', 'operator'],
+  'POST /api/v1/notices/:id/approve': CASE_WORKERS,
+  'POST /api/v1/notices/:id/cancel': CASE_WORKERS,
 };
 
 let ctx: ServiceContext;
@@ -55,7 +68,12 @@ let image: Buffer;
 let n = 0;
 
 beforeAll(async () => {
-  ctx = await serviceContext(db(), tmp());
+  const base = await serviceContext(db(), tmp());
+  // Notices need the organisation's address; platform proposals ask a fixture RDAP server on loopback.
+  const rdap = await startRdapFixture({ 'propose.example': rdapDomainAnswer('propose.example', 'abuse@registrar.example') });
+  afterAll(() => rdap.close());
+  ctx = { ...base, config: Object.freeze({ ...base.config, orgEmail: 'takedown@centre.example', rdapUrl: rdap.url }) };
+  await addPlatform(ctx, ADMIN, { name: 'access-platform', domains: ['access-board.example'], emails: ['abuse@access-board.example'] });
   mkdirSync(uploadDir(ctx.config), { recursive: true });
   app = await buildApi(ctx);
   image = await syntheticPhoto(11);
@@ -73,9 +91,18 @@ async function freshCase(): Promise<string> {
   return c.code;
 }
 
+/** A fresh draft notice on a fresh case the staff user is assigned to. */
+async function freshNotice(): Promise<string> {
+  const code = await freshCase();
+  await seedConfirmedAlert(ctx.sql, code, { pageUrl: `https://access-board.example/p/${n}`, mediaUrl: `https://access-board.example/i/${n++}.jpg` });
+  return (await draftNotices(ctx)).noticeIds[0];
+}
+
 async function request(method: string, url: string, caller: Caller): Promise<number> {
   let token = caller === 'none' ? null : users[caller].token;
-  const path = url.includes(':code') ? url.replace(':code', await freshCase()) : url.replace(':id', users.operator.id);
+  const path = url.includes(':code') ? url.replace(':code', await freshCase())
+    : url.startsWith('/api/v1/notices/:id') ? url.replace(':id', await freshNotice())
+    : url.replace(':name', 'access-platform').replace(':id', users.operator.id);
   let payload: unknown;
   let headers: Record<string, string> = {};
   const key = `${method} ${url}`;
@@ -85,6 +112,9 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   if (key === 'POST /api/v1/cases') payload = { personal: { label: 'x' } };
   if (key === 'PATCH /api/v1/cases/:code') payload = { status: 'monitoring' };
   if (key === 'POST /api/v1/cases/:code/staff') payload = { userId: users.staff.id };
+  if (key === 'POST /api/v1/platforms') payload = { name: `platform-${n}`, domains: [`p${n++}.access.example`], emails: ['abuse@access.example'] };
+  if (key === 'PATCH /api/v1/platforms/:name') payload = { deadlineHours: 12 };
+  if (key === 'POST /api/v1/platforms/propose') payload = { domain: 'www.propose.example' };
   if (key === 'POST /api/v1/cases/:code/material') {
     const m = multipartBody([{ name: 'file', filename: 'x.jpg', data: image, type: 'image/jpeg' }]);
     payload = m.body;
