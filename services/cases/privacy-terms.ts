@@ -8,7 +8,7 @@ import type { Sql } from '../../db/sql.ts';
 import { selectCaseByCode } from '../../db/queries/cases.ts';
 import { appendAudit, type Actor } from '../platform/audit.ts';
 import { decryptJson, unwrapDataKey } from '../platform/crypto.ts';
-import { keywordsAad, type CasePersonal } from './cases.ts';
+import { keywordsAad, personalAad, type CasePersonal } from './cases.ts';
 
 /** Shorter strings would withhold URLs by coincidence (a two-letter name inside any path). */
 const MIN_TERM_LENGTH = 3;
@@ -21,7 +21,7 @@ export async function casePrivacyCheck(tx: Sql, masterKey: Buffer, actor: Actor,
   const row = await selectCaseByCode(tx, caseCode);
   if (!row || !row.wrapped_key) return () => false;
   const key = unwrapDataKey(masterKey, row.wrapped_key, row.id);
-  const personal = row.personal ? decryptJson<CasePersonal>(key, row.personal, `case:${row.id}:personal`) : {};
+  const personal = row.personal ? decryptJson<CasePersonal>(key, row.personal, personalAad(row.id)) : {};
   const keywords = row.keywords ? decryptJson<unknown>(key, row.keywords, keywordsAad(row.id)) : [];
   await appendAudit(tx, actor, { action: 'case.private-terms.read', recordType: 'case', recordId: row.id, caseCode: row.code, detail: { purpose } });
   const terms: string[] = [];
@@ -39,7 +39,6 @@ export async function casePrivacyCheck(tx: Sql, masterKey: Buffer, actor: Actor,
   for (const c of personal.contacts ?? []) push(c);
   for (const k of Array.isArray(keywords) ? keywords : []) if (typeof k === 'string') push(k);
   push(personal.notes ?? '');
-  const checked = terms;
   return (text: string) => {
     const variants = [text.toLowerCase()];
     try {
@@ -48,6 +47,6 @@ export async function casePrivacyCheck(tx: Sql, masterKey: Buffer, actor: Actor,
       // a malformed escape: the raw text is checked
     }
     // A phrase appears in URLs with its spaces as they are, or joined by +, -, _, . or nothing.
-    return checked.some((t) => variants.some((v) => ['+', '-', '_', '.', ' ', ''].some((sep) => v.includes(t.replace(/\s+/g, sep)))));
+    return terms.some((t) => variants.some((v) => ['+', '-', '_', '.', ' ', ''].some((sep) => v.includes(t.replace(/\s+/g, sep)))));
   };
 }

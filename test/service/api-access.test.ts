@@ -67,11 +67,13 @@ const users: Record<Exclude<Caller, 'none'>, { id: string; name: string; passwor
 let image: Buffer;
 let n = 0;
 
+let rdap: Awaited<ReturnType<typeof startRdapFixture>> | undefined;
+afterAll(() => rdap?.close());
+
 beforeAll(async () => {
   const base = await serviceContext(db(), tmp());
   // Notices need the organisation's address; platform proposals ask a fixture RDAP server on loopback.
-  const rdap = await startRdapFixture({ 'propose.example': rdapDomainAnswer('propose.example', 'abuse@registrar.example') });
-  afterAll(() => rdap.close());
+  rdap = await startRdapFixture({ 'propose.example': rdapDomainAnswer('propose.example', 'abuse@registrar.example') });
   ctx = { ...base, config: Object.freeze({ ...base.config, orgEmail: 'takedown@centre.example', rdapUrl: rdap.url }) };
   await addPlatform(ctx, ADMIN, { name: 'access-platform', domains: ['access-board.example'], emails: ['abuse@access-board.example'] });
   mkdirSync(uploadDir(ctx.config), { recursive: true });
