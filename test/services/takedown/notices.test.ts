@@ -100,6 +100,11 @@ describe('drafting', () => {
     const a = await seedConfirmedAlert(db().sql, code, { pageUrl: 'https://forum.unknown-site.example/t/5', mediaUrl: 'https://forum.unknown-site.example/i/5.jpg' });
     await draftNotices(ctx);
     expect(await alertNotice(a)).toBeNull();
+    // Waiting for a platform reads no case data: the periodic job adds no audit rows for it.
+    const reads = async () => (await db().sql.query(`SELECT 1 FROM audit_log WHERE action = 'case.private-terms.read'`)).length;
+    const before = await reads();
+    expect((await draftNotices(ctx)).noRecipient).toBeGreaterThan(0);
+    expect(await reads()).toBe(before);
     const unrouted = await listUnroutedAlerts(ctx, ADMIN);
     expect(unrouted.find((u) => u.alertId === a)).toMatchObject({ reason: 'no-platform', domain: 'unknown-site.example', pageUrl: 'https://forum.unknown-site.example/t/5' });
     await addPlatform(ctx, ADMIN, { name: 'Unknown Site', domains: ['unknown-site.example'], emails: ['abuse@unknown-site.example'] });
@@ -120,6 +125,10 @@ describe('drafting', () => {
     expect(n.text.toLowerCase()).not.toContain('quillfeather');
     expect(n.warnings.join(' ')).toMatch(/1 page URL\(s\) are withheld/);
     expect(await alertNotice(named)).toBeNull();
+    // Held back once, and not looked at again by the periodic job.
+    const [hold] = await db().sql.query<{ notice_hold: string }>('SELECT notice_hold FROM crawl_alerts WHERE id = $1', [named]);
+    expect(hold.notice_hold).toBe('personal-data-in-url');
+    expect((await draftNotices(ctx)).heldBack).toBe(0);
     const held = (await listUnroutedAlerts(ctx, ADMIN)).find((u) => u.alertId === named)!;
     expect(held.reason).toBe('personal-data-in-url');
     const operator: Actor = { userId: null, name: 'op', role: 'operator', source: 'test' };
