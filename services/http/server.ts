@@ -17,9 +17,10 @@ import { accountRoutes } from '../accounts/routes.ts';
 import { caseRoutes } from '../cases/routes.ts';
 import { crawlingRoutes } from '../crawling/routes.ts';
 import { reviewRoutes } from '../review/routes.ts';
+import { takedownRoutes } from '../takedown/routes.ts';
 import type { RouteDef, RouteEnv } from './route.ts';
 
-export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...crawlingRoutes, ...reviewRoutes];
+export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...crawlingRoutes, ...reviewRoutes, ...takedownRoutes];
 
 function jsonSchema(schema: z.ZodType | undefined): Record<string, unknown> | undefined {
   if (!schema) return undefined;
@@ -38,6 +39,7 @@ function bearer(req: FastifyRequest): string | null {
 export interface ApiOptions {
   ready?: () => Promise<boolean>;
   limiter?: LoginLimiter;
+  send?: RouteEnv['send'];
 }
 
 export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Promise<FastifyInstance> {
@@ -51,6 +53,7 @@ export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Prom
     ctx,
     limiter: opts.limiter ?? new LoginLimiter(),
     ready: opts.ready ?? (() => ping(ctx.sql)),
+    send: opts.send,
   };
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {

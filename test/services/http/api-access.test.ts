@@ -3,7 +3,7 @@
  * exact set of callers allowed. The expectations below are the specification (issue 5), written out
  * independently of services/access.ts.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { useTestDatabase } from '../../support/db.ts';
 import { useTempDir } from '../../support/tmp.ts';
@@ -18,6 +18,8 @@ import { mkdirSync } from 'node:fs';
 import { uploadDir } from '../../../services/platform/context.ts';
 import { addSite } from '../../../services/crawling/sites.ts';
 import { seedAlert } from '../review/support.ts';
+import { addPlatform, draftNotices } from '../../../services/takedown/index.ts';
+import { rdapDomainAnswer, seedConfirmedAlert, startRdapFixture } from '../../support/takedown.ts';
 
 const db = useTestDatabase('api_access');
 const tmp = useTempDir('api');
@@ -62,6 +64,17 @@ const EXPECTED: Record<string, Caller[]> = {
   'GET /api/v1/alerts/:id/evidence/:part': REVIEWERS,
   'POST /api/v1/alerts/:id/confirm': REVIEWERS,
   'POST /api/v1/alerts/:id/reject': REVIEWERS,
+  'GET /api/v1/platforms': ['admin', 'staff', 'operator'],
+  'POST /api/v1/platforms': CASE_WORKERS,
+  'POST /api/v1/platforms/propose': CASE_WORKERS,
+  'GET /api/v1/platforms/:name': ['admin', 'staff', 'operator'],
+  'PATCH /api/v1/platforms/:name': CASE_WORKERS,
+  'GET /api/v1/notices': ['admin', 'staff', 'operator'],
+  'POST /api/v1/notices/draft': CASE_WORKERS,
+  'GET /api/v1/notices/unrouted': ['admin', 'staff', 'operator'],
+  'GET /api/v1/notices/:id': ['admin', 'staff', 'operator'],
+  'POST /api/v1/notices/:id/approve': CASE_WORKERS,
+  'POST /api/v1/notices/:id/cancel': CASE_WORKERS,
 };
 
 let ctx: ServiceContext;
@@ -70,10 +83,16 @@ const users: Record<Exclude<Caller, 'none'>, { id: string; name: string; passwor
 let image: Buffer;
 let n = 0;
 
+let rdap: Awaited<ReturnType<typeof startRdapFixture>> | undefined;
+afterAll(() => rdap?.close());
+
 beforeAll(async () => {
   const base = await serviceContext(db(), tmp());
-  // The crawl-now endpoint queues a job: on this file's own pg-boss schema.
-  ctx = { ...base, config: { ...base.config, queueSchema: `${db().schema}_boss` } };
+  // The crawl-now endpoint queues a job: on this file's own pg-boss schema. Notices need the organisation's
+  // address; platform proposals ask a fixture RDAP server on loopback.
+  rdap = await startRdapFixture({ 'propose.example': rdapDomainAnswer('propose.example', 'abuse@registrar.example') });
+  ctx = { ...base, config: Object.freeze({ ...base.config, queueSchema: `${db().schema}_boss`, orgEmail: 'takedown@centre.example', rdapUrl: rdap.url }) };
+  await addPlatform(ctx, ADMIN, { name: 'access-platform', domains: ['access-board.example'], emails: ['abuse@access-board.example'] });
   mkdirSync(uploadDir(ctx.config), { recursive: true });
   app = await buildApi(ctx);
   image = await syntheticPhoto(11);
@@ -91,9 +110,18 @@ async function freshCase(): Promise<string> {
   return c.code;
 }
 
+/** A fresh draft notice on a fresh case the staff user is assigned to. */
+async function freshNotice(): Promise<string> {
+  const code = await freshCase();
+  await seedConfirmedAlert(ctx.sql, code, { pageUrl: `https://access-board.example/p/${n}`, mediaUrl: `https://access-board.example/i/${n++}.jpg` });
+  return (await draftNotices(ctx)).noticeIds[0];
+}
+
 async function request(method: string, url: string, caller: Caller): Promise<number> {
   let token = caller === 'none' ? null : users[caller].token;
   let path = url.includes(':code') ? url.replace(':code', await freshCase()) : url;
+  if (path.startsWith('/api/v1/notices/:id')) path = path.replace(':id', await freshNotice());
+  if (path.startsWith('/api/v1/platforms/')) path = path.replace(':name', 'access-platform');
   if (path.includes(':name')) path = path.replace(':name', (await addSite(ctx, ADMIN, { name: `site-${n++}`, urls: ['https://board.example/'] })).name);
   if (path.startsWith('/api/v1/alerts/')) path = path.replace(':id', (await seedAlert(ctx, { staffUserId: users.staff.id })).id).replace(':part', 'html');
   path = path.replace(':id', users.operator.id);
@@ -109,6 +137,9 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   if (key === 'POST /api/v1/sites') payload = { name: `new-site-${n++}`, urls: ['https://board.example/'] };
   if (key === 'PATCH /api/v1/sites/:name') payload = { rateMs: 500, schedule: '0 */6 * * *' };
   if (key === 'POST /api/v1/alerts/:id/reject') payload = { reason: 'a different person' };
+  if (key === 'POST /api/v1/platforms') payload = { name: `platform-${n}`, domains: [`p${n++}.access.example`], emails: ['abuse@access.example'] };
+  if (key === 'PATCH /api/v1/platforms/:name') payload = { deadlineHours: 12 };
+  if (key === 'POST /api/v1/platforms/propose') payload = { domain: 'www.propose.example' };
   if (key === 'POST /api/v1/cases/:code/material') {
     const m = multipartBody([{ name: 'file', filename: 'x.jpg', data: image, type: 'image/jpeg' }]);
     payload = m.body;
