@@ -13,10 +13,11 @@ export type Permission =
   | 'case.create' | 'case.read' | 'case.update' | 'case.codes' | 'case.assign' | 'case.withdraw' | 'case.erase'
   | 'material.add' | 'material.read'
   | 'user.manage'
-  | 'audit.read';
+  | 'audit.read'
+  | 'config.read';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read'],
+  admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read', 'config.read'],
   staff: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.withdraw', 'case.erase', 'material.add', 'material.read'],
   operator: ['case.codes'],
   // Platforms see their own notices only; those endpoints come with the takedown work.

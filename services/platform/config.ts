@@ -5,6 +5,7 @@
  * default) or a subset per process when the database is a real PostgreSQL server.
  */
 import { resolve } from 'node:path';
+import { ROLES, type Role } from './roles.ts';
 
 export const ALL_ROLES = ['api', 'worker', 'scheduler'] as const;
 export type ServiceRole = (typeof ALL_ROLES)[number];
@@ -36,6 +37,16 @@ export interface Config {
   ffmpeg: FfmpegLocation;
   /** Where Chromium is (STAYDOWN_CHROMIUM_PATH); unset means the Debian locations. */
   chromiumPath: string | undefined;
+  /** The address people reach the service at (STAYDOWN_PUBLIC_URL); https makes console cookies Secure. */
+  publicUrl: string | undefined;
+  /** A console session ends after this many minutes without a request (STAYDOWN_CONSOLE_IDLE_MINUTES, 30). */
+  consoleIdleMinutes: number;
+  /** ... and this many hours after sign-in whatever happens (STAYDOWN_CONSOLE_SESSION_HOURS, 12; at most 12). */
+  consoleSessionHours: number;
+  /** Roles that must sign in to the console with a second factor (STAYDOWN_REQUIRE_2FA, default admin,staff). */
+  require2fa: readonly Role[];
+  /** The time zone dates are shown in (STAYDOWN_TIME_ZONE, default Asia/Seoul). */
+  timeZone: string;
 }
 
 export interface FfmpegLocation {
@@ -101,6 +112,37 @@ function parseBytes(raw: string | undefined, fallback: number, from: string): nu
   return n;
 }
 
+function parseRoleList(raw: string | undefined, fallback: readonly Role[], from: string): Role[] {
+  if (raw === undefined) return [...fallback];
+  const list = raw.split(',').map((r) => r.trim()).filter((r) => r && r !== 'none');
+  for (const r of list) {
+    if (!(ROLES as readonly string[]).includes(r)) throw new ConfigError(`${from} names an unknown role '${r}': use a comma-separated list of ${ROLES.join(', ')}, or 'none'.`);
+  }
+  return [...new Set(list)] as Role[];
+}
+
+function parseTimeZone(raw: string | undefined, fallback: string, from: string): string {
+  const zone = raw || fallback;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    throw new ConfigError(`${from} must be an IANA time zone such as Asia/Seoul or Europe/Berlin, not '${zone}'.`);
+  }
+  return zone;
+}
+
+function parsePublicUrl(raw: string | undefined, from: string): string | undefined {
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${from} must be an absolute http:// or https:// address, not '${raw}'.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${from} must be an absolute http:// or https:// address, not '${raw}'.`);
+  return url.toString().replace(/\/$/, '');
+}
+
 /** Parses the environment (and command-line overrides) once, with defaults, and validates it. */
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(overrides.dataDir ?? (env.STAYDOWN_DATA_DIR || './data'));
@@ -129,6 +171,12 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     queueSchema: parseIdentifier(env.STAYDOWN_QUEUE_SCHEMA, 'pgboss', 'STAYDOWN_QUEUE_SCHEMA'),
     ffmpeg: Object.freeze(ffmpegLocation(env)),
     chromiumPath: env.STAYDOWN_CHROMIUM_PATH || env.CHROMIUM_PATH || undefined,
+    publicUrl: parsePublicUrl(env.STAYDOWN_PUBLIC_URL, 'STAYDOWN_PUBLIC_URL'),
+    consoleIdleMinutes: parseCount(env.STAYDOWN_CONSOLE_IDLE_MINUTES, 30, 1, 1440, 'STAYDOWN_CONSOLE_IDLE_MINUTES'),
+    // The session credential itself lasts 12 hours (services/accounts), so the console cannot go beyond it.
+    consoleSessionHours: parseCount(env.STAYDOWN_CONSOLE_SESSION_HOURS, 12, 1, 12, 'STAYDOWN_CONSOLE_SESSION_HOURS'),
+    require2fa: Object.freeze(parseRoleList(env.STAYDOWN_REQUIRE_2FA, ['admin', 'staff'], 'STAYDOWN_REQUIRE_2FA')),
+    timeZone: parseTimeZone(env.STAYDOWN_TIME_ZONE, 'Asia/Seoul', 'STAYDOWN_TIME_ZONE'),
   });
 }
 
