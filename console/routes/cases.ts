@@ -42,7 +42,8 @@ export const casePages: PageDef[] = [
       const status = STATUSES.includes(input.query.status as Status) ? (input.query.status as Status) : undefined;
       const after = typeof input.query.after === 'string' && /^[A-Za-z0-9-]{1,20}$/.test(input.query.after) ? input.query.after : undefined;
       const page = await listCases(input.env.ctx, input.session!.actor, { status, after, limit: 50 });
-      return input.render('cases', { page, status: status ?? '', statuses: STATUSES, canOpen: can(input.session!.actor.role, 'case.create'), canRead: can(input.session!.actor.role, 'case.read') });
+      const erased = typeof input.query.erased === 'string' && /^SD-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(input.query.erased) ? input.query.erased : '';
+      return input.render('cases', { page, erased, status: status ?? '', statuses: STATUSES, canOpen: can(input.session!.actor.role, 'case.create'), canRead: can(input.session!.actor.role, 'case.read') });
     },
   },
   {
@@ -68,7 +69,7 @@ export const casePages: PageDef[] = [
       const names = await userNames(ctx.sql, c.staff);
       const canAssign = can(actor.role, 'case.assign');
       const staffChoices = canAssign ? (await listUsers(ctx.sql, actor, { limit: 500 })).items.filter((u) => u.role === 'staff' && !u.disabled && !c.staff.includes(u.id)) : [];
-      const notice = ['opened', 'saved', 'withdrawn', 'erased', 'assigned'].find((k) => input.query[k] === '1') ?? '';
+      const notice = ['opened', 'saved', 'withdrawn', 'assigned'].find((k) => input.query[k] === '1') ?? '';
       return input.render('case', {
         c, material: material.items, urls, staff: c.staff.map((id) => names.get(id) ?? id), staffChoices, canAssign, notice,
         canChange: c.status !== 'erased' && c.status !== 'withdrawn',
@@ -113,7 +114,8 @@ export const casePages: PageDef[] = [
         throw new BadRequestError(`To erase case ${code}, type its code ${code} in the confirmation box.`);
       }
       const c = await eraseCase(input.env.ctx, input.session!.actor, code);
-      return input.reply.redirect(`/cases/${encodeURIComponent(c.code)}?erased=1`, 303);
+      // Erasing also ends staff's assignment, so the case's own page is gone for them: back to the list.
+      return input.reply.redirect(`/cases?erased=${encodeURIComponent(c.code)}`, 303);
     },
   },
   {

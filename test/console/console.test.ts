@@ -233,10 +233,13 @@ describe('the console', () => {
     await page.fill('#confirm', second.toLowerCase());
     expect(await page.isDisabled('#erase-submit')).toBe(false);
     await page.click('#erase-submit');
-    await page.waitForURL(/erased=1$/);
-    expect(await page.textContent('.status')).toMatch(/Erased/);
+    await page.waitForURL(/\/cases\?erased=SD-/);
+    expect(await page.textContent('#erased-notice')).toContain(second);
     expect(await page.textContent('main')).not.toContain('to be erased');
-    await captureBoth(page, 'case-erased');
+    await capture(page, 'cases-after-erase');
+    // Erased means erased: its page is gone, even for the staff member who had it.
+    expect((await page.goto(`/cases/${second}`))!.status()).toBe(404);
+    await page.goBack();
 
     // Refusal: an expired session goes back to sign-in, and its cookie is dead from then on.
     await db().admin.query("UPDATE console_sessions SET last_seen_at = now() - interval '31 minutes' WHERE credential_id = (SELECT c.id FROM credentials c JOIN users u ON u.id = c.user_id WHERE u.name = 'kim.minji' AND c.revoked_at IS NULL ORDER BY c.created_at DESC LIMIT 1)");
@@ -290,7 +293,7 @@ describe('the console', () => {
   it('checked every page in both languages', () => {
     const pages = new Set(checked.map((c) => c.replace(/\.(ko|en)$/, '')));
     for (const p of pages) {
-      if (['sign-in-recovery-codes', 'users-created', 'case-uploaded', 'error-403', 'audit-verified'].includes(p)) continue;
+      if (['sign-in-recovery-codes', 'users-created', 'case-uploaded', 'error-403', 'audit-verified', 'cases-after-erase'].includes(p)) continue;
       expect(checked, p).toContain(`${p}.ko`);
       expect(checked, p).toContain(`${p}.en`);
     }
