@@ -65,7 +65,8 @@ export const casePages: PageDef[] = [
       const c = await getCase(ctx, actor, input.params.code);
       const erased = c.status === 'erased';
       const material = erased ? { items: [], next: null } : await listMaterial(ctx, actor, c.code, { limit: 500 });
-      const urls = erased ? [] : await listKnownUrls(ctx, actor, c.code);
+      // The same address given with several files is one place the material was seen.
+      const urls = [...new Map((erased ? [] : await listKnownUrls(ctx, actor, c.code)).map((u) => [u.url, u] as const)).values()];
       const names = await userNames(ctx.sql, c.staff);
       const canAssign = can(actor.role, 'case.assign');
       const staffChoices = canAssign ? (await listUsers(ctx.sql, actor, { limit: 500 })).items.filter((u) => u.role === 'staff' && !u.disabled && !c.staff.includes(u.id)) : [];

@@ -69,7 +69,7 @@
         a.id = 'upload-reload';
         a.href = window.location.pathname + '#material';
         a.textContent = T.tReload;
-        a.addEventListener('click', function (e) { e.preventDefault(); window.location.reload(); });
+        a.addEventListener('click', function (e) { e.preventDefault(); window.location.assign(window.location.pathname); });
         list.appendChild(a);
       }
       return;

@@ -278,9 +278,10 @@ describe('the console', () => {
     await page.click('nav a[href="/audit"]');
     await page.fill('#f-case', caseCode);
     await page.click('form.filters button[type="submit"]');
-    const actions = await page.locator('table.audit tbody td:nth-child(4)').allTextContents();
+    const actions = await page.locator('table.audit tbody td:nth-child(4) code').allTextContents();
     expect(actions).toContain('case.open');
     expect(actions).toContain('material.add');
+    expect(await page.textContent('table.audit')).toContain('Registered a file');
     expect(await page.textContent('table.audit')).not.toMatch(/Hong|Gildong|board\.example/);
     await captureBoth(page, 'audit');
     await page.click('#verify');

@@ -27,7 +27,7 @@ describe('console catalogues', () => {
   it('every literal key a view or route asks for exists', () => {
     const missing: string[] = [];
     for (const { f, text } of sources) {
-      for (const m of text.matchAll(/\bt\('([a-zA-Z0-9.]+)'/g)) if (!(m[1] in CATALOGUES.en)) missing.push(`${f}: ${m[1]}`);
+      for (const m of text.matchAll(/\bt\('([a-zA-Z0-9.]+)'\s*[,)]/g)) if (!(m[1] in CATALOGUES.en)) missing.push(`${f}: ${m[1]}`);
     }
     expect(missing).toEqual([]);
   });
@@ -39,6 +39,7 @@ describe('console catalogues', () => {
       ...NAV.flatMap((n) => [`nav.${n.key}`, `home.card.${n.key}`]),
       ...configRows(loadConfig({}, {})).map((r) => `config.key.${r.key}`),
       ...['opened', 'saved', 'withdrawn', 'assigned'].map((k) => `case.notice.${k}`),
+      ...['image', 'video'].map((k) => `kind.${k}`),
     ];
     expect(keys.filter((k) => !(k in CATALOGUES.en))).toEqual([]);
   });
