@@ -13,7 +13,7 @@ export interface Formatters {
 }
 
 export function formatters(locale: Locale, timeZone: string): Formatters {
-  const dt = new Intl.DateTimeFormat(TAGS[locale], { dateStyle: 'medium', timeStyle: 'short', timeZone });
+  const dt = new Intl.DateTimeFormat(TAGS[locale], { dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23', timeZone });
   const d = new Intl.DateTimeFormat(TAGS[locale], { dateStyle: 'long', timeZone });
   const iso = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone });
   const num = new Intl.NumberFormat(TAGS[locale]);
