@@ -39,3 +39,36 @@ export async function selectAuditPage(sql: Sql, afterSeq: number, limit: number)
     [afterSeq, limit],
   );
 }
+
+export interface AuditFilter {
+  action?: string;
+  actor?: string;
+  caseCode?: string;
+  from?: Date;
+  to?: Date;
+  /** Rows before this sequence number (paging backwards from the newest). */
+  beforeSeq?: number;
+  limit: number;
+}
+
+/** Newest first, narrowed by the filter (action and actor match as prefixes). */
+export async function selectAuditFiltered(sql: Sql, f: AuditFilter): Promise<AuditRow[]> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (cond: (n: string) => string, v: unknown) => {
+    values.push(v);
+    where.push(cond(`$${values.length}`));
+  };
+  if (f.action) add((p) => `starts_with(action, ${p})`, f.action);
+  if (f.actor) add((p) => `starts_with(actor, ${p})`, f.actor);
+  if (f.caseCode) add((p) => `case_code = ${p}`, f.caseCode);
+  if (f.from) add((p) => `at >= ${p}`, f.from.toISOString());
+  if (f.to) add((p) => `at <= ${p}`, f.to.toISOString());
+  if (f.beforeSeq) add((p) => `seq < ${p}`, f.beforeSeq);
+  values.push(f.limit);
+  return sql.query<AuditRow>(
+    `SELECT seq, at, actor_id::text, actor, action, record_type, record_id, case_code, source, detail, prev_hash, hash
+       FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${values.length}`,
+    values as never,
+  );
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../platform/access.ts';
 import { addUser, issueToken, listUsers, login, logout } from './accounts.ts';
+import { requireApiSecondFactor } from './two-factor.ts';
 import { listAudit, verifyAudit } from '../platform/audit.ts';
 import type { RouteDef } from '../http/route.ts';
 
@@ -23,12 +24,15 @@ export const accountRoutes: RouteDef[] = [
     },
   },
   {
-    method: 'POST', url: '/api/v1/session', summary: 'Sign in with a user name and password; returns a session token', tag: 'accounts', access: 'public',
-    body: z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(200) }),
+    method: 'POST', url: '/api/v1/session', summary: 'Sign in with a user name and password (and `code` once two-factor sign-in is set up); returns a session token', tag: 'accounts', access: 'public',
+    body: z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(200), code: z.string().max(40).optional() }),
     status: 201,
     handler: async ({ env, body, req }) => {
-      const b = body as { name: string; password: string };
-      return login(env.ctx.sql, env.limiter, { name: b.name, password: b.password, source: req.ip });
+      const b = body as { name: string; password: string; code?: string };
+      const session = await login(env.ctx.sql, env.limiter, { name: b.name, password: b.password, source: req.ip });
+      // Accounts with two-factor set up (in the console) send the app's code (or a recovery code) too.
+      await requireApiSecondFactor(env.ctx, env.limiter, session, b.code, req.ip);
+      return session;
     },
   },
   {

@@ -12,13 +12,13 @@ import { readFile, stat } from 'node:fs/promises';
 import { FingerprintError } from '../../hashing/fingerprint.ts';
 import { referenceHashes } from '../../hashing/reference.ts';
 import type { Fingerprint } from '../../hashing/types.ts';
-import { deleteExpiredEvidence, insertEvidence, insertMaterial, insertMaterialHashes, insertMaterialUrl, selectCaseMaterial, selectMaterialBySha } from '../../db/queries/material.ts';
+import { deleteExpiredEvidence, insertEvidence, insertMaterial, insertMaterialHashes, insertMaterialUrl, selectCaseMaterial, selectCaseMaterialUrls, selectMaterialBySha } from '../../db/queries/material.ts';
 import { recordMatchChange } from '../../db/queries/match-changes.ts';
 import type { Sql } from '../../db/sql.ts';
 import { appendAudit, type Actor } from '../platform/audit.ts';
 import { caseKey, loadCaseFor, type Page } from './cases.ts';
 import type { ServiceContext } from '../platform/context.ts';
-import { encrypt, encryptJson } from '../platform/crypto.ts';
+import { decryptJson, encrypt, encryptJson } from '../platform/crypto.ts';
 import { BadRequestError, ConflictError, UnprocessableError } from '../platform/errors.ts';
 
 export interface RegisteredMaterial {
@@ -120,6 +120,24 @@ export async function listMaterial(ctx: ServiceContext, actor: Actor, caseCode: 
       items: page.map((m) => ({ id: m.id, kind: m.kind, sha256: m.sha256, byteSize: m.byte_size, hashes: m.hashes, createdAt: m.created_at.toISOString() })),
       next: rows.length > limit ? page[page.length - 1].id : null,
     };
+  });
+}
+
+export interface KnownUrl {
+  materialId: string;
+  url: string;
+  createdAt: string;
+}
+
+/** Where the case's material was seen, decrypted. Victim data: audited, by count only. */
+export async function listKnownUrls(ctx: ServiceContext, actor: Actor, caseCode: string): Promise<KnownUrl[]> {
+  return ctx.sql.transaction(async (tx) => {
+    const row = await loadCaseFor(tx, actor, caseCode, 'material.read');
+    if (!row.wrapped_key) return [];
+    const key = caseKey(ctx, row);
+    const rows = await selectCaseMaterialUrls(tx, row.id);
+    await appendAudit(tx, actor, { action: 'material.urls.read', recordType: 'case', recordId: row.id, caseCode: row.code, detail: { count: rows.length } });
+    return rows.map((r) => ({ materialId: r.material_id, url: decryptJson<string>(key, r.url_encrypted, `material:${r.material_id}:url`), createdAt: r.created_at.toISOString() }));
   });
 }
 

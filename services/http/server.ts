@@ -7,7 +7,8 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can } from '../platform/access.ts';
-import { authenticate, LoginLimiter } from '../accounts/index.ts';
+import { authenticate, isConsoleCredential, LoginLimiter } from '../accounts/index.ts';
+import { registerConsole } from '../../console/plugin.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import { ForbiddenError, UnauthorizedError } from '../platform/errors.ts';
@@ -87,7 +88,9 @@ export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Prom
         let credentialId: string | null = null;
         if (route.access !== 'public') {
           const secret = bearer(req);
-          const found = secret ? await authenticate(ctx.sql, secret, req.ip) : null;
+          let found = secret ? await authenticate(ctx.sql, secret, req.ip) : null;
+          // A console session lives in its HttpOnly cookie and works only in the console (console/).
+          if (found && (await isConsoleCredential(ctx.sql, found.credentialId))) found = null;
           if (!found) throw new UnauthorizedError('Sign in first: send a session or API token as "Authorization: Bearer TOKEN".');
           const { credentialId: cid, ...rest } = found;
           actor = rest;
@@ -110,5 +113,6 @@ export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Prom
     });
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(registerConsole, { env });
   return app;
 }

@@ -17,7 +17,8 @@ export type Permission =
   | 'site.read' | 'site.manage' | 'site.crawl'
   | 'alert.read' | 'alert.decide' | 'alert.evidence'
   | 'platform.manage' | 'platform.read'
-  | 'notice.read' | 'notice.approve';
+  | 'notice.read' | 'notice.approve'
+  | 'config.read';
 
 // Sites and alerts carry no victim data (case codes, URLs, hashes); the sealed evidence may show the
 // material, so it is read on request only and every read is audited (services/review).
@@ -26,7 +27,7 @@ const REVIEW: readonly Permission[] = ['site.read', 'site.crawl', 'alert.read', 
 const TAKEDOWN: readonly Permission[] = ['platform.manage', 'platform.read', 'notice.read', 'notice.approve'];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read', 'site.manage', ...REVIEW, ...TAKEDOWN],
+  admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read', 'config.read', 'site.manage', ...REVIEW, ...TAKEDOWN],
   staff: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'site.manage', ...REVIEW, ...TAKEDOWN],
   operator: ['case.codes', ...REVIEW, 'platform.read', 'notice.read'],
   // Platforms see their own notices only; those endpoints come with the takedown work.

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Sql } from '../../db/sql.ts';
-import { insertAuditRow, lockAuditTail, selectAuditPage, type AuditRow } from '../../db/queries/audit.ts';
+import { insertAuditRow, lockAuditTail, selectAuditFiltered, selectAuditPage, type AuditFilter, type AuditRow } from '../../db/queries/audit.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -126,4 +126,16 @@ export async function listAudit(sql: Sql, afterSeq: number, limit: number): Prom
     seq: r.seq, at: r.at.toISOString(), actorId: r.actor_id, actor: r.actor, action: r.action,
     recordType: r.record_type, recordId: r.record_id, caseCode: r.case_code, source: r.source, detail: r.detail,
   }));
+}
+
+function entry(r: AuditRow): AuditEntry {
+  return {
+    seq: r.seq, at: r.at.toISOString(), actorId: r.actor_id, actor: r.actor, action: r.action,
+    recordType: r.record_type, recordId: r.record_id, caseCode: r.case_code, source: r.source, detail: r.detail,
+  };
+}
+
+/** The newest entries matching a filter (the console's audit page); the caller checks 'audit.read'. */
+export async function searchAudit(sql: Sql, filter: AuditFilter): Promise<AuditEntry[]> {
+  return (await selectAuditFiltered(sql, { ...filter, limit: Math.min(Math.max(filter.limit, 1), 500) })).map(entry);
 }

@@ -5,6 +5,7 @@
  * default) or a subset per process when the database is a real PostgreSQL server.
  */
 import { resolve } from 'node:path';
+import { ROLES, type Role } from './roles.ts';
 
 export const ALL_ROLES = ['api', 'worker', 'scheduler'] as const;
 export type ServiceRole = (typeof ALL_ROLES)[number];
@@ -40,7 +41,7 @@ export interface Config {
   orgName: string;
   /** Its contact address, in every notice; approval refuses without it (every law asks for contact details). */
   orgEmail: string | undefined;
-  /** Where the service is reached from outside (response links: PUBLIC_URL/respond/TOKEN), no trailing slash. */
+  /** Where the service is reached from outside (response links: PUBLIC_URL/respond/TOKEN; https makes console cookies Secure), no trailing slash. */
   publicUrl: string | undefined;
   /** The wording of the centre's designation as a requesting body under Korean law, and its last day (YYYY-MM-DD). */
   krDesignation: { wording: string; until: string } | undefined;
@@ -48,6 +49,14 @@ export interface Config {
   fourEyes: boolean;
   /** The RDAP service asked for abuse contacts of domains no platform covers, with a trailing slash. */
   rdapUrl: string;
+  /** A console session ends after this many minutes without a request (STAYDOWN_CONSOLE_IDLE_MINUTES, 30). */
+  consoleIdleMinutes: number;
+  /** ... and this many hours after sign-in whatever happens (STAYDOWN_CONSOLE_SESSION_HOURS, 12; at most 12). */
+  consoleSessionHours: number;
+  /** Roles that must sign in to the console with a second factor (STAYDOWN_REQUIRE_2FA, default admin,staff). */
+  require2fa: readonly Role[];
+  /** The time zone dates are shown in (STAYDOWN_TIME_ZONE, default Asia/Seoul). */
+  timeZone: string;
 }
 
 export interface FfmpegLocation {
@@ -148,6 +157,25 @@ function parseDesignation(wording: string | undefined, until: string | undefined
   return Object.freeze({ wording, until });
 }
 
+function parseRoleList(raw: string | undefined, fallback: readonly Role[], from: string): Role[] {
+  if (raw === undefined) return [...fallback];
+  const list = raw.split(',').map((r) => r.trim()).filter((r) => r && r !== 'none');
+  for (const r of list) {
+    if (!(ROLES as readonly string[]).includes(r)) throw new ConfigError(`${from} names an unknown role '${r}': use a comma-separated list of ${ROLES.join(', ')}, or 'none'.`);
+  }
+  return [...new Set(list)] as Role[];
+}
+
+function parseTimeZone(raw: string | undefined, fallback: string, from: string): string {
+  const zone = raw || fallback;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    throw new ConfigError(`${from} must be an IANA time zone such as Asia/Seoul or Europe/Berlin, not '${zone}'.`);
+  }
+  return zone;
+}
+
 /** Parses the environment (and command-line overrides) once, with defaults, and validates it. */
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(overrides.dataDir ?? (env.STAYDOWN_DATA_DIR || './data'));
@@ -182,6 +210,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     krDesignation: parseDesignation(env.STAYDOWN_KR_DESIGNATION || undefined, env.STAYDOWN_KR_DESIGNATION_UNTIL || undefined),
     fourEyes: parseBoolean(env.STAYDOWN_FOUR_EYES, false, 'STAYDOWN_FOUR_EYES'),
     rdapUrl: (parseHttpUrl(env.STAYDOWN_RDAP_URL, 'STAYDOWN_RDAP_URL') ?? 'https://rdap.org/').replace(/\/*$/, '/'),
+    consoleIdleMinutes: parseCount(env.STAYDOWN_CONSOLE_IDLE_MINUTES, 30, 1, 1440, 'STAYDOWN_CONSOLE_IDLE_MINUTES'),
+    // The session credential itself lasts 12 hours (services/accounts), so the console cannot go beyond it.
+    consoleSessionHours: parseCount(env.STAYDOWN_CONSOLE_SESSION_HOURS, 12, 1, 12, 'STAYDOWN_CONSOLE_SESSION_HOURS'),
+    require2fa: Object.freeze(parseRoleList(env.STAYDOWN_REQUIRE_2FA, ['admin', 'staff'], 'STAYDOWN_REQUIRE_2FA')),
+    timeZone: parseTimeZone(env.STAYDOWN_TIME_ZONE, 'Asia/Seoul', 'STAYDOWN_TIME_ZONE'),
   });
 }
 

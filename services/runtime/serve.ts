@@ -53,6 +53,7 @@ export async function serve(config: Config, io: CliIo, opts: { json?: boolean; s
       url = `http://${shownHost}:${port}`;
       cleanups.unshift(() => app.close());
       lines.unshift(`staydown listening on ${url} (roles: ${config.roles.join(', ')}); API description at ${url}/openapi.json`);
+      lines.push(`console: open ${url}/ in a browser (the first sign-in asks for a new password and sets up two-factor sign-in)`);
       lines.push(`sign in: POST ${url}/api/v1/session with {"name": ..., "password": ...}; create accounts with 'staydown user add --role admin|staff|operator|platform|auditor NAME'`);
     } else {
       lines.unshift(`staydown running (roles: ${config.roles.join(', ')})`);

@@ -1,0 +1,34 @@
+/**
+ * The console's navigation: one row per page, shown to the roles whose permission it needs. A page
+ * that does not exist yet has no row (no dead links). Hook points for the work landing next - add a
+ * row here, a route file under console/routes/ listed in console/plugin.ts, a `nav.*` and `home.card.*`
+ * message in both catalogues, and the page to test/console/pages.ts:
+ *   - review queue  { href: '/review',     key: 'review',     permission: <operator's review permission> }
+ *   - notices       { href: '/notices',    key: 'notices',    permission: <notice read permission> }
+ *   - platforms     { href: '/platforms',  key: 'platforms',  permission: <platform/site manage permission> }
+ *   - statistics    { href: '/statistics', key: 'statistics', permission: <statistics permission> }
+ * Put review and notices after 'cases' (the order is the order of a counsellor's day).
+ */
+import { can, type Permission } from '../services/platform/access.ts';
+import type { Role } from '../services/platform/roles.ts';
+
+export interface NavItem {
+  href: string;
+  /** `nav.<key>` is the link text, `home.card.<key>` the sentence on the home page. */
+  key: string;
+  permission: Permission;
+}
+
+export const NAV: readonly NavItem[] = [
+  { href: '/cases', key: 'cases', permission: 'case.codes' },
+  { href: '/cases/new', key: 'openCase', permission: 'case.create' },
+  // (review queue and notices go here)
+  { href: '/audit', key: 'audit', permission: 'audit.read' },
+  { href: '/users', key: 'users', permission: 'user.manage' },
+  { href: '/configuration', key: 'configuration', permission: 'config.read' },
+  // (platforms and statistics go here)
+];
+
+export function navFor(role: Role): NavItem[] {
+  return NAV.filter((n) => can(role, n.permission));
+}
