@@ -43,7 +43,7 @@ const verbs: Record<string, Verb> = {
     },
   },
   user: {
-    summary: 'user add --role ROLE NAME        create a console user or API token',
+    summary: 'user add|list|disable|enable|reset-password|revoke-tokens  manage accounts',
     load: async () => {
       const m = await import('../accounts/verbs.ts');
       return { run: m.runUser, usage: m.USER_USAGE };
