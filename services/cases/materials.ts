@@ -12,13 +12,13 @@ import { readFile, stat } from 'node:fs/promises';
 import { FingerprintError } from '../../hashing/fingerprint.ts';
 import { referenceHashes } from '../../hashing/reference.ts';
 import type { Fingerprint } from '../../hashing/types.ts';
-import { deleteExpiredEvidence, insertEvidence, insertMaterial, insertMaterialHashes, insertMaterialUrl, selectCaseMaterial, selectMaterialBySha } from '../../db/queries/material.ts';
+import { deleteExpiredEvidence, insertEvidence, insertMaterial, insertMaterialHashes, insertMaterialUrl, selectCaseMaterial, selectCaseMaterialUrls, selectMaterialBySha } from '../../db/queries/material.ts';
 import { recordMatchChange } from '../../db/queries/match-changes.ts';
 import type { Sql } from '../../db/sql.ts';
 import { appendAudit, type Actor } from '../platform/audit.ts';
 import { caseKey, loadCaseFor, type Page } from './cases.ts';
 import type { ServiceContext } from '../platform/context.ts';
-import { encrypt, encryptJson } from '../platform/crypto.ts';
+import { decryptJson, encrypt, encryptJson } from '../platform/crypto.ts';
 import { BadRequestError, ConflictError, UnprocessableError } from '../platform/errors.ts';
 
 export interface RegisteredMaterial {
@@ -119,6 +119,26 @@ export async function listMaterial(ctx: ServiceContext, actor: Actor, caseCode: 
     return {
       items: page.map((m) => ({ id: m.id, kind: m.kind, sha256: m.sha256, byteSize: m.byte_size, hashes: m.hashes, createdAt: m.created_at.toISOString() })),
       next: rows.length > limit ? page[page.length - 1].id : null,
+    };
+  });
+}
+
+export interface KnownUrl {
+  id: string;
+  materialId: string;
+  url: string;
+  createdAt: string;
+}
+
+/** The URLs where a case's material was already seen, decrypted for staff who may read the material. Audited. */
+export async function listKnownUrls(ctx: ServiceContext, actor: Actor, caseCode: string): Promise<{ items: KnownUrl[] }> {
+  return ctx.sql.transaction(async (tx) => {
+    const row = await loadCaseFor(tx, actor, caseCode, 'material.read');
+    const key = caseKey(ctx, row);
+    const rows = await selectCaseMaterialUrls(tx, row.id);
+    await appendAudit(tx, actor, { action: 'material.urls.read', recordType: 'case', recordId: row.id, caseCode: row.code, detail: { count: rows.length } });
+    return {
+      items: rows.map((u) => ({ id: u.id, materialId: u.material_id, url: decryptJson<string>(key, u.url_encrypted, `material:${u.material_id}:url`), createdAt: u.created_at.toISOString() })),
     };
   });
 }

@@ -61,7 +61,7 @@ export function routeStatuses(route: RouteDef): { success: number; errors: numbe
 function openApiResponses(route: RouteDef): Record<string, unknown> {
   const { success, errors } = routeStatuses(route);
   const out: Record<string, unknown> = { [success]: { description: success === 201 ? 'Created' : success === 207 ? 'Some parts succeeded (see results)' : 'OK', type: 'object', additionalProperties: true } };
-  for (const status of errors) out[status] = { description: ERROR_TEXT[status] ?? 'An error', ...ERROR_BODY_SCHEMA };
+  for (const status of errors) out[status] = status < 400 ? { description: 'Some parts succeeded and some did not (see results)', type: 'object', additionalProperties: true } : { description: ERROR_TEXT[status] ?? 'An error', ...ERROR_BODY_SCHEMA };
   return out;
 }
 
