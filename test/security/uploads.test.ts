@@ -96,7 +96,7 @@ describe('known URLs', () => {
     const read = await app.inject({ method: 'GET', url: `/api/v1/cases/${c.code}/urls`, headers: { authorization: `Bearer ${token}` } });
     expect(read.statusCode).toBe(200);
     expect(read.json().items.map((u: { url: string; materialId: string }) => [u.materialId, u.url]).sort()).toEqual([
-      [id, 'https://board.example/before'], [id, 'https://board.example/after'],
+      [id, 'https://board.example/after'], [id, 'https://board.example/before'],
     ]);
     const audit = await ctx.sql.query<{ detail: { count: number } }>(`SELECT detail FROM audit_log WHERE action = 'material.urls.read' AND case_code = $1`, [c.code]);
     expect(audit).toEqual([{ detail: { count: 2 } }]);
