@@ -16,6 +16,7 @@ import { executeRun } from '../../crawler/crawl-service.ts';
 import { openQueue } from '../runtime/queue.ts';
 import { queueSpec } from '../runtime/job.ts';
 import { crawlingJobs, queueRun } from './jobs.ts';
+import { ConflictError, NotFoundError } from '../platform/errors.ts';
 
 export const SITE_USAGE = `staydown site add NAME --url URL [--url URL]... [--engine http|browser] [--follow REGEX]... [--max-pages N] [--max-depth N]
        [--schedule CRON] [--search-url TEMPLATE] [--allow-host HOST]... [--platform NAME] [--rate-ms N] [--concurrency N]
@@ -87,7 +88,7 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
         try {
           row = await insertSite(sql, { ...input, headersEncrypted });
         } catch (err) {
-          if (sqlState(err) === '23505') throw new UsageError(`A site named '${name}' already exists; choose another name or look at it with 'staydown site show ${name}'.`);
+          if (sqlState(err) === '23505') throw new ConflictError(`A site named '${name}' already exists; choose another name or look at it with 'staydown site show ${name}'.`);
           throw err;
         }
         io.stdout.write(json ? JSON.stringify(siteJson(row)) + '\n' : `site '${row.name}' added (${row.engine} engine, ${row.schedule ? `schedule ${row.schedule}` : 'crawled on demand'})\n`);
@@ -97,7 +98,7 @@ export async function runSite(args: string[], io: CliIo): Promise<number> {
     if (sub === 'show' || sub === 'disable') {
       return quietly(async ({ sql }) => {
         const row = sub === 'show' ? await selectSiteByName(sql, name) : await disableSite(sql, name);
-        if (!row) throw new UsageError(`There is no site named '${name}'; 'staydown site list' shows the sites.`);
+        if (!row) throw new NotFoundError(`There is no site named '${name}'; 'staydown site list' shows the sites.`);
         const runs = await latestRuns(sql, row.id);
         const out = { ...siteJson(row), runs: runs.map((r) => ({ id: r.id, status: r.status, trigger: r.trigger, attempts: r.attempts, stats: r.stats, error: r.error, createdAt: r.created_at, finishedAt: r.finished_at })) };
         if (json) io.stdout.write(JSON.stringify(out) + '\n');
@@ -117,8 +118,8 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
     if (!name) throw new UsageError(`The site name is missing.\nusage: ${CRAWL_USAGE}`);
     return quietly(async ({ sql, masterKey, config, log, fingerprints }) => {
       const site = await selectSiteByName(sql, name);
-      if (!site) throw new UsageError(`There is no site named '${name}'; 'staydown site list' shows the sites.`);
-      if (!site.enabled) throw new UsageError(`Site '${name}' is disabled.`);
+      if (!site) throw new NotFoundError(`There is no site named '${name}'; 'staydown site list' shows the sites.`);
+      if (!site.enabled) throw new ConflictError(`Site '${name}' is disabled; it is not crawled until it is added again.`);
       const { run, created } = await createRun(sql, site.id, 'manual');
       if (!created) throw new CommandFailedError(`Site '${name}' is being crawled right now (run ${run.id}, ${run.status}); a site is never crawled twice at once.`);
       if (!values.wait) {
@@ -157,7 +158,7 @@ export async function runAlerts(args: string[], io: CliIo): Promise<number> {
       let siteId: string | undefined;
       if (values.site) {
         const s = await selectSiteByName(sql, values.site);
-        if (!s) throw new UsageError(`There is no site named '${values.site}'.`);
+        if (!s) throw new NotFoundError(`There is no site named '${values.site}'; 'staydown site list' shows the sites.`);
         siteId = s.id;
       }
       const rows = await selectAlerts(sql, siteId ? { siteId } : {});
