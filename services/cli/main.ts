@@ -70,6 +70,13 @@ const verbs: Record<string, Verb> = {
       return { run: m.runAudit, usage: m.AUDIT_USAGE };
     },
   },
+  key: {
+    summary: 'key rotate --new-key-file PATH|--generate  re-wrap every case key under a new master key',
+    load: async () => {
+      const m = await import('../keys/verbs.ts');
+      return { run: m.runKey, usage: m.KEY_USAGE };
+    },
+  },
   site: {
     summary: 'site add|list|show|disable       manage crawl targets',
     load: async () => {

@@ -53,7 +53,13 @@ export function loadMasterKey(config: Config, opts: { create?: boolean } = {}): 
   return { key, source: `created a new master key in ${path} (mode 0600): back it up, without it encrypted case data cannot be read` };
 }
 
+/** The service_meta row of an unfinished master key rotation (services/keys/rotation.ts). */
+export const ROTATION_META = 'master_key_rotation';
+
 export async function checkMasterKey(sql: Sql, key: Buffer): Promise<void> {
+  if (await getMeta(sql, ROTATION_META)) {
+    throw new ConfigError('A master key rotation is unfinished: run \'staydown key rotate\' again with the same keys to finish it; the service does not start until then.');
+  }
   const check = masterKeyCheck(key);
   await insertMetaIfAbsent(sql, 'master_key_check', check);
   const stored = await getMeta(sql, 'master_key_check');
