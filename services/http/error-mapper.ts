@@ -53,7 +53,9 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody; he
   if (err instanceof ZodError) {
     const issue = err.issues[0];
     const where = issue?.path.length ? ` at '${issue.path.join('.').slice(0, 200)}'` : '';
-    return { status: 400, body: { error: { code: 'bad_request', message: `The request is not valid${where}: ${issue?.message ?? 'unknown problem'}.` } } };
+    // A hostile body can make the issue text huge (an unknown key is quoted): keep the sentence short.
+    const what = (issue?.message ?? 'unknown problem').replace(/\.$/, '');
+    return { status: 400, body: { error: { code: 'bad_request', message: `The request is not valid${where}: ${what.length > 200 ? `${what.slice(0, 200)}...` : what}.` } } };
   }
   const fe = err as FastifyError;
   const known = fe?.code ? FASTIFY_ERRORS[fe.code] : undefined;
