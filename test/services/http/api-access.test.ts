@@ -50,6 +50,7 @@ const EXPECTED: Record<string, Caller[]> = {
   'POST /api/v1/cases/:code/withdraw': CASE_WORKERS,
   'POST /api/v1/cases/:code/erase': CASE_WORKERS,
   'GET /api/v1/cases/:code/material': CASE_WORKERS,
+  'GET /api/v1/cases/:code/urls': CASE_WORKERS,
   'POST /api/v1/cases/:code/material': CASE_WORKERS,
 };
 
