@@ -14,7 +14,7 @@ import { robotsCache } from './robots-cache.ts';
 import type { RobotsRules } from './robots.ts';
 import type { SsrfPolicy } from './ssrf.ts';
 import { isSameSite } from './url-tools.ts';
-import { emptyStats, type AlertSink, type CrawlSite, type CrawlStats, type FrontierStore, type Matcher, type MediaStore } from './types.ts';
+import { emptyStats, noteBlocked, type AlertSink, type CrawlSite, type CrawlStats, type FrontierStore, type Matcher, type MediaStore } from './types.ts';
 
 export interface CrawlLog {
   info(obj: object, msg: string): void;
@@ -79,11 +79,16 @@ export function openSiteCrawl(site: CrawlSite, deps: CrawlDeps): SiteCrawl {
     minIntervalMs: Math.max(site.minIntervalMs, crawlDelay.get(host) ?? 0),
     concurrency: site.concurrency,
   });
+  const stats = emptyStats();
+  const isSearchPage = searchPageTest(site.searchUrls ?? []);
   const politeFetch: PoliteFetch = async (url, maxBytes) => {
     const host = new URL(url).host;
     const release = await acquireHost(deps.hostSlots, host, hostRule(host), deps.signal);
     try {
-      return await fetcher.fetch({ url, headers: site.headers, credentialHosts: siteHosts, limits: { maxBytes } });
+      const r = await fetcher.fetch({ url, headers: site.headers, credentialHosts: siteHosts, limits: { maxBytes } });
+      // Every refusal of the guard is counted where it happens: pages, media, HLS segments, robots.txt.
+      if (!r.ok && r.reason === 'blocked') noteBlocked(stats, url, r.message, isSearchPage);
+      return r;
     } finally {
       await release();
     }
@@ -91,7 +96,7 @@ export function openSiteCrawl(site: CrawlSite, deps: CrawlDeps): SiteCrawl {
   return {
     site,
     deps,
-    stats: emptyStats(),
+    stats,
     log: deps.log,
     policy,
     mediaLimits: { ...DEFAULT_MEDIA_LIMITS, ...deps.mediaLimits },
@@ -99,7 +104,7 @@ export function openSiteCrawl(site: CrawlSite, deps: CrawlDeps): SiteCrawl {
     // Same site: a start host or a subdomain of one, on a port a start URL uses (another port is another origin).
     shouldFollow: (url) => (follow.length > 0 ? follow.some((re) => re.test(url.href)) : isSameSite(url.hostname, siteHosts) && sitePorts.has(url.port)),
     seenMedia: new Set(),
-    isSearchPage: searchPageTest(site.searchUrls ?? []),
+    isSearchPage,
     politeFetch,
     robotsFor: robotsCache(politeFetch, (host, ms) => crawlDelay.set(host, ms)),
     hostRule,

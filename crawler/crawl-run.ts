@@ -70,7 +70,8 @@ export async function crawlSite(site: CrawlSite, deps: CrawlDeps): Promise<Crawl
   try {
     await deps.frontier.add([...site.startUrls, ...(site.searchUrls ?? [])].map((url) => ({ url, depth: 0 })));
     await workFrontier(crawl);
-    crawl.log?.info({ site: site.id, ...crawl.stats }, 'crawl finished');
+    const { blockedSamples: _samples, ...counts } = crawl.stats; // samples name URLs: counts only in the log
+    crawl.log?.info({ site: site.id, ...counts }, 'crawl finished');
     return crawl.stats;
   } finally {
     await crawl.close();

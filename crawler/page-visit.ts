@@ -10,7 +10,7 @@ import type { Downloaded } from './media-download.ts';
 import { eachLimited, processMedia } from './media-pipeline.ts';
 import { acquireHost } from './politeness.ts';
 import { isAllowedByRobots } from './robots.ts';
-import type { FrontierEntry } from './types.ts';
+import { noteBlocked, type FrontierEntry } from './types.ts';
 
 const PAGE_BYTES = 10 * 1024 * 1024;
 
@@ -40,6 +40,7 @@ async function renderPage(crawl: SiteCrawl, url: URL): Promise<LoadedPage | 'fai
   const release = await acquireHost(deps.hostSlots, url.host, crawl.hostRule(url.host), deps.signal);
   try {
     const r = await b.render(url.href, crawl.renderOptions);
+    for (const u of r.blocked) noteBlocked(crawl.stats, u, 'refused by the SSRF guard (a request of the browser)', crawl.isSearchPage);
     if (r.blocked.length > 0) {
       // Hosts only: a blocked URL may be a search page's, which carries a case's keywords.
       const hosts = [...new Set(r.blocked.map(hostOf))];

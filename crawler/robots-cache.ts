@@ -16,7 +16,15 @@ export function robotsCache(politeFetch: PoliteFetch, setCrawlDelay: (host: stri
     if (!p) {
       p = politeFetch(`${url.origin}/robots.txt`, ROBOTS_BYTES).then((r) => {
         // A 4xx/5xx is read by its status (robots.ts decides what it means); no answer at all is 'unreachable'.
-        const rules = r.ok ? robotsFromFetch({ status: r.status, body: r.body.toString('utf8') }) : r.reason === 'http-status' ? robotsFromFetch({ status: r.status ?? 500, body: '' }) : robotsFromFetch({ unreachable: true });
+        // A robots.txt the SSRF guard refused says nothing of robots: the origin's pages are refused too, and
+        // are counted as blocked where they are fetched, not as skipped by robots (read as "no robots.txt").
+        const rules = r.ok
+          ? robotsFromFetch({ status: r.status, body: r.body.toString('utf8') })
+          : r.reason === 'blocked'
+            ? robotsFromFetch({ status: 404, body: '' })
+            : r.reason === 'http-status'
+              ? robotsFromFetch({ status: r.status ?? 500, body: '' })
+              : robotsFromFetch({ unreachable: true });
         if (rules.crawlDelaySeconds) setCrawlDelay(url.host, Math.min(rules.crawlDelaySeconds, MAX_CRAWL_DELAY_SECONDS) * 1000);
         return rules;
       });

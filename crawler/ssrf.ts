@@ -156,3 +156,23 @@ export function guardedLookup(policy: SsrfPolicy, resolve: LookupFn = dnsLookup 
     });
   };
 }
+
+/**
+ * Whether the guard would refuse a site's start URL, asked when the site is defined so that a refusal is
+ * said then and not discovered in a crawl's log: the URL's own rule, then (for a name) where it resolves.
+ * A name that does not resolve now is not refused - it may resolve by the time the site is crawled.
+ */
+export async function startUrlRefusal(url: URL, policy: SsrfPolicy, resolve: LookupFn = dnsLookup as unknown as LookupFn, timeoutMs = 3000): Promise<string | null> {
+  const direct = checkUrl(url, policy);
+  if (direct) return direct;
+  const host = normalHost(url.hostname);
+  if (isIP(host) || isHostAllowed(host, policy)) return null;
+  const lookup = guardedLookup(policy, resolve);
+  return new Promise<string | null>((done) => {
+    const timer = setTimeout(() => done(null), timeoutMs);
+    lookup(host, { all: true }, (err) => {
+      clearTimeout(timer);
+      done(err instanceof BlockedUrlError ? err.message : null);
+    });
+  });
+}

@@ -126,8 +126,29 @@ export interface CrawlStats {
   mediaFailed: number;
   matches: number;
   alertsRaised: number;
+  /** Requests the SSRF guard refused (pages, media, robots.txt, and what the browser tried to load). */
+  requestsBlocked: number;
+  /**
+   * The first refused requests with the guard's reason (at most BLOCKED_SAMPLES). A search page's URL
+   * carries a case's keywords, so it stands here as '(a search page)' with no reason that names it.
+   */
+  blockedSamples: BlockedRequest[];
 }
 
+export interface BlockedRequest {
+  url: string;
+  reason: string;
+}
+
+export const BLOCKED_SAMPLES = 5;
+
 export function emptyStats(): CrawlStats {
-  return { pagesVisited: 0, pagesFailed: 0, pagesSkippedByRobots: 0, mediaFound: 0, mediaDownloaded: 0, mediaFingerprinted: 0, mediaFailed: 0, matches: 0, alertsRaised: 0 };
+  return { pagesVisited: 0, pagesFailed: 0, pagesSkippedByRobots: 0, mediaFound: 0, mediaDownloaded: 0, mediaFingerprinted: 0, mediaFailed: 0, matches: 0, alertsRaised: 0, requestsBlocked: 0, blockedSamples: [] };
+}
+
+/** Counts a refused request and keeps the first few, search pages masked. */
+export function noteBlocked(stats: CrawlStats, url: string, reason: string, isSearchPage: (url: string) => boolean): void {
+  stats.requestsBlocked++;
+  if (stats.blockedSamples.length >= BLOCKED_SAMPLES) return;
+  stats.blockedSamples.push(isSearchPage(url) ? { url: '(a search page)', reason: 'refused by the SSRF guard' } : { url, reason });
 }

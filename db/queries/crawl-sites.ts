@@ -72,3 +72,18 @@ export async function disableSite(sql: Sql, name: string): Promise<SiteRow | nul
   const [row] = await sql.query<SiteRow>('UPDATE crawl_sites SET enabled = false, updated_at = now() WHERE name = $1 RETURNING *', [name]);
   return row ?? null;
 }
+
+/** Replaces a site's settings (the name stays: sealed headers are bound to it); `headers` undefined keeps them. */
+export async function updateSite(sql: Sql, id: string, s: Omit<NewSite, 'name'> & { enabled?: boolean }): Promise<SiteRow | null> {
+  const [row] = await sql.query<SiteRow>(
+    `UPDATE crawl_sites SET platform = $2, start_urls = $3::text[], search_url_template = $4, follow = $5::text[], max_depth = coalesce($6, max_depth),
+       max_pages = coalesce($7, max_pages), engine = coalesce($8, engine), schedule = $9, min_interval_ms = coalesce($10, min_interval_ms),
+       concurrency = coalesce($11, concurrency), allow_hosts = $12::text[], robots = coalesce($13, robots), robots_override_reason = $14,
+       headers_encrypted = CASE WHEN $15 THEN $16 ELSE headers_encrypted END, enabled = coalesce($17, enabled), updated_at = now()
+     WHERE id = $1 RETURNING *`,
+    [id, s.platform ?? null, s.startUrls, s.searchUrlTemplate ?? null, s.follow ?? [], s.maxDepth ?? null, s.maxPages ?? null, s.engine ?? null,
+      s.schedule ?? null, s.minIntervalMs ?? null, s.concurrency ?? null, s.allowHosts ?? [], s.robots ?? null, s.robotsOverrideReason ?? null,
+      s.headersEncrypted !== undefined, s.headersEncrypted ?? null, s.enabled ?? null],
+  );
+  return row ?? null;
+}

@@ -78,7 +78,7 @@ const verbs: Record<string, Verb> = {
     },
   },
   site: {
-    summary: 'site add|list|show|disable       manage crawl targets',
+    summary: 'site add|list|show|change|disable manage crawl targets',
     load: async () => {
       const m = await import('../crawling/verbs.ts');
       return { run: m.runSite, usage: m.SITE_USAGE };
@@ -92,9 +92,9 @@ const verbs: Record<string, Verb> = {
     },
   },
   alerts: {
-    summary: 'alerts list [--json]             list match alerts',
+    summary: 'alerts list|confirm|reject       review match alerts',
     load: async () => {
-      const m = await import('../crawling/verbs.ts');
+      const m = await import('../review/verbs.ts');
       return { run: m.runAlerts, usage: m.ALERTS_USAGE };
     },
   },

@@ -9,6 +9,7 @@ import { decrypt, encrypt } from '../platform/crypto.ts';
 import { createEvidenceSealer } from './evidence-sealer.ts';
 import type { Matcher } from '../matching/index.ts';
 import { monitoredKeywords } from '../cases/index.ts';
+import { createAllowlistFilter, withAllowlist } from '../review/index.ts';
 import type { Sql } from '../../db/sql.ts';
 import type { SiteRow } from '../../db/queries/crawl-sites.ts';
 import type { FingerprintOptions } from '../../hashing/fingerprint.ts';
@@ -52,9 +53,13 @@ export function crawlDeps(
   let browser: Promise<BrowserEngine> | null = null;
   const own = opts.pool ? null : crawlFingerprintPool();
   const pool = opts.pool ?? own!;
+  // Media a reviewer rejected for a material (and near copies of it) never alert for that material again.
+  const allowlist = createAllowlistFilter(sql, {
+    onSuppressed: (hit) => log?.info({ material: hit.materialId, method: hit.method }, 'match skipped: the media is allowlisted for this material'),
+  });
   const deps: CrawlServiceDeps = {
     sql,
-    matcher: { match: async (fp) => matcher.match(fp) },
+    matcher: withAllowlist({ match: async (fp) => matcher.match(fp) }, allowlist),
     fingerprint: (b) => pool.fingerprint(b, { options: CRAWL_FINGERPRINT_OPTIONS }),
     seal: createEvidenceSealer(sql, masterKey),
     openHeaders: (row: SiteRow) => (row.headers_encrypted ? (JSON.parse(decrypt(masterKey, row.headers_encrypted, siteHeadersAad(row.name)).toString('utf8')) as Record<string, string>) : undefined),

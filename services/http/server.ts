@@ -15,9 +15,11 @@ import { errorHandler, ERROR_BODY_SCHEMA, MULTIPART_LIMITS } from './error-mappe
 import { ping } from '../../db/queries/meta.ts';
 import { accountRoutes } from '../accounts/routes.ts';
 import { caseRoutes } from '../cases/routes.ts';
+import { crawlingRoutes } from '../crawling/routes.ts';
+import { reviewRoutes } from '../review/routes.ts';
 import type { RouteDef, RouteEnv } from './route.ts';
 
-export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes];
+export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...crawlingRoutes, ...reviewRoutes];
 
 function jsonSchema(schema: z.ZodType | undefined): Record<string, unknown> | undefined {
   if (!schema) return undefined;

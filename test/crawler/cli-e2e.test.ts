@@ -51,10 +51,14 @@ describe('staydown site / crawl / alerts', { timeout: 240_000 }, () => {
     const ok = await cli('site', 'add', 'board-e2e', '--url', `${board.origin}/`, '--allow-host', '127.0.0.1', '--rate-ms', '0', '--concurrency', '4', '--header', 'Cookie: session=abc', '--json');
     expect(ok.stderr).toBe('');
     expect(JSON.parse(ok.stdout)).toMatchObject({ name: 'board-e2e', engine: 'http', maxDepth: 3, maxPages: 500, hasHeaders: true, allowHosts: ['127.0.0.1'] });
-    const dup = await cli('site', 'add', 'board-e2e', '--url', `${board.origin}/`);
+    const dup = await cli('site', 'add', 'board-e2e', '--url', `${board.origin}/`, '--allow-host', '127.0.0.1');
     // A conflict is the service refusing (1), not a wrong call (64): README's exit-status table.
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/A site named 'board-e2e' already exists/);
+    // A start URL the SSRF guard refuses is refused when the site is added, not found out in a crawl's log.
+    const refused = await cli('site', 'add', 'board-local', '--url', `${board.origin}/`);
+    expect(refused.code).toBe(64);
+    expect(refused.stderr).toMatch(/would never be crawled: The address 127\.0\.0\.1 is loopback .*--allow-host/);
     const bad = await cli('site', 'add', 'x', '--url', 'ftp://a/', '--schedule', 'every day');
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/must start with http:\/\/ or https:\/\//);
@@ -64,8 +68,13 @@ describe('staydown site / crawl / alerts', { timeout: 240_000 }, () => {
 
   it('crawls and raises alerts for exactly the edited re-uploads, with sealed evidence', async () => {
     const r = await cli('crawl', 'board-e2e', '--wait', '--json');
-    expect(r.stderr).toBe('');
+    // It logs as a queued crawl does: structured lines only, and the run's end among them.
+    const logLines = r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; run?: string });
+    expect(logLines.map((l) => l.msg)).toContain('crawl finished');
     const stats = JSON.parse(r.stdout);
+    expect(logLines.every((l) => l.run === stats.run)).toBe(true);
+    expect(stats.blocked).toBe(0);
+    expect(stats.blockedUrls).toEqual([]);
     expect(stats.pagesVisited).toBeGreaterThanOrEqual(1 + 10 + 20);
     expect(stats.mediaFingerprinted).toBeGreaterThanOrEqual(60);
     const alerts = JSON.parse((await cli('alerts', 'list', '--json')).stdout) as Array<Record<string, string | number>>;

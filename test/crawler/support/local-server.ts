@@ -14,7 +14,7 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-export async function startLocalServer(routes: Record<string, Handler> = {}, fallback?: Handler): Promise<LocalServer> {
+export async function startLocalServer(routes: Record<string, Handler> = {}, fallback?: Handler, host = '127.0.0.1'): Promise<LocalServer> {
   const table = new Map(Object.entries(routes));
   const hits: string[] = [];
   const headersSeen: LocalServer['headersSeen'] = [];
@@ -38,10 +38,10 @@ export async function startLocalServer(routes: Record<string, Handler> = {}, fal
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://${host}:${port}`,
     port,
     hits,
     headersSeen,

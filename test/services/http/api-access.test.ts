@@ -16,6 +16,8 @@ import { assignCaseStaff, openCase } from '../../../services/cases/cases.ts';
 import type { ServiceContext } from '../../../services/platform/context.ts';
 import { mkdirSync } from 'node:fs';
 import { uploadDir } from '../../../services/platform/context.ts';
+import { addSite } from '../../../services/crawling/sites.ts';
+import { seedAlert } from '../review/support.ts';
 
 const db = useTestDatabase('api_access');
 const tmp = useTempDir('api');
@@ -25,6 +27,7 @@ const CALLERS: Caller[] = ['none', 'admin', 'staff', 'operator', 'platform', 'au
 const EVERYONE: Caller[] = CALLERS;
 const SIGNED_IN: Caller[] = ['admin', 'staff', 'operator', 'platform', 'auditor'];
 const CASE_WORKERS: Caller[] = ['admin', 'staff'];
+const REVIEWERS: Caller[] = ['admin', 'staff', 'operator'];
 
 const EXPECTED: Record<string, Caller[]> = {
   'GET /livez': EVERYONE,
@@ -52,6 +55,19 @@ const EXPECTED: Record<string, Caller[]> = {
   'GET /api/v1/cases/:code/material': CASE_WORKERS,
   'GET /api/v1/cases/:code/urls': CASE_WORKERS,
   'POST /api/v1/cases/:code/material': CASE_WORKERS,
+  'GET /api/v1/sites': REVIEWERS,
+  'POST /api/v1/sites': CASE_WORKERS,
+  'GET /api/v1/sites/:name': REVIEWERS,
+  'PATCH /api/v1/sites/:name': CASE_WORKERS,
+  'POST /api/v1/sites/:name/disable': CASE_WORKERS,
+  'POST /api/v1/sites/:name/crawl': REVIEWERS,
+  // Staff: only the alerts of cases they are assigned to (each request's alert is of such a case).
+  'GET /api/v1/alerts': REVIEWERS,
+  'GET /api/v1/alerts/:id': REVIEWERS,
+  'GET /api/v1/alerts/:id/evidence': REVIEWERS,
+  'GET /api/v1/alerts/:id/evidence/:part': REVIEWERS,
+  'POST /api/v1/alerts/:id/confirm': REVIEWERS,
+  'POST /api/v1/alerts/:id/reject': REVIEWERS,
 };
 
 let ctx: ServiceContext;
@@ -61,7 +77,9 @@ let image: Buffer;
 let n = 0;
 
 beforeAll(async () => {
-  ctx = await serviceContext(db(), tmp());
+  const base = await serviceContext(db(), tmp());
+  // The crawl-now endpoint queues a job: on this file's own pg-boss schema.
+  ctx = { ...base, config: { ...base.config, queueSchema: `${db().schema}_boss` } };
   mkdirSync(uploadDir(ctx.config), { recursive: true });
   app = await buildApi(ctx);
   image = await syntheticPhoto(11);
@@ -86,7 +104,10 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   const target = /^(POST \/api\/v1\/users\/:id\/(disable|enable|password)|DELETE \/api\/v1\/users\/:id\/tokens)$/.test(key)
     ? (await addUser(ctx.sql, ADMIN, { name: `target-${n++}`, role: 'operator' })).user.id
     : users.operator.id;
-  const path = url.includes(':code') ? url.replace(':code', await freshCase()) : url.replace(':id', target);
+  let path = url.includes(':code') ? url.replace(':code', await freshCase()) : url;
+  if (path.includes(':name')) path = path.replace(':name', (await addSite(ctx, ADMIN, { name: `site-${n++}`, urls: ['https://board.example/'] })).name);
+  if (path.startsWith('/api/v1/alerts/')) path = path.replace(':id', (await seedAlert(ctx, { staffUserId: users.staff.id })).id).replace(':part', 'html');
+  path = path.replace(':id', target);
   let payload: unknown;
   let headers: Record<string, string> = {};
   if (key === 'POST /api/v1/me/password' && caller !== 'none') {
@@ -101,6 +122,9 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   if (key === 'POST /api/v1/cases') payload = { personal: { label: 'x' } };
   if (key === 'PATCH /api/v1/cases/:code') payload = { status: 'monitoring' };
   if (key === 'POST /api/v1/cases/:code/staff') payload = { userId: users.staff.id };
+  if (key === 'POST /api/v1/sites') payload = { name: `new-site-${n++}`, urls: ['https://board.example/'] };
+  if (key === 'PATCH /api/v1/sites/:name') payload = { rateMs: 500, schedule: '0 */6 * * *' };
+  if (key === 'POST /api/v1/alerts/:id/reject') payload = { reason: 'a different person' };
   if (key === 'POST /api/v1/cases/:code/material') {
     const m = multipartBody([{ name: 'file', filename: 'x.jpg', data: image, type: 'image/jpeg' }]);
     payload = m.body;
