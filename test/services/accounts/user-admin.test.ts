@@ -1,4 +1,5 @@
 /** Accounts an administrator can manage (issue 14, item 4), through the API and `staydown user`. */
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -120,6 +121,24 @@ describe('reserved names', () => {
     const r = await api('POST', '/api/v1/users', adminToken, { name, role: 'staff' });
     expect(r.statusCode).toBe(400);
     expect(r.json().error.message).toMatch(/reserved/);
+  });
+});
+
+describe('the case-insensitive names migration', () => {
+  it('renames and disables the younger of two accounts whose names differ only in case', async () => {
+    const file = readFileSync(new URL('../../../db/migrations/010-accounts-hardening.sql', import.meta.url), 'utf8');
+    const rename = file.slice(file.indexOf('WITH ranked'), file.indexOf(';', file.indexOf('WITH ranked')) + 1);
+    const admin = db().admin;
+    await admin.query('DROP INDEX users_name_lower');
+    try {
+      await admin.query(`INSERT INTO users (name, role, created_at) VALUES ('Twin', 'staff', now() - interval '1 day'), ('twin', 'staff', now())`);
+      await admin.query(rename);
+      const rows = await admin.query<{ name: string; disabled: boolean; id: string }>(`SELECT name, disabled, id::text FROM users WHERE lower(name) LIKE 'twin%' ORDER BY created_at`);
+      expect(rows[0]).toMatchObject({ name: 'Twin', disabled: false });
+      expect(rows[1]).toMatchObject({ name: `twin-${rows[1].id.slice(0, 8)}`, disabled: true });
+    } finally {
+      await admin.query('CREATE UNIQUE INDEX users_name_lower ON users (lower(name))');
+    }
   });
 });
 
