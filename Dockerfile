@@ -1,4 +1,4 @@
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg chromium ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app

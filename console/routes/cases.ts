@@ -66,7 +66,7 @@ export const casePages: PageDef[] = [
       const erased = c.status === 'erased';
       const material = erased ? { items: [], next: null } : await listMaterial(ctx, actor, c.code, { limit: 500 });
       // The same address given with several files is one place the material was seen.
-      const urls = [...new Map((erased ? [] : await listKnownUrls(ctx, actor, c.code)).map((u) => [u.url, u] as const)).values()];
+      const urls = [...new Map((erased ? [] : (await listKnownUrls(ctx, actor, c.code)).items).map((u) => [u.url, u] as const)).values()];
       const names = await userNames(ctx.sql, c.staff);
       const canAssign = can(actor.role, 'case.assign');
       const staffChoices = canAssign ? (await listUsers(ctx.sql, actor, { limit: 500 })).items.filter((u) => u.role === 'staff' && !u.disabled && !c.staff.includes(u.id)) : [];

@@ -65,19 +65,19 @@ export const signInPages: PageDef[] = [
     method: 'POST', url: '/sign-in/code', access: 'step', step: 'second-factor', rateLimit: SIGN_IN_LIMIT,
     handler: async (input) => {
       const { actor, credentialId } = input.session!;
-      const keys = [`second-factor:${actor.userId}`];
+      const key = `second-factor:${actor.userId}`;
       try {
-        input.env.limiter.check(keys);
+        input.env.limiter.check(key, input.req.ip);
       } catch (err) {
         if (err instanceof TooManyRequestsError) return again(input, 429, 'sign-in-code', { error: input.t('signIn.tooMany', { minutes: Math.ceil(err.retryAfterSeconds / 60) }) });
         throw err;
       }
       const method = await verifySecondFactor(input.env.ctx, actor, field(input.body, 'code'));
       if (!method) {
-        input.env.limiter.fail(keys);
+        input.env.limiter.fail(key, input.req.ip);
         return again(input, 401, 'sign-in-code', { error: input.t('code.wrong') });
       }
-      input.env.limiter.succeed(keys);
+      input.env.limiter.succeed(key, input.req.ip);
       const stage = await advanceConsoleSession(input.env.ctx, actor, credentialId, 'second-factor');
       return input.reply.redirect(stagePath(stage), 303);
     },

@@ -118,9 +118,18 @@ export async function selectMaterialCaseKey(sql: Sql, materialId: string): Promi
   return rows[0];
 }
 
-export async function selectCaseMaterialUrls(sql: Sql, caseId: string): Promise<Array<{ material_id: string; url_encrypted: Buffer; created_at: Date }>> {
-  return sql.query(
-    `SELECT u.material_id::text, u.url_encrypted, u.created_at FROM material_urls u JOIN material m ON m.id = u.material_id
+export interface MaterialUrlRow {
+  id: string;
+  material_id: string;
+  url_encrypted: Buffer;
+  created_at: Date;
+}
+
+/** Every known URL of a case's material (encrypted), oldest first. */
+export async function selectCaseMaterialUrls(sql: Sql, caseId: string): Promise<MaterialUrlRow[]> {
+  return sql.query<MaterialUrlRow>(
+    `SELECT u.id::text, u.material_id::text, u.url_encrypted, u.created_at
+       FROM material_urls u JOIN material m ON m.id = u.material_id
       WHERE m.case_id = $1 ORDER BY u.created_at, u.id`,
     [caseId],
   );

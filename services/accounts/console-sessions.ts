@@ -14,7 +14,8 @@ import type { Actor } from '../platform/audit.ts';
 import { appendAudit } from '../platform/audit.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import type { Role } from '../platform/roles.ts';
-import { authenticate, login, logout, type LoginLimiter } from './accounts.ts';
+import { authenticate, login, logout } from './accounts.ts';
+import type { LoginLimiter } from './login-limiter.ts';
 import { secondFactorRequired, signInState } from './two-factor.ts';
 
 export type ConsoleStage = 'second-factor' | 'new-password' | 'enrol' | 'ready';

@@ -1,5 +1,10 @@
 /** What other features may use of accounts. */
-export { authenticate, bootstrapAdmin, LoginLimiter } from './accounts.ts';
+export { authenticate, bootstrapAdmin } from './accounts.ts';
+export { LoginLimiter } from './login-limiter.ts';
+export { RefusalRecorder, type Refusal } from './refusals.ts';
+
+/** The only endpoints a user whose password was reset may call until they change it. */
+export const PASSWORD_CHANGE_ROUTES: ReadonlySet<string> = new Set(['GET /api/v1/me', 'POST /api/v1/me/password', 'DELETE /api/v1/session']);
 // For the console (console/): the same functions the API routes call.
 export { addUser, listUsers } from './accounts.ts';
 export type { UserView } from './accounts.ts';

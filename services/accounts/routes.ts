@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ROLES } from '../platform/access.ts';
 import { addUser, issueToken, listUsers, login, logout } from './accounts.ts';
 import { requireApiSecondFactor } from './two-factor.ts';
+import { changeOwnPassword, disableUser, enableUser, resetPassword, revokeTokens } from './user-admin.ts';
 import { listAudit, verifyAudit } from '../platform/audit.ts';
 import type { RouteDef } from '../http/route.ts';
 
@@ -26,7 +27,7 @@ export const accountRoutes: RouteDef[] = [
   {
     method: 'POST', url: '/api/v1/session', summary: 'Sign in with a user name and password (and `code` once two-factor sign-in is set up); returns a session token', tag: 'accounts', access: 'public',
     body: z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(200), code: z.string().max(40).optional() }),
-    status: 201,
+    status: 201, errors: [429],
     handler: async ({ env, body, req }) => {
       const b = body as { name: string; password: string; code?: string };
       const session = await login(env.ctx.sql, env.limiter, { name: b.name, password: b.password, source: req.ip });
@@ -53,7 +54,7 @@ export const accountRoutes: RouteDef[] = [
   {
     method: 'POST', url: '/api/v1/users', summary: 'Create a user; returns its one-time password or API token', tag: 'accounts', access: 'user.manage',
     body: z.object({ name: z.string().min(2).max(64), role: z.enum(ROLES), credential: z.enum(['password', 'token']).optional() }),
-    status: 201,
+    status: 201, errors: [409],
     handler: async ({ env, actor, body }) => addUser(env.ctx.sql, actor!, body as Parameters<typeof addUser>[2]),
   },
   {
@@ -61,6 +62,32 @@ export const accountRoutes: RouteDef[] = [
     params: z.object({ id: z.uuid() }),
     status: 201,
     handler: async ({ env, actor, params }) => issueToken(env.ctx.sql, actor!, params.id),
+  },
+  {
+    method: 'POST', url: '/api/v1/me/password', summary: 'Change your own password (the current one is asked again); your other sessions end', tag: 'accounts', access: 'signed-in',
+    body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: z.string().min(1).max(200) }).strict(),
+    errors: [429],
+    handler: async ({ env, actor, credentialId, body }) => changeOwnPassword(env.ctx.sql, env.limiter, actor!, credentialId, body as { currentPassword: string; newPassword: string }),
+  },
+  {
+    method: 'POST', url: '/api/v1/users/:id/disable', summary: 'Disable a user: their sessions and API tokens stop working at once', tag: 'accounts', access: 'user.manage',
+    params: z.object({ id: z.uuid() }), errors: [409],
+    handler: async ({ env, actor, params }) => disableUser(env.ctx.sql, actor!, { id: params.id }),
+  },
+  {
+    method: 'POST', url: '/api/v1/users/:id/enable', summary: 'Enable a disabled user (revoked tokens stay revoked)', tag: 'accounts', access: 'user.manage',
+    params: z.object({ id: z.uuid() }),
+    handler: async ({ env, actor, params }) => enableUser(env.ctx.sql, actor!, { id: params.id }),
+  },
+  {
+    method: 'POST', url: '/api/v1/users/:id/password', summary: 'Reset a user\'s password: returns a one-time password that must be changed at the next sign-in', tag: 'accounts', access: 'user.manage',
+    params: z.object({ id: z.uuid() }),
+    handler: async ({ env, actor, params }) => resetPassword(env.ctx.sql, actor!, { id: params.id }),
+  },
+  {
+    method: 'DELETE', url: '/api/v1/users/:id/tokens', summary: 'Revoke every API token and session of a user', tag: 'accounts', access: 'user.manage',
+    params: z.object({ id: z.uuid() }),
+    handler: async ({ env, actor, params }) => revokeTokens(env.ctx.sql, actor!, { id: params.id }),
   },
   {
     method: 'GET', url: '/api/v1/audit', summary: 'Read the audit log in order', tag: 'audit', access: 'audit.read',

@@ -24,7 +24,8 @@ import type { Config } from '../platform/config.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import { decrypt, encrypt } from '../platform/crypto.ts';
 import { BadRequestError, ConflictError, NotFoundError, UnauthorizedError } from '../platform/errors.ts';
-import { authenticate, logout, type LoginLimiter } from './accounts.ts';
+import { authenticate, logout } from './accounts.ts';
+import type { LoginLimiter } from './login-limiter.ts';
 import type { Role } from '../platform/roles.ts';
 
 // The same argon2id profile accounts.ts uses for passwords (OWASP's second: 19 MiB, 2 passes).
@@ -201,15 +202,16 @@ export async function requireApiSecondFactor(
   if (!(await signInState(ctx.sql, session.user.id)).enrolled) return;
   const found = (await authenticate(ctx.sql, session.token, source))!;
   const { credentialId, ...actor } = found;
-  const keys = [`second-factor:${session.user.id}`];
+  // Counted like sign-in: per (account's second factor, address) and per address, slowing down, never locking.
+  const key = `second-factor:${session.user.id}`;
   try {
-    limiter.check(keys);
+    limiter.check(key, source);
     if (!code) throw new UnauthorizedError('This account signs in with a code from its authenticator app as well: send it as "code".');
     if (!(await verifySecondFactor(ctx, actor, code))) {
-      limiter.fail(keys);
+      limiter.fail(key, source);
       throw new UnauthorizedError('The code from the authenticator app is not right, or was used already; wait for the next one.');
     }
-    limiter.succeed(keys);
+    limiter.succeed(key, source);
   } catch (err) {
     await logout(ctx.sql, actor, credentialId);
     throw err;

@@ -94,6 +94,9 @@ export async function openCase(ctx: ServiceContext, actor: Actor, input: OpenCas
   if (input.evidenceRetentionDays != null && (!Number.isInteger(input.evidenceRetentionDays) || input.evidenceRetentionDays <= 0)) {
     throw new BadRequestError('The evidence retention period must be a whole number of days greater than zero.');
   }
+  if (input.evidenceRetentionDays != null && !input.keepEvidence) {
+    throw new BadRequestError('An evidence retention period needs keepEvidence: true; without it no evidence copy is kept at all.');
+  }
   for (let attempt = 0; ; attempt++) {
     const id = randomUUID();
     const code = newCaseCode();

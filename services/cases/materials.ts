@@ -124,20 +124,23 @@ export async function listMaterial(ctx: ServiceContext, actor: Actor, caseCode: 
 }
 
 export interface KnownUrl {
+  id: string;
   materialId: string;
   url: string;
   createdAt: string;
 }
 
-/** Where the case's material was seen, decrypted. Victim data: audited, by count only. */
-export async function listKnownUrls(ctx: ServiceContext, actor: Actor, caseCode: string): Promise<KnownUrl[]> {
+/** The URLs where a case's material was already seen, decrypted for staff who may read the material. Audited. */
+export async function listKnownUrls(ctx: ServiceContext, actor: Actor, caseCode: string): Promise<{ items: KnownUrl[] }> {
   return ctx.sql.transaction(async (tx) => {
     const row = await loadCaseFor(tx, actor, caseCode, 'material.read');
-    if (!row.wrapped_key) return [];
+    if (!row.wrapped_key) return { items: [] };
     const key = caseKey(ctx, row);
     const rows = await selectCaseMaterialUrls(tx, row.id);
     await appendAudit(tx, actor, { action: 'material.urls.read', recordType: 'case', recordId: row.id, caseCode: row.code, detail: { count: rows.length } });
-    return rows.map((r) => ({ materialId: r.material_id, url: decryptJson<string>(key, r.url_encrypted, `material:${r.material_id}:url`), createdAt: r.created_at.toISOString() }));
+    return {
+      items: rows.map((u) => ({ id: u.id, materialId: u.material_id, url: decryptJson<string>(key, u.url_encrypted, `material:${u.material_id}:url`), createdAt: u.created_at.toISOString() })),
+    };
   });
 }
 

@@ -1,14 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import type { MultipartFile } from '@fastify/multipart';
 import { z } from 'zod';
 import { assignCaseStaff, eraseCase, getCase, listCases, openCase, updateCase, withdrawCase } from './cases.ts';
-import { uploadDir } from '../platform/context.ts';
-import { BadRequestError, PayloadTooLargeError } from '../platform/errors.ts';
-import { listMaterial, registerMaterialFile } from './materials.ts';
+import { listKnownUrls, listMaterial } from './materials.ts';
+import { handleUpload } from './upload.ts';
 import type { RouteDef } from '../http/route.ts';
 
 const codeParams = z.object({ code: z.string().min(3).max(20) });
@@ -77,35 +70,14 @@ export const caseRoutes: RouteDef[] = [
     handler: async ({ env, actor, params, query }) => listMaterial(env.ctx, actor!, params.code, query as { after?: string; limit?: number }),
   },
   {
+    method: 'GET', url: '/api/v1/cases/:code/urls', summary: 'The URLs where the case\'s material was already seen (decrypted; the read is audited)', tag: 'material', access: 'material.read',
+    params: codeParams,
+    handler: async ({ env, actor, params }) => listKnownUrls(env.ctx, actor!, params.code),
+  },
+  {
     method: 'POST', url: '/api/v1/cases/:code/material',
-    summary: 'Upload images or videos (multipart fields `file`, repeatable; optional `url` fields for where it was seen). Only fingerprints are kept.',
-    tag: 'material', access: 'material.add', params: codeParams, multipart: true, status: 201,
-    handler: async ({ env, actor, params, req }) => {
-      const urls: string[] = [];
-      const results: Array<Awaited<ReturnType<typeof registerMaterialFile>> & { field: string }> = [];
-      const dir = uploadDir(env.ctx.config);
-      // Fields before files apply to them: clients send `url` fields first.
-      for await (const part of req.parts()) {
-        if (part.type === 'field') {
-          if (part.fieldname !== 'url') throw new BadRequestError(`Unknown form field '${part.fieldname}': send 'file' parts and optional 'url' fields.`);
-          urls.push(String(part.value));
-          continue;
-        }
-        const file = part as MultipartFile;
-        if (file.fieldname !== 'file') throw new BadRequestError(`Unknown file field '${file.fieldname}': upload material as 'file'.`);
-        const tmp = join(dir, randomUUID());
-        try {
-          await pipeline(file.file, createWriteStream(tmp, { mode: 0o600, flags: 'wx' }));
-          if (file.file.truncated) {
-            throw new PayloadTooLargeError(`An uploaded file is larger than the ${env.ctx.config.maxUploadBytes}-byte limit.`);
-          }
-          results.push({ field: file.fieldname, ...(await registerMaterialFile(env.ctx, actor!, params.code, tmp, { knownUrls: urls })) });
-        } finally {
-          await rm(tmp, { force: true });
-        }
-      }
-      if (results.length === 0) throw new BadRequestError('The upload held no file: send the material as a multipart field named \'file\'.');
-      return { material: results.map(({ field: _f, ...r }) => r) };
-    },
+    summary: 'Upload images or videos (multipart fields `file`, repeatable, and optional `url` fields in any order for where it was seen). Only fingerprints are kept. Each file\'s outcome is in `results`: 201 all registered, 207 some, else the first failure\'s status.',
+    tag: 'material', access: 'material.add', params: codeParams, multipart: true, status: 201, errors: [207, 409, 422],
+    handler: async ({ env, actor, params, req, reply }) => handleUpload(env.ctx, actor!, params.code, req, reply),
   },
 ];

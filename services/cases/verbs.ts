@@ -14,6 +14,9 @@ export async function runCase(args: string[], io: CliIo): Promise<number> {
     const [sub, code, ...extra] = positionals;
     const json = Boolean(values.json);
     if (sub === 'open' && !code) {
+      if (values['retention-days'] !== undefined && !values['keep-evidence']) {
+        throw usageError('--retention-days is how long an evidence copy is kept, so it needs --keep-evidence; without it no copy is kept at all.', CASE_USAGE);
+      }
       const retention = values['retention-days'] !== undefined ? Number(values['retention-days']) : undefined;
       return withService(async (ctx, actor) => {
         const c = await openCase(ctx, actor, {

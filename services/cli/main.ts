@@ -43,7 +43,7 @@ const verbs: Record<string, Verb> = {
     },
   },
   user: {
-    summary: 'user add --role ROLE NAME        create a console user or API token',
+    summary: 'user add|list|disable|enable|reset-password|revoke-tokens  manage accounts',
     load: async () => {
       const m = await import('../accounts/verbs.ts');
       return { run: m.runUser, usage: m.USER_USAGE };
@@ -68,6 +68,13 @@ const verbs: Record<string, Verb> = {
     load: async () => {
       const m = await import('../auditing/verbs.ts');
       return { run: m.runAudit, usage: m.AUDIT_USAGE };
+    },
+  },
+  key: {
+    summary: 'key rotate --new-key-file PATH|--generate  re-wrap every case key under a new master key',
+    load: async () => {
+      const m = await import('../keys/verbs.ts');
+      return { run: m.runKey, usage: m.KEY_USAGE };
     },
   },
   site: {

@@ -1,2 +1,3 @@
 /** What other features may use of crawling. */
 export { startSiteSchedules } from './jobs.ts';
+export { siteHeadersAad } from './crawl-runtime.ts';

@@ -10,7 +10,7 @@ import { createMatcher } from '../matching/index.ts';
 import { crawlDeps } from './crawl-runtime.ts';
 import { executeRun } from '../../crawler/crawl-service.ts';
 import {
-  addSite, changeSite, disableSite, listSites, queueCrawl, showSite, SiteDefinitionError, SiteNameTakenError, startManualRun, UnknownSiteError,
+  addSite, changeSite, disableSite, listSites, queueCrawl, showSite, SiteDefinitionError, startManualRun,
   type SiteChanges,
 } from './sites.ts';
 
@@ -26,12 +26,16 @@ export const CRAWL_USAGE = 'staydown crawl NAME [--wait] [--json]';
 /** The crawl verbs print only their results: the crawler's own log stays quiet on the command line. */
 const quietly: typeof withService = (body) => withService(body, { silent: true });
 
-/** A site definition that does not check out, a taken or unknown name: a wrong call (exit status 64). */
+/**
+ * A site definition that does not check out is a wrong call (exit status 64). A taken name (a conflict)
+ * or an unknown site is the service refusing: exit status 1, like an unknown case (README's exit-status
+ * table), so those pass through as the service errors they are.
+ */
 async function asUsage<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    if (err instanceof SiteDefinitionError || err instanceof SiteNameTakenError || err instanceof UnknownSiteError) throw new UsageError(err.message, { cause: err });
+    if (err instanceof SiteDefinitionError) throw new UsageError(err.message, { cause: err });
     throw err;
   }
 }

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { Permission } from '../platform/access.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { ServiceContext } from '../platform/context.ts';
-import type { LoginLimiter } from '../accounts/index.ts';
+import type { LoginLimiter, RefusalRecorder } from '../accounts/index.ts';
 
 /** 'public': anyone; 'signed-in': any valid credential; otherwise the permission required. */
 export type Access = 'public' | 'signed-in' | Permission;
@@ -15,6 +15,8 @@ export type Access = 'public' | 'signed-in' | Permission;
 export interface RouteEnv {
   ctx: ServiceContext;
   limiter: LoginLimiter;
+  /** Logs (rate-limited) and audits refused requests. */
+  refusals: RefusalRecorder;
   ready: () => Promise<boolean>;
   /** Queues a job of the job table, when this process runs the job queue (serve with worker/scheduler roles). */
   send?: (name: string, data: object, opts?: { singletonKey?: string }) => Promise<string | null>;
@@ -42,6 +44,12 @@ export interface RouteDef {
   /** JSON body; multipart endpoints leave it out and read the stream themselves. */
   body?: z.ZodType;
   multipart?: boolean;
+  /** The success status (default 200). */
   status?: number;
+  /**
+   * Error statuses this route answers beyond the ones the server derives (400 for a schema, 401/403 for
+   * a protected route, 404 for a path parameter, 413/415 for bodies): listed in the OpenAPI document.
+   */
+  errors?: number[];
   handler: (input: HandlerInput) => Promise<unknown>;
 }

@@ -13,6 +13,8 @@ export type ServiceRole = (typeof ALL_ROLES)[number];
 export interface Config {
   /** Where the embedded database, the master key file and the gateway socket live. Absolute. */
   dataDir: string;
+  /** How `dataDir` was chosen, for messages that say where staydown looked. */
+  dataDirFrom: string;
   /** A PostgreSQL connection string; undefined means the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
   /** The raw master key from STAYDOWN_MASTER_KEY (64 hex digits or 44 base64 chars), if set. */
@@ -179,6 +181,7 @@ function parseTimeZone(raw: string | undefined, fallback: string, from: string):
 /** Parses the environment (and command-line overrides) once, with defaults, and validates it. */
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(overrides.dataDir ?? (env.STAYDOWN_DATA_DIR || './data'));
+  const dataDirFrom = overrides.dataDir ? 'given by the caller' : env.STAYDOWN_DATA_DIR ? 'from STAYDOWN_DATA_DIR' : `STAYDOWN_DATA_DIR is unset, so ./data under ${process.cwd()}`;
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// connection string; unset it to use the embedded database.');
@@ -190,6 +193,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   return Object.freeze({
     dataDir,
+    dataDirFrom,
     databaseUrl,
     masterKey: env.STAYDOWN_MASTER_KEY || undefined,
     port,

@@ -3,9 +3,9 @@
  * configuration and the process's fingerprinting pool. `openService` opens the database (embedded or
  * PostgreSQL), applies migrations and checks the master key.
  */
-import { rmSync, mkdirSync } from 'node:fs';
+import { existsSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { openDatabase } from '../../db/connect.ts';
 import { migrate } from '../../db/migrate.ts';
@@ -39,10 +39,22 @@ export function uploadDir(config: Config): string {
   return join(config.dataDir, 'uploads');
 }
 
-export async function openService(config: Config, log: Logger, opts: { serve?: boolean } = {}): Promise<OpenedService> {
+/**
+ * Refuses to run on a data directory that does not exist: only `serve` and `db migrate` set one up
+ * (`create`). Without DATABASE_URL the data directory holds the database itself.
+ */
+export function requireDataDir(config: Config): void {
+  if (!config.databaseUrl && !existsSync(config.dataDir)) {
+    throw new ConfigError(`There is no staydown data directory at ${config.dataDir} (${config.dataDirFrom}). Run the command where the data directory is, set STAYDOWN_DATA_DIR to it (or DATABASE_URL), or set up a new one with 'staydown serve' or 'staydown db migrate'.`);
+  }
+}
+
+export async function openService(config: Config, log: Logger, opts: { serve?: boolean; create?: boolean } = {}): Promise<OpenedService> {
   // Tools are located once per process, from the configuration (the video host is handed it per job).
   configureFfmpeg(config.ffmpeg);
-  const master = loadMasterKey(config);
+  const create = opts.create ?? opts.serve ?? false;
+  if (!create) requireDataDir(config);
+  const master = loadMasterKey(config, { create });
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, {
     serve: opts.serve,
     onIdleError: (err) => log.warn({ err: err.message }, 'an idle database connection failed; the next query reconnects'),

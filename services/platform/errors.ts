@@ -30,6 +30,10 @@ export class PayloadTooLargeError extends ServiceError {
   override readonly status = 413;
   override readonly code = 'payload_too_large';
 }
+export class UnsupportedMediaTypeError extends ServiceError {
+  override readonly status = 415;
+  override readonly code = 'unsupported_media_type';
+}
 export class UnprocessableError extends ServiceError {
   override readonly status = 422;
   override readonly code = 'unprocessable';

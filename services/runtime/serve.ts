@@ -30,10 +30,12 @@ export async function serve(config: Config, io: CliIo, opts: { json?: boolean; s
   let url: string | null = null;
   // The API queues jobs (a notice's delivery on approval) when this process runs the queue.
   let send: JobRunner['send'] | undefined;
+  let listening: string | null = null;
   try {
     const firstAdmin = await bootstrapAdmin(ctx.sql);
     const matcher = config.roles.includes('worker') ? await startMatcher(ctx, cleanups, lines) : null;
-    if (config.roles.includes('worker') || config.roles.includes('scheduler')) {
+    // Every role has jobs now (the api role sweeps its upload directory), so every process runs the table.
+    {
       const jobs = await startJobs(ctx, { roles: config.roles, matcher, log: log.child({ component: 'jobs' }), jobs: JOBS });
       cleanups.unshift(() => jobs.stop());
       send = jobs.send;
@@ -48,18 +50,19 @@ export async function serve(config: Config, io: CliIo, opts: { json?: boolean; s
       const app = await buildApi(ctx, { send });
       await app.listen({ port: config.port, host: config.host });
       const addr = app.server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : config.port;
-      const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      url = `http://${shownHost}:${port}`;
+      const bound = typeof addr === 'object' && addr ? { address: addr.address, port: addr.port } : { address: config.host, port: config.port };
+      const where = describeListen(bound.address, bound.port);
+      url = where.url;
+      listening = where.listening;
       cleanups.unshift(() => app.close());
-      lines.unshift(`staydown listening on ${url} (roles: ${config.roles.join(', ')}); API description at ${url}/openapi.json`);
+      lines.unshift(`${where.banner} (roles: ${config.roles.join(', ')}); API description at ${url}/openapi.json`, ...(where.hint ? [where.hint] : []));
       lines.push(`console: open ${url}/ in a browser (the first sign-in asks for a new password and sets up two-factor sign-in)`);
       lines.push(`sign in: POST ${url}/api/v1/session with {"name": ..., "password": ...}; create accounts with 'staydown user add --role admin|staff|operator|platform|auditor NAME'`);
     } else {
       lines.unshift(`staydown running (roles: ${config.roles.join(', ')})`);
     }
     if (firstAdmin) lines.push(`created the first administrator '${firstAdmin.name}' with the one-time password ${firstAdmin.password} (shown only now)`);
-    io.stdout.write(opts.json ? `${JSON.stringify({ url, roles: config.roles, pid: process.pid, notes: lines, ...(firstAdmin ? { admin: firstAdmin } : {}) })}\n` : `${lines.join('\n')}\n`);
+    io.stdout.write(opts.json ? `${JSON.stringify({ url, listening, roles: config.roles, pid: process.pid, notes: lines, ...(firstAdmin ? { admin: firstAdmin } : {}) })}\n` : `${lines.join('\n')}\n`);
 
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -80,4 +83,24 @@ async function startMatcher(ctx: ServiceContext, cleanups: Array<() => Promise<v
   cleanups.push(() => matcher.close());
   lines.push(`worker: match index loaded with ${matcher.materials} materials, refreshed every second`);
   return matcher;
+}
+
+/**
+ * What the start banner says about the socket really bound: a wildcard address is named as such (with
+ * the loopback URL to use from this machine and a hint), never passed off as 127.0.0.1.
+ */
+export function describeListen(address: string, port: number): { listening: string; url: string; banner: string; hint?: string } {
+  const hostPort = (a: string) => (a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`);
+  const listening = hostPort(address);
+  if (address === '0.0.0.0' || address === '::') {
+    const url = `http://${address === '::' ? '[::1]' : '127.0.0.1'}:${port}`;
+    return {
+      listening,
+      url,
+      banner: `staydown listening on ${listening}, every network interface of this machine; from this machine: ${url}`,
+      hint: 'hint: anyone who can reach this machine can reach the API; set STAYDOWN_HOST=127.0.0.1 to listen on this machine only (behind a reverse proxy, for instance)',
+    };
+  }
+  const url = `http://${hostPort(address)}`;
+  return { listening, url, banner: `staydown listening on ${url}` };
 }

@@ -25,9 +25,13 @@ export async function runDb(args: string[], io: CliIo): Promise<number> {
     const config = loadConfig();
     const { openDatabase } = await import('../../db/connect.ts');
     const { migrate, appliedMigrations } = await import('../../db/migrate.ts');
+    const { checkMasterKey, loadMasterKey } = await import('../platform/master-key.ts');
+    // `db migrate` sets up a data directory (with its master key) like `serve` does.
+    const master = loadMasterKey(config, { create: true });
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {
       const applied = await migrate(db.sql);
+      await checkMasterKey(db.sql, master.key);
       const all = await appliedMigrations(db.sql);
       printResult(io, Boolean(values.json), { applied, total: all.length }, applied.length ? `applied ${applied.join(', ')} (${all.length} in total) on ${db.description}` : `${db.description} is up to date (${all.length} migrations)`);
       return 0;

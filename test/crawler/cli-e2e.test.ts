@@ -52,7 +52,8 @@ describe('staydown site / crawl / alerts', { timeout: 240_000 }, () => {
     expect(ok.stderr).toBe('');
     expect(JSON.parse(ok.stdout)).toMatchObject({ name: 'board-e2e', engine: 'http', maxDepth: 3, maxPages: 500, hasHeaders: true, allowHosts: ['127.0.0.1'] });
     const dup = await cli('site', 'add', 'board-e2e', '--url', `${board.origin}/`, '--allow-host', '127.0.0.1');
-    expect(dup.code).toBe(64);
+    // A conflict is the service refusing (1), not a wrong call (64): README's exit-status table.
+    expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/A site named 'board-e2e' already exists/);
     // A start URL the SSRF guard refuses is refused when the site is added, not found out in a crawl's log.
     const refused = await cli('site', 'add', 'board-local', '--url', `${board.origin}/`);

@@ -40,6 +40,11 @@ const EXPECTED: Record<string, Caller[]> = {
   'GET /api/v1/users': ['admin'],
   'POST /api/v1/users': ['admin'],
   'POST /api/v1/users/:id/tokens': ['admin'],
+  'POST /api/v1/me/password': SIGNED_IN,
+  'POST /api/v1/users/:id/disable': ['admin'],
+  'POST /api/v1/users/:id/enable': ['admin'],
+  'POST /api/v1/users/:id/password': ['admin'],
+  'DELETE /api/v1/users/:id/tokens': ['admin'],
   'GET /api/v1/audit': ['admin', 'auditor'],
   'GET /api/v1/audit/verify': ['admin', 'auditor'],
   'GET /api/v1/cases': ['admin', 'staff', 'operator'],
@@ -50,6 +55,7 @@ const EXPECTED: Record<string, Caller[]> = {
   'POST /api/v1/cases/:code/withdraw': CASE_WORKERS,
   'POST /api/v1/cases/:code/erase': CASE_WORKERS,
   'GET /api/v1/cases/:code/material': CASE_WORKERS,
+  'GET /api/v1/cases/:code/urls': CASE_WORKERS,
   'POST /api/v1/cases/:code/material': CASE_WORKERS,
   'GET /api/v1/sites': REVIEWERS,
   'POST /api/v1/sites': CASE_WORKERS,
@@ -119,15 +125,25 @@ async function freshNotice(): Promise<string> {
 
 async function request(method: string, url: string, caller: Caller): Promise<number> {
   let token = caller === 'none' ? null : users[caller].token;
+  const key = `${method} ${url}`;
+  // Endpoints that change an account act on a throwaway one, so the callers' own accounts keep working.
+  const target = /^(POST \/api\/v1\/users\/:id\/(disable|enable|password)|DELETE \/api\/v1\/users\/:id\/tokens)$/.test(key)
+    ? (await addUser(ctx.sql, ADMIN, { name: `target-${n++}`, role: 'operator' })).user.id
+    : users.operator.id;
   let path = url.includes(':code') ? url.replace(':code', await freshCase()) : url;
   if (path.startsWith('/api/v1/notices/:id')) path = path.replace(':id', await freshNotice());
   if (path.startsWith('/api/v1/platforms/')) path = path.replace(':name', 'access-platform');
   if (path.includes(':name')) path = path.replace(':name', (await addSite(ctx, ADMIN, { name: `site-${n++}`, urls: ['https://board.example/'] })).name);
   if (path.startsWith('/api/v1/alerts/')) path = path.replace(':id', (await seedAlert(ctx, { staffUserId: users.staff.id })).id).replace(':part', 'html');
-  path = path.replace(':id', users.operator.id);
+  path = path.replace(':id', target);
   let payload: unknown;
   let headers: Record<string, string> = {};
-  const key = `${method} ${url}`;
+  if (key === 'POST /api/v1/me/password' && caller !== 'none') {
+    // Each caller changes a password of a fresh account of its role, signed in with a session of it.
+    const own = await addUser(ctx.sql, ADMIN, { name: `pw-${caller}-${n++}`, role: caller, credential: 'password' });
+    token = (await app.inject({ method: 'POST', url: '/api/v1/session', payload: { name: own.user.name, password: own.password }, remoteAddress: `10.9.${n % 250}.1` })).json().token;
+    payload = { currentPassword: own.password, newPassword: `a-new-password-${n}` };
+  }
   if (key === 'POST /api/v1/session') payload = { name: users.admin.name, password: users.admin.password };
   if (key === 'DELETE /api/v1/session' && caller !== 'none') token = (await issueToken(ctx.sql, ADMIN, users[caller].id)).token;
   if (key === 'POST /api/v1/users') payload = { name: `made-${n++}`, role: 'operator' };

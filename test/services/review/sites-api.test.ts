@@ -55,7 +55,8 @@ describe('sites API', () => {
     expect(cron.json().error.message).toMatch(/is not a valid cron expression/);
     // The CLI says the same, through the same function.
     const cliDup = await runCli(['site', 'add', 'board-api', '--url', 'https://x.example/'], childEnv(ctx));
-    expect(cliDup.status).toBe(64);
+    // A taken name is a conflict: the service refusing (1), not a wrong call (README's exit statuses).
+    expect(cliDup.status).toBe(1);
     expect(cliDup.stderr).toMatch(/A site named 'board-api' already exists/);
     const [audit] = await ctx.sql.query<{ detail: Record<string, unknown> }>(`SELECT detail FROM audit_log WHERE action = 'site.add'`);
     expect(audit.detail).toEqual({ engine: 'browser', scheduled: true, headers: true });
