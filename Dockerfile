@@ -1,5 +1,5 @@
 FROM node:24-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg chromium ca-certificates \
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg chromium fonts-nanum ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
