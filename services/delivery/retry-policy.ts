@@ -80,6 +80,7 @@ export function retryDecision(outcome: ChannelOutcome, attempt: number, policy: 
 }
 
 export function formatSpan(ms: number): string {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
   const s = Math.round(ms / 1000);
   if (s < 120) return `${s} s`;
   if (s < 2 * 3600) return `${Math.round(s / 60)} min`;

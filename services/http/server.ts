@@ -15,9 +15,10 @@ import { errorHandler } from './error-mapper.ts';
 import { ping } from '../../db/queries/meta.ts';
 import { accountRoutes } from '../accounts/routes.ts';
 import { caseRoutes } from '../cases/routes.ts';
+import { deliveryRoutes } from '../delivery/routes.ts';
 import type { RouteDef, RouteEnv } from './route.ts';
 
-export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes];
+export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...deliveryRoutes];
 
 function jsonSchema(schema: z.ZodType | undefined): Record<string, unknown> | undefined {
   if (!schema) return undefined;
@@ -56,6 +57,15 @@ export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Prom
   });
   // Validation is zod's, in the handler wrapper below; the JSON schemas are for the OpenAPI document only.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
+  // Plain HTML forms (the notice response page) post url-encoded fields: a repeated name becomes a list.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    const fields: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(body as string)) {
+      const had = fields[k];
+      fields[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
+    }
+    done(null, fields);
+  });
   await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 20, fields: 50, fieldSize: 8192, parts: 70 } });
   await app.register(swagger, {
     openapi: {

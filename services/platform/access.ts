@@ -13,14 +13,15 @@ export type Permission =
   | 'case.create' | 'case.read' | 'case.update' | 'case.codes' | 'case.assign' | 'case.withdraw' | 'case.erase'
   | 'material.add' | 'material.read'
   | 'user.manage'
-  | 'audit.read';
+  | 'audit.read'
+  | 'notice.respond';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read'],
   staff: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.withdraw', 'case.erase', 'material.add', 'material.read'],
   operator: ['case.codes'],
   // Platforms see their own notices only; those endpoints come with the takedown work.
-  platform: [],
+  platform: ['notice.respond'],
   auditor: ['audit.read'],
 };
 

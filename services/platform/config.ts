@@ -36,8 +36,8 @@ export interface Config {
   smtpUrl: string | undefined;
   /** The address notices are sent from (STAYDOWN_NOTICE_FROM); its domain names the notices' Message-IDs. */
   noticeFrom: string | undefined;
-  /** The service's address as platforms reach it (STAYDOWN_PUBLIC_URL): response links point there. */
-  publicUrl: string;
+  /** Where the service is reached from outside (response links: PUBLIC_URL/respond/TOKEN), no trailing slash. */
+  publicUrl: string | undefined;
   /** How long a notice's response link works (STAYDOWN_RESPOND_DAYS, default 30). */
   respondDays: number;
   /** Delivery attempts a notice gets before it fails (STAYDOWN_DELIVERY_ATTEMPTS, default 12). */
@@ -117,8 +117,8 @@ function parseAddress(raw: string | undefined, from: string): string | undefined
   return raw.trim();
 }
 
-function parsePublicUrl(raw: string | undefined, port: number): string {
-  if (!raw) return `http://localhost:${port}`;
+function parsePublicUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
   let u: URL;
   try {
     u = new URL(raw);
@@ -155,18 +155,18 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     crawlLeaseSeconds: parseCount(env.STAYDOWN_CRAWL_LEASE_SECONDS, 60, 2, 3600, 'STAYDOWN_CRAWL_LEASE_SECONDS'),
     crawlSweepSeconds: parseCount(env.STAYDOWN_CRAWL_SWEEP_SECONDS, 30, 1, 3600, 'STAYDOWN_CRAWL_SWEEP_SECONDS'),
     queueSchema: parseIdentifier(env.STAYDOWN_QUEUE_SCHEMA, 'pgboss', 'STAYDOWN_QUEUE_SCHEMA'),
-    ...deliverySettings(env, port),
+    ...deliverySettings(env),
   });
 }
 
-function deliverySettings(env: NodeJS.ProcessEnv, port: number) {
+function deliverySettings(env: NodeJS.ProcessEnv) {
   const smtpUrl = parseSmtpUrl(env.STAYDOWN_SMTP_URL);
   const noticeFrom = parseAddress(env.STAYDOWN_NOTICE_FROM, 'STAYDOWN_NOTICE_FROM');
   if (smtpUrl && !noticeFrom) throw new ConfigError('STAYDOWN_NOTICE_FROM must name the address notices are sent from when STAYDOWN_SMTP_URL is set.');
   return {
     smtpUrl,
     noticeFrom,
-    publicUrl: parsePublicUrl(env.STAYDOWN_PUBLIC_URL, port),
+    publicUrl: parsePublicUrl(env.STAYDOWN_PUBLIC_URL),
     respondDays: parseCount(env.STAYDOWN_RESPOND_DAYS, 30, 1, 3650, 'STAYDOWN_RESPOND_DAYS'),
     deliveryAttempts: parseCount(env.STAYDOWN_DELIVERY_ATTEMPTS, 12, 1, 100, 'STAYDOWN_DELIVERY_ATTEMPTS'),
     deliveryRetrySeconds: parseCount(env.STAYDOWN_DELIVERY_RETRY_SECONDS, 48 * 3600, 1, 90 * 24 * 3600, 'STAYDOWN_DELIVERY_RETRY_SECONDS'),

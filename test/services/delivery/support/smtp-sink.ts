@@ -67,6 +67,7 @@ export async function startSmtpSink(opts: { port?: number } = {}): Promise<SmtpS
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     size: 10 * 1024 * 1024,
+    closeTimeout: 200,
     onRcptTo(_addr: SMTPServerAddress, _session, cb) {
       atGate('rcpt').then(() => cb(), cb);
     },
