@@ -38,6 +38,8 @@ export interface SmtpSink {
   port: number;
   /** Every message the server received in full, in order (whether or not its 250 reply got out). */
   messages: ReceivedMail[];
+  /** Connection errors the server saw (a killed sender's reset). */
+  errors: Error[];
   /** Holds the next conversation at `point`; `reached` resolves when a sender gets there. */
   hold(point: HoldPoint): { reached: Promise<void>; release: () => void };
   /** Answers the next `count` messages' DATA with this reply code instead of 250. */
@@ -91,7 +93,13 @@ export async function startSmtpSink(opts: { port?: number } = {}): Promise<SmtpS
       });
     },
   });
-  server = make();
+  // A sender killed mid-conversation resets its connection; the server reports that as an error event.
+  const errors: Error[] = [];
+  const watch = (s: SMTPServer) => {
+    s.on('error', (err: Error) => errors.push(err));
+    return s;
+  };
+  server = watch(make());
   let port = opts.port ?? 0;
   const listen = () => new Promise<void>((resolve, reject) => {
     const s = server.listen(port, '127.0.0.1', () => {
@@ -113,6 +121,7 @@ export async function startSmtpSink(opts: { port?: number } = {}): Promise<SmtpS
       return port;
     },
     messages,
+    errors,
     hold(point) {
       const [reached, reach] = deferred();
       const [released, release] = deferred();
@@ -127,7 +136,7 @@ export async function startSmtpSink(opts: { port?: number } = {}): Promise<SmtpS
       await closeServer();
     },
     async start() {
-      server = make();
+      server = watch(make());
       await listen();
     },
     close: closeServer,
