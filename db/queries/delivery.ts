@@ -20,12 +20,13 @@ export interface OutboxRow {
   respond_token_sha256: string | null;
   respond_token_sealed: Buffer | null;
   respond_expires_at: Date | null;
+  approved_at: Date | null;
   /** The database's clock, which leases and retry times are measured on. */
   now: Date;
 }
 
 const OUTBOX_COLUMNS = `n.id::text, n.reference, n.case_id::text, n.platform_id::text, n.status, n.channel, n.attempts, n.next_attempt_at,
-  n.respond_token_sha256, n.respond_token_sealed, n.respond_expires_at, now() AS now`;
+  n.respond_token_sha256, n.respond_token_sealed, n.respond_expires_at, n.approved_at, now() AS now`;
 
 /**
  * Due: approved and not waiting for a retry; failed with a retry time that has come; sending with a hold

@@ -76,7 +76,7 @@ export interface PendingAlertRow {
  * Confirmed alerts no notice has taken yet, of cases still pursued (open or monitoring: a withdrawn,
  * closed or erased case sends nothing). `first_seen` is when the crawler first saw the media URL there.
  */
-export async function selectPendingAlerts(sql: Sql, opts: { limit?: number; caseId?: string } = {}): Promise<PendingAlertRow[]> {
+export async function selectPendingAlerts(sql: Sql, opts: { limit?: number; caseId?: string; staffUserId?: string } = {}): Promise<PendingAlertRow[]> {
   return sql.query<PendingAlertRow>(
     `SELECT a.id::text, a.case_id::text, c.code AS case_code, a.page_url, a.media_url,
             LEAST(a.created_at, COALESCE(m.first_seen, a.created_at)) AS first_seen, a.created_at
@@ -85,8 +85,9 @@ export async function selectPendingAlerts(sql: Sql, opts: { limit?: number; case
        LEFT JOIN crawl_media m ON m.site_id = a.site_id AND m.media_url = a.media_url
       WHERE a.status = 'confirmed' AND a.notice_id IS NULL AND c.status IN ('open', 'monitoring')
         AND ($2::uuid IS NULL OR a.case_id = $2::uuid)
+        AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM case_staff s WHERE s.case_id = a.case_id AND s.user_id = $3::uuid))
       ORDER BY a.created_at, a.id LIMIT $1`,
-    [opts.limit ?? 10_000, opts.caseId ?? null],
+    [opts.limit ?? 10_000, opts.caseId ?? null, opts.staffUserId ?? null],
   );
 }
 

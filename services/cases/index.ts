@@ -3,3 +3,4 @@
  */
 export { monitoredKeywords } from './monitored-keywords.ts';
 export { purgeExpiredEvidence } from './materials.ts';
+export { casePrivacyCheck } from './privacy-terms.ts';

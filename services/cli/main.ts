@@ -91,6 +91,20 @@ const verbs: Record<string, Verb> = {
       return { run: m.runAlerts, usage: m.ALERTS_USAGE };
     },
   },
+  platform: {
+    summary: 'platform add|change|list|show|propose  manage notice recipients',
+    load: async () => {
+      const m = await import('../takedown/verbs.ts');
+      return { run: m.runPlatform, usage: m.PLATFORM_USAGE };
+    },
+  },
+  notices: {
+    summary: 'notices list|show|approve|cancel|draft  takedown notices',
+    load: async () => {
+      const m = await import('../takedown/verbs.ts');
+      return { run: m.runNotices, usage: m.NOTICES_USAGE };
+    },
+  },
 };
 
 export function usage(): string {

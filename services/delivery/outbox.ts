@@ -15,8 +15,8 @@
  * Web-form notices are claimed once into `sending` with no hold: staff submit them by hand.
  */
 import type { Sql } from '../../db/sql.ts';
-import { selectNoticeById, insertNoticeHistory, updateNoticeStatus } from '../../db/queries/notices.ts';
-import { selectPlatformById, type PlatformRow } from '../../db/queries/platforms.ts';
+import { insertNoticeHistory, updateNoticeStatus } from '../../db/queries/notices.ts';
+import type { PlatformRow } from '../../db/queries/platforms.ts';
 import {
   awaitHandSubmission, clearDelivery, lockNextDueNotice, lockOutboxNotice, noteNotSendable, recordFailure, selectWebhookAllowHosts,
   startAttempt, storeRespondToken, type OutboxRow,
@@ -25,8 +25,8 @@ import { appendAudit, type Actor } from '../platform/audit.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import { decrypt, encrypt } from '../platform/crypto.ts';
 import type { Logger } from '../platform/log.ts';
-import { renderForDelivery, type NoticeRenderer, type RenderedForDelivery } from './render.ts';
-import { newRespondToken, respondUrl } from './respond-tokens.ts';
+import { renderStoredNotice, respondUrlFor, webhookSecret, type RenderedNotice } from '../takedown/index.ts';
+import { newRespondToken } from './respond-tokens.ts';
 import { outcomeSentence, retryDecision, type ChannelOutcome, type RetryPolicy } from './retry-policy.ts';
 import { createSmtpSender, noticeMessageId, type SmtpSender } from './smtp.ts';
 import { postWebhook } from './webhook.ts';
@@ -46,7 +46,6 @@ export interface DeliveryResult {
 
 export interface OutboxOptions {
   log: Logger;
-  render?: NoticeRenderer;
   /** The SMTP sender; default one from STAYDOWN_SMTP_URL (none when it is unset). */
   smtp?: SmtpSender | null;
 }
@@ -62,15 +61,9 @@ export interface Outbox {
 export const NOT_CONFIGURED = 'E-mail is not configured: set STAYDOWN_SMTP_URL and STAYDOWN_NOTICE_FROM; the notice stays queued and goes out once they are set.';
 
 const tokenAad = (noticeId: string) => `notice:${noticeId}:respond-token`;
-const webhookSecretAad = (platformId: string) => `platform:${platformId}:webhook-secret`;
 
 export function retryPolicy(ctx: ServiceContext): RetryPolicy {
   return { maxAttempts: ctx.config.deliveryAttempts, spanMs: ctx.config.deliveryRetrySeconds * 1000 };
-}
-
-/** The response links' base: STAYDOWN_PUBLIC_URL, or this machine's port when it is unset. */
-export function publicBase(ctx: ServiceContext): string {
-  return ctx.config.publicUrl ?? `http://localhost:${ctx.config.port}`;
 }
 
 interface Claim {
@@ -100,7 +93,6 @@ export function notDueReason(row: OutboxRow): string | null {
 }
 
 export function createOutbox(ctx: ServiceContext, opts: OutboxOptions): Outbox {
-  const render = opts.render ?? renderForDelivery;
   let smtp: SmtpSender | null | undefined = opts.smtp;
   const sender = () => {
     if (smtp === undefined) {
@@ -141,13 +133,13 @@ export function createOutbox(ctx: ServiceContext, opts: OutboxOptions): Outbox {
     return { claim: { row, attempt, token, messageId } };
   }
 
-  async function send(c: Claim, platform: PlatformRow, rendered: RenderedForDelivery): Promise<ChannelOutcome> {
+  async function send(c: Claim, platform: PlatformRow, rendered: RenderedNotice): Promise<ChannelOutcome> {
     if (c.row.channel === 'email') {
       return sender()!.send({ reference: c.row.reference, to: platform.emails, subject: rendered.subject, text: rendered.text, html: rendered.html, json: rendered.json });
     }
     if (!platform.webhook_url) return { kind: 'refused', message: `Platform '${platform.name}' has no webhook URL any more; add one or change its channel.` };
-    if (!platform.webhook_secret_encrypted) return { kind: 'refused', message: `Platform '${platform.name}' has no webhook secret: set one so the receiver can check the signature.` };
-    const secret = decrypt(ctx.masterKey, platform.webhook_secret_encrypted, webhookSecretAad(platform.id));
+    const secret = webhookSecret(ctx.masterKey, platform);
+    if (!secret) return { kind: 'refused', message: `Platform '${platform.name}' has no webhook secret: set one so the receiver can check the signature.` };
     return postWebhook({
       url: platform.webhook_url,
       reference: c.row.reference,
@@ -202,10 +194,11 @@ export function createOutbox(ctx: ServiceContext, opts: OutboxOptions): Outbox {
     const c = claimed.claim;
     let outcome: ChannelOutcome;
     try {
-      const notice = await selectNoticeById(ctx.sql, c.row.id);
-      const platform = await selectPlatformById(ctx.sql, c.row.platform_id);
-      if (!notice || !platform) throw new Error(`Notice ${c.row.reference} or its platform disappeared while it was being delivered.`);
-      const rendered = await render(ctx, notice, respondUrl(publicBase(ctx), c.token));
+      // The same bytes on every attempt: the same response link, and issued at its approval.
+      const { platform, rendered } = await renderStoredNotice(ctx.sql, ctx.config, c.row.id, {
+        respondUrl: respondUrlFor(ctx.config, c.token),
+        issuedAt: c.row.approved_at ?? undefined,
+      });
       outcome = await send(c, platform, rendered);
     } catch (err) {
       // Not the channel's failure (a template or a stored secret that cannot be read): not retried.

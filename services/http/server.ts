@@ -15,10 +15,11 @@ import { errorHandler } from './error-mapper.ts';
 import { ping } from '../../db/queries/meta.ts';
 import { accountRoutes } from '../accounts/routes.ts';
 import { caseRoutes } from '../cases/routes.ts';
+import { takedownRoutes } from '../takedown/routes.ts';
 import { deliveryRoutes } from '../delivery/routes.ts';
 import type { RouteDef, RouteEnv } from './route.ts';
 
-export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...deliveryRoutes];
+export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...takedownRoutes, ...deliveryRoutes];
 
 function jsonSchema(schema: z.ZodType | undefined): Record<string, unknown> | undefined {
   if (!schema) return undefined;
@@ -37,6 +38,7 @@ function bearer(req: FastifyRequest): string | null {
 export interface ApiOptions {
   ready?: () => Promise<boolean>;
   limiter?: LoginLimiter;
+  send?: RouteEnv['send'];
 }
 
 export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Promise<FastifyInstance> {
@@ -50,6 +52,7 @@ export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Prom
     ctx,
     limiter: opts.limiter ?? new LoginLimiter(),
     ready: opts.ready ?? (() => ping(ctx.sql)),
+    send: opts.send,
   };
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {

@@ -14,19 +14,21 @@ export type Permission =
   | 'material.add' | 'material.read'
   | 'user.manage'
   | 'audit.read'
+  | 'platform.manage' | 'platform.read'
+  | 'notice.read' | 'notice.approve'
   | 'notice.respond';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read'],
-  staff: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.withdraw', 'case.erase', 'material.add', 'material.read'],
-  operator: ['case.codes'],
-  // Platforms see their own notices only; those endpoints come with the takedown work.
+  admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read', 'platform.manage', 'platform.read', 'notice.read', 'notice.approve'],
+  staff: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'platform.manage', 'platform.read', 'notice.read', 'notice.approve'],
+  operator: ['case.codes', 'platform.read', 'notice.read'],
+  // Platforms see and answer their own notices only (services/delivery/responses.ts).
   platform: ['notice.respond'],
   auditor: ['audit.read'],
 };
 
 /** Permissions that reach into one case: staff additionally need to be assigned to it. */
-const CASE_SCOPED: ReadonlySet<Permission> = new Set(['case.read', 'case.update', 'case.withdraw', 'case.erase', 'material.add', 'material.read']);
+const CASE_SCOPED: ReadonlySet<Permission> = new Set(['case.read', 'case.update', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'notice.read', 'notice.approve']);
 
 export function can(role: Role, permission: Permission): boolean {
   return GRANTS[role].includes(permission);
