@@ -16,6 +16,7 @@ import { assignCaseStaff, openCase } from '../../services/cases/cases.ts';
 import type { ServiceContext } from '../../services/platform/context.ts';
 import { mkdirSync } from 'node:fs';
 import { uploadDir } from '../../services/platform/context.ts';
+import { seedSentNotice } from '../services/delivery/support/seed.ts';
 
 const db = useTestDatabase('api_access');
 const tmp = useTempDir('api');
@@ -46,6 +47,11 @@ const EXPECTED: Record<string, Caller[]> = {
   'POST /api/v1/cases/:code/erase': CASE_WORKERS,
   'GET /api/v1/cases/:code/material': CASE_WORKERS,
   'POST /api/v1/cases/:code/material': CASE_WORKERS,
+  // The response link: the token is the credential, whoever holds it (services/delivery).
+  'GET /respond/:token': EVERYONE,
+  'POST /respond/:token': EVERYONE,
+  'GET /api/v1/platform/notices': ['platform'],
+  'POST /api/v1/platform/notices/:id/answer': ['platform'],
 };
 
 let ctx: ServiceContext;
@@ -75,7 +81,12 @@ async function freshCase(): Promise<string> {
 
 async function request(method: string, url: string, caller: Caller): Promise<number> {
   let token = caller === 'none' ? null : users[caller].token;
-  const path = url.includes(':code') ? url.replace(':code', await freshCase()) : url.replace(':id', users.operator.id);
+  let path = url.includes(':code') ? url.replace(':code', await freshCase()) : url.replace(':id', users.operator.id);
+  if (url.includes(':token') || url.startsWith('/api/v1/platform/notices/')) {
+    // A notice sent to the platform user's platform, with its response link.
+    const sent = await seedSentNotice(ctx.sql, ctx.masterKey, { userId: users.platform.id });
+    path = url.replace(':token', sent.token).replace(':id', sent.notice.id);
+  }
   let payload: unknown;
   let headers: Record<string, string> = {};
   const key = `${method} ${url}`;
@@ -85,6 +96,7 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   if (key === 'POST /api/v1/cases') payload = { personal: { label: 'x' } };
   if (key === 'PATCH /api/v1/cases/:code') payload = { status: 'monitoring' };
   if (key === 'POST /api/v1/cases/:code/staff') payload = { userId: users.staff.id };
+  if (key === 'POST /respond/:token' || key === 'POST /api/v1/platform/notices/:id/answer') payload = { answer: 'acknowledged' };
   if (key === 'POST /api/v1/cases/:code/material') {
     const m = multipartBody([{ name: 'file', filename: 'x.jpg', data: image, type: 'image/jpeg' }]);
     payload = m.body;

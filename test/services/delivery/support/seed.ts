@@ -7,7 +7,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Sql } from '../../../../db/sql.ts';
 import { insertPlatform, type PlatformRow } from '../../../../db/queries/platforms.ts';
 import { insertNotice, insertNoticeItems, setAlertsNotice, updateNoticeStatus, type NoticeChannel, type NoticeRow } from '../../../../db/queries/notices.ts';
-import { updateWebhookAllowHosts } from '../../../../db/queries/delivery.ts';
+import { storeRespondToken, updateWebhookAllowHosts } from '../../../../db/queries/delivery.ts';
+import { newRespondToken } from '../../../../services/delivery/respond-tokens.ts';
 import { encrypt } from '../../../../services/platform/crypto.ts';
 
 let seq = 0;
@@ -76,4 +77,21 @@ export async function seedApprovedNotice(sql: Sql, caseId: string, platform: Pla
     await setAlertsNotice(tx, alertIds, n.id);
     return (await updateNoticeStatus(tx, n.id, ['draft'], 'approved', { approvedByName: 'test-staff' }))!;
   });
+}
+
+/**
+ * A notice as it is once sent (for the API tests): approved, sending, sent, with a response token whose
+ * link is returned. `expired` makes the link's expiry already past.
+ */
+export async function seedSentNotice(sql: Sql, masterKey: Buffer, opts: { userId?: string | null; urls?: string[]; expired?: boolean } = {}): Promise<{ notice: NoticeRow; platform: PlatformRow; token: string; caseCode: string }> {
+  const c = await seedCase(sql);
+  const alerts = await seedAlerts(sql, c.id, opts.urls ?? [`https://board.example/sent-${randomBytes(3).toString('hex')}.jpg`]);
+  const platform = await seedPlatform(sql, masterKey, { channel: 'email', userId: opts.userId ?? null });
+  const approved = await seedApprovedNotice(sql, c.id, platform, 'email', alerts);
+  const t = newRespondToken(30);
+  const expiresAt = opts.expired ? new Date(Date.now() - 60_000) : t.expiresAt;
+  await storeRespondToken(sql, approved.id, t.sha256.toString('hex'), encrypt(masterKey, Buffer.from(t.token), `notice:${approved.id}:respond-token`), expiresAt);
+  await updateNoticeStatus(sql, approved.id, ['approved'], 'sending');
+  const notice = (await updateNoticeStatus(sql, approved.id, ['sending'], 'sent'))!;
+  return { notice, platform, token: t.token, caseCode: c.code };
 }
