@@ -205,3 +205,9 @@ export async function insertNoticeResponse(
 export async function selectNoticeResponses(sql: Sql, noticeId: string): Promise<ResponseRow[]> {
   return sql.query<ResponseRow>('SELECT id, at, via, answer, urls, message FROM notice_responses WHERE notice_id = $1 ORDER BY id', [noticeId]);
 }
+
+/** The sealed response token of a notice (null before its first delivery attempt). */
+export async function selectSealedRespondToken(sql: Sql, noticeId: string): Promise<Buffer | null> {
+  const [row] = await sql.query<{ sealed: Buffer | null }>('SELECT respond_token_sealed AS sealed FROM notices WHERE id = $1', [noticeId]);
+  return row?.sealed ?? null;
+}
