@@ -44,13 +44,12 @@ export async function lockOutboxNotice(tx: Sql, id: string): Promise<OutboxRow |
   return row ?? null;
 }
 
-/** Locks the next due notice no other worker holds a lock on (SKIP LOCKED), oldest first. */
-export async function lockNextDueNotice(tx: Sql, email: boolean): Promise<OutboxRow | null> {
-  const [row] = await tx.query<OutboxRow>(
-    `SELECT ${OUTBOX_COLUMNS} FROM notices n WHERE ${DUE} ORDER BY COALESCE(n.next_attempt_at, n.approved_at), n.id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-    [email],
+/** Locks up to `limit` due notices no other worker holds a lock on (SKIP LOCKED), oldest first. */
+export async function lockDueNotices(tx: Sql, email: boolean, limit: number): Promise<OutboxRow[]> {
+  return tx.query<OutboxRow>(
+    `SELECT ${OUTBOX_COLUMNS} FROM notices n WHERE ${DUE} ORDER BY COALESCE(n.next_attempt_at, n.approved_at), n.id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [email, limit],
   );
-  return row ?? null;
 }
 
 export async function selectDueNoticeIds(sql: Sql, email: boolean, limit = 1000): Promise<string[]> {
@@ -87,6 +86,22 @@ export async function awaitHandSubmission(tx: Sql, id: string): Promise<void> {
 /** A notice that cannot go yet (no SMTP server configured): stays approved, with the reason. */
 export async function noteNotSendable(sql: Sql, id: string, reason: string): Promise<void> {
   await sql.query(`UPDATE notices SET last_error = $2, next_attempt_at = NULL, updated_at = now() WHERE id = $1 AND status = 'approved'`, [id, reason]);
+}
+
+/**
+ * Marks a notice that is still `sending` as sent in one statement: sent_at now, deadline = now + the
+ * platform's hours (as updateNoticeStatus does), no error, nothing more to try. Returns the deadline and
+ * the case code (for the audit entry), or null when the notice is no longer sending.
+ */
+export async function markSent(tx: Sql, id: string): Promise<{ deadline: Date; case_code: string } | null> {
+  const [row] = await tx.query<{ deadline: Date; case_code: string }>(
+    `UPDATE notices n SET status = 'sent', sent_at = now(), deadline = now() + make_interval(hours => p.deadline_hours),
+        last_error = NULL, next_attempt_at = NULL, updated_at = now()
+       FROM platforms p WHERE n.id = $1 AND p.id = n.platform_id AND n.status = 'sending'
+     RETURNING n.deadline, (SELECT code FROM cases c WHERE c.id = n.case_id) AS case_code`,
+    [id],
+  );
+  return row ?? null;
 }
 
 /** After a sent notice: no error, nothing more to try. */
@@ -210,4 +225,10 @@ export async function selectNoticeResponses(sql: Sql, noticeId: string): Promise
 export async function selectSealedRespondToken(sql: Sql, noticeId: string): Promise<Buffer | null> {
   const [row] = await sql.query<{ sealed: Buffer | null }>('SELECT respond_token_sealed AS sealed FROM notices WHERE id = $1', [noticeId]);
   return row?.sealed ?? null;
+}
+
+/** A failed notice made due now (staff asked to send it again). False when it is not failed. */
+export async function makeFailedDue(tx: Sql, id: string): Promise<boolean> {
+  const rows = await tx.query(`UPDATE notices SET next_attempt_at = now(), updated_at = now() WHERE id = $1 AND status = 'failed' RETURNING id`, [id]);
+  return rows.length > 0;
 }

@@ -4,7 +4,7 @@
  * its deadline runs from then.
  */
 import { insertNoticeHistory, isAssignedToNoticeCase, selectNoticeById, selectNoticeByReference, updateNoticeStatus, type NoticeRow } from '../../db/queries/notices.ts';
-import { clearDelivery, selectSealedRespondToken } from '../../db/queries/delivery.ts';
+import { clearDelivery, makeFailedDue, selectSealedRespondToken } from '../../db/queries/delivery.ts';
 import type { Sql } from '../../db/sql.ts';
 import { needsAssignment, requirePermission, type Permission } from '../platform/access.ts';
 import { appendAudit, type Actor } from '../platform/audit.ts';
@@ -17,14 +17,14 @@ import { handSubmission, type HandSubmission } from './web-form.ts';
 
 const NO_USER = '00000000-0000-0000-0000-000000000000';
 
-async function loadFormNotice(sql: Sql, actor: Actor, idOrReference: string, permission: Permission, forUpdate = false): Promise<NoticeRow> {
+async function loadFormNotice(sql: Sql, actor: Actor, idOrReference: string, permission: Permission, forUpdate = false, anyChannel = false): Promise<NoticeRow> {
   requirePermission(actor, permission);
   const ref = idOrReference.trim();
   const row = /^SD-/i.test(ref) ? await selectNoticeByReference(sql, ref, { forUpdate }) : await selectNoticeById(sql, ref, { forUpdate });
   if (!row || (needsAssignment(actor, permission) && !(await isAssignedToNoticeCase(sql, row.id, actor.userId ?? NO_USER)))) {
     throw new NotFoundError(`There is no notice ${ref.slice(0, 60)} that you can access; 'staydown notices list' shows them.`);
   }
-  if (row.channel !== 'form') throw new ConflictError(`Notice ${row.reference} goes by ${row.channel}, not by a web form; staydown sends it itself.`);
+  if (!anyChannel && row.channel !== 'form') throw new ConflictError(`Notice ${row.reference} goes by ${row.channel}, not by a web form; staydown sends it itself.`);
   return row;
 }
 
@@ -67,4 +67,30 @@ export async function recordSubmission(ctx: ServiceContext, actor: Actor, idOrRe
     await appendAudit(tx, actor, { action: 'notice.submitted', recordType: 'notice', recordId: row.id, caseCode: c?.code ?? null, detail: { reference: row.reference, channel: 'form', note: Boolean(trimmed) } });
     return { reference: sent.reference, status: sent.status, sentAt: sent.sent_at?.toISOString() ?? null, deadline: sent.deadline?.toISOString() ?? null };
   });
+}
+
+/**
+ * `staydown notices retry ID`: a notice whose delivery failed (for good, or waiting for its next
+ * attempt) is sent again now, with the same ids, after staff corrected what was wrong.
+ */
+export async function retryNotice(ctx: ServiceContext, actor: Actor, idOrReference: string): Promise<{ reference: string; status: string; attempts: number; lastError: string | null }> {
+  const row = await loadFormNotice(ctx.sql, actor, idOrReference, 'notice.approve', false, true);
+  await ctx.sql.transaction(async (tx) => {
+    if (!(await makeFailedDue(tx, row.id))) throw new ConflictError(`Notice ${row.reference} is ${row.status}; only a notice whose delivery failed is sent again.`);
+    await insertNoticeHistory(tx, row.id, actor.userId ?? actor.name, 'retry-requested', {});
+    const [c] = await tx.query<{ code: string }>('SELECT code FROM cases WHERE id = $1', [row.case_id]);
+    await appendAudit(tx, actor, { action: 'notice.retry', recordType: 'notice', recordId: row.id, caseCode: c?.code ?? null, detail: { reference: row.reference } });
+  });
+  await handOverAny(ctx, row.id);
+  const after = (await selectNoticeById(ctx.sql, row.id))!;
+  return { reference: after.reference, status: after.status, attempts: after.attempts, lastError: after.last_error };
+}
+
+async function handOverAny(ctx: ServiceContext, id: string): Promise<void> {
+  const outbox = createOutbox(ctx, { log: ctx.log });
+  try {
+    await outbox.deliver(id);
+  } finally {
+    outbox.close();
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * Delivery's background work. `notice-deliver` (worker role) is queued with `{ noticeId }` when a notice
  * is approved: it delivers that notice and then whatever else is due, so a burst of approvals is worked
- * at the pace of the channels rather than of the queue's polling. `notice-retry` (scheduler role, every
+ * at the pace of the channels rather than of the queue's polling - and one waiting job (singleton key
+ * `notice-deliver`) serves them all. `notice-retry` (scheduler role, every
  * STAYDOWN_DELIVERY_SWEEP_SECONDS) queues the notices that are due: retries whose time has come, notices
  * whose delivering worker died (their hold lapsed), and approved notices whose job was lost (a process
  * killed between the approval's commit and the job's).
@@ -50,16 +51,18 @@ export const deliveryJobs: JobDef[] = [
     retry: { limit: 0, delaySeconds: 0 },
     expireInSeconds: 5 * 60,
     async run(_data, env) {
-      const queued = await queueDueNotices(env.ctx, env.send);
-      if (queued) env.log.info({ queued }, 'due notices queued for delivery');
+      if (await queueDueNotices(env.ctx, env.send)) env.log.info('due notices: delivery queued');
     },
   },
 ];
 
-/** Queues a delivery job for every due notice (one waiting job per notice). */
+/**
+ * Queues delivery when notices are due. One waiting job covers them all (its drain takes every due
+ * notice), so this queues one job - under the key approval uses too - and returns how many are due.
+ */
 export async function queueDueNotices(ctx: ServiceContext, send: JobEnv['send']): Promise<number> {
-  const ids = await selectDueNoticeIds(ctx.sql, Boolean(ctx.config.smtpUrl && ctx.config.noticeFrom));
-  let n = 0;
-  for (const id of ids) if (await send(NOTICE_DELIVER_JOB, { noticeId: id }, { singletonKey: id })) n++;
-  return n;
+  const ids = await selectDueNoticeIds(ctx.sql, Boolean(ctx.config.smtpUrl && ctx.config.noticeFrom), 1);
+  if (ids.length === 0) return 0;
+  await send(NOTICE_DELIVER_JOB, { noticeId: ids[0] }, { singletonKey: NOTICE_DELIVER_JOB });
+  return ids.length;
 }

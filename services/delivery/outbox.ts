@@ -15,10 +15,10 @@
  * Web-form notices are claimed once into `sending` with no hold: staff submit them by hand.
  */
 import type { Sql } from '../../db/sql.ts';
-import { insertNoticeHistory, updateNoticeStatus } from '../../db/queries/notices.ts';
+import { insertNoticeHistory } from '../../db/queries/notices.ts';
 import type { PlatformRow } from '../../db/queries/platforms.ts';
 import {
-  awaitHandSubmission, clearDelivery, lockNextDueNotice, lockOutboxNotice, noteNotSendable, recordFailure, selectWebhookAllowHosts,
+  awaitHandSubmission, lockDueNotices, markSent, lockOutboxNotice, noteNotSendable, recordFailure, selectWebhookAllowHosts,
   startAttempt, storeRespondToken, type OutboxRow,
 } from '../../db/queries/delivery.ts';
 import { appendAudit, type Actor } from '../platform/audit.ts';
@@ -74,6 +74,15 @@ interface Claim {
 }
 
 type ClaimResult = { claim: Claim } | { result: DeliveryResult };
+
+interface Prepared {
+  platform: PlatformRow;
+  rendered: RenderedNotice;
+  allowHosts: string[];
+}
+
+/** Notices claimed and sent together by a drain. */
+const BATCH = 20;
 
 /** Why a locked notice is not to be sent now, or null when it is due. */
 export function notDueReason(row: OutboxRow): string | null {
@@ -133,7 +142,7 @@ export function createOutbox(ctx: ServiceContext, opts: OutboxOptions): Outbox {
     return { claim: { row, attempt, token, messageId } };
   }
 
-  async function send(c: Claim, platform: PlatformRow, rendered: RenderedNotice): Promise<ChannelOutcome> {
+  async function send(c: Claim, { platform, rendered, allowHosts }: Prepared): Promise<ChannelOutcome> {
     if (c.row.channel === 'email') {
       return sender()!.send({ reference: c.row.reference, to: platform.emails, subject: rendered.subject, text: rendered.text, html: rendered.html, json: rendered.json });
     }
@@ -145,83 +154,110 @@ export function createOutbox(ctx: ServiceContext, opts: OutboxOptions): Outbox {
       reference: c.row.reference,
       body: JSON.stringify(rendered.json),
       secret,
-      allowHosts: await selectWebhookAllowHosts(ctx.sql, platform.id),
+      allowHosts,
     });
   }
 
-  async function finish(c: Claim, outcome: ChannelOutcome): Promise<DeliveryResult> {
+  async function finishIn(tx: Sql, c: Claim, outcome: ChannelOutcome): Promise<DeliveryResult> {
     const base = { noticeId: c.row.id, reference: c.row.reference, attempt: c.attempt };
     const log = opts.log.child({ notice: c.row.id, attempt: c.attempt });
-    return ctx.sql.transaction(async (tx) => {
-      const now = await lockOutboxNotice(tx, c.row.id);
-      if (!now) return { ...base, status: 'skipped' as const, message: `Notice ${c.row.reference} was deleted while it was being delivered.` };
-      if (outcome.kind === 'delivered') {
-        if (now.status !== 'sending') {
-          // Our copy arrived after another attempt had finished: the receiver has it twice, same ids.
-          await insertNoticeHistory(tx, c.row.id, 'system', 'delivered-again', { attempt: c.attempt, channel: c.row.channel });
-          return { ...base, status: 'sent' as const, message: `Notice ${c.row.reference} had already been marked ${now.status}; this copy carried the same ${c.row.channel === 'email' ? 'Message-ID' : 'Idempotency-Key'}.` };
-        }
-        const sent = await updateNoticeStatus(tx, c.row.id, ['sending'], 'sent');
-        await clearDelivery(tx, c.row.id);
+    if (outcome.kind === 'delivered') {
+      const sent = await markSent(tx, c.row.id);
+      if (sent) {
         await insertNoticeHistory(tx, c.row.id, 'system', 'sent', { attempt: c.attempt, channel: c.row.channel, messageId: c.messageId });
-        const code = await tx.query<{ code: string }>('SELECT code FROM cases WHERE id = $1', [c.row.case_id]);
-        await appendAudit(tx, DELIVERY_ACTOR, { action: 'notice.sent', recordType: 'notice', recordId: c.row.id, caseCode: code[0]?.code ?? null, detail: { reference: c.row.reference, channel: c.row.channel, attempt: c.attempt } });
+        await appendAudit(tx, DELIVERY_ACTOR, { action: 'notice.sent', recordType: 'notice', recordId: c.row.id, caseCode: sent.case_code, detail: { reference: c.row.reference, channel: c.row.channel, attempt: c.attempt } });
         log.info({ channel: c.row.channel }, 'notice sent');
-        return { ...base, status: 'sent' as const, message: `Notice ${c.row.reference} was sent by ${c.row.channel} (attempt ${c.attempt}); the platform's deadline is ${sent?.deadline?.toISOString() ?? 'set'}.` };
+        return { ...base, status: 'sent' as const, message: `Notice ${c.row.reference} was sent by ${c.row.channel} (attempt ${c.attempt}); the platform's deadline is ${sent.deadline.toISOString()}.` };
       }
-      if (now.status !== 'sending' || now.attempts !== c.attempt) {
-        return { ...base, status: 'skipped' as const, message: `Attempt ${c.attempt} of notice ${c.row.reference} failed after another worker had taken the notice over: ${outcomeSentence(outcome)}` };
-      }
-      const decision = retryDecision(outcome, c.attempt, policy);
-      if (decision.action === 'retry') {
-        const retryAt = new Date(now.now.getTime() + decision.delayMs);
-        await recordFailure(tx, c.row.id, decision.reason, retryAt);
-        await insertNoticeHistory(tx, c.row.id, 'system', 'delivery-failed', { attempt: c.attempt, retryAt: retryAt.toISOString(), ...failureDetail(outcome) });
-        log.warn({ retryAt, ...failureDetail(outcome) }, 'notice delivery failed; it is tried again later');
-        return { ...base, status: 'retrying' as const, message: decision.reason };
-      }
-      const reason = decision.action === 'fail' ? decision.reason : outcomeSentence(outcome);
-      await recordFailure(tx, c.row.id, reason, null);
-      await insertNoticeHistory(tx, c.row.id, 'system', 'delivery-failed', { attempt: c.attempt, final: true, ...failureDetail(outcome) });
-      await appendAudit(tx, DELIVERY_ACTOR, { action: 'notice.delivery-failed', recordType: 'notice', recordId: c.row.id, detail: { reference: c.row.reference, channel: c.row.channel, attempt: c.attempt, ...failureDetail(outcome) } });
-      log.warn(failureDetail(outcome), 'notice delivery failed for good');
-      return { ...base, status: 'failed' as const, message: reason };
-    });
+    }
+    const now = await lockOutboxNotice(tx, c.row.id);
+    if (!now) return { ...base, status: 'skipped' as const, message: `Notice ${c.row.reference} was deleted while it was being delivered.` };
+    if (outcome.kind === 'delivered') {
+      // Our copy arrived after another attempt had finished: the receiver has it twice, same ids.
+      await insertNoticeHistory(tx, c.row.id, 'system', 'delivered-again', { attempt: c.attempt, channel: c.row.channel });
+      return { ...base, status: 'sent' as const, message: `Notice ${c.row.reference} had already been marked ${now.status}; this copy carried the same ${c.row.channel === 'email' ? 'Message-ID' : 'Idempotency-Key'}.` };
+    }
+    if (now.status !== 'sending' || now.attempts !== c.attempt) {
+      return { ...base, status: 'skipped' as const, message: `Attempt ${c.attempt} of notice ${c.row.reference} failed after another worker had taken the notice over: ${outcomeSentence(outcome)}` };
+    }
+    const decision = retryDecision(outcome, c.attempt, policy);
+    if (decision.action === 'retry') {
+      const retryAt = new Date(now.now.getTime() + decision.delayMs);
+      await recordFailure(tx, c.row.id, decision.reason, retryAt);
+      await insertNoticeHistory(tx, c.row.id, 'system', 'delivery-failed', { attempt: c.attempt, retryAt: retryAt.toISOString(), ...failureDetail(outcome) });
+      log.warn({ retryAt, ...failureDetail(outcome) }, 'notice delivery failed; it is tried again later');
+      return { ...base, status: 'retrying' as const, message: decision.reason };
+    }
+    const reason = decision.action === 'fail' ? decision.reason : outcomeSentence(outcome);
+    await recordFailure(tx, c.row.id, reason, null);
+    await insertNoticeHistory(tx, c.row.id, 'system', 'delivery-failed', { attempt: c.attempt, final: true, ...failureDetail(outcome) });
+    await appendAudit(tx, DELIVERY_ACTOR, { action: 'notice.delivery-failed', recordType: 'notice', recordId: c.row.id, detail: { reference: c.row.reference, channel: c.row.channel, attempt: c.attempt, ...failureDetail(outcome) } });
+    log.warn(failureDetail(outcome), 'notice delivery failed for good');
+    return { ...base, status: 'failed' as const, message: reason };
   }
 
-  async function run(claimed: ClaimResult): Promise<DeliveryResult> {
-    if ('result' in claimed) return claimed.result;
-    const c = claimed.claim;
-    let outcome: ChannelOutcome;
+  /** Renders a claimed notice (the same bytes on every attempt: the same link, issued at its approval). */
+  async function prepare(tx: Sql, c: Claim): Promise<Prepared | ChannelOutcome> {
     try {
-      // The same bytes on every attempt: the same response link, and issued at its approval.
-      const { platform, rendered } = await renderStoredNotice(ctx.sql, ctx.config, c.row.id, {
+      const { platform, rendered } = await renderStoredNotice(tx, ctx.config, c.row.id, {
         respondUrl: respondUrlFor(ctx.config, c.token),
         issuedAt: c.row.approved_at ?? undefined,
       });
-      outcome = await send(c, platform, rendered);
+      const allowHosts = c.row.channel === 'webhook' ? await selectWebhookAllowHosts(tx, platform.id) : [];
+      return { platform, rendered, allowHosts };
     } catch (err) {
       // Not the channel's failure (a template or a stored secret that cannot be read): not retried.
-      outcome = { kind: 'refused', message: `Notice ${c.row.reference} could not be prepared for sending: ${(err as Error).message}` };
+      return { kind: 'refused', message: `Notice ${c.row.reference} could not be prepared for sending: ${(err as Error).message}` };
     }
-    return finish(c, outcome);
+  }
+
+  /**
+   * Claimed notices, sent together: one transaction renders them all, the sends run at once, and one
+   * transaction records every outcome. (On the embedded database each transaction costs a few ms of
+   * commit whatever it holds, so a batch is what makes bursts cheap.)
+   */
+  async function sendClaimed(claims: Claim[]): Promise<DeliveryResult[]> {
+    const prepared = await ctx.sql.transaction(async (tx) => {
+      const out: Array<Prepared | ChannelOutcome> = [];
+      for (const c of claims) out.push(await prepare(tx, c));
+      return out;
+    });
+    const outcomes = await Promise.all(claims.map(async (c, i) => {
+      const p = prepared[i];
+      if ('kind' in p) return p;
+      try {
+        return await send(c, p);
+      } catch (err) {
+        return { kind: 'refused', message: `Notice ${c.row.reference} could not be sent: ${(err as Error).message}` } as ChannelOutcome;
+      }
+    }));
+    return ctx.sql.transaction(async (tx) => {
+      const out: DeliveryResult[] = [];
+      for (let i = 0; i < claims.length; i++) out.push(await finishIn(tx, claims[i], outcomes[i]));
+      return out;
+    });
   }
 
   return {
     async deliver(noticeId) {
-      return run(await ctx.sql.transaction(async (tx) => claim(tx, await lockOutboxNotice(tx, noticeId), noticeId)));
+      const claimed = await ctx.sql.transaction(async (tx) => claim(tx, await lockOutboxNotice(tx, noticeId), noticeId));
+      if ('result' in claimed) return claimed.result;
+      return (await sendClaimed([claimed.claim]))[0];
     },
     async drain(signal, max = Number.POSITIVE_INFINITY) {
       let n = 0;
       const email = sender() !== null;
       while (n < max && !signal?.aborted) {
-        const claimed = await ctx.sql.transaction(async (tx) => {
-          const row = await lockNextDueNotice(tx, email);
-          return row ? claim(tx, row, row.id) : null;
+        const claims = await ctx.sql.transaction(async (tx) => {
+          const rows = await lockDueNotices(tx, email, Math.min(BATCH, max - n));
+          const out: ClaimResult[] = [];
+          for (const row of rows) out.push(await claim(tx, row, row.id));
+          return out;
         });
-        if (!claimed) break;
-        await run(claimed);
-        n++;
+        if (claims.length === 0) break;
+        n += claims.length;
+        const ready = claims.flatMap((c) => ('claim' in c ? [c.claim] : []));
+        if (ready.length) await sendClaimed(ready);
       }
       return n;
     },

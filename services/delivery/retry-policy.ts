@@ -67,7 +67,7 @@ export function outcomeSentence(outcome: ChannelOutcome): string {
 export function retryDecision(outcome: ChannelOutcome, attempt: number, policy: RetryPolicy): RetryDecision {
   if (outcome.kind === 'delivered') return { action: 'done' };
   const why = outcomeSentence(outcome);
-  if (!isRetryable(outcome)) return { action: 'fail', reason: `${why} This is not retried: correct the platform's contact details and approve the notice again.` };
+  if (!isRetryable(outcome)) return { action: 'fail', reason: `${why} This is not retried by itself: correct the platform's contact details, then send it again with 'staydown notices retry'.` };
   if (attempt >= policy.maxAttempts) {
     return { action: 'fail', reason: `${why} Delivery was given up after ${attempt} attempts over ${formatSpan(policy.spanMs)}.` };
   }

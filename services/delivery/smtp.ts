@@ -26,7 +26,7 @@ export interface SmtpSettings {
   url: string;
   /** 'Name <address>' or an address. */
   from: string;
-  /** Connections kept open to the server (default 3). */
+  /** Connections kept open to the server (default 5). */
   maxConnections?: number;
   /** How long to wait for the connection, the greeting and each reply (default 30 s). */
   timeoutMs?: number;
@@ -70,7 +70,7 @@ export function createSmtpSender(settings: SmtpSettings): SmtpSender {
   const transport = createTransport({
     url: settings.url,
     pool: true,
-    maxConnections: settings.maxConnections ?? 3,
+    maxConnections: settings.maxConnections ?? 5,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout * 2,

@@ -5,12 +5,13 @@
 import { parseCli, usageError } from '../cli/args.ts';
 import { printResult, type CliIo } from '../cli/io.ts';
 import { runVerb, withService } from '../cli/run-verb.ts';
-import { handSubmissionFor, recordSubmission } from './hand-submission.ts';
+import { handSubmissionFor, recordSubmission, retryNotice } from './hand-submission.ts';
 
 export const DELIVERY_NOTICES_USAGE = `staydown notices form ID [--json]                 the text to submit by hand on the platform's web form
-       staydown notices submitted ID [--note TEXT] [--json]  record that a web-form notice was submitted (it is then sent)`;
+       staydown notices submitted ID [--note TEXT] [--json]  record that a web-form notice was submitted (it is then sent)
+       staydown notices retry ID [--json]                send a notice whose delivery failed again now`;
 
-export const DELIVERY_SUBCOMMANDS = new Set(['form', 'submitted']);
+export const DELIVERY_SUBCOMMANDS = new Set(['form', 'submitted', 'retry']);
 
 export async function runDeliveryNotices(args: string[], io: CliIo): Promise<number> {
   return runVerb('notices', io, async () => {
@@ -23,6 +24,11 @@ export async function runDeliveryNotices(args: string[], io: CliIo): Promise<num
         const f = await handSubmissionFor(ctx, actor, id);
         printResult(io, json, f, `${f.instruction}\n\nForm: ${f.formUrl}\nSubject: ${f.subject}\n\n${f.text}\nURLs:\n${f.urls}`);
         return 0;
+      }
+      if (sub === 'retry') {
+        const t = await retryNotice(ctx, actor, id);
+        printResult(io, json, t, `notice ${t.reference} ${t.status} after ${t.attempts} attempt(s)${t.lastError ? `: ${t.lastError}` : ''}`);
+        return t.status === 'sent' ? 0 : 2;
       }
       const r = await recordSubmission(ctx, actor, id, values.note);
       printResult(io, json, r, `notice ${r.reference} recorded as submitted by hand: sent ${r.sentAt}, the platform's deadline is ${r.deadline}`);

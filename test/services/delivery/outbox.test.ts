@@ -13,7 +13,8 @@ import { selectNoticeById, selectNoticeHistory } from '../../../db/queries/notic
 import { respondTokenHash } from '../../../services/delivery/respond-tokens.ts';
 import { useTestDatabase } from '../../support/db.ts';
 import { useTempDir, waitFor } from '../../support/tmp.ts';
-import { serviceContext } from '../../support/service.ts';
+import { ADMIN, serviceContext } from '../../support/service.ts';
+import { retryNotice } from '../../../services/delivery/hand-submission.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 import { seedAlerts, seedApprovedNotice, seedCase, seedPlatform } from './support/seed.ts';
@@ -124,6 +125,10 @@ describe('the delivery outbox', () => {
     expect(await outbox.deliver(gone.notice.id)).toMatchObject({ status: 'failed', message: expect.stringMatching(/HTTP status 404.*not retried/) });
     expect(await selectNoticeById(ctx.sql, gone.notice.id)).toMatchObject({ status: 'failed', next_attempt_at: null, last_error: expect.stringMatching(/404/) });
     expect(await selectDueNoticeIds(ctx.sql, true)).not.toContain(gone.notice.id);
+    // Staff fixed the receiver: 'staydown notices retry' sends it again now, with the same Idempotency-Key.
+    expect(await retryNotice(ctx, ADMIN, gone.notice.reference)).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
+    expect(hooks.requests.filter((h) => h.path === '/gone').map((h) => [h.status, h.headers['idempotency-key']])).toEqual([[404, gone.notice.reference], [200, gone.notice.reference]]);
+    await expect(retryNotice(ctx, ADMIN, gone.notice.reference)).rejects.toThrow(/is sent; only a notice whose delivery failed is sent again/);
     outbox.close();
   });
 
