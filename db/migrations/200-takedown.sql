@@ -124,4 +124,8 @@ CREATE INDEX notice_history_notice ON notice_history (notice_id, id);
 -- exists here and gets its foreign key.
 ALTER TABLE crawl_alerts ADD COLUMN IF NOT EXISTS notice_id uuid;
 ALTER TABLE crawl_alerts ADD CONSTRAINT crawl_alerts_notice_fk FOREIGN KEY (notice_id) REFERENCES notices (id) ON DELETE SET NULL;
+-- A confirmed alert drafting cannot put in any notice, and why ('personal-data-in-url': its media URL
+-- carries the victim's name or a keyword). Set once, so the periodic job does not read the case's data
+-- again every 10 s; such alerts are handled by hand (the no-recipient list shows them).
+ALTER TABLE crawl_alerts ADD COLUMN IF NOT EXISTS notice_hold text;
 CREATE INDEX IF NOT EXISTS crawl_alerts_pending_notice ON crawl_alerts (case_id) WHERE status = 'confirmed' AND notice_id IS NULL;

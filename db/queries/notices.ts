@@ -64,6 +64,8 @@ export async function lockDrafting(tx: Sql): Promise<void> {
 
 export interface PendingAlertRow {
   id: string;
+  /** Why drafting holds it back (null: it is drafted when it has a recipient). */
+  notice_hold: string | null;
   case_id: string;
   case_code: string;
   page_url: string;
@@ -78,7 +80,7 @@ export interface PendingAlertRow {
  */
 export async function selectPendingAlerts(sql: Sql, opts: { limit?: number; caseId?: string; staffUserId?: string } = {}): Promise<PendingAlertRow[]> {
   return sql.query<PendingAlertRow>(
-    `SELECT a.id::text, a.case_id::text, c.code AS case_code, a.page_url, a.media_url,
+    `SELECT a.id::text, a.notice_hold, a.case_id::text, c.code AS case_code, a.page_url, a.media_url,
             LEAST(a.created_at, COALESCE(m.first_seen, a.created_at)) AS first_seen, a.created_at
        FROM crawl_alerts a
        JOIN cases c ON c.id = a.case_id
@@ -129,6 +131,15 @@ export async function refreshDraft(tx: Sql, id: string, f: { language: NoticeLan
   );
 }
 
+/** Every open draft of a platform follows a change of the platform. */
+export async function refreshPlatformDrafts(tx: Sql, platformId: string, f: { language: NoticeLanguage; jurisdiction: Jurisdiction; channel: NoticeChannel }): Promise<number> {
+  const rows = await tx.query(
+    `UPDATE notices SET language = $2, jurisdiction = $3, channel = $4, updated_at = now() WHERE platform_id = $1 AND status = 'draft' RETURNING id`,
+    [platformId, f.language, f.jurisdiction, f.channel],
+  );
+  return rows.length;
+}
+
 export interface NewNoticeItem {
   alertId: string;
   pageUrl: string | null;
@@ -147,6 +158,12 @@ export async function insertNoticeItems(tx: Sql, noticeId: string, items: NewNot
     [noticeId, items.map((i) => i.alertId), items.map((i) => i.pageUrl), items.map((i) => i.pageUrlWithheld), items.map((i) => i.mediaUrl), items.map((i) => i.firstSeen.toISOString())],
   );
   return rows.length;
+}
+
+/** Holds alerts back from drafting, with the reason. */
+export async function holdAlerts(tx: Sql, alertIds: string[], reason: string): Promise<void> {
+  if (alertIds.length === 0) return;
+  await tx.query('UPDATE crawl_alerts SET notice_hold = $2 WHERE id = ANY($1::uuid[]) AND notice_hold IS NULL', [alertIds, reason]);
 }
 
 /** Marks alerts as taken by a notice (only those no notice took yet). */

@@ -5,7 +5,8 @@
  * CDN gets its own notice). An alert no platform covers waits in the "no recipient" list.
  *
  * A page URL carrying the victim's name or a keyword (a search results page) is withheld from the notice;
- * an alert whose media URL carries one is held back from notices altogether and listed with that reason.
+ * an alert whose media URL carries one is held back from notices altogether (crawl_alerts.notice_hold, set
+ * once) and listed with that reason.
  *
  * Runs one at a time (an advisory lock), right after a confirmation and from the periodic `notice-draft`
  * job, so an alert confirmed while a run is under way is taken by the next one.
@@ -13,7 +14,7 @@
 import { casePrivacyCheck } from '../cases/index.ts';
 import {
   insertNotice, insertNoticeHistory, insertNoticeItems, lockDrafting, refreshDraft, selectAlertPlatforms, selectOpenDraft,
-  selectPendingAlerts, setAlertsNotice, type NewNoticeItem, type NoticeChannel, type PendingAlertRow,
+  holdAlerts, selectPendingAlerts, setAlertsNotice, type NewNoticeItem, type PendingAlertRow,
 } from '../../db/queries/notices.ts';
 import { selectPlatforms, type PlatformRow } from '../../db/queries/platforms.ts';
 import type { Sql } from '../../db/sql.ts';
@@ -23,16 +24,12 @@ import type { ServiceContext } from '../platform/context.ts';
 import { buildDirectory, routeUrls, urlHost, type PlatformDirectory } from './platform-domains.ts';
 import { getDomain } from 'tldts';
 import { requirePermission } from '../platform/access.ts';
+import { channelFor } from './channel.ts';
 
 /** Drafting as a system process (the periodic job), not a person. */
 export const DRAFTING_ACTOR: Actor = { userId: null, name: 'system', role: 'admin', source: 'notice-draft' };
 
-/** The channel a platform is reached on: its webhook, else e-mail, else its web form. */
-export function channelFor(p: Pick<PlatformRow, 'webhook_url' | 'emails' | 'form_url'>): NoticeChannel {
-  if (p.webhook_url) return 'webhook';
-  if (p.emails.length > 0) return 'email';
-  return 'form';
-}
+export { channelFor };
 
 export function platformDirectory(platforms: PlatformRow[]): PlatformDirectory<PlatformRow> {
   return buildDirectory(platforms.map((p) => ({ platform: p, domains: p.domains })));
@@ -70,16 +67,24 @@ export async function draftNotices(ctx: ServiceContext, actor: Actor = DRAFTING_
   return ctx.sql.transaction(async (tx) => {
     await lockDrafting(tx);
     const result: DraftResult = { drafted: 0, extended: 0, items: 0, noRecipient: 0, heldBack: 0, pageUrlsWithheld: 0, noticeIds: [] };
-    const pending = await selectPendingAlerts(tx);
+    const pending = (await selectPendingAlerts(tx)).filter((a) => a.notice_hold === null);
     if (pending.length === 0) return result;
     const dir = platformDirectory(await selectPlatforms(tx));
     const taken = new Map<string, string>();
     for (const t of await selectAlertPlatforms(tx, pending.map((a) => a.id))) taken.set(`${t.alert_id}|${t.platform_id}`, t.notice_id);
-    const checks = await privacyChecks(tx, ctx, actor, pending, 'notice-draft');
+    // Only alerts with a recipient that does not have them yet need work - and the case's private
+    // strings, whose every read is audited: an alert waiting for a platform costs nothing every 10 s.
+    const routes = new Map(pending.map((a) => [a.id, routeUrls(dir, a.page_url, a.media_url)]));
+    const needsWork = (a: PendingAlertRow) => {
+      const { page, media } = routes.get(a.id)!;
+      return [page, media].some((p) => p && !taken.has(`${a.id}|${p.id}`)) || (page !== null && taken.has(`${a.id}|${page.id}`));
+    };
+    const checks = await privacyChecks(tx, ctx, actor, pending.filter(needsWork), 'notice-draft');
 
     interface Group { caseId: string; caseCode: string; platform: PlatformRow; items: NewNoticeItem[]; primary: string[] }
     const groups = new Map<string, Group>();
     const alreadyTaken: Array<{ alertId: string; noticeId: string }> = [];
+    const held: string[] = [];
     const group = (a: PendingAlertRow, p: PlatformRow): Group => {
       const key = `${a.case_id}|${p.id}`;
       let g = groups.get(key);
@@ -87,15 +92,17 @@ export async function draftNotices(ctx: ServiceContext, actor: Actor = DRAFTING_
       return g;
     };
     for (const a of pending) {
+      const { page, media } = routes.get(a.id)!;
+      if (!page) result.noRecipient++;
+      if (!needsWork(a)) continue;
       const carries = checks.get(a.case_id)!;
       if (carries(a.media_url)) {
         result.heldBack++;
+        held.push(a.id);
         continue;
       }
       const withheld = carries(a.page_url);
       const item: NewNoticeItem = { alertId: a.id, pageUrl: withheld ? null : a.page_url, pageUrlWithheld: withheld, mediaUrl: a.media_url, firstSeen: a.first_seen };
-      const { page, media } = routeUrls(dir, a.page_url, a.media_url);
-      if (!page) result.noRecipient++;
       for (const [p, primary] of [[page, true], [media, false]] as const) {
         if (!p) continue;
         const existing = taken.get(`${a.id}|${p.id}`);
@@ -110,6 +117,7 @@ export async function draftNotices(ctx: ServiceContext, actor: Actor = DRAFTING_
       }
     }
     for (const t of alreadyTaken) await setAlertsNotice(tx, [t.alertId], t.noticeId);
+    await holdAlerts(tx, held, 'personal-data-in-url');
 
     for (const g of groups.values()) {
       const refresh = { language: g.platform.language, jurisdiction: g.platform.jurisdiction, channel: channelFor(g.platform) };
@@ -156,7 +164,7 @@ export async function listUnroutedAlerts(ctx: ServiceContext, actor: Actor): Pro
     for (const a of pending) {
       const host = urlHost(a.page_url);
       const domain = host ? getDomain(host) ?? host : null;
-      if (checks.get(a.case_id)!(a.media_url)) {
+      if (a.notice_hold !== null || checks.get(a.case_id)!(a.media_url)) {
         out.push({ alertId: a.id, pageUrl: seesVictimData ? a.page_url : null, mediaUrl: seesVictimData ? a.media_url : null, domain, reason: 'personal-data-in-url', firstSeen: a.first_seen.toISOString() });
       } else if (!routeUrls(dir, a.page_url, a.media_url).page) {
         const withheld = checks.get(a.case_id)!(a.page_url);

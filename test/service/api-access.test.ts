@@ -3,7 +3,7 @@
  * exact set of callers allowed. The expectations below are the specification (issue 5), written out
  * independently of services/access.ts.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { useTestDatabase } from '../support/db.ts';
 import { useTempDir } from '../support/tmp.ts';
@@ -16,6 +16,8 @@ import { assignCaseStaff, openCase } from '../../services/cases/cases.ts';
 import type { ServiceContext } from '../../services/platform/context.ts';
 import { mkdirSync } from 'node:fs';
 import { uploadDir } from '../../services/platform/context.ts';
+import { addPlatform, draftNotices } from '../../services/takedown/index.ts';
+import { rdapDomainAnswer, seedConfirmedAlert, startRdapFixture } from '../support/takedown.ts';
 import { seedSentNotice } from '../services/delivery/support/seed.ts';
 
 const db = useTestDatabase('api_access');
@@ -47,6 +49,17 @@ const EXPECTED: Record<string, Caller[]> = {
   'POST /api/v1/cases/:code/erase': CASE_WORKERS,
   'GET /api/v1/cases/:code/material': CASE_WORKERS,
   'POST /api/v1/cases/:code/material': CASE_WORKERS,
+  'GET /api/v1/platforms': ['admin', 'staff', 'operator'],
+  'POST /api/v1/platforms': CASE_WORKERS,
+  'POST /api/v1/platforms/propose': CASE_WORKERS,
+  'GET /api/v1/platforms/:name': ['admin', 'staff', 'operator'],
+  'PATCH /api/v1/platforms/:name': CASE_WORKERS,
+  'GET /api/v1/notices': ['admin', 'staff', 'operator'],
+  'POST /api/v1/notices/draft': CASE_WORKERS,
+  'GET /api/v1/notices/unrouted': ['admin', 'staff', 'operator'],
+  'GET /api/v1/notices/:id': ['admin', 'staff', 'operator'],
+  'POST /api/v1/notices/:id/approve': CASE_WORKERS,
+  'POST /api/v1/notices/:id/cancel': CASE_WORKERS,
   // The response link: the token is the credential, whoever holds it (services/delivery).
   'GET /respond/:token': EVERYONE,
   'POST /respond/:token': EVERYONE,
@@ -60,8 +73,15 @@ const users: Record<Exclude<Caller, 'none'>, { id: string; name: string; passwor
 let image: Buffer;
 let n = 0;
 
+let rdap: Awaited<ReturnType<typeof startRdapFixture>> | undefined;
+afterAll(() => rdap?.close());
+
 beforeAll(async () => {
-  ctx = await serviceContext(db(), tmp());
+  const base = await serviceContext(db(), tmp());
+  // Notices need the organisation's address; platform proposals ask a fixture RDAP server on loopback.
+  rdap = await startRdapFixture({ 'propose.example': rdapDomainAnswer('propose.example', 'abuse@registrar.example') });
+  ctx = { ...base, config: Object.freeze({ ...base.config, orgEmail: 'takedown@centre.example', rdapUrl: rdap.url }) };
+  await addPlatform(ctx, ADMIN, { name: 'access-platform', domains: ['access-board.example'], emails: ['abuse@access-board.example'] });
   mkdirSync(uploadDir(ctx.config), { recursive: true });
   app = await buildApi(ctx);
   image = await syntheticPhoto(11);
@@ -79,9 +99,18 @@ async function freshCase(): Promise<string> {
   return c.code;
 }
 
+/** A fresh draft notice on a fresh case the staff user is assigned to. */
+async function freshNotice(): Promise<string> {
+  const code = await freshCase();
+  await seedConfirmedAlert(ctx.sql, code, { pageUrl: `https://access-board.example/p/${n}`, mediaUrl: `https://access-board.example/i/${n++}.jpg` });
+  return (await draftNotices(ctx)).noticeIds[0];
+}
+
 async function request(method: string, url: string, caller: Caller): Promise<number> {
   let token = caller === 'none' ? null : users[caller].token;
-  let path = url.includes(':code') ? url.replace(':code', await freshCase()) : url.replace(':id', users.operator.id);
+  let path = url.includes(':code') ? url.replace(':code', await freshCase())
+    : url.startsWith('/api/v1/notices/:id') ? url.replace(':id', await freshNotice())
+    : url.replace(':name', 'access-platform').replace(':id', users.operator.id);
   if (url.includes(':token') || url.startsWith('/api/v1/platform/notices/')) {
     // A notice sent to the platform user's platform, with its response link.
     const sent = await seedSentNotice(ctx.sql, ctx.masterKey, { userId: users.platform.id });
@@ -96,6 +125,9 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   if (key === 'POST /api/v1/cases') payload = { personal: { label: 'x' } };
   if (key === 'PATCH /api/v1/cases/:code') payload = { status: 'monitoring' };
   if (key === 'POST /api/v1/cases/:code/staff') payload = { userId: users.staff.id };
+  if (key === 'POST /api/v1/platforms') payload = { name: `platform-${n}`, domains: [`p${n++}.access.example`], emails: ['abuse@access.example'] };
+  if (key === 'PATCH /api/v1/platforms/:name') payload = { deadlineHours: 12 };
+  if (key === 'POST /api/v1/platforms/propose') payload = { domain: 'www.propose.example' };
   if (key === 'POST /respond/:token' || key === 'POST /api/v1/platform/notices/:id/answer') payload = { answer: 'acknowledged' };
   if (key === 'POST /api/v1/cases/:code/material') {
     const m = multipartBody([{ name: 'file', filename: 'x.jpg', data: image, type: 'image/jpeg' }]);

@@ -1,6 +1,11 @@
 /** The takedown data model (db/migrations/200-takedown.sql) on a real PostgreSQL. */
-import { describe, expect, it } from 'vitest';
-import { useTestDatabase } from '../../support/db.ts';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { schemaUrl, useTestDatabase } from '../../support/db.ts';
+import { migrate, MIGRATIONS_DIR } from '../../../db/migrate.ts';
+import { openPostgres } from '../../../db/postgres.ts';
 
 const db = useTestDatabase('takedown_schema');
 
@@ -39,7 +44,26 @@ describe('takedown schema', () => {
 
   it('links crawl alerts to notices (the column exists whichever migration added it)', async () => {
     const rows = await db().sql.query<{ confrelid: string }>(
-      `SELECT confrelid::regclass::text AS confrelid FROM pg_constraint WHERE conname = 'crawl_alerts_notice_fk'`);
+      `SELECT confrelid::regclass::text AS confrelid FROM pg_constraint WHERE conname = 'crawl_alerts_notice_fk' AND connamespace = current_schema()::regnamespace`);
     expect(rows).toEqual([{ confrelid: 'notices' }]);
+  });
+
+  it('applies after a review migration that already added crawl_alerts.notice_id', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sd-mig-'));
+    const schema = `${db().schema}_order`;
+    for (const f of readdirSync(MIGRATIONS_DIR)) copyFileSync(join(MIGRATIONS_DIR, f), join(dir, f));
+    writeFileSync(join(dir, '150-review.sql'), 'ALTER TABLE crawl_alerts ADD COLUMN notice_id uuid NULL;\n');
+    await db().admin.query(`CREATE SCHEMA ${schema}`);
+    const sql = openPostgres({ connectionString: schemaUrl(inject('databaseUrl'), schema), max: 1 });
+    try {
+      const applied = await migrate(sql, dir);
+      expect(applied.slice(-2)).toEqual(['150-review.sql', '200-takedown.sql']);
+      const fk = await sql.query(`SELECT 1 FROM pg_constraint WHERE conname = 'crawl_alerts_notice_fk' AND connamespace = current_schema()::regnamespace`);
+      expect(fk).toHaveLength(1);
+    } finally {
+      await sql.close();
+      await db().admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
