@@ -106,10 +106,12 @@ const verbs: Record<string, Verb> = {
     },
   },
   notices: {
-    summary: 'notices list|show|approve|cancel|draft  takedown notices',
+    summary: 'notices list|show|approve|cancel|draft|form|submitted  takedown notices',
     load: async () => {
-      const m = await import('../takedown/verbs.ts');
-      return { run: m.runNotices, usage: m.NOTICES_USAGE };
+      const [m, d] = await Promise.all([import('../takedown/verbs.ts'), import('../delivery/verbs.ts')]);
+      // `form` and `submitted` (web-form notices) are delivery's; the rest of the verb is takedown's.
+      const run: VerbRunner = (args, io) => (d.DELIVERY_SUBCOMMANDS.has(args[0] ?? '') ? d.runDeliveryNotices : m.runNotices)(args, io);
+      return { run, usage: `${m.NOTICES_USAGE}\n       ${d.DELIVERY_NOTICES_USAGE}` };
     },
   },
 };

@@ -19,9 +19,10 @@ import { caseRoutes } from '../cases/routes.ts';
 import { crawlingRoutes } from '../crawling/routes.ts';
 import { reviewRoutes } from '../review/routes.ts';
 import { takedownRoutes } from '../takedown/routes.ts';
+import { deliveryRoutes } from '../delivery/routes.ts';
 import type { RouteDef, RouteEnv } from './route.ts';
 
-export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...crawlingRoutes, ...reviewRoutes, ...takedownRoutes];
+export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...crawlingRoutes, ...reviewRoutes, ...takedownRoutes, ...deliveryRoutes];
 
 function jsonSchema(schema: z.ZodType | undefined): Record<string, unknown> | undefined {
   if (!schema) return undefined;
@@ -96,6 +97,15 @@ export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Prom
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   // Likewise the response schemas only document: replies are serialized as they are.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Plain HTML forms (the notice response page) post url-encoded fields: a repeated name becomes a list.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    const fields: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(body as string)) {
+      const had = fields[k];
+      fields[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
+    }
+    done(null, fields);
+  });
   await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, ...MULTIPART_LIMITS } });
   await app.register(swagger, {
     openapi: {

@@ -18,7 +18,8 @@ export type Permission =
   | 'alert.read' | 'alert.decide' | 'alert.evidence'
   | 'platform.manage' | 'platform.read'
   | 'notice.read' | 'notice.approve'
-  | 'config.read';
+  | 'config.read'
+  | 'notice.respond';
 
 // Sites and alerts carry no victim data (case codes, URLs, hashes); the sealed evidence may show the
 // material, so it is read on request only and every read is audited (services/review).
@@ -30,8 +31,8 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read', 'config.read', 'site.manage', ...REVIEW, ...TAKEDOWN],
   staff: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'site.manage', ...REVIEW, ...TAKEDOWN],
   operator: ['case.codes', ...REVIEW, 'platform.read', 'notice.read'],
-  // Platforms see their own notices only; those endpoints come with the takedown work.
-  platform: [],
+  // Platforms see and answer their own notices only (services/delivery/responses.ts).
+  platform: ['notice.respond'],
   auditor: ['audit.read'],
 };
 

@@ -59,6 +59,20 @@ export interface Config {
   require2fa: readonly Role[];
   /** The time zone dates are shown in (STAYDOWN_TIME_ZONE, default Asia/Seoul). */
   timeZone: string;
+  /** Where notices are e-mailed through (STAYDOWN_SMTP_URL, smtp:// or smtps://); undefined: e-mail notices stay queued. */
+  smtpUrl: string | undefined;
+  /** The address notices are sent from (STAYDOWN_NOTICE_FROM); its domain names the notices' Message-IDs. */
+  noticeFrom: string | undefined;
+  /** How long a notice's response link works (STAYDOWN_RESPOND_DAYS, default 30). */
+  respondDays: number;
+  /** Delivery attempts a notice gets before it fails (STAYDOWN_DELIVERY_ATTEMPTS, default 12). */
+  deliveryAttempts: number;
+  /** The span those attempts are spread over with exponential backoff (STAYDOWN_DELIVERY_RETRY_SECONDS, default 48 h). */
+  deliveryRetrySeconds: number;
+  /** A delivering worker's hold on a notice: a killed worker's notice is sent again after this. */
+  deliveryLeaseSeconds: number;
+  /** How often the scheduler queues notices that are due (a retry or a lapsed hold). */
+  deliverySweepSeconds: number;
 }
 
 export interface FfmpegLocation {
@@ -178,6 +192,42 @@ function parseTimeZone(raw: string | undefined, fallback: string, from: string):
   return zone;
 }
 
+function parseSmtpUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError('STAYDOWN_SMTP_URL must be a URL such as smtp://user:password@mail.example:587 or smtps://mail.example:465.');
+  }
+  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new ConfigError(`STAYDOWN_SMTP_URL must start with smtp:// or smtps://, not '${u.protocol}//'.`);
+  return raw;
+}
+
+function parseAddress(raw: string | undefined, from: string): string | undefined {
+  if (!raw) return undefined;
+  // 'Name <addr@domain>' or a bare address; the domain names Message-IDs, so it must be there.
+  const m = /<([^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)>\s*$/.exec(raw) ?? /^([^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)$/.exec(raw.trim());
+  if (!m) throw new ConfigError(`${from} must be an e-mail address such as 'Takedown desk <takedown@support.example>', not '${raw}'.`);
+  return raw.trim();
+}
+
+/** Delivery (services/delivery): SMTP, response links, retries and holds. */
+function deliverySettings(env: NodeJS.ProcessEnv) {
+  const smtpUrl = parseSmtpUrl(env.STAYDOWN_SMTP_URL);
+  const noticeFrom = parseAddress(env.STAYDOWN_NOTICE_FROM, 'STAYDOWN_NOTICE_FROM');
+  if (smtpUrl && !noticeFrom) throw new ConfigError('STAYDOWN_NOTICE_FROM must name the address notices are sent from when STAYDOWN_SMTP_URL is set.');
+  return {
+    smtpUrl,
+    noticeFrom,
+    respondDays: parseCount(env.STAYDOWN_RESPOND_DAYS, 30, 1, 3650, 'STAYDOWN_RESPOND_DAYS'),
+    deliveryAttempts: parseCount(env.STAYDOWN_DELIVERY_ATTEMPTS, 12, 1, 100, 'STAYDOWN_DELIVERY_ATTEMPTS'),
+    deliveryRetrySeconds: parseCount(env.STAYDOWN_DELIVERY_RETRY_SECONDS, 48 * 3600, 1, 90 * 24 * 3600, 'STAYDOWN_DELIVERY_RETRY_SECONDS'),
+    deliveryLeaseSeconds: parseCount(env.STAYDOWN_DELIVERY_LEASE_SECONDS, 120, 2, 3600, 'STAYDOWN_DELIVERY_LEASE_SECONDS'),
+    deliverySweepSeconds: parseCount(env.STAYDOWN_DELIVERY_SWEEP_SECONDS, 30, 1, 3600, 'STAYDOWN_DELIVERY_SWEEP_SECONDS'),
+  };
+}
+
 /** Parses the environment (and command-line overrides) once, with defaults, and validates it. */
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(overrides.dataDir ?? (env.STAYDOWN_DATA_DIR || './data'));
@@ -219,6 +269,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     consoleSessionHours: parseCount(env.STAYDOWN_CONSOLE_SESSION_HOURS, 12, 1, 12, 'STAYDOWN_CONSOLE_SESSION_HOURS'),
     require2fa: Object.freeze(parseRoleList(env.STAYDOWN_REQUIRE_2FA, ['admin', 'staff'], 'STAYDOWN_REQUIRE_2FA')),
     timeZone: parseTimeZone(env.STAYDOWN_TIME_ZONE, 'Asia/Seoul', 'STAYDOWN_TIME_ZONE'),
+    ...deliverySettings(env),
   });
 }
 

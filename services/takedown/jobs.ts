@@ -1,19 +1,22 @@
 /**
  * Takedown's background work: `notice-draft` (scheduler role, every 10 s) turns confirmed alerts into
- * draft notices so none is missed, and queues approved notices whose delivery job was lost;
- * `notice-deliver` (worker role) delivers one approved notice - its body is `deliverNow` (delivery.ts),
- * which the delivery work implements.
+ * draft notices so none is missed, and queues approved notices whose delivery job was lost. The
+ * `notice-deliver` job itself is the delivery work's (services/delivery/jobs.ts).
  */
 import { selectApprovedNoticeIds } from '../../db/queries/notices.ts';
 import type { JobDef, JobEnv } from '../runtime/job.ts';
-import { DELIVERY_AVAILABLE, deliverNow } from './delivery.ts';
+import { DELIVERY_AVAILABLE } from './delivery.ts';
 import { draftNotices } from './drafting.ts';
 import { NOTICE_DELIVER_JOB, NOTICE_DRAFT_JOB } from './index.ts';
 
-/** How approval queues delivery through a job queue: one waiting job per notice. */
+/**
+ * How approval queues delivery through a job queue. The job delivers its notice and then every other
+ * due one (services/delivery/jobs.ts), so one waiting job for all notices is enough: a burst of
+ * approvals costs one queue job, not one each (on the embedded database each job costs ~0.5 s).
+ */
 export function deliveryQueuer(send: JobEnv['send']): (noticeId: string) => Promise<void> {
   return async (noticeId) => {
-    await send(NOTICE_DELIVER_JOB, { noticeId }, { singletonKey: noticeId });
+    await send(NOTICE_DELIVER_JOB, { noticeId }, { singletonKey: NOTICE_DELIVER_JOB });
   };
 }
 
@@ -30,17 +33,6 @@ export const takedownJobs: JobDef[] = [
       if (!DELIVERY_AVAILABLE) return;
       const queue = deliveryQueuer(env.send);
       for (const id of await selectApprovedNoticeIds(env.ctx.sql)) await queue(id);
-    },
-  },
-  {
-    name: NOTICE_DELIVER_JOB,
-    role: 'worker',
-    retry: { limit: 3, delaySeconds: 30 },
-    expireInSeconds: 10 * 60,
-    async run(data, env) {
-      const noticeId = String(data.noticeId);
-      const status = await deliverNow(env.ctx, noticeId);
-      env.log.info({ notice: noticeId, status }, 'notice delivery ran');
     },
   },
 ];

@@ -7,7 +7,8 @@ import { queueSpec } from '../runtime/job.ts';
 import { openQueue } from '../runtime/queue.ts';
 import { DELIVERY_AVAILABLE, deliverNow } from './delivery.ts';
 import { draftNotices, listUnroutedAlerts } from './drafting.ts';
-import { deliveryQueuer, takedownJobs } from './jobs.ts';
+import { deliveryQueuer } from './jobs.ts';
+import { JOBS } from '../runtime/jobs.ts';
 import { approveNotice, cancelNotice, getNotice, listNotices, noticeStatus, type NoticeSummary } from './notices.ts';
 import { addPlatform, changePlatform, getPlatform, listPlatforms, proposePlatform, type Platform, type PlatformInput } from './platforms.ts';
 
@@ -164,7 +165,7 @@ export async function runNotices(args: string[], io: CliIo): Promise<number> {
     if (sub === 'approve' && ids.length > 0) {
       return quietly(async (ctx, actor) => {
         const deliverHere = values.wait === true && ctx.sql.kind === 'pglite';
-        const queue = deliverHere ? null : await openQueue(ctx.sql, takedownJobs.map(queueSpec), { schema: ctx.config.queueSchema });
+        const queue = deliverHere ? null : await openQueue(ctx.sql, JOBS.map(queueSpec), { schema: ctx.config.queueSchema });
         const approved: NoticeSummary[] = [];
         try {
           for (const id of ids) approved.push(await approveNotice(ctx, actor, id, queue ? { queueDelivery: deliveryQueuer((n, d, o) => queue.send(n, d, o)) } : {}));

@@ -16,7 +16,7 @@ export function itemsBlock(data: NoticeData, labels: { page: string; media: stri
 
 /** The JSON a platform POSTs to the response link. */
 export function answerExample(): string {
-  return JSON.stringify({ answer: 'removed', comment: 'optional' });
+  return JSON.stringify({ answer: 'removed', message: 'optional' });
 }
 
 export const ANSWER_LIST = NOTICE_ANSWERS.join(' | ');

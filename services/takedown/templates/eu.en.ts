@@ -39,7 +39,7 @@ export const template: NoticeTemplate = {
         { type: 'paragraph', text: `Please remove or disable access to every item above, and to identical copies on your service, ${deadline}. Please confirm receipt of this notice without undue delay (Article 16(4)), and tell us your decision and the possibilities for redress against it (Article 16(5)).` },
         { type: 'heading', text: 'How to respond' },
         d.respondUrl ? { type: 'link', label: 'Response link', url: d.respondUrl } : { type: 'paragraph', text: 'The response link is added when the notice is sent.' },
-        { type: 'paragraph', text: `Automated answers: POST JSON to the response link, with "answer" one of ${ANSWER_LIST} (removed; refused - give the reason in "comment"; not-found). A reply to this e-mail confirms receipt as well.` },
+        { type: 'paragraph', text: `Automated answers: POST JSON to the response link, with "answer" one of ${ANSWER_LIST} (acknowledged: received; removed: deleted; refused: not deleted - give the reason in "message"; need-info: say what is missing in "message"; "urls" limits the answer to some of the URLs). A reply to this e-mail confirms receipt as well.` },
         { type: 'code', text: answerExample() },
         { type: 'paragraph', text: 'This notice contains no information identifying the person depicted. Please do not share or forward the content at these addresses.' },
       ],

@@ -33,7 +33,7 @@ export const template: NoticeTemplate = {
         { type: 'paragraph', text: `${deadline} 위 항목과 서비스 안의 동일한 복제물을 모두 삭제하거나 접근을 차단하여 주십시오. 이 신고를 받았음을 지체 없이 확인하여 주시고(제16조 제4항), 결정과 그에 대한 구제 수단을 알려 주십시오(제16조 제5항).` },
         { type: 'heading', text: '회신 방법' },
         d.respondUrl ? { type: 'link', label: '처리 결과 회신 주소', url: d.respondUrl } : { type: 'paragraph', text: '처리 결과 회신 주소는 신고서를 발송할 때 붙습니다.' },
-        { type: 'paragraph', text: `자동 회신: 위 주소로 JSON을 POST하여 주십시오. answer 값은 ${ANSWER_LIST} 중 하나입니다(removed: 삭제함, refused: 거부함 - comment에 사유, not-found: 찾을 수 없음).` },
+        { type: 'paragraph', text: `자동 회신: 위 주소로 JSON을 POST하여 주십시오. answer 값은 ${ANSWER_LIST} 중 하나입니다(acknowledged: 접수함, removed: 삭제함, refused: 거부함 - message에 사유, need-info: 추가 정보 필요 - message에 필요한 내용; urls로 일부 주소만 답할 수 있음).` },
         { type: 'code', text: answerExample() },
         { type: 'paragraph', text: '이 신고서에는 촬영 대상자를 알아볼 수 있는 정보가 들어 있지 않습니다. 위 주소의 내용을 다른 곳에 공유하거나 전달하지 마십시오.' },
       ],

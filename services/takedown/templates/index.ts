@@ -34,7 +34,7 @@ export function noticeJson(d: NoticeData, doc: NoticeDocument): NoticeJson {
     deadline: d.deadline?.toISOString() ?? null,
     deadlineHours: d.deadlineHours,
     respondUrl: d.respondUrl,
-    respond: { method: 'POST', url: d.respondUrl, contentType: 'application/json', answers: NOTICE_ANSWERS, example: { answer: 'removed', comment: 'optional' } },
+    respond: { method: 'POST', url: d.respondUrl, contentType: 'application/json', answers: NOTICE_ANSWERS, example: { answer: 'removed', message: 'optional' } },
     requester: { name: d.requester.name, email: d.requester.email },
     signature: d.signature,
     designation: d.krDesignation,

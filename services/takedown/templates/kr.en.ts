@@ -41,7 +41,7 @@ export const template: NoticeTemplate = {
         },
         { type: 'heading', text: 'How to respond' },
         d.respondUrl ? { type: 'link', label: 'Response link', url: d.respondUrl } : { type: 'paragraph', text: 'The response link is added when the request is sent.' },
-        { type: 'paragraph', text: `Automated answers: POST JSON to the response link, with "answer" one of ${ANSWER_LIST} (removed: deleted; refused: not deleted - give the reason in "comment"; not-found: the item could not be found).` },
+        { type: 'paragraph', text: `Automated answers: POST JSON to the response link, with "answer" one of ${ANSWER_LIST} (acknowledged: received; removed: deleted; refused: not deleted - give the reason in "message"; need-info: say what is missing in "message"; "urls" limits the answer to some of the URLs).` },
         { type: 'code', text: answerExample() },
         { type: 'paragraph', text: `Questions: ${d.requester.email ?? org}, quoting reference ${d.reference}.` },
         { type: 'paragraph', text: 'This request contains no information identifying the victim. Please do not share or forward the content at these addresses.' },

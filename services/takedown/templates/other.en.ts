@@ -27,7 +27,7 @@ export function otherEnBlocks(d: NoticeData): Block[] {
     { type: 'paragraph', text: `Please remove every item above, and identical copies on your service, ${deadline}.` },
     { type: 'heading', text: 'How to respond' },
     d.respondUrl ? { type: 'link', label: 'Response link', url: d.respondUrl } : { type: 'paragraph', text: 'The response link is added when the notice is sent.' },
-    { type: 'paragraph', text: `Automated answers: POST JSON to the response link, with "answer" one of ${ANSWER_LIST} (removed; refused - give the reason in "comment"; not-found).` },
+    { type: 'paragraph', text: `Automated answers: POST JSON to the response link, with "answer" one of ${ANSWER_LIST} (acknowledged: received; removed: deleted; refused: not deleted - give the reason in "message"; need-info: say what is missing in "message"; "urls" limits the answer to some of the URLs).` },
     { type: 'code', text: answerExample() },
     { type: 'paragraph', text: 'This notice contains no information identifying the person depicted. Please do not share or forward the content at these addresses.' },
   ];

@@ -9,8 +9,8 @@ import type { NoticeKind } from '../../../db/queries/notices.ts';
 
 export type { Jurisdiction, NoticeLanguage, NoticeKind };
 
-/** What a platform may answer through the response link (POST {"answer": ..., "comment"?: ...}). */
-export const NOTICE_ANSWERS = ['removed', 'refused', 'not-found'] as const;
+/** What a platform may answer through the response link (POST {"answer": ..., "urls"?: [...], "message"?: ...}). */
+export const NOTICE_ANSWERS = ['acknowledged', 'removed', 'refused', 'need-info'] as const;
 export type NoticeAnswer = (typeof NOTICE_ANSWERS)[number];
 
 export interface NoticeItemData {
@@ -87,7 +87,7 @@ export interface NoticeJson {
   deadline: string | null;
   deadlineHours: number;
   respondUrl: string | null;
-  respond: { method: 'POST'; url: string | null; contentType: 'application/json'; answers: readonly NoticeAnswer[]; example: { answer: NoticeAnswer; comment?: string } };
+  respond: { method: 'POST'; url: string | null; contentType: 'application/json'; answers: readonly NoticeAnswer[]; example: { answer: NoticeAnswer; message?: string } };
   requester: { name: string; email: string | null };
   signature: string | null;
   designation: { wording: string; until: string } | null;

@@ -39,7 +39,7 @@ export const template: NoticeTemplate = {
         { type: 'fields', rows: [['Organisation', org], ['E-mail', d.requester.email ?? '(not configured)']] },
         { type: 'heading', text: 'How to respond' },
         d.respondUrl ? { type: 'link', label: 'Response link', url: d.respondUrl } : { type: 'paragraph', text: 'The response link is added when the request is sent.' },
-        { type: 'paragraph', text: `Automated answers: POST JSON to the response link, with "answer" one of ${ANSWER_LIST} (removed; refused - give the reason in "comment"; not-found).` },
+        { type: 'paragraph', text: `Automated answers: POST JSON to the response link, with "answer" one of ${ANSWER_LIST} (acknowledged: received; removed: deleted; refused: not deleted - give the reason in "message"; need-info: say what is missing in "message"; "urls" limits the answer to some of the URLs).` },
         { type: 'code', text: answerExample() },
         { type: 'heading', text: 'Signature' },
         { type: 'paragraph', text: d.signature ? `/s/ ${d.signature}, on behalf of the depicted individual, for ${org}` : '(signed electronically with the approving staff member\'s name on approval)' },

@@ -32,7 +32,7 @@ export const template: NoticeTemplate = {
         { type: 'fields', rows: [['기관', org], ['이메일', d.requester.email ?? '(설정되지 않음)']] },
         { type: 'heading', text: '회신 방법' },
         d.respondUrl ? { type: 'link', label: '처리 결과 회신 주소', url: d.respondUrl } : { type: 'paragraph', text: '처리 결과 회신 주소는 요청서를 발송할 때 붙습니다.' },
-        { type: 'paragraph', text: `자동 회신: 위 주소로 JSON을 POST하여 주십시오. answer 값은 ${ANSWER_LIST} 중 하나입니다(removed: 삭제함, refused: 거부함 - comment에 사유, not-found: 찾을 수 없음).` },
+        { type: 'paragraph', text: `자동 회신: 위 주소로 JSON을 POST하여 주십시오. answer 값은 ${ANSWER_LIST} 중 하나입니다(acknowledged: 접수함, removed: 삭제함, refused: 거부함 - message에 사유, need-info: 추가 정보 필요 - message에 필요한 내용; urls로 일부 주소만 답할 수 있음).` },
         { type: 'code', text: answerExample() },
         { type: 'heading', text: '서명' },
         { type: 'paragraph', text: d.signature ? `/s/ ${d.signature} (촬영 대상자를 대리하여, ${org})` : '(승인 시 담당자 이름으로 전자서명됩니다)' },

@@ -20,6 +20,7 @@ import { addSite } from '../../../services/crawling/sites.ts';
 import { seedAlert } from '../review/support.ts';
 import { addPlatform, draftNotices } from '../../../services/takedown/index.ts';
 import { rdapDomainAnswer, seedConfirmedAlert, startRdapFixture } from '../../support/takedown.ts';
+import { seedSentNotice } from '../delivery/support/seed.ts';
 
 const db = useTestDatabase('api_access');
 const tmp = useTempDir('api');
@@ -81,6 +82,11 @@ const EXPECTED: Record<string, Caller[]> = {
   'GET /api/v1/notices/:id': ['admin', 'staff', 'operator'],
   'POST /api/v1/notices/:id/approve': CASE_WORKERS,
   'POST /api/v1/notices/:id/cancel': CASE_WORKERS,
+  // The response link: the token is the credential, whoever holds it (services/delivery).
+  'GET /respond/:token': EVERYONE,
+  'POST /respond/:token': EVERYONE,
+  'GET /api/v1/platform/notices': ['platform'],
+  'POST /api/v1/platform/notices/:id/answer': ['platform'],
 };
 
 let ctx: ServiceContext;
@@ -135,6 +141,11 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   if (path.startsWith('/api/v1/platforms/')) path = path.replace(':name', 'access-platform');
   if (path.includes(':name')) path = path.replace(':name', (await addSite(ctx, ADMIN, { name: `site-${n++}`, urls: ['https://board.example/'] })).name);
   if (path.startsWith('/api/v1/alerts/')) path = path.replace(':id', (await seedAlert(ctx, { staffUserId: users.staff.id })).id).replace(':part', 'html');
+  if (url.includes(':token') || url.startsWith('/api/v1/platform/notices/')) {
+    // A notice sent to the platform user's platform, with its response link.
+    const sent = await seedSentNotice(ctx.sql, ctx.masterKey, { userId: users.platform.id });
+    path = url.replace(':token', sent.token).replace(':id', sent.notice.id);
+  }
   path = path.replace(':id', target);
   let payload: unknown;
   let headers: Record<string, string> = {};
@@ -156,6 +167,7 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   if (key === 'POST /api/v1/platforms') payload = { name: `platform-${n}`, domains: [`p${n++}.access.example`], emails: ['abuse@access.example'] };
   if (key === 'PATCH /api/v1/platforms/:name') payload = { deadlineHours: 12 };
   if (key === 'POST /api/v1/platforms/propose') payload = { domain: 'www.propose.example' };
+  if (key === 'POST /respond/:token' || key === 'POST /api/v1/platform/notices/:id/answer') payload = { answer: 'acknowledged' };
   if (key === 'POST /api/v1/cases/:code/material') {
     const m = multipartBody([{ name: 'file', filename: 'x.jpg', data: image, type: 'image/jpeg' }]);
     payload = m.body;

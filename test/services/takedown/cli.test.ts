@@ -81,7 +81,8 @@ describe('staydown notices', () => {
     const text = await runCli(['notices', 'show', String(n.id)], env);
     expect(text.stdout).toContain('Subject: ');
 
-    const approve = await runCli(['notices', 'approve', String(n.id), '--wait', '--json'], env);
+    // Without --wait: delivery is queued (no worker runs here), so the notice stays approved.
+    const approve = await runCli(['notices', 'approve', String(n.id), '--json'], env);
     expect(approve.status, approve.stderr).toBe(0);
     expect(JSON.parse(approve.stdout)).toMatchObject([{ id: n.id, status: 'approved', approvedBy: expect.stringMatching(/^cli:/) }]);
     // Approval queued the delivery job with the notice's id.
