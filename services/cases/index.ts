@@ -4,3 +4,4 @@
 export { monitoredKeywords } from './monitored-keywords.ts';
 export { purgeExpiredEvidence } from './materials.ts';
 export { normalizeCaseCode } from './case-codes.ts';
+export { casePrivacyCheck } from './privacy-terms.ts';

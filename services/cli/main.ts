@@ -91,6 +91,22 @@ const verbs: Record<string, Verb> = {
       return { run: m.runAlerts, usage: m.ALERTS_USAGE };
     },
   },
+  platform: {
+    summary: 'platform add|change|list|show|propose  manage notice recipients',
+    load: async () => {
+      const m = await import('../takedown/verbs.ts');
+      return { run: m.runPlatform, usage: m.PLATFORM_USAGE };
+    },
+  },
+  notices: {
+    summary: 'notices list|show|approve|cancel|draft|form|submitted  takedown notices',
+    load: async () => {
+      const [m, d] = await Promise.all([import('../takedown/verbs.ts'), import('../delivery/verbs.ts')]);
+      // `form` and `submitted` (web-form notices) are delivery's; the rest of the verb is takedown's.
+      const run: VerbRunner = (args, io) => (d.DELIVERY_SUBCOMMANDS.has(args[0] ?? '') ? d.runDeliveryNotices : m.runNotices)(args, io);
+      return { run, usage: `${m.NOTICES_USAGE}\n       ${d.DELIVERY_NOTICES_USAGE}` };
+    },
+  },
 };
 
 export function usage(): string {

@@ -16,6 +16,8 @@ export interface RouteEnv {
   ctx: ServiceContext;
   limiter: LoginLimiter;
   ready: () => Promise<boolean>;
+  /** Queues a job of the job table, when this process runs the job queue (serve with worker/scheduler roles). */
+  send?: (name: string, data: object, opts?: { singletonKey?: string }) => Promise<string | null>;
 }
 
 export interface HandlerInput {

@@ -17,9 +17,11 @@ import { accountRoutes } from '../accounts/routes.ts';
 import { caseRoutes } from '../cases/routes.ts';
 import { crawlingRoutes } from '../crawling/routes.ts';
 import { reviewRoutes } from '../review/routes.ts';
+import { takedownRoutes } from '../takedown/routes.ts';
+import { deliveryRoutes } from '../delivery/routes.ts';
 import type { RouteDef, RouteEnv } from './route.ts';
 
-export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...crawlingRoutes, ...reviewRoutes];
+export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...crawlingRoutes, ...reviewRoutes, ...takedownRoutes, ...deliveryRoutes];
 
 function jsonSchema(schema: z.ZodType | undefined): Record<string, unknown> | undefined {
   if (!schema) return undefined;
@@ -38,6 +40,7 @@ function bearer(req: FastifyRequest): string | null {
 export interface ApiOptions {
   ready?: () => Promise<boolean>;
   limiter?: LoginLimiter;
+  send?: RouteEnv['send'];
 }
 
 export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Promise<FastifyInstance> {
@@ -51,6 +54,7 @@ export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Prom
     ctx,
     limiter: opts.limiter ?? new LoginLimiter(),
     ready: opts.ready ?? (() => ping(ctx.sql)),
+    send: opts.send,
   };
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
@@ -58,6 +62,15 @@ export async function buildApi(ctx: ServiceContext, opts: ApiOptions = {}): Prom
   });
   // Validation is zod's, in the handler wrapper below; the JSON schemas are for the OpenAPI document only.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
+  // Plain HTML forms (the notice response page) post url-encoded fields: a repeated name becomes a list.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    const fields: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(body as string)) {
+      const had = fields[k];
+      fields[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
+    }
+    done(null, fields);
+  });
   await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes, files: 20, fields: 50, fieldSize: 8192, parts: 70 } });
   await app.register(swagger, {
     openapi: {

@@ -15,23 +15,26 @@ export type Permission =
   | 'user.manage'
   | 'audit.read'
   | 'site.read' | 'site.manage' | 'site.crawl'
-  | 'alert.read' | 'alert.decide' | 'alert.evidence';
+  | 'alert.read' | 'alert.decide' | 'alert.evidence'
+  | 'platform.manage' | 'platform.read'
+  | 'notice.read' | 'notice.approve'
+  | 'notice.respond';
 
 // Sites and alerts carry no victim data (case codes, URLs, hashes); the sealed evidence may show the
 // material, so it is read on request only and every read is audited (services/review).
 const REVIEW: readonly Permission[] = ['site.read', 'site.crawl', 'alert.read', 'alert.decide', 'alert.evidence'];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read', 'site.manage', ...REVIEW],
-  staff: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'site.manage', ...REVIEW],
-  operator: ['case.codes', ...REVIEW],
-  // Platforms see their own notices only; those endpoints come with the takedown work.
-  platform: [],
+  admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read', 'site.manage', ...REVIEW, 'platform.manage', 'platform.read', 'notice.read', 'notice.approve'],
+  staff: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'site.manage', ...REVIEW, 'platform.manage', 'platform.read', 'notice.read', 'notice.approve'],
+  operator: ['case.codes', ...REVIEW, 'platform.read', 'notice.read'],
+  // Platforms see and answer their own notices only (services/delivery/responses.ts).
+  platform: ['notice.respond'],
   auditor: ['audit.read'],
 };
 
 /** Permissions that reach into one case: staff additionally need to be assigned to it. */
-const CASE_SCOPED: ReadonlySet<Permission> = new Set(['case.read', 'case.update', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'alert.read', 'alert.decide', 'alert.evidence']);
+const CASE_SCOPED: ReadonlySet<Permission> = new Set(['case.read', 'case.update', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'alert.read', 'alert.decide', 'alert.evidence', 'notice.read', 'notice.approve']);
 
 export function can(role: Role, permission: Permission): boolean {
   return GRANTS[role].includes(permission);

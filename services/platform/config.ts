@@ -36,6 +36,32 @@ export interface Config {
   ffmpeg: FfmpegLocation;
   /** Where Chromium is (STAYDOWN_CHROMIUM_PATH); unset means the Debian locations. */
   chromiumPath: string | undefined;
+  /** Takedown (services/takedown): the organisation that sends notices, named in every notice. */
+  orgName: string;
+  /** Its contact address, in every notice; approval refuses without it (every law asks for contact details). */
+  orgEmail: string | undefined;
+  /** Where the service is reached from outside (response links: PUBLIC_URL/respond/TOKEN), no trailing slash. */
+  publicUrl: string | undefined;
+  /** The wording of the centre's designation as a requesting body under Korean law, and its last day (YYYY-MM-DD). */
+  krDesignation: { wording: string; until: string } | undefined;
+  /** Four-eyes rule: a notice's approver must not be who confirmed any of its alerts (default off). */
+  fourEyes: boolean;
+  /** The RDAP service asked for abuse contacts of domains no platform covers, with a trailing slash. */
+  rdapUrl: string;
+  /** Where notices are e-mailed through (STAYDOWN_SMTP_URL, smtp:// or smtps://); undefined: e-mail notices stay queued. */
+  smtpUrl: string | undefined;
+  /** The address notices are sent from (STAYDOWN_NOTICE_FROM); its domain names the notices' Message-IDs. */
+  noticeFrom: string | undefined;
+  /** How long a notice's response link works (STAYDOWN_RESPOND_DAYS, default 30). */
+  respondDays: number;
+  /** Delivery attempts a notice gets before it fails (STAYDOWN_DELIVERY_ATTEMPTS, default 12). */
+  deliveryAttempts: number;
+  /** The span those attempts are spread over with exponential backoff (STAYDOWN_DELIVERY_RETRY_SECONDS, default 48 h). */
+  deliveryRetrySeconds: number;
+  /** A delivering worker's hold on a notice: a killed worker's notice is sent again after this. */
+  deliveryLeaseSeconds: number;
+  /** How often the scheduler queues notices that are due (a retry or a lapsed hold). */
+  deliverySweepSeconds: number;
 }
 
 export interface FfmpegLocation {
@@ -101,6 +127,77 @@ function parseBytes(raw: string | undefined, fallback: number, from: string): nu
   return n;
 }
 
+function parseEmail(raw: string | undefined, from: string): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(raw)) throw new ConfigError(`${from} must be an e-mail address such as takedown@example.org, not '${raw}'.`);
+  return raw;
+}
+
+function parseHttpUrl(raw: string | undefined, from: string): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`${from} must be an http:// or https:// URL, not '${raw}'.`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${from} must be an http:// or https:// URL, not '${raw}'.`);
+  return u.toString();
+}
+
+function parseBoolean(raw: string | undefined, fallback: boolean, from: string): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|1|yes|on)$/i.test(raw)) return true;
+  if (/^(false|0|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${from} must be true or false, not '${raw}'.`);
+}
+
+function parseDesignation(wording: string | undefined, until: string | undefined): { wording: string; until: string } | undefined {
+  if (!wording && !until) return undefined;
+  if (!wording) throw new ConfigError('STAYDOWN_KR_DESIGNATION_UNTIL is set but STAYDOWN_KR_DESIGNATION is not: give the wording of the designation as well, or unset both.');
+  if (!until) throw new ConfigError('STAYDOWN_KR_DESIGNATION is set without STAYDOWN_KR_DESIGNATION_UNTIL: give the last day the designation is valid (YYYY-MM-DD); designations last one year.');
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(until);
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+  if (!d || d.toISOString().slice(0, 10) !== until) throw new ConfigError(`STAYDOWN_KR_DESIGNATION_UNTIL must be a date written YYYY-MM-DD, not '${until}'.`);
+  return Object.freeze({ wording, until });
+}
+
+function parseSmtpUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError('STAYDOWN_SMTP_URL must be a URL such as smtp://user:password@mail.example:587 or smtps://mail.example:465.');
+  }
+  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new ConfigError(`STAYDOWN_SMTP_URL must start with smtp:// or smtps://, not '${u.protocol}//'.`);
+  return raw;
+}
+
+function parseAddress(raw: string | undefined, from: string): string | undefined {
+  if (!raw) return undefined;
+  // 'Name <addr@domain>' or a bare address; the domain names Message-IDs, so it must be there.
+  const m = /<([^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)>\s*$/.exec(raw) ?? /^([^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)$/.exec(raw.trim());
+  if (!m) throw new ConfigError(`${from} must be an e-mail address such as 'Takedown desk <takedown@support.example>', not '${raw}'.`);
+  return raw.trim();
+}
+
+/** Delivery (services/delivery): SMTP, response links, retries and holds. */
+function deliverySettings(env: NodeJS.ProcessEnv) {
+  const smtpUrl = parseSmtpUrl(env.STAYDOWN_SMTP_URL);
+  const noticeFrom = parseAddress(env.STAYDOWN_NOTICE_FROM, 'STAYDOWN_NOTICE_FROM');
+  if (smtpUrl && !noticeFrom) throw new ConfigError('STAYDOWN_NOTICE_FROM must name the address notices are sent from when STAYDOWN_SMTP_URL is set.');
+  return {
+    smtpUrl,
+    noticeFrom,
+    respondDays: parseCount(env.STAYDOWN_RESPOND_DAYS, 30, 1, 3650, 'STAYDOWN_RESPOND_DAYS'),
+    deliveryAttempts: parseCount(env.STAYDOWN_DELIVERY_ATTEMPTS, 12, 1, 100, 'STAYDOWN_DELIVERY_ATTEMPTS'),
+    deliveryRetrySeconds: parseCount(env.STAYDOWN_DELIVERY_RETRY_SECONDS, 48 * 3600, 1, 90 * 24 * 3600, 'STAYDOWN_DELIVERY_RETRY_SECONDS'),
+    deliveryLeaseSeconds: parseCount(env.STAYDOWN_DELIVERY_LEASE_SECONDS, 120, 2, 3600, 'STAYDOWN_DELIVERY_LEASE_SECONDS'),
+    deliverySweepSeconds: parseCount(env.STAYDOWN_DELIVERY_SWEEP_SECONDS, 30, 1, 3600, 'STAYDOWN_DELIVERY_SWEEP_SECONDS'),
+  };
+}
+
 /** Parses the environment (and command-line overrides) once, with defaults, and validates it. */
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(overrides.dataDir ?? (env.STAYDOWN_DATA_DIR || './data'));
@@ -129,6 +226,13 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     queueSchema: parseIdentifier(env.STAYDOWN_QUEUE_SCHEMA, 'pgboss', 'STAYDOWN_QUEUE_SCHEMA'),
     ffmpeg: Object.freeze(ffmpegLocation(env)),
     chromiumPath: env.STAYDOWN_CHROMIUM_PATH || env.CHROMIUM_PATH || undefined,
+    orgName: env.STAYDOWN_ORG_NAME || 'staydown',
+    orgEmail: parseEmail(env.STAYDOWN_ORG_EMAIL, 'STAYDOWN_ORG_EMAIL'),
+    publicUrl: parseHttpUrl(env.STAYDOWN_PUBLIC_URL, 'STAYDOWN_PUBLIC_URL')?.replace(/\/+$/, ''),
+    krDesignation: parseDesignation(env.STAYDOWN_KR_DESIGNATION || undefined, env.STAYDOWN_KR_DESIGNATION_UNTIL || undefined),
+    fourEyes: parseBoolean(env.STAYDOWN_FOUR_EYES, false, 'STAYDOWN_FOUR_EYES'),
+    rdapUrl: (parseHttpUrl(env.STAYDOWN_RDAP_URL, 'STAYDOWN_RDAP_URL') ?? 'https://rdap.org/').replace(/\/*$/, '/'),
+    ...deliverySettings(env),
   });
 }
 

@@ -5,6 +5,8 @@
  */
 import { casesJobs } from '../cases/jobs.ts';
 import { crawlingJobs } from '../crawling/jobs.ts';
+import { takedownJobs } from '../takedown/jobs.ts';
+import { deliveryJobs } from '../delivery/jobs.ts';
 import type { JobDef } from './job.ts';
 
-export const JOBS: readonly JobDef[] = [...crawlingJobs, ...casesJobs];
+export const JOBS: readonly JobDef[] = [...crawlingJobs, ...casesJobs, ...takedownJobs, ...deliveryJobs];

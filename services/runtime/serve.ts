@@ -18,7 +18,7 @@ import { bootstrapAdmin } from '../accounts/index.ts';
 import { createMatcher, type Matcher } from '../matching/index.ts';
 import { startSiteSchedules } from '../crawling/index.ts';
 import { buildApi } from '../http/server.ts';
-import { startJobs } from './job-runner.ts';
+import { startJobs, type JobRunner } from './job-runner.ts';
 import { JOBS } from './jobs.ts';
 
 export async function serve(config: Config, io: CliIo, opts: { json?: boolean; signal?: AbortSignal } = {}): Promise<number> {
@@ -28,12 +28,15 @@ export async function serve(config: Config, io: CliIo, opts: { json?: boolean; s
   const cleanups: Array<() => Promise<void>> = [];
   const lines: string[] = [...opened.notes];
   let url: string | null = null;
+  // The API queues jobs (a notice's delivery on approval) when this process runs the queue.
+  let send: JobRunner['send'] | undefined;
   try {
     const firstAdmin = await bootstrapAdmin(ctx.sql);
     const matcher = config.roles.includes('worker') ? await startMatcher(ctx, cleanups, lines) : null;
     if (config.roles.includes('worker') || config.roles.includes('scheduler')) {
       const jobs = await startJobs(ctx, { roles: config.roles, matcher, log: log.child({ component: 'jobs' }), jobs: JOBS });
       cleanups.unshift(() => jobs.stop());
+      send = jobs.send;
       if (config.roles.includes('worker')) lines.push(`worker: running ${JOBS.filter((j) => j.role === 'worker').map((j) => j.name).join(', ')} jobs from the queue`);
       if (config.roles.includes('scheduler')) {
         const schedules = await startSiteSchedules(ctx.sql, jobs.send, log.child({ component: 'crawl-scheduler' }));
@@ -42,7 +45,7 @@ export async function serve(config: Config, io: CliIo, opts: { json?: boolean; s
       }
     }
     if (config.roles.includes('api')) {
-      const app = await buildApi(ctx);
+      const app = await buildApi(ctx, { send });
       await app.listen({ port: config.port, host: config.host });
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;

@@ -18,6 +18,7 @@ import { mkdirSync } from 'node:fs';
 import { uploadDir } from '../../../services/platform/context.ts';
 import { addSite } from '../../../services/crawling/sites.ts';
 import { seedAlert } from '../review/support.ts';
+import { seedSentNotice } from '../delivery/support/seed.ts';
 
 const db = useTestDatabase('api_access');
 const tmp = useTempDir('api');
@@ -62,6 +63,11 @@ const EXPECTED: Record<string, Caller[]> = {
   'GET /api/v1/alerts/:id/evidence/:part': REVIEWERS,
   'POST /api/v1/alerts/:id/confirm': REVIEWERS,
   'POST /api/v1/alerts/:id/reject': REVIEWERS,
+  // The response link: the token is the credential, whoever holds it (services/delivery).
+  'GET /respond/:token': EVERYONE,
+  'POST /respond/:token': EVERYONE,
+  'GET /api/v1/platform/notices': ['platform'],
+  'POST /api/v1/platform/notices/:id/answer': ['platform'],
 };
 
 let ctx: ServiceContext;
@@ -97,6 +103,11 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   if (path.includes(':name')) path = path.replace(':name', (await addSite(ctx, ADMIN, { name: `site-${n++}`, urls: ['https://board.example/'] })).name);
   if (path.startsWith('/api/v1/alerts/')) path = path.replace(':id', (await seedAlert(ctx, { staffUserId: users.staff.id })).id).replace(':part', 'html');
   path = path.replace(':id', users.operator.id);
+  if (url.includes(':token') || url.startsWith('/api/v1/platform/notices/')) {
+    // A notice sent to the platform user's platform, with its response link.
+    const sent = await seedSentNotice(ctx.sql, ctx.masterKey, { userId: users.platform.id });
+    path = url.replace(':token', sent.token).replace(':id', sent.notice.id);
+  }
   let payload: unknown;
   let headers: Record<string, string> = {};
   const key = `${method} ${url}`;
@@ -109,6 +120,7 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   if (key === 'POST /api/v1/sites') payload = { name: `new-site-${n++}`, urls: ['https://board.example/'] };
   if (key === 'PATCH /api/v1/sites/:name') payload = { rateMs: 500, schedule: '0 */6 * * *' };
   if (key === 'POST /api/v1/alerts/:id/reject') payload = { reason: 'a different person' };
+  if (key === 'POST /respond/:token' || key === 'POST /api/v1/platform/notices/:id/answer') payload = { answer: 'acknowledged' };
   if (key === 'POST /api/v1/cases/:code/material') {
     const m = multipartBody([{ name: 'file', filename: 'x.jpg', data: image, type: 'image/jpeg' }]);
     payload = m.body;

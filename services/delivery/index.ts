@@ -1,0 +1,20 @@
+/**
+ * What other features may use of delivery: delivering one notice now (takedown's `deliverNow` hook),
+ * recording a hand submission, and the receivers' signature check.
+ */
+import type { ServiceContext } from '../platform/context.ts';
+import { createOutbox, type DeliveryResult } from './outbox.ts';
+
+/** Delivers one notice in this process, if it is due (`staydown notices approve --wait` with no service). */
+export async function deliverNotice(ctx: ServiceContext, noticeId: string): Promise<DeliveryResult> {
+  const outbox = createOutbox(ctx, { log: ctx.log.child({ component: 'delivery' }) });
+  try {
+    return await outbox.deliver(noticeId);
+  } finally {
+    outbox.close();
+  }
+}
+
+export type { DeliveryResult, DeliveryStatus } from './outbox.ts';
+export { verifySignature, signatureHeader, SIGNATURE_HEADER } from './webhook.ts';
+export { handSubmission } from './web-form.ts';

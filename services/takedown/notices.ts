@@ -1,0 +1,262 @@
+/**
+ * Notices: list, show (with the rendered text and the history), approve, cancel. A draft is sent only
+ * after a staff member or an administrator approves it; with STAYDOWN_FOUR_EYES the approver must not be
+ * who confirmed any of its alerts. Approval queues the delivery job; the delivery work moves the notice
+ * on (approved -> sending -> sent | failed). Staff reach only the notices of the cases they are assigned
+ * to. Every read and change is audited (by case code, never victim data).
+ */
+import {
+  alertsHaveDecidedBy, insertNoticeHistory, isAssignedToNoticeCase, refreshDraft, selectCaseCodeAndStatus, selectNoticeById,
+  selectNoticeByReference, selectNoticeDeciders, selectNoticeHistory, selectNoticeItems, selectNotices, updateNoticeStatus,
+  type NoticeItemRow, type NoticeRow, type NoticeStatus,
+} from '../../db/queries/notices.ts';
+import { selectPlatformById, selectPlatformByName, type PlatformRow } from '../../db/queries/platforms.ts';
+import type { Sql } from '../../db/sql.ts';
+import { needsAssignment, requirePermission, type Permission } from '../platform/access.ts';
+import { appendAudit, type Actor } from '../platform/audit.ts';
+import type { Config } from '../platform/config.ts';
+import type { ServiceContext } from '../platform/context.ts';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../platform/errors.ts';
+import { channelFor } from './drafting.ts';
+import { canMoveNotice, NOTICE_STATUSES, noticeStatusesBefore } from './notice-status.ts';
+import { renderNotice, type NoticeData, type RenderedNotice } from './templates/index.ts';
+
+export interface NoticeSummary {
+  id: string;
+  reference: string;
+  platform: string;
+  kind: NoticeRow['kind'];
+  status: NoticeStatus;
+  language: NoticeRow['language'];
+  jurisdiction: NoticeRow['jurisdiction'];
+  channel: NoticeRow['channel'];
+  urls: Array<{ alertId: string; pageUrl: string | null; mediaUrl: string }>;
+  createdAt: string;
+  approvedAt: string | null;
+  approvedBy: string | null;
+  sentAt: string | null;
+  deadline: string | null;
+  attempts: number;
+  lastError: string | null;
+}
+
+export interface NoticeDetail extends NoticeSummary {
+  subject: string;
+  text: string;
+  html: string;
+  json: RenderedNotice['json'];
+  history: Array<{ at: string; actor: string; event: string; detail: Record<string, unknown> }>;
+  /** What is missing or wrong before it can go out, as sentences. */
+  warnings: string[];
+}
+
+/** The centre's Korean designation today: none configured, valid, or past its last day (Korean time). */
+export function krDesignationState(config: Pick<Config, 'krDesignation'>, now: Date = new Date()): 'none' | 'valid' | 'expired' {
+  if (!config.krDesignation) return 'none';
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return today > config.krDesignation.until ? 'expired' : 'valid';
+}
+
+/** STAYDOWN_PUBLIC_URL/respond/TOKEN, or null when no public URL is configured. */
+export function respondUrlFor(config: Pick<Config, 'publicUrl'>, token: string): string | null {
+  return config.publicUrl ? `${config.publicUrl}/respond/${encodeURIComponent(token)}` : null;
+}
+
+/** What the templates get for a stored notice (pure). `respondUrl` and `issuedAt` come from the sender. */
+export function noticeData(
+  config: Pick<Config, 'orgName' | 'orgEmail' | 'krDesignation'>,
+  notice: NoticeRow,
+  platform: Pick<PlatformRow, 'name' | 'deadline_hours'>,
+  items: NoticeItemRow[],
+  opts: { respondUrl?: string | null; issuedAt?: Date; originalReference?: string | null; now?: Date } = {},
+): NoticeData {
+  const designation = notice.jurisdiction === 'KR' && krDesignationState(config, opts.now) === 'valid' ? config.krDesignation! : null;
+  return {
+    reference: notice.reference,
+    kind: notice.kind,
+    jurisdiction: notice.jurisdiction,
+    language: notice.language,
+    platform: { name: platform.name },
+    issuedAt: opts.issuedAt ?? notice.sent_at ?? opts.now ?? new Date(),
+    deadline: notice.deadline,
+    deadlineHours: platform.deadline_hours,
+    respondUrl: opts.respondUrl ?? null,
+    requester: { name: config.orgName, email: config.orgEmail ?? null },
+    signature: notice.approved_by_name,
+    krDesignation: designation,
+    originalReference: opts.originalReference ?? null,
+    items: items.map((i) => ({ pageUrl: i.page_url, mediaUrl: i.media_url, firstSeen: i.first_seen })),
+  };
+}
+
+/**
+ * A stored notice rendered (subject, text, html, notice.json) - what the delivery work sends. Not
+ * audited: it reads no victim data, only the notice's URLs.
+ */
+export async function renderStoredNotice(sql: Sql, config: Config, noticeId: string, opts: { respondUrl?: string | null; issuedAt?: Date } = {}): Promise<{ notice: NoticeRow; platform: PlatformRow; items: NoticeItemRow[]; rendered: RenderedNotice }> {
+  const notice = await selectNoticeById(sql, noticeId);
+  if (!notice) throw new NotFoundError(`There is no notice ${noticeId}.`);
+  const platform = (await selectPlatformById(sql, notice.platform_id))!;
+  const items = await selectNoticeItems(sql, [notice.id]);
+  const original = notice.original_notice_id ? await selectNoticeById(sql, notice.original_notice_id) : null;
+  return { notice, platform, items, rendered: renderNotice(noticeData(config, notice, platform, items, { ...opts, originalReference: original?.reference ?? null })) };
+}
+
+function summary(n: NoticeRow, items: NoticeItemRow[]): NoticeSummary {
+  return {
+    id: n.id, reference: n.reference, platform: n.platform_name, kind: n.kind, status: n.status, language: n.language, jurisdiction: n.jurisdiction,
+    channel: n.channel,
+    urls: items.filter((i) => i.notice_id === n.id).map((i) => ({ alertId: i.alert_id, pageUrl: i.page_url, mediaUrl: i.media_url })),
+    createdAt: n.created_at.toISOString(), approvedAt: n.approved_at?.toISOString() ?? null, approvedBy: n.approved_by_name,
+    sentAt: n.sent_at?.toISOString() ?? null, deadline: n.deadline?.toISOString() ?? null, attempts: n.attempts, lastError: n.last_error,
+  };
+}
+
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
+/** A notice by id or reference that `actor` may use with `permission` (staff: their cases only). */
+async function loadNoticeFor(tx: Sql, actor: Actor, idOrReference: string, permission: Permission, opts: { forUpdate?: boolean } = {}): Promise<NoticeRow> {
+  requirePermission(actor, permission);
+  const ref = idOrReference.trim();
+  const row = /^SD-/i.test(ref) ? await selectNoticeByReference(tx, ref, opts) : await selectNoticeById(tx, ref, opts);
+  if (!row || (needsAssignment(actor, permission) && !(await isAssignedToNoticeCase(tx, row.id, actor.userId ?? NO_USER)))) {
+    throw new NotFoundError(`There is no notice ${ref} that you can access; 'staydown notices list' shows them.`);
+  }
+  return row;
+}
+
+export interface NoticeListFilter {
+  status?: string;
+  /** A platform's name. */
+  platform?: string;
+  limit?: number;
+}
+
+export async function listNotices(ctx: ServiceContext, actor: Actor, filter: NoticeListFilter = {}): Promise<NoticeSummary[]> {
+  requirePermission(actor, 'notice.read');
+  if (filter.status && !(NOTICE_STATUSES as readonly string[]).includes(filter.status)) {
+    throw new BadRequestError(`The status '${filter.status}' is not one of ${NOTICE_STATUSES.join(', ')}.`);
+  }
+  return ctx.sql.transaction(async (tx) => {
+    let platformId: string | undefined;
+    if (filter.platform) {
+      const p = await selectPlatformByName(tx, filter.platform);
+      if (!p) throw new NotFoundError(`There is no platform named '${filter.platform}'; 'staydown platform list' shows them.`);
+      platformId = p.id;
+    }
+    const rows = await selectNotices(tx, {
+      status: filter.status as NoticeStatus | undefined, platformId, limit: filter.limit,
+      staffUserId: needsAssignment(actor, 'notice.read') ? actor.userId ?? NO_USER : undefined,
+    });
+    const items = await selectNoticeItems(tx, rows.map((r) => r.id));
+    await appendAudit(tx, actor, { action: 'notice.list', recordType: 'notice', detail: { count: rows.length, ...(filter.status ? { status: filter.status } : {}) } });
+    return rows.map((r) => summary(r, items));
+  });
+}
+
+/** Sentences on what is missing before the notice can go out (shown by `notices show`). */
+function noticeWarnings(config: Config, notice: NoticeRow, items: NoticeItemRow[], caseStatus: string | undefined): string[] {
+  const w: string[] = [];
+  if (notice.jurisdiction === 'KR') {
+    const state = krDesignationState(config);
+    if (state === 'none') w.push('No designation as a requesting body is configured (STAYDOWN_KR_DESIGNATION, STAYDOWN_KR_DESIGNATION_UNTIL): this KR notice goes out as a request on the victim\'s behalf, without the designation line.');
+    if (state === 'expired') w.push(`The designation as a requesting body ended on ${config.krDesignation!.until} (STAYDOWN_KR_DESIGNATION_UNTIL): KR notices cannot be approved until it is renewed, or until both settings are removed to send on the victim's behalf.`);
+  }
+  if (!config.orgEmail) w.push('STAYDOWN_ORG_EMAIL is not set: a notice must give a contact address, so approval is refused until it is.');
+  if (!config.publicUrl) w.push('STAYDOWN_PUBLIC_URL is not set: the notice will carry no response link for the platform.');
+  const withheld = items.filter((i) => i.page_url_withheld).length;
+  if (withheld > 0) w.push(`${withheld} page URL(s) are withheld because they contain the victim's personal data; the notice lists the media URLs only for them.`);
+  if (caseStatus && caseStatus !== 'open' && caseStatus !== 'monitoring') w.push(`The case is ${caseStatus}: its notices are not sent. Cancel this notice.`);
+  if (items.length === 0) w.push('The notice lists no items.');
+  return w;
+}
+
+export async function getNotice(ctx: ServiceContext, actor: Actor, idOrReference: string): Promise<NoticeDetail> {
+  return ctx.sql.transaction(async (tx) => {
+    const notice = await loadNoticeFor(tx, actor, idOrReference, 'notice.read');
+    const { platform, items, rendered } = await renderStoredNotice(tx, ctx.config, notice.id);
+    const history = await selectNoticeHistory(tx, notice.id);
+    const c = await selectCaseCodeAndStatus(tx, notice.case_id);
+    await appendAudit(tx, actor, { action: 'notice.read', recordType: 'notice', recordId: notice.id, caseCode: c?.code ?? null });
+    void platform;
+    return {
+      ...summary(notice, items),
+      subject: rendered.subject, text: rendered.text, html: rendered.html, json: rendered.json,
+      history: history.map((h) => ({ at: h.at.toISOString(), actor: h.actor, event: h.event, detail: h.detail })),
+      warnings: noticeWarnings(ctx.config, notice, items, c?.status),
+    };
+  });
+}
+
+export interface ApproveOptions {
+  /**
+   * Queues the delivery of an approved notice (the `notice-deliver` job with `{ noticeId }`). Called after
+   * the approval has committed; a failure leaves the notice approved, and the periodic drafting job queues
+   * it again.
+   */
+  queueDelivery?: (noticeId: string) => Promise<void>;
+}
+
+export async function approveNotice(ctx: ServiceContext, actor: Actor, idOrReference: string, opts: ApproveOptions = {}): Promise<NoticeSummary> {
+  const approved = await ctx.sql.transaction(async (tx) => {
+    const notice = await loadNoticeFor(tx, actor, idOrReference, 'notice.approve', { forUpdate: true });
+    if (notice.status === 'approved') return { notice, items: await selectNoticeItems(tx, [notice.id]), already: true };
+    if (!canMoveNotice(notice.status, 'approved')) throw new ConflictError(`Notice ${notice.reference} is ${notice.status} and cannot be approved; only drafts are.`);
+    const items = await selectNoticeItems(tx, [notice.id]);
+    if (items.length === 0) throw new ConflictError(`Notice ${notice.reference} lists no items; there is nothing to approve.`);
+    const c = await selectCaseCodeAndStatus(tx, notice.case_id);
+    if (!c || (c.status !== 'open' && c.status !== 'monitoring')) throw new ConflictError(`Notice ${notice.reference} belongs to a case that is ${c?.status ?? 'gone'}: its notices are not sent. Cancel it.`);
+    const platform = (await selectPlatformById(tx, notice.platform_id))!;
+    if (!ctx.config.orgEmail) throw new UnprocessableError('Notices need the organisation\'s contact address: set STAYDOWN_ORG_EMAIL (and STAYDOWN_ORG_NAME) and approve again.');
+    if (platform.jurisdiction === 'KR' && krDesignationState(ctx.config) === 'expired') {
+      throw new UnprocessableError(`The designation as a requesting body ended on ${ctx.config.krDesignation!.until}: KR notices are not sent under an expired designation. Renew it and set STAYDOWN_KR_DESIGNATION_UNTIL, or remove both STAYDOWN_KR_DESIGNATION settings to send on the victim's behalf.`);
+    }
+    if (ctx.config.fourEyes) await checkFourEyes(tx, actor, notice);
+    // The draft followed its platform until now; from here on the notice keeps what was approved.
+    await refreshDraft(tx, notice.id, { language: platform.language, jurisdiction: platform.jurisdiction, channel: channelFor(platform) });
+    const row = await updateNoticeStatus(tx, notice.id, noticeStatusesBefore('approved'), 'approved', { approvedBy: actor.userId, approvedByName: actor.name });
+    if (!row) throw new ConflictError(`Notice ${notice.reference} was changed by someone else; look at it again.`);
+    await insertNoticeHistory(tx, notice.id, actor.userId ?? actor.name, 'approved', { items: items.length, fourEyes: ctx.config.fourEyes });
+    await appendAudit(tx, actor, { action: 'notice.approve', recordType: 'notice', recordId: notice.id, caseCode: c.code, detail: { items: items.length, platformId: platform.id, fourEyes: ctx.config.fourEyes } });
+    return { notice: row, items, already: false };
+  });
+  if (opts.queueDelivery && !approved.already) {
+    await opts.queueDelivery(approved.notice.id).catch((err) => {
+      ctx.log.warn({ notice: approved.notice.id, err: (err as Error).message }, 'an approved notice could not be queued for delivery; the periodic drafting job queues it again');
+    });
+  }
+  return summary(approved.notice, approved.items);
+}
+
+async function checkFourEyes(tx: Sql, actor: Actor, notice: NoticeRow): Promise<void> {
+  if (!actor.userId) {
+    throw new ForbiddenError(`The four-eyes rule is on (STAYDOWN_FOUR_EYES): notice ${notice.reference} must be approved by a signed-in staff member, whose account shows they did not confirm its alerts.`);
+  }
+  if (!(await alertsHaveDecidedBy(tx))) {
+    throw new UnprocessableError('The four-eyes rule is on (STAYDOWN_FOUR_EYES) but this database does not record who confirmed alerts (crawl_alerts.decided_by, from the review work): turn the rule off or apply the review migration.');
+  }
+  const deciders = await selectNoticeDeciders(tx, notice.id);
+  if (deciders.includes(actor.userId)) {
+    throw new ForbiddenError(`You confirmed alerts of notice ${notice.reference}; under the four-eyes rule another staff member must approve it.`);
+  }
+}
+
+export async function cancelNotice(ctx: ServiceContext, actor: Actor, idOrReference: string): Promise<NoticeSummary> {
+  return ctx.sql.transaction(async (tx) => {
+    const notice = await loadNoticeFor(tx, actor, idOrReference, 'notice.approve', { forUpdate: true });
+    const items = await selectNoticeItems(tx, [notice.id]);
+    if (notice.status === 'cancelled') return summary(notice, items);
+    if (!canMoveNotice(notice.status, 'cancelled')) throw new ConflictError(`Notice ${notice.reference} is ${notice.status} and can no longer be cancelled.`);
+    const row = await updateNoticeStatus(tx, notice.id, noticeStatusesBefore('cancelled'), 'cancelled');
+    if (!row) throw new ConflictError(`Notice ${notice.reference} was changed by someone else; look at it again.`);
+    const c = await selectCaseCodeAndStatus(tx, notice.case_id);
+    await insertNoticeHistory(tx, notice.id, actor.userId ?? actor.name, 'cancelled', { from: notice.status });
+    await appendAudit(tx, actor, { action: 'notice.cancel', recordType: 'notice', recordId: notice.id, caseCode: c?.code ?? null, detail: { from: notice.status } });
+    return summary(row, items);
+  });
+}
+
+/** A notice's current status by id (for --wait). Not audited: a status only. */
+export async function noticeStatus(sql: Sql, noticeId: string): Promise<NoticeStatus | null> {
+  return (await selectNoticeById(sql, noticeId))?.status ?? null;
+}

@@ -1,0 +1,186 @@
+/** `staydown platform` and `staydown notices`: notice recipients, and the notices themselves. */
+import { parseCli, usageError } from '../cli/args.ts';
+import { printResult, type CliIo } from '../cli/io.ts';
+import { runVerb, withService } from '../cli/run-verb.ts';
+import type { ServiceContext } from '../platform/context.ts';
+import { queueSpec } from '../runtime/job.ts';
+import { openQueue } from '../runtime/queue.ts';
+import { DELIVERY_AVAILABLE, deliverNow } from './delivery.ts';
+import { draftNotices, listUnroutedAlerts } from './drafting.ts';
+import { deliveryQueuer } from './jobs.ts';
+import { JOBS } from '../runtime/jobs.ts';
+import { approveNotice, cancelNotice, getNotice, listNotices, noticeStatus, type NoticeSummary } from './notices.ts';
+import { addPlatform, changePlatform, getPlatform, listPlatforms, proposePlatform, type Platform, type PlatformInput } from './platforms.ts';
+
+const PLATFORM_FLAGS = '--domain HOST [--domain HOST]... [--email ADDR]... [--webhook URL --webhook-secret SECRET] [--form-url URL]\n       [--jurisdiction KR|US|EU|OTHER] [--language ko|en] [--deadline-hours N] [--escalate-to PLATFORM] [--kind site|host|registrar|search-engine] [--user ACCOUNT]';
+export const PLATFORM_USAGE = `staydown platform add NAME ${PLATFORM_FLAGS} [--json]
+       staydown platform change NAME [same flags; a given list replaces the stored one] [--json]
+       staydown platform list | show NAME | propose DOMAIN [--json]`;
+export const NOTICES_USAGE = `staydown notices list [--status S] [--platform NAME] [--json]
+       staydown notices show ID|REFERENCE [--json]
+       staydown notices approve ID... [--wait] [--json]
+       staydown notices cancel ID [--json]
+       staydown notices draft | unrouted [--json]`;
+
+const quietly: typeof withService = (body) => withService(body, { silent: true });
+
+function platformText(p: Platform): string {
+  return [
+    `${p.name} (${p.kind}, ${p.jurisdiction}, ${p.language}, ${p.deadlineHours} h)`,
+    `  domains: ${p.domains.join(' ')}`,
+    `  contacts: ${[...p.emails, ...(p.webhookUrl ? [`webhook ${p.webhookUrl}`] : []), ...(p.formUrl ? [`form ${p.formUrl}`] : [])].join(', ')}`,
+    ...(p.escalateTo ? [`  escalates to: ${p.escalateTo}`] : []),
+  ].join('\n');
+}
+
+export async function runPlatform(args: string[], io: CliIo): Promise<number> {
+  return runVerb('platform', io, async () => {
+    const { values, positionals } = parseCli(args, {
+      domain: { type: 'string', multiple: true }, email: { type: 'string', multiple: true }, webhook: { type: 'string' }, 'webhook-secret': { type: 'string' },
+      'form-url': { type: 'string' }, jurisdiction: { type: 'string' }, language: { type: 'string' }, 'deadline-hours': { type: 'string' },
+      'escalate-to': { type: 'string' }, kind: { type: 'string' }, user: { type: 'string' },
+    }, PLATFORM_USAGE);
+    const [sub, name, ...extra] = positionals;
+    const json = values.json === true;
+    if (sub === 'list' && !name) {
+      return quietly(async (ctx, actor) => {
+        const list = await listPlatforms(ctx, actor);
+        printResult(io, json, list, list.length === 0 ? 'no platforms' : list.map(platformText).join('\n'));
+        return 0;
+      });
+    }
+    if (!name || extra.length > 0) throw usageError(sub === 'propose' ? 'Name one domain.' : 'Name one platform.', PLATFORM_USAGE);
+    if (sub === 'show') {
+      return quietly(async (ctx, actor) => {
+        const p = await getPlatform(ctx, actor, name);
+        printResult(io, json, p, platformText(p));
+        return 0;
+      });
+    }
+    if (sub === 'propose') {
+      return quietly(async (ctx, actor) => {
+        const p = await proposePlatform(ctx, actor, name);
+        printResult(io, json, p, `${p.note}\n  domains: ${p.platform.domains.join(' ')}\n  abuse e-mail: ${p.platform.emails.join(', ') || 'none found'}\n  registrar: ${p.registrar ?? 'unknown'}`);
+        return 0;
+      });
+    }
+    if (sub === 'add' || sub === 'change') {
+      let deadlineHours: number | undefined;
+      if (values['deadline-hours'] !== undefined) {
+        deadlineHours = Number(values['deadline-hours']);
+        if (!Number.isInteger(deadlineHours)) throw usageError(`--deadline-hours takes a whole number of hours, not '${values['deadline-hours']}'.`, PLATFORM_USAGE);
+      }
+      if (values['webhook-secret'] !== undefined && values.webhook === undefined && sub === 'add') throw usageError('--webhook-secret goes with --webhook URL.', PLATFORM_USAGE);
+      const input: PlatformInput = {
+        ...(sub === 'add' ? { name } : {}),
+        domains: values.domain, emails: values.email, webhookUrl: values.webhook, webhookSecret: values['webhook-secret'], formUrl: values['form-url'],
+        jurisdiction: values.jurisdiction?.toUpperCase(), language: values.language?.toLowerCase(), deadlineHours, escalateTo: values['escalate-to'],
+        kind: values.kind, user: values.user,
+      };
+      return quietly(async (ctx, actor) => {
+        const p = sub === 'add' ? await addPlatform(ctx, actor, input) : await changePlatform(ctx, actor, name, input);
+        printResult(io, json, p, `platform '${p.name}' ${sub === 'add' ? 'added' : 'changed'}\n${platformText(p)}`);
+        return 0;
+      });
+    }
+    throw usageError(`Unknown subcommand '${sub ?? ''}'.`, PLATFORM_USAGE);
+  });
+}
+
+function noticeLine(n: NoticeSummary): string {
+  return `${n.reference}  ${n.status.padEnd(9)} ${n.platform}  ${n.jurisdiction}/${n.language}  ${n.channel}  ${n.urls.length} item(s)  ${n.id}${n.deadline ? `  deadline ${n.deadline}` : ''}`;
+}
+
+/** How long --wait waits for a running service to deliver before this command delivers itself. */
+const SERVICE_PICKUP_MS = 60_000;
+
+/**
+ * --wait: with no service running (the embedded database opened by this command itself), deliver here;
+ * otherwise wait for the service's workers, and deliver here if none picked the notice up in time.
+ */
+async function waitForDelivery(ctx: ServiceContext, ids: string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  const serviceRunning = ctx.sql.kind !== 'pglite';
+  for (const id of ids) {
+    if (!DELIVERY_AVAILABLE) {
+      out.set(id, await noticeStatus(ctx.sql, id));
+      continue;
+    }
+    if (!serviceRunning) {
+      out.set(id, await deliverNow(ctx, id));
+      continue;
+    }
+    const until = Date.now() + SERVICE_PICKUP_MS;
+    let status = await noticeStatus(ctx.sql, id);
+    while (status !== 'sent' && status !== 'failed' && status !== 'cancelled') {
+      if (status === 'approved' && Date.now() > until) {
+        status = await deliverNow(ctx, id);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+      status = await noticeStatus(ctx.sql, id);
+    }
+    out.set(id, status);
+  }
+  return out;
+}
+
+export async function runNotices(args: string[], io: CliIo): Promise<number> {
+  return runVerb('notices', io, async () => {
+    const { values, positionals } = parseCli(args, { status: { type: 'string' }, platform: { type: 'string' }, wait: { type: 'boolean' } }, NOTICES_USAGE);
+    const [sub, ...ids] = positionals;
+    const json = values.json === true;
+    if ((sub === 'list' || sub === 'draft' || sub === 'unrouted') && ids.length === 0) {
+      return quietly(async (ctx, actor) => {
+        if (sub === 'draft') {
+          const { noticeIds: _n, ...r } = await draftNotices(ctx, actor);
+          printResult(io, json, r, `drafted ${r.drafted} new notice(s), extended ${r.extended}, ${r.items} item(s) added; ${r.noRecipient} alert(s) have no recipient, ${r.heldBack} held back (personal data in the media URL)`);
+          return 0;
+        }
+        if (sub === 'unrouted') {
+          const list = await listUnroutedAlerts(ctx, actor);
+          printResult(io, json, list, list.length === 0 ? 'every confirmed alert has a recipient' : list.map((a) => `${a.alertId}  ${a.reason}  ${a.domain ?? '?'}  ${a.pageUrl ?? '(withheld)'}`).join('\n'));
+          return 0;
+        }
+        const list = await listNotices(ctx, actor, { status: values.status, platform: values.platform });
+        printResult(io, json, list, list.length === 0 ? 'no notices' : list.map(noticeLine).join('\n'));
+        return 0;
+      });
+    }
+    if (sub === 'show' && ids.length === 1) {
+      return quietly(async (ctx, actor) => {
+        const n = await getNotice(ctx, actor, ids[0]);
+        const warnings = n.warnings.map((w) => `warning: ${w}`).join('\n');
+        printResult(io, json, n, `${noticeLine(n)}\n${warnings ? `${warnings}\n` : ''}\nSubject: ${n.subject}\n\n${n.text}\nhistory:\n${n.history.map((h) => `  ${h.at}  ${h.event}  ${h.actor}`).join('\n')}`);
+        return 0;
+      });
+    }
+    if (sub === 'cancel' && ids.length === 1) {
+      return quietly(async (ctx, actor) => {
+        const n = await cancelNotice(ctx, actor, ids[0]);
+        printResult(io, json, n, `notice ${n.reference} cancelled`);
+        return 0;
+      });
+    }
+    if (sub === 'approve' && ids.length > 0) {
+      return quietly(async (ctx, actor) => {
+        const deliverHere = values.wait === true && ctx.sql.kind === 'pglite';
+        const queue = deliverHere ? null : await openQueue(ctx.sql, JOBS.map(queueSpec), { schema: ctx.config.queueSchema });
+        const approved: NoticeSummary[] = [];
+        try {
+          for (const id of ids) approved.push(await approveNotice(ctx, actor, id, queue ? { queueDelivery: deliveryQueuer((n, d, o) => queue.send(n, d, o)) } : {}));
+        } finally {
+          await queue?.stop();
+        }
+        if (values.wait) {
+          const statuses = await waitForDelivery(ctx, approved.map((n) => n.id));
+          for (const n of approved) n.status = (statuses.get(n.id) ?? n.status) as NoticeSummary['status'];
+        }
+        const note = DELIVERY_AVAILABLE ? '' : ' (this build does not deliver notices yet)';
+        printResult(io, json, approved, approved.map((n) => `notice ${n.reference} ${n.status}${n.status === 'approved' ? ` - queued for delivery${note}` : ''}`).join('\n'));
+        return approved.some((n) => n.status === 'failed') ? 2 : 0;
+      });
+    }
+    throw usageError(`Unknown subcommand '${positionals.join(' ')}'.`, NOTICES_USAGE);
+  });
+}
