@@ -129,6 +129,15 @@ export async function refreshDraft(tx: Sql, id: string, f: { language: NoticeLan
   );
 }
 
+/** Every open draft of a platform follows a change of the platform. */
+export async function refreshPlatformDrafts(tx: Sql, platformId: string, f: { language: NoticeLanguage; jurisdiction: Jurisdiction; channel: NoticeChannel }): Promise<number> {
+  const rows = await tx.query(
+    `UPDATE notices SET language = $2, jurisdiction = $3, channel = $4, updated_at = now() WHERE platform_id = $1 AND status = 'draft' RETURNING id`,
+    [platformId, f.language, f.jurisdiction, f.channel],
+  );
+  return rows.length;
+}
+
 export interface NewNoticeItem {
   alertId: string;
   pageUrl: string | null;

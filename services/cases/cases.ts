@@ -55,7 +55,8 @@ export interface CaseDetail extends CaseSummary {
   staff: string[];
 }
 
-const personalAad = (id: string) => `case:${id}:personal`;
+/** Binds a case's encrypted personal data to the case (privacy-terms.ts reads it too). */
+export const personalAad = (id: string) => `case:${id}:personal`;
 /** Binds a case's encrypted keywords to the case (services/monitored-keywords.ts reads them too). */
 export const keywordsAad = (id: string) => `case:${id}:keywords`;
 

@@ -8,7 +8,7 @@ import type { Sql } from '../../db/sql.ts';
 import { selectCaseByCode } from '../../db/queries/cases.ts';
 import { appendAudit, type Actor } from '../platform/audit.ts';
 import { decryptJson, unwrapDataKey } from '../platform/crypto.ts';
-import { keywordsAad, type CasePersonal } from './cases.ts';
+import { keywordsAad, personalAad, type CasePersonal } from './cases.ts';
 
 /** Shorter strings would withhold URLs by coincidence (a two-letter name inside any path). */
 const MIN_TERM_LENGTH = 3;
@@ -21,7 +21,7 @@ export async function casePrivacyCheck(tx: Sql, masterKey: Buffer, actor: Actor,
   const row = await selectCaseByCode(tx, caseCode);
   if (!row || !row.wrapped_key) return () => false;
   const key = unwrapDataKey(masterKey, row.wrapped_key, row.id);
-  const personal = row.personal ? decryptJson<CasePersonal>(key, row.personal, `case:${row.id}:personal`) : {};
+  const personal = row.personal ? decryptJson<CasePersonal>(key, row.personal, personalAad(row.id)) : {};
   const keywords = row.keywords ? decryptJson<unknown>(key, row.keywords, keywordsAad(row.id)) : [];
   await appendAudit(tx, actor, { action: 'case.private-terms.read', recordType: 'case', recordId: row.id, caseCode: row.code, detail: { purpose } });
   const terms: string[] = [];
@@ -29,19 +29,16 @@ export async function casePrivacyCheck(tx: Sql, masterKey: Buffer, actor: Actor,
     const v = t.trim().toLowerCase();
     if (v.length >= MIN_TERM_LENGTH && !terms.includes(v)) terms.push(v);
   };
-  // Names, contacts, the label and keywords: the whole string and each of its words (a first name alone).
-  const addWithWords = (s: unknown) => {
-    if (typeof s !== 'string') return;
-    push(s);
-    for (const w of s.split(/\s+/)) push(w);
-  };
-  addWithWords(personal.label);
-  addWithWords(personal.name);
-  for (const c of personal.contacts ?? []) addWithWords(c);
-  for (const k of Array.isArray(keywords) ? keywords : []) addWithWords(k);
-  // Notes are free text: matched whole, never word by word (common words would withhold everything).
-  if (personal.notes) push(personal.notes);
-  const checked = terms;
+  // The victim's name whole and word by word (a surname alone identifies); everything else whole: the
+  // words of a label or a keyword ("... leak") are too common to withhold URLs by.
+  if (typeof personal.name === 'string') {
+    push(personal.name);
+    for (const w of personal.name.split(/\s+/)) push(w);
+  }
+  push(personal.label ?? '');
+  for (const c of personal.contacts ?? []) push(c);
+  for (const k of Array.isArray(keywords) ? keywords : []) if (typeof k === 'string') push(k);
+  push(personal.notes ?? '');
   return (text: string) => {
     const variants = [text.toLowerCase()];
     try {
@@ -49,6 +46,7 @@ export async function casePrivacyCheck(tx: Sql, masterKey: Buffer, actor: Actor,
     } catch {
       // a malformed escape: the raw text is checked
     }
-    return checked.some((t) => variants.some((v) => v.includes(t) || v.includes(t.replace(/\s+/g, '+')) || v.includes(t.replace(/\s+/g, ''))));
+    // A phrase appears in URLs with its spaces as they are, or joined by +, -, _, . or nothing.
+    return terms.some((t) => variants.some((v) => ['+', '-', '_', '.', ' ', ''].some((sep) => v.includes(t.replace(/\s+/g, sep)))));
   };
 }

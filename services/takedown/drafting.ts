@@ -13,7 +13,7 @@
 import { casePrivacyCheck } from '../cases/index.ts';
 import {
   insertNotice, insertNoticeHistory, insertNoticeItems, lockDrafting, refreshDraft, selectAlertPlatforms, selectOpenDraft,
-  selectPendingAlerts, setAlertsNotice, type NewNoticeItem, type NoticeChannel, type PendingAlertRow,
+  selectPendingAlerts, setAlertsNotice, type NewNoticeItem, type PendingAlertRow,
 } from '../../db/queries/notices.ts';
 import { selectPlatforms, type PlatformRow } from '../../db/queries/platforms.ts';
 import type { Sql } from '../../db/sql.ts';
@@ -23,16 +23,12 @@ import type { ServiceContext } from '../platform/context.ts';
 import { buildDirectory, routeUrls, urlHost, type PlatformDirectory } from './platform-domains.ts';
 import { getDomain } from 'tldts';
 import { requirePermission } from '../platform/access.ts';
+import { channelFor } from './channel.ts';
 
 /** Drafting as a system process (the periodic job), not a person. */
 export const DRAFTING_ACTOR: Actor = { userId: null, name: 'system', role: 'admin', source: 'notice-draft' };
 
-/** The channel a platform is reached on: its webhook, else e-mail, else its web form. */
-export function channelFor(p: Pick<PlatformRow, 'webhook_url' | 'emails' | 'form_url'>): NoticeChannel {
-  if (p.webhook_url) return 'webhook';
-  if (p.emails.length > 0) return 'email';
-  return 'form';
-}
+export { channelFor };
 
 export function platformDirectory(platforms: PlatformRow[]): PlatformDirectory<PlatformRow> {
   return buildDirectory(platforms.map((p) => ({ platform: p, domains: p.domains })));

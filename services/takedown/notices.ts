@@ -174,11 +174,10 @@ function noticeWarnings(config: Config, notice: NoticeRow, items: NoticeItemRow[
 export async function getNotice(ctx: ServiceContext, actor: Actor, idOrReference: string): Promise<NoticeDetail> {
   return ctx.sql.transaction(async (tx) => {
     const notice = await loadNoticeFor(tx, actor, idOrReference, 'notice.read');
-    const { platform, items, rendered } = await renderStoredNotice(tx, ctx.config, notice.id);
+    const { items, rendered } = await renderStoredNotice(tx, ctx.config, notice.id);
     const history = await selectNoticeHistory(tx, notice.id);
     const c = await selectCaseCodeAndStatus(tx, notice.case_id);
     await appendAudit(tx, actor, { action: 'notice.read', recordType: 'notice', recordId: notice.id, caseCode: c?.code ?? null });
-    void platform;
     return {
       ...summary(notice, items),
       subject: rendered.subject, text: rendered.text, html: rendered.html, json: rendered.json,

@@ -20,6 +20,8 @@ import { decrypt, encrypt } from '../platform/crypto.ts';
 import { BadRequestError, ConflictError, NotFoundError, UnprocessableError } from '../platform/errors.ts';
 import { domainProblem, guessJurisdiction, normalizeDomain } from './platform-domains.ts';
 import { lookupDomain, RdapError } from './rdap.ts';
+import { refreshPlatformDrafts } from '../../db/queries/notices.ts';
+import { channelFor } from './channel.ts';
 
 export const PLATFORM_KINDS: readonly PlatformKind[] = ['site', 'host', 'registrar', 'search-engine'];
 export const JURISDICTIONS: readonly Jurisdiction[] = ['KR', 'US', 'EU', 'OTHER'];
@@ -198,6 +200,8 @@ export async function changePlatform(ctx: ServiceContext, actor: Actor, name: st
       if (!current) throw new NotFoundError(`There is no platform named '${name}'; 'staydown platform list' shows them.`);
       const fields = await checkedFields(tx, input, current, current.id, ctx.masterKey);
       const row = await updatePlatform(tx, current.id, { ...fields, deadlineHours: fields.deadlineHours ?? DEFAULT_DEADLINE_HOURS[fields.jurisdiction] });
+      // Drafts follow their platform until approved: the law, language and channel they will go out with.
+      await refreshPlatformDrafts(tx, row.id, { language: row.language, jurisdiction: row.jurisdiction, channel: channelFor(row) });
       const changed = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined).sort();
       await appendAudit(tx, actor, { action: 'platform.change', recordType: 'platform', recordId: row.id, detail: { fields: changed } });
       return platformJson(row);

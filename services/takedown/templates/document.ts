@@ -15,9 +15,14 @@ function isHttpUrl(s: string): boolean {
   return /^https?:\/\//i.test(s);
 }
 
+/** Columns a string takes in a monospace font: Hangul and other wide characters take two. */
+function displayWidth(s: string): number {
+  return [...s].reduce((w, c) => w + ((c.codePointAt(0) ?? 0) >= 0x1100 ? 2 : 1), 0);
+}
+
 function blockText(b: Block): string {
   switch (b.type) {
-    case 'heading': return `${b.text}\n${'='.repeat(Math.min(72, [...b.text].length * 2))}`;
+    case 'heading': return `${b.text}\n${'='.repeat(Math.min(72, displayWidth(b.text)))}`;
     case 'paragraph': return b.text;
     case 'list': return b.items.map((i) => `- ${i}`).join('\n');
     case 'fields': return b.rows.map(([k, v]) => `${k}: ${v}`).join('\n');

@@ -3,7 +3,7 @@
  * exact set of callers allowed. The expectations below are the specification (issue 5), written out
  * independently of services/access.ts.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { useTestDatabase } from '../../support/db.ts';
 import { useTempDir } from '../../support/tmp.ts';
@@ -19,6 +19,8 @@ import { uploadDir } from '../../../services/platform/context.ts';
 import { addSite } from '../../../services/crawling/sites.ts';
 import { seedAlert } from '../review/support.ts';
 import { seedSentNotice } from '../delivery/support/seed.ts';
+import { addPlatform, draftNotices } from '../../../services/takedown/index.ts';
+import { rdapDomainAnswer, seedConfirmedAlert, startRdapFixture } from '../../support/takedown.ts';
 
 const db = useTestDatabase('api_access');
 const tmp = useTempDir('api');
@@ -68,6 +70,17 @@ const EXPECTED: Record<string, Caller[]> = {
   'POST /respond/:token': EVERYONE,
   'GET /api/v1/platform/notices': ['platform'],
   'POST /api/v1/platform/notices/:id/answer': ['platform'],
+  'GET /api/v1/platforms': ['admin', 'staff', 'operator'],
+  'POST /api/v1/platforms': CASE_WORKERS,
+  'POST /api/v1/platforms/propose': CASE_WORKERS,
+  'GET /api/v1/platforms/:name': ['admin', 'staff', 'operator'],
+  'PATCH /api/v1/platforms/:name': CASE_WORKERS,
+  'GET /api/v1/notices': ['admin', 'staff', 'operator'],
+  'POST /api/v1/notices/draft': CASE_WORKERS,
+  'GET /api/v1/notices/unrouted': ['admin', 'staff', 'operator'],
+  'GET /api/v1/notices/:id': ['admin', 'staff', 'operator'],
+  'POST /api/v1/notices/:id/approve': CASE_WORKERS,
+  'POST /api/v1/notices/:id/cancel': CASE_WORKERS,
 };
 
 let ctx: ServiceContext;
@@ -76,10 +89,16 @@ const users: Record<Exclude<Caller, 'none'>, { id: string; name: string; passwor
 let image: Buffer;
 let n = 0;
 
+let rdap: Awaited<ReturnType<typeof startRdapFixture>> | undefined;
+afterAll(() => rdap?.close());
+
 beforeAll(async () => {
   const base = await serviceContext(db(), tmp());
-  // The crawl-now endpoint queues a job: on this file's own pg-boss schema.
-  ctx = { ...base, config: { ...base.config, queueSchema: `${db().schema}_boss` } };
+  // The crawl-now endpoint queues a job: on this file's own pg-boss schema. Notices need the
+  // organisation's address; platform proposals ask a fixture RDAP server on loopback.
+  rdap = await startRdapFixture({ 'propose.example': rdapDomainAnswer('propose.example', 'abuse@registrar.example') });
+  ctx = { ...base, config: Object.freeze({ ...base.config, queueSchema: `${db().schema}_boss`, orgEmail: 'takedown@centre.example', rdapUrl: rdap.url }) };
+  await addPlatform(ctx, ADMIN, { name: 'access-platform', domains: ['access-board.example'], emails: ['abuse@access-board.example'] });
   mkdirSync(uploadDir(ctx.config), { recursive: true });
   app = await buildApi(ctx);
   image = await syntheticPhoto(11);
@@ -97,17 +116,26 @@ async function freshCase(): Promise<string> {
   return c.code;
 }
 
+/** A fresh draft notice on a fresh case the staff user is assigned to. */
+async function freshNotice(): Promise<string> {
+  const code = await freshCase();
+  await seedConfirmedAlert(ctx.sql, code, { pageUrl: `https://access-board.example/p/${n}`, mediaUrl: `https://access-board.example/i/${n++}.jpg` });
+  return (await draftNotices(ctx)).noticeIds[0];
+}
+
 async function request(method: string, url: string, caller: Caller): Promise<number> {
   let token = caller === 'none' ? null : users[caller].token;
   let path = url.includes(':code') ? url.replace(':code', await freshCase()) : url;
-  if (path.includes(':name')) path = path.replace(':name', (await addSite(ctx, ADMIN, { name: `site-${n++}`, urls: ['https://board.example/'] })).name);
+  if (path.startsWith('/api/v1/sites/:name')) path = path.replace(':name', (await addSite(ctx, ADMIN, { name: `site-${n++}`, urls: ['https://board.example/'] })).name);
+  if (path.startsWith('/api/v1/platforms/:name')) path = path.replace(':name', 'access-platform');
   if (path.startsWith('/api/v1/alerts/')) path = path.replace(':id', (await seedAlert(ctx, { staffUserId: users.staff.id })).id).replace(':part', 'html');
-  path = path.replace(':id', users.operator.id);
+  if (path.startsWith('/api/v1/notices/:id')) path = path.replace(':id', await freshNotice());
   if (url.includes(':token') || url.startsWith('/api/v1/platform/notices/')) {
     // A notice sent to the platform user's platform, with its response link.
     const sent = await seedSentNotice(ctx.sql, ctx.masterKey, { userId: users.platform.id });
     path = url.replace(':token', sent.token).replace(':id', sent.notice.id);
   }
+  path = path.replace(':id', users.operator.id);
   let payload: unknown;
   let headers: Record<string, string> = {};
   const key = `${method} ${url}`;
@@ -121,6 +149,9 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   if (key === 'PATCH /api/v1/sites/:name') payload = { rateMs: 500, schedule: '0 */6 * * *' };
   if (key === 'POST /api/v1/alerts/:id/reject') payload = { reason: 'a different person' };
   if (key === 'POST /respond/:token' || key === 'POST /api/v1/platform/notices/:id/answer') payload = { answer: 'acknowledged' };
+  if (key === 'POST /api/v1/platforms') payload = { name: `platform-${n}`, domains: [`p${n++}.access.example`], emails: ['abuse@access.example'] };
+  if (key === 'PATCH /api/v1/platforms/:name') payload = { deadlineHours: 12 };
+  if (key === 'POST /api/v1/platforms/propose') payload = { domain: 'www.propose.example' };
   if (key === 'POST /api/v1/cases/:code/material') {
     const m = multipartBody([{ name: 'file', filename: 'x.jpg', data: image, type: 'image/jpeg' }]);
     payload = m.body;
