@@ -18,19 +18,21 @@ export type Permission =
   | 'alert.read' | 'alert.decide' | 'alert.evidence'
   | 'platform.manage' | 'platform.read'
   | 'notice.read' | 'notice.approve'
-  | 'notice.respond';
+  | 'notice.respond'
+  | 'stats.read';
 
 // Sites and alerts carry no victim data (case codes, URLs, hashes); the sealed evidence may show the
 // material, so it is read on request only and every read is audited (services/review).
 const REVIEW: readonly Permission[] = ['site.read', 'site.crawl', 'alert.read', 'alert.decide', 'alert.evidence'];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read', 'site.manage', ...REVIEW, 'platform.manage', 'platform.read', 'notice.read', 'notice.approve'],
-  staff: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'site.manage', ...REVIEW, 'platform.manage', 'platform.read', 'notice.read', 'notice.approve'],
+  admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read', 'site.manage', ...REVIEW, 'platform.manage', 'platform.read', 'notice.read', 'notice.approve', 'stats.read'],
+  staff: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'site.manage', ...REVIEW, 'platform.manage', 'platform.read', 'notice.read', 'notice.approve', 'stats.read'],
   operator: ['case.codes', ...REVIEW, 'platform.read', 'notice.read'],
   // Platforms see and answer their own notices only (services/delivery/responses.ts).
   platform: ['notice.respond'],
-  auditor: ['audit.read'],
+  // Statistics are counts, times and platform names: no victim data (services/stats).
+  auditor: ['audit.read', 'stats.read'],
 };
 
 /** Permissions that reach into one case: staff additionally need to be assigned to it. */

@@ -70,6 +70,8 @@ const EXPECTED: Record<string, Caller[]> = {
   'POST /respond/:token': EVERYONE,
   'GET /api/v1/platform/notices': ['platform'],
   'POST /api/v1/platform/notices/:id/answer': ['platform'],
+  // Counts, times and platform names only (services/stats).
+  'GET /api/v1/stats': ['admin', 'staff', 'auditor'],
   'GET /api/v1/platforms': ['admin', 'staff', 'operator'],
   'POST /api/v1/platforms': CASE_WORKERS,
   'POST /api/v1/platforms/propose': CASE_WORKERS,
