@@ -90,6 +90,16 @@ export async function selectUnappliedAnswers(sql: Sql): Promise<Array<{ tracked_
   );
 }
 
+/** The bytes known to be the material for a tracked URL: its alert's media and the registered file. */
+export async function selectKnownSha256(sql: Sql, alertId: string): Promise<string[]> {
+  const rows = await sql.query<{ sha: string }>(
+    `SELECT a.media_sha256 AS sha FROM crawl_alerts a WHERE a.id = $1 AND a.status = 'confirmed'
+     UNION SELECT m.sha256 FROM crawl_alerts a JOIN material m ON m.id = a.material_id WHERE a.id = $1`,
+    [alertId],
+  );
+  return rows.map((r) => r.sha);
+}
+
 export async function selectTrackedUrl(sql: Sql, id: string, opts: { forUpdate?: boolean } = {}): Promise<TrackedUrlRow | null> {
   const [row] = await sql.query<TrackedUrlRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE t.id = $1${opts.forUpdate ? ' FOR UPDATE OF t' : ''}`, [id]);
   return row ?? null;

@@ -4,7 +4,7 @@
  * the check no longer due (or held) and does nothing; a worker killed mid-check loses its hold after
  * CHECK_HOLD_MS and the check is taken again - a check sends nothing, so repeating one is harmless.
  */
-import { holdCheck, selectCheckSite, selectTrackedUrl } from '../../db/queries/monitoring.ts';
+import { holdCheck, selectCheckSite, selectKnownSha256, selectTrackedUrl } from '../../db/queries/monitoring.ts';
 import { selectIndexHashes, selectIndexMaterials } from '../../db/queries/material.ts';
 import { dbHostSlots } from '../../crawler/db-stores.ts';
 import type { HostSlotStore } from '../../crawler/politeness.ts';
@@ -101,7 +101,7 @@ export async function checkTrackedUrl(ctx: ServiceContext, verifier: RemovalVeri
   if (!row) return { trackedId, result: 'skipped', reason: 'The tracked URL no longer exists.' };
   const site = await verifySite(ctx, row.site_id);
   const verdict = site
-    ? await verifier.check({ pageUrl: row.page_url, mediaUrl: row.media_url, materialId: row.material_id, site })
+    ? await verifier.check({ pageUrl: row.page_url, mediaUrl: row.media_url, materialId: row.material_id, site, knownSha256: await selectKnownSha256(ctx.sql, row.alert_id) })
     : { result: 'unknown' as const, reason: 'Not verified: the site of this URL no longer exists.' };
   return ctx.sql.transaction(async (tx) => {
     const current = await selectTrackedUrl(tx, trackedId, { forUpdate: true });
