@@ -38,7 +38,7 @@ beforeAll(async () => {
     ...base,
     config: Object.freeze({
       ...base.config, queueSchema: `${db().schema}_boss`, orgEmail: 'takedown@centre.example',
-      monitoring: Object.freeze({ ...base.config.monitoring, sweepMs: 500, checkEveryMs: 1000, remindAfterMs: 1500, escalateAfterMs: 3_600_000 }),
+      monitoring: Object.freeze({ ...base.config.monitoring, sweepMs: 500, checkEveryMs: 1000, remindAfterMs: 12_000, escalateAfterMs: 3_600_000 }),
     }),
   };
   const c = await seedMonitoredCase(ctx.sql, ctx.masterKey, { m: material });
@@ -46,8 +46,9 @@ beforeAll(async () => {
   const platform = await seedPlatformRow(ctx.sql);
   const up = await seedConfirmed(ctx.sql, { caseId: c.caseId, materialId: c.materialIds.m, siteId, pageUrl: `${server.origin}/p/up`, mediaUrl: `${server.origin}/i/up.jpg` });
   const gone = await seedConfirmed(ctx.sql, { caseId: c.caseId, materialId: c.materialIds.m, siteId, pageUrl: `${server.origin}/p/gone`, mediaUrl: `${server.origin}/i/gone.jpg` });
-  await seedSent(ctx.sql, c.caseId, platform, [up, gone]);
+  sendNotice = () => seedSent(ctx.sql, c.caseId, platform, [up, gone]).then(() => undefined);
 });
+let sendNotice: () => Promise<void>;
 
 afterAll(async () => {
   for (const r of runners) await r.stop(10_000);
@@ -64,13 +65,18 @@ describe('monitoring jobs', () => {
     const jobs = [...monitoringJobs, ...deliveryJobs];
     runners.push(await startJobs(ctx, { roles: ['scheduler'], matcher: null, log: ctx.log, jobs }));
     runners.push(await startJobs(ctx, { roles: ['worker'], matcher: null, log: ctx.log, jobs }));
+    // The notice goes out once the runners are up, so the clocks start with them.
+    await sendNotice();
     const states = await waitFor(async () => {
       const rows = await ctx.sql.query<{ media_url: string; state: string; last_check_result: string | null }>('SELECT media_url, state, last_check_result FROM tracked_urls ORDER BY media_url');
       return rows.length === 2 && rows.every((r) => r.last_check_result) && rows;
     }, 60_000, 'both URLs checked by the workers');
     expect(states.map((s) => [new URL(s.media_url).pathname, s.state])).toEqual([['/i/gone.jpg', 'removed'], ['/i/up.jpg', 'notified']]);
-    const reminder = await waitFor(async () => (await ctx.sql.query<{ id: string; status: string }>("SELECT id::text, status FROM notices WHERE kind = 'reminder'"))[0], 60_000, 'a reminder notice');
+    const reminder = await waitFor(async () => (await ctx.sql.query<{ id: string; status: string; created_at: Date }>("SELECT id::text, status, created_at FROM notices WHERE kind = 'reminder'"))[0], 60_000, 'a reminder notice');
     expect(['approved', 'sending', 'failed']).toContain(reminder.status);
+    // The removal was verified before the reminder was due (12 s after the notice)...
+    const [removed] = await ctx.sql.query<{ at: Date }>("SELECT h.at FROM tracked_url_history h JOIN tracked_urls t ON t.id = h.tracked_url_id WHERE h.event = 'check:removed' AND t.media_url LIKE '%/i/gone.jpg'");
+    expect(removed.at.getTime()).toBeLessThan(reminder.created_at.getTime());
     const items = await ctx.sql.query<{ media_url: string }>('SELECT media_url FROM notice_items WHERE notice_id = $1', [reminder.id]);
     // Only the URL still up is reminded of.
     expect(items.map((i) => new URL(i.media_url).pathname)).toEqual(['/i/up.jpg']);
