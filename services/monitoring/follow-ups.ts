@@ -104,6 +104,10 @@ export async function runFollowUps(ctx: ServiceContext, opts: { reminders?: bool
       if (!original || original.status !== 'sent') continue;
       const platform = (await selectPlatformById(tx, original.platform_id))!;
       const caseCode = group[0].case_code;
+      // A follow-up still waiting for approval or delivery holds back the next one of its kind: no pile of drafts.
+      const pending = (await selectNoticeChain(tx, original.id)).filter((c) => c.status === 'draft' || c.status === 'approved' || c.status === 'sending');
+      if (pending.some((c) => c.kind === 'reminder')) due.remind = [];
+      if (pending.some((c) => c.kind === 'escalation')) due.escalate = [];
       if (due.remind.length > 0) {
         const step = Math.max(...group.filter((r) => due.remind.includes(r.id)).map((r) => r.reminders_sent)) + 1;
         const n = await insertNotice(tx, { caseId: original.case_id, platformId: original.platform_id, kind: 'reminder', language: original.language, jurisdiction: original.jurisdiction, channel: original.channel, originalNoticeId: original.id });

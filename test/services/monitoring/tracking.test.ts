@@ -188,16 +188,18 @@ describe('tracking notified URLs', () => {
     expect(pkg.detail).toMatchObject({ type: 'abuse-report', target: w.host.name, site: w.platform.name });
     expect((pkg.detail.notices as Array<{ kind: string }>).map((n) => n.kind)).toEqual(['initial', 'reminder']);
     expect(JSON.stringify(pkg.detail)).not.toContain(w.c.caseId);
-    // Sent: the URL is escalated.
-    await markSent(ctx.sql, esc.id);
-    await pass();
-    expect((await trackedRow(ctx.sql, w.alertId)).state).toBe('escalated');
-    // The host did nothing either: after another 10 h, the registrar.
+    // While it waits for approval, no further escalation piles up behind it, however long it waits.
     await backdate(ctx.sql, t.id, 10 * H + 1000);
+    expect((await pass()).escalations).toBe(0);
+    // Sent: the URL is escalated; the host did nothing either for 10 h: the registrar, in the same pass.
+    await markSent(ctx.sql, esc.id);
     r = await pass();
+    expect((await trackedRow(ctx.sql, w.alertId)).state).toBe('escalated');
     expect(r.escalations).toBe(1);
-    expect((await selectNoticeById(ctx.sql, r.followUpsAwaitingApproval[0]))!.platform_id).toBe(w.registrar.id);
+    const registrarEsc = r.followUpsAwaitingApproval[0];
+    expect((await selectNoticeById(ctx.sql, registrarEsc))!.platform_id).toBe(w.registrar.id);
     // The end of the chain: nothing more.
+    await markSent(ctx.sql, registrarEsc);
     await backdate(ctx.sql, t.id, 10 * H + 1000);
     expect((await pass()).escalations).toBe(0);
   });
