@@ -80,6 +80,8 @@ export async function registerConsole(app: FastifyInstance, opts: { env: RouteEn
     maxAge: '1h',
   });
   // HTML forms: urlencoded; a repeated field becomes an array.
+  // The API's own form parser (the notice response page) is inherited; the console's forms get theirs.
+  if (app.hasContentTypeParser('application/x-www-form-urlencoded')) app.removeContentTypeParser('application/x-www-form-urlencoded');
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: config.maxJsonBytes }, (_req, body, done) => {
     const out: Record<string, string | string[]> = Object.create(null);
     for (const [k, v] of new URLSearchParams(body as string)) {

@@ -15,7 +15,7 @@ import type { BrowserEngine } from './browser.ts';
 import { crawlSite, type CrawlLog } from './crawl-run.ts';
 import { dbAlerts, dbFrontier, dbHostSlots, dbMediaStore, type EvidenceSealer } from './db-stores.ts';
 import { searchUrls } from './keyword-variants.ts';
-import type { CrawlSite, CrawlStats, Matcher } from './types.ts';
+import type { AlertSink, CrawlSite, CrawlStats, Matcher } from './types.ts';
 
 export interface CrawlServiceDeps {
   sql: Sql;
@@ -33,6 +33,8 @@ export interface CrawlServiceDeps {
    * A worker that dies frees its run after this long; default 60 s.
    */
   leaseSeconds?: number;
+  /** Wraps the run's alert sink (the service classifies each new alert as it is stored). */
+  wrapAlerts?: (sink: AlertSink) => AlertSink;
 }
 
 export const DEFAULT_LEASE_SECONDS = 60;
@@ -105,7 +107,7 @@ export async function executeRun(deps: CrawlServiceDeps, runId: string, signal?:
       const stats = await crawlSite(site, {
         frontier: dbFrontier(deps.sql, runId),
         media: dbMediaStore(deps.sql),
-        alerts: dbAlerts(deps.sql, runId, deps.seal),
+        alerts: deps.wrapAlerts ? deps.wrapAlerts(dbAlerts(deps.sql, runId, deps.seal)) : dbAlerts(deps.sql, runId, deps.seal),
         hostSlots: dbHostSlots(deps.sql),
         matcher: deps.matcher,
         fingerprint: deps.fingerprint,

@@ -24,11 +24,15 @@ export interface ReviewAlertRow {
   created_us: string;
   first_seen: Date | null;
   last_seen: Date | null;
+  /** Keep-it-down (300-monitoring.sql): the material already had a confirmed alert; null: not classified yet. */
+  reupload: boolean | null;
+  auto_confirmed: boolean;
 }
 
 const SELECT = `SELECT a.id, a.case_id, c.code AS case_code, a.material_id, a.site_id, s.name AS site_name, a.page_url, a.media_url,
     a.media_sha256, a.method, a.distance, a.status, a.decided_by, u.name AS decided_by_name, a.decided_at, a.reject_reason,
-    a.notice_id, a.created_at, (extract(epoch FROM a.created_at) * 1000000)::bigint::text AS created_us, m.first_seen, m.last_seen
+    a.notice_id, a.created_at, (extract(epoch FROM a.created_at) * 1000000)::bigint::text AS created_us, m.first_seen, m.last_seen,
+    a.reupload, a.auto_confirmed
   FROM crawl_alerts a
   JOIN cases c ON c.id = a.case_id
   JOIN crawl_sites s ON s.id = a.site_id
@@ -41,12 +45,15 @@ export interface AlertFilter {
   caseId?: string;
   /** Only alerts of cases this staff user is assigned to. */
   assignedTo?: string;
-  /** Keyset cursor: alerts strictly after this (created_at in microseconds, id) in newest-first order. */
-  before?: { createdUs: string; id: string };
+  /** Keyset cursor: alerts strictly after this (re-upload first, created_at in microseconds, id) in list order. */
+  before?: { reupload?: boolean; createdUs: string; id: string };
   limit: number;
 }
 
-/** Newest first, ties broken by id, so a cursor never skips or repeats an alert. */
+/**
+ * Re-uploads first (they go to the top of the review queue), then newest first, ties broken by id, so a
+ * cursor never skips or repeats an alert.
+ */
 export async function selectReviewAlerts(sql: Sql, f: AlertFilter): Promise<ReviewAlertRow[]> {
   return sql.query<ReviewAlertRow>(
     `${SELECT}
@@ -54,9 +61,9 @@ export async function selectReviewAlerts(sql: Sql, f: AlertFilter): Promise<Revi
        AND ($2::uuid IS NULL OR a.site_id = $2)
        AND ($3::uuid IS NULL OR a.case_id = $3)
        AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM case_staff cs WHERE cs.case_id = a.case_id AND cs.user_id = $4))
-       AND ($5::bigint IS NULL OR (a.created_at, a.id) < (timestamptz 'epoch' + $5::bigint * interval '1 microsecond', $6::uuid))
-     ORDER BY a.created_at DESC, a.id DESC LIMIT $7`,
-    [f.status ?? null, f.siteId ?? null, f.caseId ?? null, f.assignedTo ?? null, f.before?.createdUs ?? null, f.before?.id ?? null, f.limit],
+       AND ($5::bigint IS NULL OR (CASE WHEN a.reupload IS TRUE THEN 1 ELSE 0 END, a.created_at, a.id) < ($8::int, timestamptz 'epoch' + $5::bigint * interval '1 microsecond', $6::uuid))
+     ORDER BY CASE WHEN a.reupload IS TRUE THEN 1 ELSE 0 END DESC, a.created_at DESC, a.id DESC LIMIT $7`,
+    [f.status ?? null, f.siteId ?? null, f.caseId ?? null, f.assignedTo ?? null, f.before?.createdUs ?? null, f.before?.id ?? null, f.limit, f.before?.reupload ? 1 : 0],
   );
 }
 

@@ -114,6 +114,20 @@ const verbs: Record<string, Verb> = {
       return { run, usage: `${m.NOTICES_USAGE}\n       ${d.DELIVERY_NOTICES_USAGE}` };
     },
   },
+  monitor: {
+    summary: 'monitor run  one keep-it-down pass now: checks, reminders, escalations',
+    load: async () => {
+      const m = await import('../monitoring/verbs.ts');
+      return { run: m.runMonitor, usage: m.MONITOR_USAGE };
+    },
+  },
+  stats: {
+    summary: 'stats [--from DATE] [--to DATE] [--platform NAME] [--public] [--json|--csv]  takedown statistics',
+    load: async () => {
+      const m = await import('../stats/verbs.ts');
+      return { run: m.runStats, usage: m.STATS_USAGE };
+    },
+  },
 };
 
 export function usage(): string {

@@ -10,6 +10,7 @@ import { createEvidenceSealer } from './evidence-sealer.ts';
 import type { Matcher } from '../matching/index.ts';
 import { monitoredKeywords } from '../cases/index.ts';
 import { createAllowlistFilter, withAllowlist } from '../review/index.ts';
+import { withReuploads } from '../monitoring/index.ts';
 import type { Sql } from '../../db/sql.ts';
 import type { SiteRow } from '../../db/queries/crawl-sites.ts';
 import type { FingerprintOptions } from '../../hashing/fingerprint.ts';
@@ -62,6 +63,8 @@ export function crawlDeps(
     matcher: withAllowlist({ match: async (fp) => matcher.match(fp) }, allowlist),
     fingerprint: (b) => pool.fingerprint(b, { options: CRAWL_FINGERPRINT_OPTIONS }),
     seal: createEvidenceSealer(sql, masterKey),
+    // A new alert of material already confirmed elsewhere is marked a re-upload at once (services/monitoring).
+    wrapAlerts: (sink) => withReuploads(sink, sql, log),
     openHeaders: (row: SiteRow) => (row.headers_encrypted ? (JSON.parse(decrypt(masterKey, row.headers_encrypted, siteHeadersAad(row.name)).toString('utf8')) as Record<string, string>) : undefined),
     // Read (and audited) at the start of each run, so a withdrawn or erased case is never searched again.
     keywords: () => monitoredKeywords(sql, masterKey, log ? { log } : {}),

@@ -1,3 +1,4 @@
 /** What other features may use of crawling. */
 export { startSiteSchedules } from './jobs.ts';
-export { siteHeadersAad } from './crawl-runtime.ts';
+/** How crawled files are fingerprinted, and the AAD of a site's sealed headers: monitoring checks as the crawl does. */
+export { CRAWL_FINGERPRINT_OPTIONS, siteHeadersAad } from './crawl-runtime.ts';

@@ -20,9 +20,10 @@ import { crawlingRoutes } from '../crawling/routes.ts';
 import { reviewRoutes } from '../review/routes.ts';
 import { takedownRoutes } from '../takedown/routes.ts';
 import { deliveryRoutes } from '../delivery/routes.ts';
+import { statsRoutes } from '../stats/routes.ts';
 import type { RouteDef, RouteEnv } from './route.ts';
 
-export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...crawlingRoutes, ...reviewRoutes, ...takedownRoutes, ...deliveryRoutes];
+export const routes: RouteDef[] = [...accountRoutes, ...caseRoutes, ...crawlingRoutes, ...reviewRoutes, ...takedownRoutes, ...deliveryRoutes, ...statsRoutes];
 
 function jsonSchema(schema: z.ZodType | undefined): Record<string, unknown> | undefined {
   if (!schema) return undefined;

@@ -19,7 +19,8 @@ export type Permission =
   | 'platform.manage' | 'platform.read'
   | 'notice.read' | 'notice.approve'
   | 'config.read'
-  | 'notice.respond';
+  | 'notice.respond'
+  | 'stats.read';
 
 // Sites and alerts carry no victim data (case codes, URLs, hashes); the sealed evidence may show the
 // material, so it is read on request only and every read is audited (services/review).
@@ -28,12 +29,13 @@ const REVIEW: readonly Permission[] = ['site.read', 'site.crawl', 'alert.read', 
 const TAKEDOWN: readonly Permission[] = ['platform.manage', 'platform.read', 'notice.read', 'notice.approve'];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read', 'config.read', 'site.manage', ...REVIEW, ...TAKEDOWN],
-  staff: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'site.manage', ...REVIEW, ...TAKEDOWN],
+  admin: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.assign', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'user.manage', 'audit.read', 'config.read', 'site.manage', ...REVIEW, ...TAKEDOWN, 'stats.read'],
+  staff: ['case.create', 'case.read', 'case.update', 'case.codes', 'case.withdraw', 'case.erase', 'material.add', 'material.read', 'site.manage', ...REVIEW, ...TAKEDOWN, 'stats.read'],
   operator: ['case.codes', ...REVIEW, 'platform.read', 'notice.read'],
   // Platforms see and answer their own notices only (services/delivery/responses.ts).
   platform: ['notice.respond'],
-  auditor: ['audit.read'],
+  // Statistics are counts, times and platform names: no victim data (services/stats).
+  auditor: ['audit.read', 'stats.read'],
 };
 
 /** Permissions that reach into one case: staff additionally need to be assigned to it. */

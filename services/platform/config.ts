@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { ROLES, type Role } from './roles.ts';
+import { parseDuration, parseDurationList } from './durations.ts';
 
 export const ALL_ROLES = ['api', 'worker', 'scheduler'] as const;
 export type ServiceRole = (typeof ALL_ROLES)[number];
@@ -73,6 +74,27 @@ export interface Config {
   deliveryLeaseSeconds: number;
   /** How often the scheduler queues notices that are due (a retry or a lapsed hold). */
   deliverySweepSeconds: number;
+  /** Keep-it-down (services/monitoring); every duration in milliseconds. */
+  monitoring: MonitoringSettings;
+}
+
+export interface MonitoringSettings {
+  /** How often a notified, not yet removed URL is checked (STAYDOWN_CHECK_EVERY, default 6h). */
+  checkEveryMs: number;
+  /** A reminder goes out this long after the notice or the last reminder (STAYDOWN_REMIND_AFTER, 24h). */
+  remindAfterMs: number;
+  /** An escalation goes out this long after the first notice (STAYDOWN_ESCALATE_AFTER, 72h). */
+  escalateAfterMs: number;
+  /** Re-checks of a removed URL, after its removal (STAYDOWN_RECHECKS, 1d,7d,30d,90d; then every last step). */
+  rechecksMs: readonly number[];
+  /** Reminders per notice before it escalates (STAYDOWN_MAX_REMINDERS, 3). */
+  maxReminders: number;
+  /** Reminders go out without approval (STAYDOWN_AUTO_REMINDERS, true). */
+  autoReminders: boolean;
+  /** Escalations go out without approval (STAYDOWN_AUTO_ESCALATIONS, false). */
+  autoEscalations: boolean;
+  /** How often the scheduler looks for due checks, reminders and escalations (STAYDOWN_MONITOR_SWEEP, 1m). */
+  sweepMs: number;
 }
 
 export interface FfmpegLocation {
@@ -213,6 +235,27 @@ function parseAddress(raw: string | undefined, from: string): string | undefined
 }
 
 /** Delivery (services/delivery): SMTP, response links, retries and holds. */
+function duration(raw: string | undefined, fallback: string, from: string): number {
+  const d = parseDuration(raw === undefined || raw === '' ? fallback : raw, from);
+  if (!d.ok) throw new ConfigError(d.message);
+  return d.ms;
+}
+
+function monitoringSettings(env: NodeJS.ProcessEnv): MonitoringSettings {
+  const rechecks = parseDurationList(env.STAYDOWN_RECHECKS || '1d,7d,30d,90d', 'STAYDOWN_RECHECKS');
+  if (!rechecks.ok) throw new ConfigError(rechecks.message);
+  return Object.freeze({
+    checkEveryMs: duration(env.STAYDOWN_CHECK_EVERY, '6h', 'STAYDOWN_CHECK_EVERY'),
+    remindAfterMs: duration(env.STAYDOWN_REMIND_AFTER, '24h', 'STAYDOWN_REMIND_AFTER'),
+    escalateAfterMs: duration(env.STAYDOWN_ESCALATE_AFTER, '72h', 'STAYDOWN_ESCALATE_AFTER'),
+    rechecksMs: Object.freeze(rechecks.ms),
+    maxReminders: parseCount(env.STAYDOWN_MAX_REMINDERS, 3, 0, 100, 'STAYDOWN_MAX_REMINDERS'),
+    autoReminders: parseBoolean(env.STAYDOWN_AUTO_REMINDERS, true, 'STAYDOWN_AUTO_REMINDERS'),
+    autoEscalations: parseBoolean(env.STAYDOWN_AUTO_ESCALATIONS, false, 'STAYDOWN_AUTO_ESCALATIONS'),
+    sweepMs: duration(env.STAYDOWN_MONITOR_SWEEP, '1m', 'STAYDOWN_MONITOR_SWEEP'),
+  });
+}
+
 function deliverySettings(env: NodeJS.ProcessEnv) {
   const smtpUrl = parseSmtpUrl(env.STAYDOWN_SMTP_URL);
   const noticeFrom = parseAddress(env.STAYDOWN_NOTICE_FROM, 'STAYDOWN_NOTICE_FROM');
@@ -270,6 +313,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     require2fa: Object.freeze(parseRoleList(env.STAYDOWN_REQUIRE_2FA, ['admin', 'staff'], 'STAYDOWN_REQUIRE_2FA')),
     timeZone: parseTimeZone(env.STAYDOWN_TIME_ZONE, 'Asia/Seoul', 'STAYDOWN_TIME_ZONE'),
     ...deliverySettings(env),
+    monitoring: monitoringSettings(env),
   });
 }
 

@@ -17,6 +17,7 @@ import type { ServiceContext } from '../platform/context.ts';
 import { decrypt, unwrapDataKey } from '../platform/crypto.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../platform/errors.ts';
 import { isAlertStatus, type AlertStatus } from './transitions.ts';
+import { materialHistories, type MaterialHistory } from '../monitoring/index.ts';
 
 export interface AlertSummary {
   id: string;
@@ -33,6 +34,12 @@ export interface AlertSummary {
   noticeId: string | null;
   createdAt: string;
   decidedAt: string | null;
+  /** The material already had a confirmed alert somewhere (services/monitoring re-uploads). */
+  reupload: boolean;
+  /** Confirmed by the system: the same SHA-256 as media already confirmed for the material. */
+  autoConfirmed: boolean;
+  /** For re-uploads: the material's history (where and when found, notified, removed; how many times). */
+  history?: MaterialHistory;
 }
 
 export interface AlertDetail extends AlertSummary {
@@ -51,8 +58,16 @@ export function alertSummary(r: ReviewAlertRow): AlertSummary {
   return {
     id: r.id, case: r.case_code, material: r.material_id, site: r.site_name, pageUrl: r.page_url, mediaUrl: r.media_url,
     mediaSha256: r.media_sha256, method: r.method, distance: r.distance, status: r.status, noticeId: r.notice_id,
-    createdAt: r.created_at.toISOString(), decidedAt: iso(r.decided_at),
+    createdAt: r.created_at.toISOString(), decidedAt: iso(r.decided_at), reupload: r.reupload === true, autoConfirmed: r.auto_confirmed,
   };
+}
+
+/** Adds the material's history to the re-uploads among `items`. */
+async function withHistories(tx: Sql, items: AlertSummary[]): Promise<AlertSummary[]> {
+  const re = items.filter((i) => i.reupload);
+  if (re.length === 0) return items;
+  const h = await materialHistories(tx, re.map((i) => i.material));
+  return items.map((i) => (i.reupload && h.has(i.material) ? { ...i, history: h.get(i.material)! } : i));
 }
 
 /**
@@ -104,13 +119,13 @@ export interface AlertPage {
 }
 
 function encodeCursor(r: ReviewAlertRow): string {
-  return Buffer.from(`${r.created_us}.${r.id}`, 'utf8').toString('base64url');
+  return Buffer.from(`${r.reupload ? 'r.' : ''}${r.created_us}.${r.id}`, 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string): { createdUs: string; id: string } {
-  const m = /^(\d{1,19})\.([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+function decodeCursor(cursor: string): { reupload: boolean; createdUs: string; id: string } {
+  const m = /^(r\.)?(\d{1,19})\.([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!m) throw new BadRequestError(`The cursor '${cursor}' is not one this service gave out; pass the 'next' value of the previous page.`);
-  return { createdUs: m[1], id: m[2] };
+  return { reupload: Boolean(m[1]), createdUs: m[2], id: m[3] };
 }
 
 export async function listAlerts(ctx: ServiceContext, actor: Actor, opts: AlertListOptions = {}): Promise<AlertPage> {
@@ -138,7 +153,7 @@ export async function listAlerts(ctx: ServiceContext, actor: Actor, opts: AlertL
     });
     const page = rows.slice(0, limit);
     await appendAudit(tx, actor, { action: 'alert.list', recordType: 'alert', detail: { count: page.length, ...(opts.status ? { status: opts.status } : {}) } });
-    return { items: page.map(alertSummary), next: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
+    return { items: await withHistories(tx, page.map(alertSummary)), next: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
   });
 }
 
@@ -146,7 +161,8 @@ export async function getAlert(ctx: ServiceContext, actor: Actor, id: string): P
   return ctx.sql.transaction(async (tx) => {
     const row = await loadAlertFor(tx, actor, id, 'alert.read');
     await appendAudit(tx, actor, { action: 'alert.read', recordType: 'alert', recordId: row.id, caseCode: row.case_code });
-    return alertDetail(row);
+    const [detail] = await withHistories(tx, [alertDetail(row)]);
+    return detail as AlertDetail;
   });
 }
 

@@ -7,6 +7,7 @@ import { casesJobs } from '../cases/jobs.ts';
 import { crawlingJobs } from '../crawling/jobs.ts';
 import { takedownJobs } from '../takedown/jobs.ts';
 import { deliveryJobs } from '../delivery/jobs.ts';
+import { monitoringJobs } from '../monitoring/jobs.ts';
 import type { JobDef } from './job.ts';
 
-export const JOBS: readonly JobDef[] = [...crawlingJobs, ...casesJobs, ...takedownJobs, ...deliveryJobs];
+export const JOBS: readonly JobDef[] = [...crawlingJobs, ...casesJobs, ...takedownJobs, ...deliveryJobs, ...monitoringJobs];

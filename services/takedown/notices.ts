@@ -20,6 +20,7 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, Unproces
 import { channelFor } from './drafting.ts';
 import { canMoveNotice, NOTICE_STATUSES, noticeStatusesBefore } from './notice-status.ts';
 import { renderNotice, type NoticeData, type RenderedNotice } from './templates/index.ts';
+import { noticeTracking, type NoticeTracking } from '../monitoring/index.ts';
 
 export interface NoticeSummary {
   id: string;
@@ -41,6 +42,10 @@ export interface NoticeSummary {
 }
 
 export interface NoticeDetail extends NoticeSummary {
+  /** Each URL's keep-it-down state (services/monitoring); null until the notice is sent and tracked. */
+  urls: Array<NoticeSummary['urls'][number] & { state: string | null }>;
+  /** The notice's state from its URLs, each URL's checks, and every URL transition (also in `history`). */
+  tracking: NoticeTracking;
   subject: string;
   text: string;
   html: string;
@@ -178,10 +183,15 @@ export async function getNotice(ctx: ServiceContext, actor: Actor, idOrReference
     const history = await selectNoticeHistory(tx, notice.id);
     const c = await selectCaseCodeAndStatus(tx, notice.case_id);
     await appendAudit(tx, actor, { action: 'notice.read', recordType: 'notice', recordId: notice.id, caseCode: c?.code ?? null });
+    const base = summary(notice, items);
+    const tracking = await noticeTracking(tx, notice.id);
+    const urlHistory = tracking.history.map((h) => ({ at: h.at, actor: h.actor, event: `url:${h.event}`, detail: { ...h.detail, trackedUrlId: h.trackedUrlId, mediaUrl: h.mediaUrl, from: h.from, to: h.to, noticeId: h.noticeId } }));
     return {
-      ...summary(notice, items),
+      ...base,
+      urls: base.urls.map((u) => ({ ...u, state: tracking.urls.find((t) => t.alertId === u.alertId)?.state ?? null })),
+      tracking,
       subject: rendered.subject, text: rendered.text, html: rendered.html, json: rendered.json,
-      history: history.map((h) => ({ at: h.at.toISOString(), actor: h.actor, event: h.event, detail: h.detail })),
+      history: [...history.map((h) => ({ at: h.at.toISOString(), actor: h.actor, event: h.event, detail: h.detail })), ...urlHistory].sort((a, b) => a.at.localeCompare(b.at)),
       warnings: noticeWarnings(ctx.config, notice, items, c?.status),
     };
   });

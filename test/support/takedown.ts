@@ -18,9 +18,9 @@ export async function seedConfirmedAlert(sql: Sql, caseCode: string, a: { pageUr
     [c.id, sha, sha.slice(0, 32)],
   );
   const [alert] = await sql.query<{ id: string }>(
-    // A decided alert carries its decision time (the review migration's check).
+    // A decided alert says when (and a rejected one why): the review's constraint (150-review.sql).
     `INSERT INTO crawl_alerts (case_id, material_id, site_id, page_url, media_url, media_sha256, method, distance, status, created_at, decided_at, reject_reason)
-     VALUES ($1, $2, $3, $4, $5, $6, 'pdq', 4, $7, $8, CASE WHEN $7 = 'new' THEN NULL ELSE now() END, CASE WHEN $7 = 'rejected' THEN 'seeded' END) RETURNING id::text`,
+     VALUES ($1, $2, $3, $4, $5, $6, 'pdq', 4, $7, $8, CASE WHEN $7 = 'new' THEN NULL ELSE $8::timestamptz END, CASE WHEN $7 = 'rejected' THEN 'seeded' END) RETURNING id::text`,
     [c.id, m.id, site.id, a.pageUrl, a.mediaUrl, sha, a.status ?? 'confirmed', (a.firstSeen ?? new Date()).toISOString()],
   );
   return alert.id;

@@ -22,6 +22,7 @@ import { addPlatform, draftNotices } from '../../../services/takedown/index.ts';
 import { buildApi } from '../../../services/http/server.ts';
 import { useTestDatabase } from '../../support/db.ts';
 import { useTempDir, waitFor } from '../../support/tmp.ts';
+import { confirmAlerts } from '../../../services/review/index.ts';
 import { ADMIN, childEnv, runCli, serviceContext, startServe, type RunningServe } from '../../support/service.ts';
 import { syntheticPhoto } from '../../support/images.ts';
 import { startBoard, type Board } from '../../crawler/support/fixture-sites.ts';
@@ -129,8 +130,8 @@ describe('takedown end to end', { timeout: 400_000 }, () => {
     const alerts = await ctx.sql.query<{ id: string; case_id: string; media_url: string }>('SELECT id::text, case_id::text, media_url FROM crawl_alerts ORDER BY media_url');
     const found = alerts.map((a) => `${a.case_id === cases.A.id ? 'A' : 'B'} ${a.media_url.replace(board.origin, 'board').replace(pics.origin, 'pics')}`).sort();
     expect(found).toEqual(['A board/full/25.jpg', 'A board/full/4.jpg', 'A pics/img/a1.jpg', 'B board/full/43.jpg', 'B pics/img/b1.jpg']);
-    // Review: confirmed (the review branch's decision function is not merged here; its effect is this status).
-    await ctx.sql.query(`UPDATE crawl_alerts SET status = 'confirmed'`);
+    // Review: an operator confirms every alert (services/review: audited, with who and when).
+    await confirmAlerts(ctx, ADMIN, alerts.map((a) => a.id));
 
     const boardP = await addPlatform(ctx, ADMIN, { name: 'Board', domains: ['127.0.0.1'], jurisdiction: 'US', language: 'en', emails: ['abuse@board.example'] });
     const picsP = await addPlatform(ctx, ADMIN, { name: 'Pics', domains: ['127.0.0.2'], jurisdiction: 'EU', language: 'en', webhookUrl: hooks.url('/staydown'), webhookSecret: SECRET });

@@ -71,6 +71,13 @@ const EXPECTED: Record<string, Caller[]> = {
   'GET /api/v1/alerts/:id/evidence/:part': REVIEWERS,
   'POST /api/v1/alerts/:id/confirm': REVIEWERS,
   'POST /api/v1/alerts/:id/reject': REVIEWERS,
+  // The response link: the token is the credential, whoever holds it (services/delivery).
+  'GET /respond/:token': EVERYONE,
+  'POST /respond/:token': EVERYONE,
+  'GET /api/v1/platform/notices': ['platform'],
+  'POST /api/v1/platform/notices/:id/answer': ['platform'],
+  // Counts, times and platform names only (services/stats).
+  'GET /api/v1/stats': ['admin', 'staff', 'auditor'],
   'GET /api/v1/platforms': ['admin', 'staff', 'operator'],
   'POST /api/v1/platforms': CASE_WORKERS,
   'POST /api/v1/platforms/propose': CASE_WORKERS,
@@ -82,11 +89,6 @@ const EXPECTED: Record<string, Caller[]> = {
   'GET /api/v1/notices/:id': ['admin', 'staff', 'operator'],
   'POST /api/v1/notices/:id/approve': CASE_WORKERS,
   'POST /api/v1/notices/:id/cancel': CASE_WORKERS,
-  // The response link: the token is the credential, whoever holds it (services/delivery).
-  'GET /respond/:token': EVERYONE,
-  'POST /respond/:token': EVERYONE,
-  'GET /api/v1/platform/notices': ['platform'],
-  'POST /api/v1/platform/notices/:id/answer': ['platform'],
 };
 
 let ctx: ServiceContext;

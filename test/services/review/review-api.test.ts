@@ -154,15 +154,15 @@ describe('alert review API', () => {
     const found = await confirmedAlertsWithoutNotice(ctx.sql);
     expect(found.map((f) => f.id)).toEqual([alerts[2].id]);
     expect(found[0]).toMatchObject({ caseCode: alerts[2].caseCode, materialId: alerts[2].materialId, site: 'board-a', mediaUrl: alerts[2].mediaUrl, decidedBy: tokens.operator.id });
-    // A notice of the takedown work (its tables: migration 200) takes the alert in.
-    const [platform] = await db().sql.query<{ id: string }>(`INSERT INTO platforms (name, domains, emails, deadline_hours) VALUES ('review-test', '{board-a.example}', '{abuse@board-a.example}', 24) RETURNING id::text`);
-    const [notice] = await db().sql.query<{ id: string }>(
-      `INSERT INTO notices (case_id, platform_id, language, jurisdiction, channel) SELECT case_id, $2, 'en', 'OTHER', 'email' FROM crawl_alerts WHERE id = $1 RETURNING id::text`,
-      [alerts[2].id, platform.id],
+    // A notice of the takedown model (200-takedown.sql: notice_id references notices).
+    const [p] = await db().sql.query<{ id: string }>("INSERT INTO platforms (name, deadline_hours) VALUES ('review-api-platform', 48) RETURNING id::text");
+    const [n] = await db().sql.query<{ id: string }>(
+      "INSERT INTO notices (case_id, platform_id, language, jurisdiction, channel) SELECT case_id, $2, 'en', 'OTHER', 'email' FROM crawl_alerts WHERE id = $1 RETURNING id::text",
+      [alerts[2].id, p.id],
     );
-    await db().sql.query('UPDATE crawl_alerts SET notice_id = $2 WHERE id = $1', [alerts[2].id, notice.id]);
+    await db().sql.query('UPDATE crawl_alerts SET notice_id = $2 WHERE id = $1', [alerts[2].id, n.id]);
     expect(await confirmedAlertsWithoutNotice(ctx.sql)).toEqual([]);
     // Only a confirmed alert can be in a notice.
-    await expect(db().sql.query('UPDATE crawl_alerts SET notice_id = $2 WHERE id = $1', [alerts[4].id, notice.id])).rejects.toThrow(/crawl_alerts_notice_check/);
+    await expect(db().sql.query('UPDATE crawl_alerts SET notice_id = $2 WHERE id = $1', [alerts[4].id, n.id])).rejects.toThrow(/crawl_alerts_notice_check/);
   });
 });

@@ -121,7 +121,8 @@ describe('drafting', () => {
     expect(r).toMatchObject({ pageUrlsWithheld: 1, heldBack: 1 });
     const id = (await alertNotice(searchPage))!;
     const n = await getNotice(ctx, ADMIN, id);
-    expect(n.urls).toEqual([{ alertId: searchPage, pageUrl: null, mediaUrl: 'https://img.board.example/s1.jpg' }]);
+    // `state`: the URL's keep-it-down state (services/monitoring), null until the notice is sent.
+    expect(n.urls).toEqual([{ alertId: searchPage, pageUrl: null, mediaUrl: 'https://img.board.example/s1.jpg', state: null }]);
     expect(n.text.toLowerCase()).not.toContain('quillfeather');
     expect(n.warnings.join(' ')).toMatch(/1 page URL\(s\) are withheld/);
     expect(await alertNotice(named)).toBeNull();

@@ -28,8 +28,8 @@ export async function seedAlerts(sql: Sql, caseId: string, urls: string[]): Prom
   const ids: string[] = [];
   for (const u of urls) {
     const [a] = await sql.query<{ id: string }>(
-      `INSERT INTO crawl_alerts (case_id, material_id, site_id, page_url, media_url, media_sha256, method, distance, status)
-       VALUES ($1, $2, $3, $4, $5, $6, 'pdq', 3, 'confirmed') RETURNING id::text`,
+      `INSERT INTO crawl_alerts (case_id, material_id, site_id, page_url, media_url, media_sha256, method, distance, status, decided_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'pdq', 3, 'confirmed', now()) RETURNING id::text`,
       [caseId, m.id, site.id, `${u}.html`, u, randomBytes(32).toString('hex')],
     );
     ids.push(a.id);

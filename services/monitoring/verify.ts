@@ -1,0 +1,189 @@
+/**
+ * Removal verification: staydown looks for itself, never taking the platform's word. The page and the
+ * media URL are fetched through the same guarded fetcher (SSRF guard with the site's allowed hosts, size
+ * caps, timeouts) and host politeness as the site's crawls; the page is re-extracted with the crawl's
+ * extractor and every media on it is downloaded, fingerprinted in the process's pool with the crawl's
+ * options and matched against THAT material only (its stored fingerprint). The verdict is
+ * `decideRemoval` of what was observed (removal.ts).
+ */
+import { createHash } from 'node:crypto';
+import { Fetcher, DEFAULT_LIMITS, type FetchLimits, type FetchOutcome } from '../../crawler/fetcher.ts';
+import { extractFromHtml, type MediaCandidate } from '../../crawler/extract.ts';
+import { downloadMedia, type PoliteFetch } from '../../crawler/media-download.ts';
+import { acquireHost, type HostSlotStore } from '../../crawler/politeness.ts';
+import type { Fingerprint } from '../../hashing/types.ts';
+import type { ReferenceMatcher } from '../../hashing/match/matcher.ts';
+import { decideRemoval, looksLikeLoginWall, observeStatus, type PageMediaObservation, type RemovalDecision, type RemovalObservations, type UrlObservation } from './removal.ts';
+
+export interface VerifySite {
+  allowHosts: readonly string[];
+  headers?: Record<string, string>;
+  /** The site's own hosts: its headers go only to them. */
+  siteHosts?: readonly string[];
+  minIntervalMs: number;
+  concurrency: number;
+}
+
+export interface VerifyTarget {
+  pageUrl: string;
+  mediaUrl: string;
+  materialId: string;
+  site: VerifySite;
+  /**
+   * SHA-256s of bytes already confirmed to be this material (the alert's media, the material's own file):
+   * the same bytes match without being fingerprinted again - what a check of content still up mostly finds.
+   */
+  knownSha256?: readonly string[];
+}
+
+export interface VerifierDeps {
+  fingerprint: (bytes: Uint8Array) => Promise<Fingerprint>;
+  /** The material's matcher (one reference); null when the material no longer matches (case closed, erased). */
+  reference: (materialId: string) => Promise<ReferenceMatcher | null>;
+  hostSlots: HostSlotStore;
+  fetchLimits?: Partial<FetchLimits>;
+  /** Media examined per page at most (a page is a post, not a whole board). */
+  maxPageMedia?: number;
+  signal?: AbortSignal;
+}
+
+export interface VerifyResult extends RemovalDecision {
+  observations: RemovalObservations;
+}
+
+const PAGE_BYTES = 5 * 1024 * 1024;
+const MEDIA_BYTES = 30 * 1024 * 1024;
+
+function failureObservation(r: Extract<FetchOutcome, { ok: false }>): UrlObservation {
+  if (r.reason === 'http-status') return observeStatus(r.status, r.message);
+  if (r.reason === 'blocked') return { kind: 'unknown', reason: `refused by the SSRF guard: ${r.message}` };
+  return { kind: 'unknown', reason: `${r.reason}: ${r.message}` };
+}
+
+/** A small bounded map: least recently used entries go first. */
+class Lru<V> {
+  private readonly m = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(k: string): V | undefined {
+    const v = this.m.get(k);
+    if (v !== undefined) {
+      this.m.delete(k);
+      this.m.set(k, v);
+    }
+    return v;
+  }
+  set(k: string, v: V): void {
+    this.m.delete(k);
+    this.m.set(k, v);
+    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value!);
+  }
+}
+
+export class RemovalVerifier {
+  private readonly fetchers = new Map<string, Fetcher>();
+  /** Fingerprints by SHA-256: a board's placeholder image or an unchanged file is hashed once. */
+  private readonly fingerprints = new Lru<Promise<Fingerprint | null>>(4096);
+
+  constructor(private readonly deps: VerifierDeps) {}
+
+  async close(): Promise<void> {
+    await Promise.all([...this.fetchers.values()].map((f) => f.close()));
+    this.fetchers.clear();
+  }
+
+  private fetcherFor(site: VerifySite): Fetcher {
+    const key = [...site.allowHosts].sort().join(',');
+    let f = this.fetchers.get(key);
+    if (!f) this.fetchers.set(key, (f = new Fetcher({ allowHosts: site.allowHosts }, { ...DEFAULT_LIMITS, ...this.deps.fetchLimits })));
+    return f;
+  }
+
+  private async fingerprintOf(bytes: Buffer, sha256: string): Promise<Fingerprint | null> {
+    let p = this.fingerprints.get(sha256);
+    if (!p) {
+      p = this.deps.fingerprint(bytes).catch(() => null);
+      this.fingerprints.set(sha256, p);
+    }
+    return p;
+  }
+
+  async check(t: VerifyTarget): Promise<VerifyResult> {
+    const fetcher = this.fetcherFor(t.site);
+    const siteHosts = t.site.siteHosts ?? [new URL(t.pageUrl).hostname];
+    // Every outcome of this check by URL: what downloadMedia's sentence does not say (a 404 or an HTML page).
+    const outcomes = new Map<string, FetchOutcome>();
+    const polite: PoliteFetch = async (url, maxBytes) => {
+      const host = new URL(url).host;
+      const release = await acquireHost(this.deps.hostSlots, host, { minIntervalMs: t.site.minIntervalMs, concurrency: t.site.concurrency }, this.deps.signal);
+      try {
+        const r = await fetcher.fetch({ url, headers: t.site.headers, credentialHosts: siteHosts, limits: { maxBytes } });
+        outcomes.set(url, r);
+        return r;
+      } finally {
+        await release();
+      }
+    };
+    const matcher = await this.deps.reference(t.materialId);
+    if (!matcher) {
+      const none: UrlObservation = { kind: 'unknown', reason: 'the material is no longer matchable (its case is not open or monitoring)' };
+      return { result: 'unknown', reason: 'Not verified: the material is no longer matchable.', observations: { page: none, media: none } };
+    }
+    const known = new Set(t.knownSha256 ?? []);
+    const matches = async (body: Buffer): Promise<boolean | null> => {
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      if (known.has(sha256)) return true;
+      const fp = await this.fingerprintOf(body, sha256);
+      if (!fp) return null;
+      return matcher.match(fp).length > 0;
+    };
+
+    /** One media candidate as an observation: matching media, other media, gone, not media, or unknown. */
+    const observeMedia = async (c: MediaCandidate): Promise<UrlObservation> => {
+      const d = await downloadMedia(c, polite);
+      if (d.ok) {
+        const m = await matches(d.body);
+        // Bytes that cannot be fingerprinted cannot show the material.
+        return { kind: 'media', status: 200, matches: m === true };
+      }
+      let last: UrlObservation | null = null;
+      for (const url of [c.url, ...(c.fallbacks ?? [])]) {
+        const r = outcomes.get(url);
+        if (!r) continue;
+        const o: UrlObservation = r.ok
+          ? { kind: 'not-media', status: r.status, loginWall: r.sniffed.kind === 'html' && looksLikeLoginWall(r.body.toString('utf8')) }
+          : failureObservation(r);
+        // The least conclusive rendition decides: one that could not be checked keeps it unknown.
+        if (o.kind === 'unknown' || (o.kind === 'not-media' && o.loginWall)) return o;
+        last = o;
+      }
+      return last ?? { kind: 'unknown', reason: d.message };
+    };
+
+    const [page, media] = await Promise.all([
+      (async (): Promise<{ obs: UrlObservation; pageMedia?: PageMediaObservation }> => {
+        const r = await polite(t.pageUrl, PAGE_BYTES);
+        if (!r.ok) return { obs: failureObservation(r) };
+        if (r.sniffed.kind === 'image' || r.sniffed.kind === 'video') {
+          return { obs: { kind: 'media', status: r.status, matches: (await matches(r.body)) === true } };
+        }
+        const html = r.body.toString('utf8');
+        if (looksLikeLoginWall(html)) return { obs: { kind: 'page', status: r.status, loginWall: true } };
+        const found = extractFromHtml(html, r.url).media.slice(0, this.deps.maxPageMedia ?? 50);
+        const pm: PageMediaObservation = { checked: 0, matching: 0, unknown: 0 };
+        for (const c of found) {
+          const o = await observeMedia(c);
+          pm.checked++;
+          if (o.kind === 'media' && o.matches) {
+            pm.matching++;
+            break;
+          }
+          if (o.kind === 'unknown' || (o.kind === 'not-media' && o.loginWall)) pm.unknown++;
+        }
+        return { obs: { kind: 'page', status: r.status, loginWall: false }, pageMedia: pm };
+      })(),
+      observeMedia({ url: t.mediaUrl, kind: 'image', source: 'img' } as MediaCandidate),
+    ]);
+    const observations: RemovalObservations = { page: page.obs, media, ...(page.pageMedia ? { pageMedia: page.pageMedia } : {}) };
+    return { ...decideRemoval(observations), observations };
+  }
+}
