@@ -24,7 +24,7 @@ export interface ExtractOptions {
 /** Registered material: fewer, well-spread keypoints (the index budget is per registered image). */
 export const REFERENCE_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 400, maxSide: 640, fastThreshold: 16, levels: 6 });
 /** Queries: more keypoints, because the registered picture may be only a small part of what was posted. */
-export const QUERY_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 1500, maxSide: 1024, fastThreshold: 16, levels: 6 });
+export const QUERY_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 2500, maxSide: 1024, fastThreshold: 16, levels: 6 });
 
 /** Orientation patch radius (ORB's 31 px patch) and the margin every keypoint keeps from the edge. */
 const PATCH_RADIUS = 15;
@@ -47,8 +47,9 @@ export function extractFeatures(grey: GreyImage, opts: ExtractOptions = QUERY_OP
   }
   const eq = equalise(base);
   const levels = pyramid(eq, LEVEL_SCALE, opts.levels, MIN_LEVEL_SIDE);
-  // Quotas by level area (finer levels hold more distinct structure), as ORB does.
-  const areas = levels.map((l) => l.width * l.height);
+  // Quotas by the square root of level area: ORB gives each level its share of the area, which leaves
+  // the coarse levels - the ones that find a picture shown small (a collage tile) - with a handful.
+  const areas = levels.map((l) => Math.sqrt(l.width * l.height));
   const total = areas.reduce((a, b) => a + b, 0);
   const kx: number[] = [];
   const ky: number[] = [];
