@@ -13,7 +13,7 @@
  *    a cluster, or as bands with nothing between them; a re-upload of the picture matches all over.
  */
 import { popcount32 } from '../bits.ts';
-import { type Affine, apply, clipToBox, fitAffine, insideConvex, invertAffine, linearShape, polygonArea, rectangle, seededRandom, similarityFrom2 } from './geometry.ts';
+import { type Affine, apply, type Point, clipToBox, fitAffine, insideConvex, invertAffine, linearShape, polygonArea, rectangle, seededRandom, similarityFrom2 } from './geometry.ts';
 import { mirrorFeatures } from './mirror.ts';
 import { DESCRIPTOR_WORDS, LEVEL_SCALE, type LocalFeatures } from './types.ts';
 
@@ -32,6 +32,9 @@ const GRID = 4;
 const POPULATED = 3;
 /** Share of populated cells that must hold an inlier. */
 const MIN_CELL_SHARE = 0.5;
+/** Largest share of the picture's populated cells an inlier-free rectangle may hold (captions, stickers: < 0.25). */
+export const MAX_UNMATCHED_SHARE = 0.3;
+const FINE = 8;
 const SIM_ITERATIONS = 600;
 const AFFINE_ITERATIONS = 150;
 const ANGLE_TOLERANCE = (30 / 360) * 256;
@@ -58,6 +61,11 @@ export interface FeatureMatch {
   refCoverage: number;
   /** Grid cells over the part in view: with reference keypoints, and of those with inliers. */
   cells: { populated: number; hit: number };
+  /**
+   * Share of the populated fine-grid cells in view that lie in the largest inlier-free rectangle: the
+   * picture of an app screenshot or a template whose chrome matched.
+   */
+  unmatchedShare: number;
   /** Query pixels per reference pixel (geometric mean), turn in degrees, and shear (s1 / s2). */
   scale: number;
   rotation: number;
@@ -265,6 +273,7 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
     return false;
   };
   const emptyBand = innerGap(rowPop, rowHit) || innerGap(colPop, colHit);
+  const emptyShare = largestUnmatchedShare(visible, bx0, bx1, by0, by1, r, refIdx);
   const { s1, s2, det } = linearShape(m);
   // Report the model in fractions, and undo the mirroring of the query's features.
   let fm: Affine = [(m[0] * r.width) / q.width, (m[1] * r.height) / q.width, m[2] / q.width, (m[3] * r.width) / q.height, (m[4] * r.height) / q.height, m[5] / q.height];
@@ -277,6 +286,7 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
     queryRegion: { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) },
     refCoverage,
     cells: { populated, hit },
+    unmatchedShare: Math.round(emptyShare * 1000) / 1000,
     scale: Math.sqrt(det),
     rotation: (Math.atan2(m[3], m[0]) * 180) / Math.PI,
     anisotropy: s1 / s2,
@@ -284,5 +294,41 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
   };
   if (hit < 4 || hit < MIN_CELL_SHARE * populated) return { ...result, reason: 'inliers clustered on a part of the picture' };
   if (emptyBand) return { ...result, reason: 'an inner band across the picture has no inlier' };
+  if (emptyShare > MAX_UNMATCHED_SHARE) return { ...result, reason: 'a large part of the picture in view has no inlier' };
   return { ...result, accepted: true };
+}
+
+/**
+ * The largest axis-aligned block of an 8x8 grid over the part in view that holds no inlier, measured
+ * as its share of the grid's populated cells (>= 2 reference keypoints). Occlusions of a true re-upload
+ * (a caption band, stickers) leave small blocks; a registered screenshot matched only through its app
+ * chrome leaves the whole picture inside it unmatched.
+ */
+function largestUnmatchedShare(visible: Point[], x0: number, x1: number, y0: number, y1: number, r: LocalFeatures, refIdx: number[]): number {
+  const pop = new Int32Array(FINE * FINE);
+  const hit = new Int32Array(FINE * FINE);
+  const cell = (x: number, y: number) => Math.min(FINE - 1, Math.max(0, Math.floor(((y - y0) / (y1 - y0)) * FINE))) * FINE + Math.min(FINE - 1, Math.max(0, Math.floor(((x - x0) / (x1 - x0)) * FINE)));
+  for (let j = 0; j < r.count; j++) if (insideConvex(visible, r.x[j], r.y[j])) pop[cell(r.x[j], r.y[j])]++;
+  for (const j of refIdx) hit[cell(r.x[j], r.y[j])]++;
+  // Prefix sums of populated-and-unmatched cells and of hit cells.
+  const P = FINE + 1;
+  const emp = new Int32Array(P * P);
+  const hs = new Int32Array(P * P);
+  let populated = 0;
+  for (let y = 0; y < FINE; y++) for (let x = 0; x < FINE; x++) {
+    const c = y * FINE + x;
+    const e = pop[c] >= 2 && hit[c] === 0 ? 1 : 0;
+    if (pop[c] >= 2) populated++;
+    emp[(y + 1) * P + x + 1] = e + emp[y * P + x + 1] + emp[(y + 1) * P + x] - emp[y * P + x];
+    hs[(y + 1) * P + x + 1] = (hit[c] > 0 ? 1 : 0) + hs[y * P + x + 1] + hs[(y + 1) * P + x] - hs[y * P + x];
+  }
+  if (populated === 0) return 0;
+  const sum = (a: Int32Array, ya: number, xa: number, yb: number, xb: number) => a[yb * P + xb] - a[ya * P + xb] - a[yb * P + xa] + a[ya * P + xa];
+  let best = 0;
+  for (let ya = 0; ya < FINE; ya++) for (let yb = ya + 1; yb <= FINE; yb++) for (let xa = 0; xa < FINE; xa++) for (let xb = xa + 1; xb <= FINE; xb++) {
+    if (sum(hs, ya, xa, yb, xb) > 0) break;
+    const e = sum(emp, ya, xa, yb, xb);
+    if (e > best) best = e;
+  }
+  return best / populated;
 }
