@@ -6,8 +6,8 @@
  * (their few gradients decide every bit). Leaving them out entirely means a registered dark wallpaper
  * is never found, and a darkened copy of a good picture is missed although plain PDQ finds it. So a
  * pair where either side is low quality is compared, but never on PDQ alone:
- *   - plain or dihedral PDQ within LOW_QUALITY_PDQ_RADIUS (stricter than 31) and the block hashes
- *     within LOW_QUALITY_BLOCKHASH_RADIUS (what a recompressed or resized copy keeps), or
+ *   - plain or dihedral PDQ within LOW_QUALITY_PDQ_RADIUS and the block hashes within
+ *     LOW_QUALITY_BLOCKHASH_RADIUS (two independent signals must agree), or
  *   - plain or dihedral PDQ within PDQ's 31 and a verified local-features match (decideFeatureMatch).
  */
 import { hammingHex } from '../bits.ts';
@@ -16,8 +16,13 @@ import { decideFeatureMatch, type FeatureMatchDecision } from './policy.ts';
 import type { LocalFeatures } from './types.ts';
 
 export const MIN_QUALITY = 50;
-export const LOW_QUALITY_PDQ_RADIUS = 20;
-export const LOW_QUALITY_BLOCKHASH_RADIUS = 24;
+/**
+ * On smooth dark pictures (PDQ quality 6-17) a re-encoded, resized copy stays within 14-30 PDQ bits
+ * and 0-46 block-hash bits of its original, distinct ones >= 114 and >= 57 apart (test wallpapers);
+ * each signal alone is noisy there, both together are not.
+ */
+export const LOW_QUALITY_PDQ_RADIUS = 31;
+export const LOW_QUALITY_BLOCKHASH_RADIUS = 48;
 const PDQ_RADIUS = 31;
 
 export interface LowQualityDecision {
