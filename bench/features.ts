@@ -113,15 +113,18 @@ const index = new FeatureIndex();
 for (const [i, r] of refs.entries()) index.add(String(i), r.f);
 log(`registered ${photoCount} photos + ${refs.length - photoCount} distractors`);
 
-interface Row { edit: string; n: number; pdq31: number; policy: number; features: number; combined: number; candidates: number }
+interface Row { edit: string; n: number; pdq31: number; policy: number; features: number; combined: number; candidates: number; misses: string[] }
 const rows: Row[] = [];
 let pairs = 0;
 const falseM = { policy: 0, features: 0, lowQuality: 0, examples: [] as string[] };
 let closest = { inliers: 0, pair: '', reason: '' };
 const queryMs: number[] = [];
+/** Distinct pictures the index returned per query (impostor candidates the verifier had to reject). */
+const candidateCounts: number[] = [];
 
 function judgeQuery(edit: string, i: number, q: { fp: ImageFingerprint; f: LocalFeatures }, exclude: Set<number>, row?: Row): void {
   const cands = new Map(index.query(q.f).map((c) => [Number(c.refId), c.votes]));
+  candidateCounts.push([...cands.keys()].filter((j) => j !== i && !exclude.has(j)).length);
   if (row) {
     const own = refs[i];
     row.n++;
@@ -133,6 +136,10 @@ function judgeQuery(edit: string, i: number, q: { fp: ImageFingerprint; f: Local
     if (pol) row.policy++;
     if (feat) row.features++;
     if (pol || feat || low) row.combined++;
+    else {
+      const v = verifyFeatures(q.f, own.f);
+      row.misses.push(`${own.name.split('/').pop()}${cands.has(i) ? '' : '(not retrieved)'}: ${v.reason} ${v.inliers}/${v.tentative ?? 0}`);
+    }
   }
   for (let j = 0; j < refs.length; j++) {
     if (j === i || exclude.has(j) || (i >= 0 && sameScene(refs[i].group, refs[j].group))) continue;
@@ -160,7 +167,7 @@ const edits = [
   ...EDITS.filter((e) => CLASSIC.includes(e.name)).map((e) => ({ name: e.name, apply: (s: Source) => e.apply(s) })),
 ].filter((e) => !only || only.includes(e.name));
 for (const e of edits) {
-  const row: Row = { edit: e.name, n: 0, pdq31: 0, policy: 0, features: 0, combined: 0, candidates: 0 };
+  const row: Row = { edit: e.name, n: 0, pdq31: 0, policy: 0, features: 0, combined: 0, candidates: 0, misses: [] };
   for (let i = 0; i < photoCount; i++) {
     if (process.stderr.isTTY) process.stderr.write(`\r${e.name} ${i + 1}/${photoCount}\x1b[K`);
     const rnd = seeded(i * 7919 + e.name.length * 131 + 1);
@@ -170,7 +177,9 @@ for (const e of edits) {
     const t = performance.now();
     const q = await queryOf(bytes);
     queryMs.push(performance.now() - t);
-    judgeQuery(e.name, i, q, new Set(fill), row);
+    // Fillers and any photo of the same scene as a filler are not distinct from what the query shows.
+    const shown = new Set(fill.flatMap((j) => refs.map((_, k) => k).filter((k) => k < photoCount && sameScene(refs[k].group, refs[j].group))));
+    judgeQuery(e.name, i, q, shown, row);
   }
   rows.push(row);
 }
@@ -203,18 +212,31 @@ if (timing) {
     const bytes = await sharp(src).resize(w, h, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
     const reg: number[] = [];
     const qry: number[] = [];
+    const regCpu: number[] = [];
+    const qryCpu: number[] = [];
     for (let k = 0; k < 5; k++) {
       let t = performance.now();
+      let c = process.cpuUsage();
       await registrationFeatures(bytes);
       reg.push(performance.now() - t);
+      regCpu.push(cpuMs(c));
       t = performance.now();
+      c = process.cpuUsage();
       const f = extractFeatures(await decodeGrey(bytes, QUERY_OPTIONS.maxSide), QUERY_OPTIONS);
-      for (const c of index.query(f).slice(0, 3)) decideFeatureMatch(f, refs[Number(c.refId)].f);
+      for (const cand of index.query(f).slice(0, 3)) decideFeatureMatch(f, refs[Number(cand.refId)].f);
       qry.push(performance.now() - t);
+      qryCpu.push(cpuMs(c));
     }
+    budgets[`registerCpuMs${label}`] = Math.round(median(regCpu));
+    budgets[`queryCpuMs${label}`] = Math.round(median(qryCpu));
     budgets[`registerMs${label}`] = Math.round(median(reg));
     budgets[`queryMs${label}`] = Math.round(median(qry));
   }
+}
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
 }
 
 const pct = (a: number, n: number) => (n ? Math.round((1000 * a) / n) / 10 : 0);
@@ -227,11 +249,12 @@ const summary = (sel: (r: Row) => boolean) => {
 const result = {
   photos: photoCount,
   distractors: refs.length - photoCount,
-  recall: rows.map((r) => ({ edit: r.edit, n: r.n, pdq31: pct(r.pdq31, r.n), policy: pct(r.policy, r.n), features: pct(r.features, r.n), combined: pct(r.combined, r.n), retrieved: pct(r.candidates, r.n) })),
+  recall: rows.map((r) => ({ edit: r.edit, n: r.n, pdq31: pct(r.pdq31, r.n), policy: pct(r.policy, r.n), features: pct(r.features, r.n), combined: pct(r.combined, r.n), retrieved: pct(r.candidates, r.n), misses: r.misses })),
   partialEdits: summary((r) => partialNames.has(r.edit)),
   allEdits: summary(() => true),
   falseMatches: { pairs, policy: falseM.policy, features: falseM.features, lowQuality: falseM.lowQuality, examples: falseM.examples },
   closestDistinctPair: closest,
+  impostorCandidatesPerQuery: { mean: Math.round((10 * candidateCounts.reduce((a, b) => a + b, 0)) / candidateCounts.length) / 10, max: Math.max(...candidateCounts) },
   negatives,
   weakRegistered: refs.map((r) => ({ name: r.name, s: matchStrength(r.fp, r.f) })).filter((x) => x.s.weak).map((x) => `${x.name} (PDQ quality ${x.s.pdqQuality}, ${x.s.keypoints} keypoints)`),
   budgets: { ...budgets, medianQueryMsInRun: Math.round(median(queryMs)), peakRssMb: Math.round(peakRssMb()) },
@@ -242,11 +265,13 @@ report(result, () => {
   const pad = (s: string | number, n: number) => String(s).padEnd(n);
   const out = [`${result.photos} photos registered + ${result.distractors} distractors; recall % per edit`, `${pad('edit', 26)}${pad('n', 4)}${pad('pdq31', 7)}${pad('policy', 8)}${pad('features', 10)}${pad('combined', 10)}retrieved`];
   for (const r of result.recall) out.push(`${pad(r.edit, 26)}${pad(r.n, 4)}${pad(r.pdq31, 7)}${pad(r.policy, 8)}${pad(r.features, 10)}${pad(r.combined, 10)}${r.retrieved}`);
+  if (args.includes('--misses')) for (const r of result.recall) if (r.misses.length) out.push(`  missed ${r.edit}: ${r.misses.join('; ')}`);
   for (const [label, s] of [['ALL partial', result.partialEdits], ['ALL edits', result.allEdits]] as const) out.push(`${pad(label, 26)}${pad(s.n, 4)}${pad(s.pdq31, 7)}${pad(s.policy, 8)}${pad(s.features, 10)}${s.combined}`);
   const fm = result.falseMatches;
   out.push(`false matches among ${fm.pairs} distinct pairs: policy ${fm.policy}, features ${fm.features}, low-quality rule ${fm.lowQuality}`);
   for (const e of fm.examples) out.push(`  false: ${e}`);
   out.push(`closest distinct pair (features, rejected): ${closest.inliers} inliers, ${closest.pair} (${closest.reason})`);
+  out.push(`impostor candidates from the index per query: mean ${result.impostorCandidatesPerQuery.mean}, max ${result.impostorCandidatesPerQuery.max} (of ${refs.length - 1})`);
   out.push(`same chrome around distinct photos: ${negatives.chromeMatched}/${negatives.chromePairs} matched; same watermark: ${negatives.watermarkMatched}/${negatives.watermarkPairs}`);
   out.push(`weak registered files: ${result.weakRegistered.length} (${result.weakRegistered.slice(0, 6).join('; ')})`);
   out.push(`budgets: ${Object.entries(result.budgets).map(([k, v]) => `${k} ${v}`).join(', ')}; ${result.seconds} s`);

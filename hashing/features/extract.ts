@@ -24,7 +24,7 @@ export interface ExtractOptions {
 /** Registered material: fewer, well-spread keypoints (the index budget is per registered image). */
 export const REFERENCE_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 400, maxSide: 640, fastThreshold: 16, levels: 6 });
 /** Queries: more keypoints, because the registered picture may be only a small part of what was posted. */
-export const QUERY_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 2500, maxSide: 1024, fastThreshold: 16, levels: 6 });
+export const QUERY_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 4000, maxSide: 1024, fastThreshold: 16, levels: 6 });
 
 /** Orientation patch radius (ORB's 31 px patch) and the margin every keypoint keeps from the edge. */
 const PATCH_RADIUS = 15;

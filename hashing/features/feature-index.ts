@@ -97,8 +97,9 @@ export class FeatureIndex {
 
   /** Registered pictures sharing at least `minVotes` close descriptors with the query (direct or mirrored). */
   query(f: LocalFeatures): FeatureCandidate[] {
-    const votes = new Map<number, number>();
-    const stamp = new Map<number, number>();
+    const votes = new Int32Array(this.refs.length);
+    // Which query descriptor last voted for each picture (one vote per descriptor per picture).
+    const stamp = new Int32Array(this.refs.length).fill(-1);
     const maxBucket = Math.max(256, this.opts.maxBucketShare * (this.size - this.dead));
     const shift = 32 - this.opts.keyBits;
     let qn = 0;
@@ -111,16 +112,16 @@ export class FeatureIndex {
           if (this.counts[t][key] > maxBucket) continue;
           for (let s = this.heads[t][key]; s >= 0; s = this.next[t][s]) {
             const r = this.slotRef[s];
-            if (stamp.get(r) === qn || !this.refs[r].alive) continue;
+            if (stamp[r] === qn || !this.refs[r].alive) continue;
             if (distance(d, o, this.desc, s * DESCRIPTOR_WORDS) > VOTE_RADIUS) continue;
-            stamp.set(r, qn);
-            votes.set(r, (votes.get(r) ?? 0) + 1);
+            stamp[r] = qn;
+            votes[r]++;
           }
         }
       }
     }
     const out: FeatureCandidate[] = [];
-    for (const [r, v] of votes) if (v >= this.opts.minVotes) out.push({ refId: this.refs[r].id, votes: v });
+    for (let r = 0; r < votes.length; r++) if (votes[r] >= this.opts.minVotes) out.push({ refId: this.refs[r].id, votes: votes[r] });
     out.sort((a, b) => b.votes - a.votes || a.refId.localeCompare(b.refId));
     return out.slice(0, this.opts.maxCandidates);
   }
