@@ -20,7 +20,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { hammingHex } from '../hashing/bits.ts';
-import { decideFeatureMatch, extractFeatures, FeatureIndex, featuresToBase64, QUERY_OPTIONS, REFERENCE_OPTIONS, verifyFeatures, type LocalFeatures } from '../hashing/features/index.ts';
+import { decideFeatureMatch, DEFAULT_FEATURE_INDEX_OPTIONS, extractFeatures, FeatureIndex, featuresToBase64, QUERY_OPTIONS, REFERENCE_OPTIONS, verifyFeatures, type LocalFeatures } from '../hashing/features/index.ts';
 import { decideLowQualityMatch, matchStrength } from '../hashing/features/low-quality.ts';
 import { fingerprintImage } from '../hashing/fingerprint.ts';
 import { contentRect } from '../hashing/borders.ts';
@@ -123,14 +123,14 @@ const queryMs: number[] = [];
 const candidateCounts: number[] = [];
 
 function judgeQuery(edit: string, i: number, q: { fp: ImageFingerprint; f: LocalFeatures }, exclude: Set<number>, row?: Row): void {
-  const cands = new Map(index.query(q.f).map((c) => [Number(c.refId), c.votes]));
+  const cands = new Map(index.query(q.f).map((c) => [Number(c.refId), { ...c, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes }]));
   candidateCounts.push([...cands.keys()].filter((j) => j !== i && !exclude.has(j)).length);
   if (row) {
     const own = refs[i];
     row.n++;
     if (hammingHex(q.fp.pdq.hash, own.fp.pdq.hash) <= 31) row.pdq31++;
     const pol = decideMatch(q.fp, own.fp);
-    const feat = cands.has(i) ? decideFeatureMatch(q.f, own.f) : null;
+    const feat = cands.has(i) ? decideFeatureMatch(q.f, own.f, cands.get(i)) : null;
     const low = decideLowQualityMatch(q.fp, own.fp, { query: q.f, ref: own.f });
     if (cands.has(i)) row.candidates++;
     if (pol) row.policy++;
@@ -148,7 +148,7 @@ function judgeQuery(edit: string, i: number, q: { fp: ImageFingerprint; f: Local
     if (decideMatch(q.fp, refs[j].fp)) { falseM.policy++; if (falseM.examples.length < 10) falseM.examples.push(`policy: ${who}`); }
     if (decideLowQualityMatch(q.fp, refs[j].fp, cands.has(j) ? { query: q.f, ref: refs[j].f } : undefined)) { falseM.lowQuality++; if (falseM.examples.length < 10) falseM.examples.push(`low-quality: ${who}`); }
     if (cands.has(j)) {
-      const v = verifyFeatures(q.f, refs[j].f);
+      const v = verifyFeatures(q.f, refs[j].f, cands.get(j));
       if (v.accepted) { falseM.features++; if (falseM.examples.length < 10) falseM.examples.push(`features: ${who} (${v.inliers} inliers)`); }
       else if (v.inliers > closest.inliers) closest = { inliers: v.inliers, pair: who, reason: v.reason ?? '' };
     }
@@ -223,7 +223,7 @@ if (timing) {
       t = performance.now();
       c = process.cpuUsage();
       const f = extractFeatures(await decodeGrey(bytes, QUERY_OPTIONS.maxSide), QUERY_OPTIONS);
-      for (const cand of index.query(f).slice(0, 3)) decideFeatureMatch(f, refs[Number(cand.refId)].f);
+      for (const cand of index.query(f).slice(0, 3)) decideFeatureMatch(f, refs[Number(cand.refId)].f, { ...cand, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes });
       qry.push(performance.now() - t);
       qryCpu.push(cpuMs(c));
     }

@@ -42,6 +42,8 @@ export const DEFAULT_FEATURE_INDEX_OPTIONS: FeatureIndexOptions = Object.freeze(
 export interface FeatureCandidate {
   refId: string;
   votes: number;
+  /** Of those, votes of the query's mirrored descriptors: tells the verifier which way round to try. */
+  mirroredVotes: number;
 }
 
 export class FeatureIndex {
@@ -98,12 +100,13 @@ export class FeatureIndex {
   /** Registered pictures sharing at least `minVotes` close descriptors with the query (direct or mirrored). */
   query(f: LocalFeatures): FeatureCandidate[] {
     const votes = new Int32Array(this.refs.length);
+    const mirrored = new Int32Array(this.refs.length);
     // Which query descriptor last voted for each picture (one vote per descriptor per picture).
     const stamp = new Int32Array(this.refs.length).fill(-1);
     const maxBucket = Math.max(256, this.opts.maxBucketShare * (this.size - this.dead));
     const shift = 32 - this.opts.keyBits;
     let qn = 0;
-    for (const side of [f, mirrorFeatures(f)]) {
+    for (const [sideNo, side] of [f, mirrorFeatures(f)].entries()) {
       const d = side.descriptors;
       for (let i = 0; i < side.count; i++, qn++) {
         const o = i * DESCRIPTOR_WORDS;
@@ -116,12 +119,13 @@ export class FeatureIndex {
             if (distance(d, o, this.desc, s * DESCRIPTOR_WORDS) > VOTE_RADIUS) continue;
             stamp[r] = qn;
             votes[r]++;
+            if (sideNo === 1) mirrored[r]++;
           }
         }
       }
     }
     const out: FeatureCandidate[] = [];
-    for (let r = 0; r < votes.length; r++) if (votes[r] >= this.opts.minVotes) out.push({ refId: this.refs[r].id, votes: votes[r] });
+    for (let r = 0; r < votes.length; r++) if (votes[r] >= this.opts.minVotes) out.push({ refId: this.refs[r].id, votes: votes[r], mirroredVotes: mirrored[r] });
     out.sort((a, b) => b.votes - a.votes || a.refId.localeCompare(b.refId));
     return out.slice(0, this.opts.maxCandidates);
   }

@@ -8,9 +8,11 @@
  */
 export { extractFeatures, QUERY_OPTIONS, REFERENCE_OPTIONS, type ExtractOptions } from './extract.ts';
 export { decodeFeatures, encodeFeatures, FeatureCodecError, featuresFromBase64, featuresToBase64 } from './codec.ts';
-export { FeatureIndex, type FeatureCandidate, type FeatureIndexOptions } from './feature-index.ts';
-export { matchFeatures, verifyFeatures, type FeatureMatch, type Region, type Verification } from './match.ts';
+export { DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex, type FeatureCandidate, type FeatureIndexOptions } from './feature-index.ts';
+export { matchFeatures, verifyFeatures, type FeatureMatch, type Region, type SideHint, type Verification } from './match.ts';
 export { mirrorFeatures } from './mirror.ts';
 export { decideFeatureMatch, type FeatureMatchDecision } from './policy.ts';
+export { referenceFeatures } from './reference.ts';
+export { decideLowQualityMatch, matchStrength, type LowQualityDecision, type MatchStrength } from './low-quality.ts';
 export { greyFromRgba } from './pyramid.ts';
 export type { GreyImage, LocalFeatures } from './types.ts';

@@ -86,16 +86,29 @@ export interface Verification extends Partial<FeatureMatch> {
   inliers: number;
 }
 
+/**
+ * Which ways round to try: both (default), or only the sides whose FeatureIndex votes alone would
+ * have made the picture a candidate. Skipping the other side halves the verification of most
+ * impostors; a true mirrored (or direct) copy gathers its votes on its own side.
+ */
+export interface SideHint {
+  votes: number;
+  mirroredVotes: number;
+  minVotes: number;
+}
+
 /** The verified match of `ref` in `query` (direct or mirrored), or null. */
-export function matchFeatures(query: LocalFeatures, ref: LocalFeatures): FeatureMatch | null {
-  const v = verifyFeatures(query, ref);
+export function matchFeatures(query: LocalFeatures, ref: LocalFeatures, hint?: SideHint): FeatureMatch | null {
+  const v = verifyFeatures(query, ref, hint);
   return v.accepted ? (v as FeatureMatch & Verification) : null;
 }
 
 /** Like matchFeatures, but also reports the best rejected attempt (benchmarks: how close do distinct photos get). */
-export function verifyFeatures(query: LocalFeatures, ref: LocalFeatures): Verification {
-  const direct = verifyOne(query, ref, false);
-  if (direct.accepted) return direct;
+export function verifyFeatures(query: LocalFeatures, ref: LocalFeatures, hint?: SideHint): Verification {
+  const tryDirect = !hint || hint.votes - hint.mirroredVotes >= hint.minVotes;
+  const tryMirrored = !hint || hint.mirroredVotes >= hint.minVotes;
+  const direct: Verification = tryDirect ? verifyOne(query, ref, false) : { accepted: false, reason: 'no votes for this side', inliers: 0 };
+  if (direct.accepted || !tryMirrored) return direct;
   const mirrored = verifyOne(mirrorFeatures(query), ref, true);
   return mirrored.accepted || mirrored.inliers > direct.inliers ? mirrored : direct;
 }

@@ -3,7 +3,7 @@
  * picture, a match with its method, strength and where the picture sits in the query - or null.
  * Beside the PDQ index: candidates come from `FeatureIndex.query`, each is decided here.
  */
-import { matchFeatures, MIN_INLIERS, type Region } from './match.ts';
+import { matchFeatures, MIN_INLIERS, type Region, type SideHint } from './match.ts';
 import type { LocalFeatures } from './types.ts';
 
 export interface FeatureMatchDecision {
@@ -21,8 +21,9 @@ export interface FeatureMatchDecision {
   distance: number;
 }
 
-export function decideFeatureMatch(query: LocalFeatures, ref: LocalFeatures): FeatureMatchDecision | null {
-  const m = matchFeatures(query, ref);
+/** `hint`: the candidate's votes from FeatureIndex.query (with its minVotes), to verify only the sides they support. */
+export function decideFeatureMatch(query: LocalFeatures, ref: LocalFeatures, hint?: SideHint): FeatureMatchDecision | null {
+  const m = matchFeatures(query, ref, hint);
   if (!m) return null;
   const strength = Math.min(1, (m.inliers - MIN_INLIERS) / (4 * MIN_INLIERS));
   const spread = m.cells.populated > 0 ? m.cells.hit / m.cells.populated : 0;
