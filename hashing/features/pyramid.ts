@@ -117,11 +117,12 @@ export function integral(img: GreyImage): Int32Array {
   const out = new Int32Array(W * (h + 1));
   for (let y = 0; y < h; y++) {
     let row = 0;
-    const o = y * w;
-    const a = (y + 1) * W;
+    let src = y * w;
+    let above = y * W + 1;
+    let dst = above + W;
     for (let x = 0; x < w; x++) {
-      row += data[o + x];
-      out[a + x + 1] = out[a - W + x + 1] + row;
+      row += data[src++];
+      out[dst++] = out[above++] + row;
     }
   }
   return out;
