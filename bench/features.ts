@@ -1,5 +1,5 @@
 /**
- * npm run bench:features [-- --json] [-- --photos N] [-- --edits a,b] [-- --no-timing]
+ * npm run bench:features [-- --json] [-- --photos N | --sample N] [-- --edits a,b] [-- --no-timing] [-- --misses]
  *
  * Local features (hashing/features/) on partial views and warped re-uploads: recall per edit for
  *   pdq31     plain PDQ within 31 bits (HMA, StopNCII),
@@ -84,7 +84,11 @@ function distractorFiles(): Array<{ name: string; group: string; path: string }>
   return out;
 }
 
-const photos: Photo[] = [...vectorPhotos(), ...skimagePhotos()].slice(0, limit);
+const sample = Number(opt('--sample') ?? 0);
+const allPhotos: Photo[] = [...vectorPhotos(), ...skimagePhotos()];
+/** `--sample N`: N photos spread evenly over the whole list (a shorter run that still mixes every source). */
+const spread = <T>(xs: T[], n: number) => (n > 0 && n < xs.length ? Array.from({ length: n }, (_, k) => xs[Math.floor((k * xs.length) / n)]) : xs);
+const photos: Photo[] = spread(allPhotos, sample).slice(0, limit);
 if (photos.length < 3) {
   process.stderr.write('bench:features: needs the shared vectors and/or python3-skimage (apt-get install -y python3-skimage).\n');
   process.exit(1);
@@ -101,7 +105,7 @@ for (const p of photos) {
   sources.push(await loadSource(bytes));
 }
 const photoCount = refs.length;
-for (const d of distractorFiles().slice(0, Number.isFinite(limit) ? limit : undefined)) {
+for (const d of spread(distractorFiles(), sample).slice(0, Number.isFinite(limit) ? limit : undefined)) {
   try {
     const bytes = await sharp(readFileSync(d.path)).resize(1600, 1600, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();
     refs.push(await register(d.name, d.group, bytes));
