@@ -38,6 +38,8 @@ const MIN_CELL_SHARE = 0.5;
 /** Largest share of the picture's populated cells an inlier-free rectangle may hold (captions, stickers: < 0.25). */
 export const MAX_UNMATCHED_SHARE = 0.3;
 const FINE = 8;
+/** Inliers spread in two dimensions (a picture), not along one line (a caption, a diagonal watermark). */
+export const MIN_SPREAD_RATIO = 0.3;
 /** Skip a pair when its first 64 bits (words 0 and 4) differ in more than this. */
 const QUARTER_PRUNE = 26;
 const SIM_ITERATIONS = 600;
@@ -71,6 +73,8 @@ export interface FeatureMatch {
    * picture of an app screenshot or a template whose chrome matched.
    */
   unmatchedShare: number;
+  /** Minor over major standard deviation of the inliers on the reference: near 0 along a line of text. */
+  flatness: number;
   /** Query pixels per reference pixel (geometric mean), turn in degrees, and shear (s1 / s2). */
   scale: number;
   rotation: number;
@@ -229,7 +233,7 @@ function verifyOne(q: LocalFeatures, r: LocalFeatures, mirrored: boolean): Verif
   // One reference keypoint counts once (several query keypoints may sit on one reference corner).
   const seen = new Set<number>();
   inl = inl.filter((k) => !seen.has(pairs.ri[k]) && (seen.add(pairs.ri[k]), true));
-  return judge(q, r, model, inl.map((k) => pairs.ri[k]), inl.map((k) => pairs.dist[k]), n, mirrored);
+  return judge(q, r, model, inl.map((k) => pairs.ri[k]), inl.map((k) => pairs.qi[k]), inl.map((k) => pairs.dist[k]), n, mirrored);
 }
 
 function residual(m: Affine, rx: Float64Array, ry: Float64Array, qx: Float64Array, qy: Float64Array, k: number): number {
@@ -249,7 +253,7 @@ function sane(m: Affine): boolean {
 }
 
 /** Acceptance: enough inliers, a sane model, and inliers spread over the part of the picture in view. */
-function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], dists: number[], tentative: number, mirrored: boolean): Verification {
+function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], queryIdx: number[], dists: number[], tentative: number, mirrored: boolean): Verification {
   const inliers = refIdx.length;
   const base = { inliers, tentative, mirrored };
   if (inliers < MIN_INLIERS) return { accepted: false, reason: 'too few inliers', ...base };
@@ -304,7 +308,14 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
     return false;
   };
   const emptyBand = innerGap(rowPop, rowHit) || innerGap(colPop, colHit);
-  const emptyShare = largestUnmatchedShare(visible, bx0, bx1, by0, by1, r, refIdx);
+  // The same on the query side, over the box taken into the query: a shared watermark or logo over two
+  // different photos matches while the query's own picture inside the box does not.
+  const qBox = clipToBox([apply(m, bx0, by0), apply(m, bx1, by0), apply(m, bx1, by1), apply(m, bx0, by1)], q.width, q.height);
+  const qShare = qBox.length >= 3
+    ? largestUnmatchedShare(qBox, Math.min(...qBox.map((p) => p.x)), Math.max(...qBox.map((p) => p.x)), Math.min(...qBox.map((p) => p.y)), Math.max(...qBox.map((p) => p.y)), q, queryIdx)
+    : 1;
+  const flatness = inlierFlatness(r, refIdx);
+  const emptyShare = Math.max(qShare, largestUnmatchedShare(visible, bx0, bx1, by0, by1, r, refIdx));
   const { s1, s2, det } = linearShape(m);
   // Report the model in fractions, and undo the mirroring of the query's features.
   let fm: Affine = [(m[0] * r.width) / q.width, (m[1] * r.height) / q.width, m[2] / q.width, (m[3] * r.width) / q.height, (m[4] * r.height) / q.height, m[5] / q.height];
@@ -318,6 +329,7 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
     refCoverage,
     cells: { populated, hit },
     unmatchedShare: Math.round(emptyShare * 1000) / 1000,
+    flatness: Math.round(flatness * 1000) / 1000,
     scale: Math.sqrt(det),
     rotation: (Math.atan2(m[3], m[0]) * 180) / Math.PI,
     anisotropy: s1 / s2,
@@ -326,6 +338,7 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
   if (hit < 4 || hit < MIN_CELL_SHARE * populated) return { ...result, reason: 'inliers clustered on a part of the picture' };
   if (emptyBand) return { ...result, reason: 'an inner band across the picture has no inlier' };
   if (emptyShare > MAX_UNMATCHED_SHARE) return { ...result, reason: 'a large part of the picture in view has no inlier' };
+  if (flatness < MIN_SPREAD_RATIO) return { ...result, reason: 'the inliers lie along a line (a line of text, a watermark)' };
   return { ...result, accepted: true };
 }
 
@@ -362,4 +375,22 @@ function largestUnmatchedShare(visible: Point[], x0: number, x1: number, y0: num
     if (e > best) best = e;
   }
   return best / populated;
+}
+
+/** sqrt(minor / major eigenvalue) of the inliers' covariance on the reference, 0..1. */
+function inlierFlatness(r: LocalFeatures, refIdx: number[]): number {
+  const n = refIdx.length;
+  let mx = 0, my = 0;
+  for (const j of refIdx) { mx += r.x[j]; my += r.y[j]; }
+  mx /= n; my /= n;
+  let sxx = 0, syy = 0, sxy = 0;
+  for (const j of refIdx) {
+    const dx = r.x[j] - mx, dy = r.y[j] - my;
+    sxx += dx * dx; syy += dy * dy; sxy += dx * dy;
+  }
+  const tr = sxx + syy;
+  const disc = Math.sqrt(Math.max(0, (sxx - syy) ** 2 + 4 * sxy * sxy));
+  const major = (tr + disc) / 2;
+  const minor = (tr - disc) / 2;
+  return major > 0 ? Math.sqrt(Math.max(0, minor) / major) : 0;
 }
