@@ -140,3 +140,36 @@ async function decodeAnimated(
 function firstLine(s: string): string {
   return s.split('\n')[0].replace(/^Input (buffer|file) /, '').slice(0, 160);
 }
+
+/** One byte a pixel, row-major: the picture local features are taken from (hashing/features/). */
+export interface GreyPicture {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * The first frame as grey (Rec. 601 luma) with its longer side at most `maxSide`, for local features.
+ * A separate decode from `decodeImage` because features want more pixels than PDQ's 512 px working
+ * copy of a large image (one tile of a collage is a third of the picture); JPEG shrink-on-load keeps
+ * it cheap. The same limits apply (pixel cap read from the header, time cap).
+ */
+export async function decodeGrey(bytes: Uint8Array, maxSide: number, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<GreyPicture> {
+  if (bytes.length === 0) throw new ImageDecodeError('The file is empty (0 bytes).');
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 })
+      .timeout({ seconds: limits.timeoutSeconds })
+      .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true, kernel: 'linear' })
+      .toColourspace('srgb')
+      .flatten({ background: '#ffffff' })
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 1) throw new Error(`expected 1 channel, got ${info.channels}`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  } catch (err) {
+    const msg = String((err as Error).message ?? err);
+    if (/pixel limit/i.test(msg)) throw new ImageDecodeError(`The image is over the limit of ${limits.maxInputPixels.toLocaleString('en')} pixels; it was not decoded (possible decompression bomb).`, { cause: err });
+    throw new ImageDecodeError(`The image could not be decoded for local features (${firstLine(msg)}).`, { cause: err });
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * ORB-style local features in pure TypeScript (no WebAssembly to load in every worker thread):
+ * FAST-9 corners on a scale pyramid of the equalised picture, ranked by the Harris response, spread
+ * over a grid so every part of the picture keeps its share (a collage tile or a picture beside another
+ * must still own keypoints), oriented by the intensity centroid, described by steered BRIEF (256 bits).
+ *
+ * References: Rosten & Drummond (FAST, 2006), Calonder et al. (BRIEF, 2010), Rublee et al. (ORB, 2011).
+ */
+import { ANGLE_BINS, PATTERN_EXTENT, STEERED_PATTERNS } from './brief-pattern.ts';
+import { equalise, integral, pyramid, resizeArea } from './pyramid.ts';
+import { DESCRIPTOR_WORDS, type GreyImage, LEVEL_SCALE, type LocalFeatures } from './types.ts';
+
+export interface ExtractOptions {
+  /** Keypoints kept over all levels. */
+  maxKeypoints: number;
+  /** The picture is shrunk so its longer side is at most this before detection. */
+  maxSide: number;
+  /** FAST intensity threshold on the equalised picture. */
+  fastThreshold: number;
+  /** Pyramid levels at most (each LEVEL_SCALE smaller). */
+  levels: number;
+}
+
+/** Registered material: fewer, well-spread keypoints (the index budget is per registered image). */
+export const REFERENCE_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 400, maxSide: 640, fastThreshold: 16, levels: 6 });
+/** Queries: more keypoints, because the registered picture may be only a small part of what was posted. */
+export const QUERY_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 4000, maxSide: 1024, fastThreshold: 16, levels: 6 });
+
+/** Orientation patch radius (ORB's 31 px patch) and the margin every keypoint keeps from the edge. */
+const PATCH_RADIUS = 15;
+/** Descriptor samples are 5x5 box means (the smoothing BRIEF needs), so the pattern reaches 2 px further. */
+const BOX = 2;
+const BORDER = Math.max(PATCH_RADIUS, PATTERN_EXTENT + BOX) + 2;
+const MIN_LEVEL_SIDE = 2 * BORDER + 24;
+/** Grid used to spread keypoints: cells per side. */
+const GRID = 8;
+
+// FAST circle of radius 3, clockwise from 12 o'clock.
+const CIRCLE = [[0, -3], [1, -3], [2, -2], [3, -1], [3, 0], [3, 1], [2, 2], [1, 3], [0, 3], [-1, 3], [-2, 2], [-3, 1], [-3, 0], [-3, -1], [-2, -2], [-1, -3]];
+
+export function extractFeatures(grey: GreyImage, opts: ExtractOptions = QUERY_OPTIONS): LocalFeatures {
+  let base = grey;
+  const longer = Math.max(grey.width, grey.height);
+  if (longer > opts.maxSide) {
+    const s = opts.maxSide / longer;
+    base = resizeArea(grey, Math.max(1, Math.round(grey.width * s)), Math.max(1, Math.round(grey.height * s)));
+  }
+  const eq = equalise(base);
+  const levels = pyramid(eq, LEVEL_SCALE, opts.levels, MIN_LEVEL_SIDE);
+  // Quotas by the square root of level area: ORB gives each level its share of the area, which leaves
+  // the coarse levels - the ones that find a picture shown small (a collage tile) - with a handful.
+  const areas = levels.map((l) => Math.sqrt(l.width * l.height));
+  const total = areas.reduce((a, b) => a + b, 0);
+  const cap = opts.maxKeypoints + levels.length;
+  const x = new Float32Array(cap);
+  const y = new Float32Array(cap);
+  const level = new Uint8Array(cap);
+  const angle = new Uint8Array(cap);
+  const descriptors = new Uint32Array(cap * DESCRIPTOR_WORDS);
+  let n = 0;
+  for (const [li, lv] of levels.entries()) {
+    const quota = Math.min(cap - n, Math.round((opts.maxKeypoints * areas[li]) / total));
+    if (quota < 1) continue;
+    const pts = detect(lv, opts.fastThreshold, quota);
+    if (pts.length === 0) continue;
+    const sat = integral(lv);
+    const rm = rowMoments(lv);
+    const sx = base.width / lv.width;
+    const sy = base.height / lv.height;
+    for (let k = 0; k < pts.length; k += 2) {
+      const px = pts[k];
+      const py = pts[k + 1];
+      const a = orientation(rm, lv.width + 1, px, py);
+      describe(sat, lv.width + 1, px, py, a, descriptors, n * DESCRIPTOR_WORDS);
+      x[n] = (px + 0.5) * sx - 0.5;
+      y[n] = (py + 0.5) * sy - 0.5;
+      level[n] = li;
+      angle[n] = a;
+      n++;
+    }
+  }
+  return {
+    width: base.width,
+    height: base.height,
+    count: n,
+    x: x.slice(0, n),
+    y: y.slice(0, n),
+    level: level.slice(0, n),
+    angle: angle.slice(0, n),
+    descriptors: descriptors.slice(0, n * DESCRIPTOR_WORDS),
+  };
+}
+
+/**
+ * FAST-9 corners, non-maximum suppressed on a cheap score, then the best by Harris response with at
+ * most ~2x its fair share per grid cell. Returns [x0, y0, x1, y1, ...].
+ */
+function detect(img: GreyImage, t: number, quota: number): number[] {
+  const { width: w, height: h, data } = img;
+  const off = CIRCLE.map(([dx, dy]) => dy * w + dx);
+  const score = new Float32Array(w * h);
+  const cand: number[] = [];
+  for (let y = BORDER; y < h - BORDER; y++) {
+    for (let x = BORDER; x < w - BORDER; x++) {
+      const i = y * w + x;
+      const c = data[i];
+      const hi = c + t;
+      const lo = c - t;
+      // Any arc of 9 contains pixel 0 or 8, and pixel 4 or 12.
+      const p0 = data[i + off[0]], p8 = data[i + off[8]];
+      if (p0 <= hi && p0 >= lo && p8 <= hi && p8 >= lo) continue;
+      const p4 = data[i + off[4]], p12 = data[i + off[12]];
+      if (p4 <= hi && p4 >= lo && p12 <= hi && p12 >= lo) continue;
+      let bright = 0;
+      let dark = 0;
+      let s = 0;
+      for (let k = 0; k < 16; k++) {
+        const p = data[i + off[k]];
+        if (p > hi) { bright |= 1 << k; s += p - hi; }
+        else if (p < lo) { dark |= 1 << k; s += lo - p; }
+      }
+      if (!hasArc9(bright) && !hasArc9(dark)) continue;
+      score[i] = s;
+      cand.push(i);
+    }
+  }
+  // 3x3 non-maximum suppression; per grid cell only the best few by FAST score go on to the (costlier)
+  // Harris ranking, so the detector's cost does not grow with texture.
+  const cellW = (w - 2 * BORDER) / GRID;
+  const cellH = (h - 2 * BORDER) / GRID;
+  const cellOf = (i: number) => {
+    const x = i % w;
+    const y = (i - x) / w;
+    return Math.min(GRID - 1, Math.floor((y - BORDER) / cellH)) * GRID + Math.min(GRID - 1, Math.floor((x - BORDER) / cellW));
+  };
+  const buckets: number[][] = Array.from({ length: GRID * GRID }, () => []);
+  for (const i of cand) {
+    const s = score[i];
+    if (s < score[i - 1] || s <= score[i + 1] || s < score[i - w - 1] || s < score[i - w] || s < score[i - w + 1] || s <= score[i + w - 1] || s <= score[i + w] || s <= score[i + w + 1]) continue;
+    buckets[cellOf(i)].push(i);
+  }
+  const shortlist = Math.max(6, Math.ceil((4 * quota) / (GRID * GRID)));
+  const kept: Array<[number, number]> = [];
+  for (const b of buckets) {
+    if (b.length > shortlist) {
+      // The shortlist-th best score by selection (a full sort of busy cells cost more than FAST itself).
+      const cut = kthLargest(Float32Array.from(b, (i) => score[i]), shortlist);
+      let taken = 0;
+      for (const i of b) if (score[i] > cut && taken < shortlist) { kept.push([i, harris(data, w, i)]); taken++; }
+      for (const i of b) if (score[i] === cut && taken < shortlist) { kept.push([i, harris(data, w, i)]); taken++; }
+      continue;
+    }
+    for (const i of b) kept.push([i, harris(data, w, i)]);
+  }
+  kept.sort((a, b) => b[1] - a[1]);
+  const cap = Math.max(2, Math.ceil((2 * quota) / (GRID * GRID)));
+  const perCell = new Int32Array(GRID * GRID);
+  const out: number[] = [];
+  const skipped: number[] = [];
+  for (const [i, r] of kept) {
+    if (out.length >= 2 * quota) break;
+    if (r <= 0) break;
+    const x = i % w;
+    const y = (i - x) / w;
+    const cell = cellOf(i);
+    if (perCell[cell] >= cap) { skipped.push(x, y); continue; }
+    perCell[cell]++;
+    out.push(x, y);
+  }
+  for (let k = 0; k < skipped.length && out.length < 2 * quota; k += 2) out.push(skipped[k], skipped[k + 1]);
+  return out;
+}
+
+/** The k-th largest value (1-based) of `a`, which it reorders (Hoare's selection). */
+function kthLargest(a: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i]; a[i] = a[j]; a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  return a[target];
+}
+
+function hasArc9(mask: number): boolean {
+  if (mask === 0) return false;
+  let m = mask | (mask << 16);
+  // m & m>>1 & ... & m>>8 nonzero means 9 consecutive set bits (with wrap-around).
+  m &= m >>> 1;
+  m &= m >>> 2;
+  m &= m >>> 4;
+  m &= m >>> 1;
+  return m !== 0;
+}
+
+/** Harris response over a 7x7 window of Sobel gradients (k = 0.04), as ORB ranks its corners. */
+function harris(d: Uint8Array, w: number, c: number): number {
+  let a = 0, b = 0, cc = 0;
+  for (let dy = -3; dy <= 3; dy++) {
+    for (let dx = -3; dx <= 3; dx++) {
+      const i = c + dy * w + dx;
+      const gx = d[i - w + 1] + 2 * d[i + 1] + d[i + w + 1] - d[i - w - 1] - 2 * d[i - 1] - d[i + w - 1];
+      const gy = d[i + w - 1] + 2 * d[i + w] + d[i + w + 1] - d[i - w - 1] - 2 * d[i - w] - d[i - w + 1];
+      a += gx * gx;
+      b += gy * gy;
+      cc += gx * gy;
+    }
+  }
+  return a * b - cc * cc - 0.04 * (a + b) * (a + b);
+}
+
+// Half-width of the circular orientation patch on each row dy = -R..R.
+const SPAN = Int32Array.from({ length: 2 * PATCH_RADIUS + 1 }, (_, k) => Math.floor(Math.sqrt(PATCH_RADIUS * PATCH_RADIUS - (k - PATCH_RADIUS) ** 2)));
+
+/**
+ * Per-row prefix sums of I and of x * I ((w + 1) per row), so a row's share of the patch moments
+ * costs four reads instead of ~30 (exactly the same integer moments).
+ */
+function rowMoments(img: GreyImage): { rp: Int32Array; xp: Int32Array } {
+  const { width: w, height: h, data } = img;
+  const W = w + 1;
+  const rp = new Int32Array(W * h);
+  const xp = new Int32Array(W * h);
+  for (let y = 0; y < h; y++) {
+    let s = 0;
+    let sx = 0;
+    const o = y * W;
+    const src = y * w;
+    for (let x = 0; x < w; x++) {
+      const v = data[src + x];
+      s += v;
+      sx += x * v;
+      rp[o + x + 1] = s;
+      xp[o + x + 1] = sx;
+    }
+  }
+  return { rp, xp };
+}
+
+/** Intensity-centroid orientation in 1/256 of a turn (moments over the disc of radius PATCH_RADIUS). */
+function orientation(rm: { rp: Int32Array; xp: Int32Array }, W: number, cx: number, cy: number): number {
+  let m10 = 0;
+  let m01 = 0;
+  for (let k = 0; k <= 2 * PATCH_RADIUS; k++) {
+    const dy = k - PATCH_RADIUS;
+    const o = (cy + dy) * W;
+    const a = o + cx - SPAN[k];
+    const b = o + cx + SPAN[k] + 1;
+    const s = rm.rp[b] - rm.rp[a];
+    m10 += rm.xp[b] - rm.xp[a] - cx * s;
+    m01 += dy * s;
+  }
+  const t = Math.atan2(m01, m10);
+  return Math.round((t / (2 * Math.PI)) * 256) & 255;
+}
+
+/**
+ * Steered BRIEF: bit k is 1 when the 5x5 box mean at the pair's first point is darker than at its
+ * second. Box sums come from the summed-area table `sat` (row length W = level width + 1).
+ */
+function describe(sat: Int32Array, W: number, x: number, y: number, angle: number, out: Uint32Array, o: number): void {
+  const bin = Math.round((angle * ANGLE_BINS) / 256) % ANGLE_BINS;
+  const p = STEERED_PATTERNS[bin];
+  // Box [x - 2, x + 2] x [y - 2, y + 2] = sat corners at (x - 2, y - 2) and (x + 3, y + 3).
+  const c = (y - BOX) * W + (x - BOX);
+  const dx = 2 * BOX + 1;
+  const dy = dx * W;
+  for (let w = 0; w < DESCRIPTOR_WORDS; w++) {
+    let word = 0;
+    for (let bit = 0; bit < 32; bit++) {
+      const q = (w * 32 + bit) * 4;
+      const i = c + p[q + 1] * W + p[q];
+      const j = c + p[q + 3] * W + p[q + 2];
+      const a = sat[i + dy + dx] - sat[i + dy] - sat[i + dx] + sat[i];
+      const b = sat[j + dy + dx] - sat[j + dy] - sat[j + dx] + sat[j];
+      if (a < b) word |= 1 << bit;
+    }
+    out[o + w] = word >>> 0;
+  }
+}
