@@ -9,7 +9,8 @@ import { can, ROLES } from '../../services/platform/access.ts';
 import type { Permission } from '../../services/platform/access.ts';
 
 /** The only routes anyone may call. */
-const PUBLIC = ['GET /livez', 'GET /readyz', 'POST /api/v1/session'];
+// The notice response link: the 128-bit token in the path is the credential (services/delivery/responses.ts).
+const PUBLIC = ['GET /livez', 'GET /readyz', 'POST /api/v1/session', 'GET /respond/:token', 'POST /respond/:token'];
 /** The only routes any signed-in caller may call, whatever their role: about the caller themselves. */
 const SIGNED_IN = ['DELETE /api/v1/session', 'GET /api/v1/me', 'POST /api/v1/me/password'];
 
