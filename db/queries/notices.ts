@@ -245,11 +245,6 @@ export async function updateNoticeStatus(
   return rows.length ? selectNoticeById(tx, id) : null;
 }
 
-/** Approved notices whose delivery has not started (the outbox the delivery job works from). */
-export async function selectApprovedNoticeIds(sql: Sql, limit = 500): Promise<string[]> {
-  const rows = await sql.query<{ id: string }>(`SELECT id::text FROM notices WHERE status = 'approved' ORDER BY approved_at LIMIT $1`, [limit]);
-  return rows.map((r) => r.id);
-}
 
 /** Whether crawl_alerts records who decided on an alert (the review work's `decided_by`). */
 /** Who confirmed the notice's alerts (null: confirmed on the command line, or automatically). */

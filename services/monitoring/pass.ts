@@ -5,7 +5,7 @@
  */
 import { selectDueChecks } from '../../db/queries/monitoring.ts';
 import type { ServiceContext } from '../platform/context.ts';
-import { deliverNow, DELIVERY_AVAILABLE, draftNotices } from '../takedown/index.ts';
+import { deliverNow, draftNotices } from '../takedown/index.ts';
 import { checkTrackedUrl, createMonitorVerifier, type CheckOutcome } from './checks.ts';
 import { runFollowUps, type FollowUpResult } from './follow-ups.ts';
 import { classifyAlerts } from './reuploads.ts';
@@ -89,7 +89,7 @@ export async function runMonitorPass(ctx: ServiceContext, opts: PassOptions = {}
   r.noEscalationTarget = f.noEscalationTarget;
   for (const id of f.approved) {
     if (opts.queueDelivery) await opts.queueDelivery(id);
-    else if (DELIVERY_AVAILABLE) await deliverNow(ctx, id).catch((err) => ctx.log.warn({ notice: id, err: (err as Error).message }, 'a follow-up notice could not be delivered now; the delivery sweep retries it'));
+    else await deliverNow(ctx, id).catch((err) => ctx.log.warn({ notice: id, err: (err as Error).message }, 'a follow-up notice could not be delivered now; the delivery sweep retries it'));
   }
   // Follow-ups sent just now are recorded on their URLs.
   await syncTracking(ctx);

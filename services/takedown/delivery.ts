@@ -7,9 +7,6 @@ import type { ServiceContext } from '../platform/context.ts';
 import type { NoticeStatus } from './notice-status.ts';
 import { noticeStatus } from './notices.ts';
 
-/** Whether this build delivers notices. */
-export const DELIVERY_AVAILABLE: boolean = true;
-
 export async function deliverNow(ctx: ServiceContext, noticeId: string): Promise<NoticeStatus | null> {
   // Imported when used: delivery renders through takedown's index, which exports this hook.
   const { deliverNotice } = await import('../delivery/index.ts');

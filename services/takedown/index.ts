@@ -13,6 +13,6 @@ export {
   approveNotice, cancelNotice, getNotice, listNotices, krDesignationState, noticeData, noticeStatus, renderStoredNotice, respondUrlFor,
   type ApproveOptions, type NoticeDetail, type NoticeSummary,
 } from './notices.ts';
-export { DELIVERY_AVAILABLE, deliverNow } from './delivery.ts';
+export { deliverNow } from './delivery.ts';
 export { addPlatform, changePlatform, getPlatform, listPlatforms, proposePlatform, webhookSecret, DEFAULT_DEADLINE_HOURS, type Platform, type PlatformInput, type PlatformProposal } from './platforms.ts';
 export { renderNotice, escapeHtml, NOTICE_ANSWERS, type NoticeAnswer, type NoticeData, type NoticeJson, type RenderedNotice } from './templates/index.ts';

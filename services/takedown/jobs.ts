@@ -1,11 +1,9 @@
 /**
  * Takedown's background work: `notice-draft` (scheduler role, every 10 s) turns confirmed alerts into
- * draft notices so none is missed, and queues approved notices whose delivery job was lost. The
- * `notice-deliver` job itself is the delivery work's (services/delivery/jobs.ts).
+ * draft notices so none is missed. The `notice-deliver` job, and the sweep that queues approved notices
+ * whose delivery job was lost (`notice-retry`), are the delivery work's (services/delivery/jobs.ts).
  */
-import { selectApprovedNoticeIds } from '../../db/queries/notices.ts';
 import type { JobDef, JobEnv } from '../runtime/job.ts';
-import { DELIVERY_AVAILABLE } from './delivery.ts';
 import { draftNotices } from './drafting.ts';
 import { NOTICE_DELIVER_JOB, NOTICE_DRAFT_JOB } from './index.ts';
 
@@ -30,9 +28,6 @@ export const takedownJobs: JobDef[] = [
     async run(_data, env) {
       const r = await draftNotices(env.ctx);
       if (r.drafted || r.extended) env.log.info({ drafted: r.drafted, extended: r.extended, items: r.items, noRecipient: r.noRecipient, heldBack: r.heldBack }, 'draft notices updated');
-      if (!DELIVERY_AVAILABLE) return;
-      const queue = deliveryQueuer(env.send);
-      for (const id of await selectApprovedNoticeIds(env.ctx.sql)) await queue(id);
     },
   },
 ];

@@ -5,7 +5,7 @@ import { runVerb, withService } from '../cli/run-verb.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import { queueSpec } from '../runtime/job.ts';
 import { openQueue } from '../runtime/queue.ts';
-import { DELIVERY_AVAILABLE, deliverNow } from './delivery.ts';
+import { deliverNow } from './delivery.ts';
 import { draftNotices, listUnroutedAlerts } from './drafting.ts';
 import { deliveryQueuer } from './jobs.ts';
 import { JOBS } from '../runtime/jobs.ts';
@@ -102,10 +102,6 @@ async function waitForDelivery(ctx: ServiceContext, ids: string[]): Promise<Map<
   const out = new Map<string, string | null>();
   const serviceRunning = ctx.sql.kind !== 'pglite';
   for (const id of ids) {
-    if (!DELIVERY_AVAILABLE) {
-      out.set(id, await noticeStatus(ctx.sql, id));
-      continue;
-    }
     if (!serviceRunning) {
       out.set(id, await deliverNow(ctx, id));
       continue;
@@ -176,8 +172,7 @@ export async function runNotices(args: string[], io: CliIo): Promise<number> {
           const statuses = await waitForDelivery(ctx, approved.map((n) => n.id));
           for (const n of approved) n.status = (statuses.get(n.id) ?? n.status) as NoticeSummary['status'];
         }
-        const note = DELIVERY_AVAILABLE ? '' : ' (this build does not deliver notices yet)';
-        printResult(io, json, approved, approved.map((n) => `notice ${n.reference} ${n.status}${n.status === 'approved' ? ` - queued for delivery${note}` : ''}`).join('\n'));
+        printResult(io, json, approved, approved.map((n) => `notice ${n.reference} ${n.status}${n.status === 'approved' ? ' - queued for delivery' : ''}`).join('\n'));
         return approved.some((n) => n.status === 'failed') ? 2 : 0;
       });
     }
