@@ -8,7 +8,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/db.ts';
@@ -17,6 +16,7 @@ import { childEnv, serviceContext, startServe, type RunningServe } from '../supp
 import { syntheticPhoto } from '../support/images.ts';
 import { makeVideo } from '../support/files.ts';
 import { capture, captureBoth, checked, launch, person } from './browser.ts';
+import { code, firstSignIn as firstSignInAs, signIn, type Accounts } from './session.ts';
 
 const db = useTestDatabase('console');
 const tmp = useTempDir('console');
@@ -24,47 +24,13 @@ const tmp = useTempDir('console');
 let serve: RunningServe;
 let base: string;
 let browser: Browser;
-const secrets: Record<string, { password: string; totp?: string }> = {};
-let caseCode = '';
+const secrets: Accounts = {};
 
-function code(secret: string, offsetSteps = 0): string {
-  return new TOTP({ secret: Secret.fromBase32(secret.replace(/\s/g, '')), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: Date.now() + offsetSteps * 30_000 });
-}
-
-async function signIn(page: Page, name: string, password: string): Promise<void> {
-  await page.goto('/sign-in');
-  await page.fill('#name', name);
-  await page.fill('#password', password);
-  await page.click('form.stack button[type="submit"]');
-}
-
-/** First sign-in with an issued password: choose one's own; set up TOTP if the page asks. */
+/** First sign-in; with `shots`, every step is screenshotted (the recovery codes in one language). */
 async function firstSignIn(page: Page, name: string, oneTime: string, shots: boolean): Promise<void> {
-  await signIn(page, name, oneTime);
-  await page.waitForURL(/\/sign-in\/new-password$/);
-  if (shots) await captureBoth(page, 'sign-in-new-password');
-  const own = `${name} chose a long password`;
-  await page.fill('#password', own);
-  await page.fill('#repeat', own);
-  await page.click('form.stack button[type="submit"]');
-  secrets[name] = { password: own };
-  await page.waitForURL((u) => !u.pathname.endsWith('/new-password'));
-  if (new URL(page.url()).pathname === '/sign-in/set-up') {
-    if (shots) await captureBoth(page, 'sign-in-set-up');
-    const secret = (await page.textContent('#totp-secret'))!.trim();
-    expect(await page.textContent('#totp-uri')).toMatch(/^otpauth:\/\/totp\//);
-    secrets[name].totp = secret;
-    await page.fill('#code', code(secret));
-    await page.click('form.stack button[type="submit"]');
-    await page.waitForSelector('#recovery-codes');
-    const codes = await page.locator('#recovery-codes code').allTextContents();
-    expect(codes).toHaveLength(10);
-    expect(new Set(codes).size).toBe(10);
-    if (shots) await capture(page, 'sign-in-recovery-codes');
-    await page.click('a.button');
-  }
-  await page.waitForURL((u) => u.pathname === '/');
+  await firstSignInAs(page, secrets, name, oneTime, shots ? (step) => (step === 'sign-in-recovery-codes' ? capture(page, step) : captureBoth(page, step)) : undefined);
 }
+let caseCode = '';
 
 beforeAll(async () => {
   const ctx = await serviceContext(db(), join(tmp(), 'data'));
