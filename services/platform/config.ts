@@ -160,9 +160,14 @@ function parseBytes(raw: string | undefined, fallback: number, from: string): nu
   return n;
 }
 
+/** local@domain.tld, no spaces or angle brackets: the one address shape both e-mail settings accept. */
+const ADDRESS = '[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+';
+const BARE_ADDRESS = new RegExp(`^${ADDRESS}$`);
+const NAMED_ADDRESS = new RegExp(`<${ADDRESS}>\\s*$`);
+
 function parseEmail(raw: string | undefined, from: string): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (!/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(raw)) throw new ConfigError(`${from} must be an e-mail address such as takedown@example.org, not '${raw}'.`);
+  if (!BARE_ADDRESS.test(raw)) throw new ConfigError(`${from} must be an e-mail address such as takedown@example.org, not '${raw}'.`);
   return raw;
 }
 
@@ -229,12 +234,10 @@ function parseSmtpUrl(raw: string | undefined): string | undefined {
 function parseAddress(raw: string | undefined, from: string): string | undefined {
   if (!raw) return undefined;
   // 'Name <addr@domain>' or a bare address; the domain names Message-IDs, so it must be there.
-  const m = /<([^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)>\s*$/.exec(raw) ?? /^([^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)$/.exec(raw.trim());
-  if (!m) throw new ConfigError(`${from} must be an e-mail address such as 'Takedown desk <takedown@support.example>', not '${raw}'.`);
+  if (!NAMED_ADDRESS.test(raw) && !BARE_ADDRESS.test(raw.trim())) throw new ConfigError(`${from} must be an e-mail address such as 'Takedown desk <takedown@support.example>', not '${raw}'.`);
   return raw.trim();
 }
 
-/** Delivery (services/delivery): SMTP, response links, retries and holds. */
 function duration(raw: string | undefined, fallback: string, from: string): number {
   const d = parseDuration(raw === undefined || raw === '' ? fallback : raw, from);
   if (!d.ok) throw new ConfigError(d.message);
@@ -256,6 +259,7 @@ function monitoringSettings(env: NodeJS.ProcessEnv): MonitoringSettings {
   });
 }
 
+/** Delivery (services/delivery): SMTP, response links, retries and holds. */
 function deliverySettings(env: NodeJS.ProcessEnv) {
   const smtpUrl = parseSmtpUrl(env.STAYDOWN_SMTP_URL);
   const noticeFrom = parseAddress(env.STAYDOWN_NOTICE_FROM, 'STAYDOWN_NOTICE_FROM');

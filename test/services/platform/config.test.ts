@@ -17,4 +17,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, { DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL must be a postgres/);
     expect(() => loadConfig({ roles: ['worker'] }, {})).toThrow(/embedded database runs every role in one process/);
   });
+
+  it('takes a bare address for the organisation and a named or bare one for the sender, and refuses the rest', () => {
+    const smtp = { ...server, STAYDOWN_SMTP_URL: 'smtp://127.0.0.1:25' };
+    expect(loadConfig({}, { ...smtp, STAYDOWN_NOTICE_FROM: 'Takedown desk <takedown@support.example>' }).noticeFrom).toBe('Takedown desk <takedown@support.example>');
+    expect(loadConfig({}, { ...smtp, STAYDOWN_NOTICE_FROM: ' takedown@support.example ' }).noticeFrom).toBe('takedown@support.example');
+    expect(() => loadConfig({}, { ...smtp, STAYDOWN_NOTICE_FROM: 'Desk <desk>' })).toThrow(/STAYDOWN_NOTICE_FROM must be an e-mail address/);
+    expect(loadConfig({}, { ...server, STAYDOWN_ORG_EMAIL: 'help@centre.example' }).orgEmail).toBe('help@centre.example');
+    expect(() => loadConfig({}, { ...server, STAYDOWN_ORG_EMAIL: 'Centre <help@centre.example>' })).toThrow(/STAYDOWN_ORG_EMAIL must be an e-mail address such as takedown@example.org/);
+  });
 });
