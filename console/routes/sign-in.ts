@@ -10,6 +10,7 @@ import {
 import { BadRequestError, TooManyRequestsError, UnauthorizedError } from '../../services/platform/errors.ts';
 import { isLocale, LANG_COOKIE } from '../i18n.ts';
 import { field, SESSION_COOKIE, stagePath, type PageDef, type PageInput } from '../page.ts';
+import { qrDataUrl } from '../qr.ts';
 
 const SIGN_IN_LIMIT = { max: 30, timeWindow: '1 minute' };
 
@@ -109,7 +110,7 @@ export const signInPages: PageDef[] = [
     method: 'GET', url: '/sign-in/set-up', access: 'step', step: 'enrol',
     handler: async (input) => {
       const e = await startEnrolment(input.env.ctx, input.session!.actor);
-      return input.render('sign-in-set-up', { secret: grouped(e.secret), uri: e.uri });
+      return input.render('sign-in-set-up', { secret: grouped(e.secret), uri: e.uri, qr: qrDataUrl(e.uri) });
     },
   },
   {
@@ -119,7 +120,7 @@ export const signInPages: PageDef[] = [
       const done = await confirmEnrolment(input.env.ctx, actor, field(input.body, 'code'));
       if (!done) {
         const e = await startEnrolment(input.env.ctx, actor);
-        return again(input, 400, 'sign-in-set-up', { secret: grouped(e.secret), uri: e.uri, error: input.t('code.wrong') });
+        return again(input, 400, 'sign-in-set-up', { secret: grouped(e.secret), uri: e.uri, qr: qrDataUrl(e.uri), error: input.t('code.wrong') });
       }
       const stage = await advanceConsoleSession(input.env.ctx, actor, credentialId, 'enrol');
       return input.render('sign-in-recovery-codes', { codes: done.recoveryCodes, next: stagePath(stage) });

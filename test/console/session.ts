@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { addUser } from '../../services/accounts/index.ts';
 import type { ServiceContext } from '../../services/platform/context.ts';
 import type { Role } from '../../services/platform/roles.ts';
+import { decodeQr } from '../support/qr-decode.ts';
 import { ADMIN } from '../support/service.ts';
 
 export type Accounts = Record<string, { password: string; totp?: string }>;
@@ -42,7 +43,10 @@ export async function firstSignIn(page: Page, accounts: Accounts, name: string, 
   if (new URL(page.url()).pathname === '/sign-in/set-up') {
     await shots?.('sign-in-set-up');
     const secret = (await page.textContent('#totp-secret'))!.trim();
-    expect(await page.textContent('#totp-uri')).toMatch(/^otpauth:\/\/totp\//);
+    const uri = (await page.textContent('#totp-uri'))!.trim();
+    expect(uri).toMatch(/^otpauth:\/\/totp\//);
+    // What the phone's camera sees: the QR code on the page scans to the same URI.
+    expect(decodeQr(await page.locator('#totp-qr').screenshot())).toBe(uri);
     accounts[name].totp = secret;
     await page.fill('#code', code(secret));
     await page.click('form.stack button[type="submit"]');
