@@ -8,6 +8,6 @@ export { createAllowlistFilter, withAllowlist, type AllowlistFilter } from './al
 export { confirmAlerts, confirmedAlertsWithoutNotice, type ConfirmedAlert } from './decisions.ts';
 export type { AlertSummary } from './alerts.ts';
 // The console's review queue calls the same functions the API does (console/routes/review.ts).
-export { getAlert, listAlerts, type AlertDetail } from './alerts.ts';
+export { getAlert, getEvidence, listAlerts, type AlertDetail, type EvidenceSummary } from './alerts.ts';
 export { rejectAlerts } from './decisions.ts';
 export { exposureToday, readRevealedImage, readVeiledImage, revealImage, isEvidenceImage, type EvidenceImage, type Exposure } from './reveal.ts';
