@@ -14,7 +14,7 @@ import { normalizeCaseCode } from '../../services/cases/index.ts';
 import { can } from '../../services/platform/access.ts';
 import { BadRequestError, ForbiddenError } from '../../services/platform/errors.ts';
 import {
-  confirmAlerts, exposureToday, getAlert, getEvidence, isEvidenceImage, listAlerts, readRevealedImage, readVeiledImage, rejectAlerts, revealImage,
+  confirmAlerts, exposureBeforeReveal, exposureToday, getAlert, getEvidence, isEvidenceImage, listAlerts, readRevealedImage, readVeiledImage, rejectAlerts, revealImage,
   type AlertDetail, type AlertSummary, type EvidenceImage,
 } from '../../services/review/index.ts';
 import { field, wantsJson, type PageDef, type PageInput } from '../page.ts';
@@ -91,7 +91,9 @@ export function matchRegion(d: AlertDetail): { x: number; y: number; width: numb
   if (!r) return null;
   const n = [r.x, r.y, r.width, r.height].map(Number);
   if (n.some((v) => !Number.isFinite(v) || v < 0 || v > 1) || n[2] <= 0 || n[3] <= 0) return null;
-  return { x: n[0], y: n[1], width: Math.min(n[2], 1 - n[0]), height: Math.min(n[3], 1 - n[1]) };
+  // Clipped to the picture; four decimals are finer than a pixel of a 320 px thumbnail.
+  const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
+  return { x: r4(n[0]), y: r4(n[1]), width: r4(Math.min(n[2], 1 - n[0])), height: r4(Math.min(n[3], 1 - n[1])) };
 }
 
 function alertParam(v: unknown): string {
@@ -160,6 +162,16 @@ export const reviewPages: PageDef[] = [
     },
   },
   {
+    // Asks for a break before the next reveal; "continue" posts the reveal again, saying so (audited).
+    method: 'GET', url: '/review/break', access: 'alert.evidence',
+    handler: async (input) => {
+      const f = readFilter(input.query);
+      const id = alertParam(input.query.alert);
+      const part = imagePart(input.query.part);
+      return input.render('review-break', { id, part, f, exposure: await exposureBeforeReveal(input.env.ctx, input.session!.actor, id), qs: filterQuery(f, { alert: id }) });
+    },
+  },
+  {
     method: 'POST', url: '/review/reveal', access: 'alert.evidence',
     handler: async (input) => {
       const id = alertParam(field(input.body, 'alert'));
@@ -167,10 +179,12 @@ export const reviewPages: PageDef[] = [
       const f = readFilter(input.body);
       const out = await revealImage(input.env.ctx, input.session!.actor, id, part, { continueAfterBreak: field(input.body, 'continue') === 'yes' });
       const grant = out.kind === 'revealed' ? makeGrant(input, id, part) : null;
+      // The break page has an address of its own, so it can be reloaded and shown in the other language.
+      const breakUrl = `/review/break${filterQuery(f, { alert: id, part })}`;
       if (wantsJson(input.req)) {
-        return { kind: out.kind, exposure: out.exposure, src: grant ? `/review/image/original?${new URLSearchParams({ alert: id, part, grant })}` : null };
+        return { kind: out.kind, exposure: out.exposure, src: grant ? `/review/image/original?${new URLSearchParams({ alert: id, part, grant })}` : null, breakUrl: out.kind === 'break-due' ? breakUrl : null };
       }
-      if (out.kind === 'break-due') return input.render('review-break', { id, part, f, exposure: out.exposure, qs: filterQuery(f, { alert: id }) });
+      if (out.kind === 'break-due') return input.reply.redirect(breakUrl, 303);
       return input.reply.redirect(`/review${filterQuery(f, { alert: id, reveal: part, grant: grant! })}#pictures`, 303);
     },
   },

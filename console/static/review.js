@@ -1,6 +1,6 @@
 // The review queue's keyboard shortcuts and in-page reveal. Everything here is an enhancement: links
 // and forms do the same without script. A reveal is always a POST to the server (audited and counted);
-// past the day's limit the server says so and the form is sent normally, which shows the break page.
+// past the day's limit the server says so and the page goes to the break page.
 (function () {
   'use strict';
   var HOLD_MS = 350;
@@ -28,7 +28,15 @@
     img.src = img.getAttribute('data-veiled');
     img.className = 'veiled';
     img.alt = img.getAttribute('data-alt-veiled') || img.alt;
-    form.querySelector('button').setAttribute('aria-pressed', 'false');
+    label(form, false);
+  }
+
+  // The button says what pressing it will do next.
+  function label(form, shown) {
+    var button = form.querySelector('button');
+    var span = button.querySelector('.label');
+    if (!button.hasAttribute('data-reveal-label')) button.setAttribute('data-reveal-label', span.textContent);
+    span.textContent = button.getAttribute(shown ? 'data-hide-label' : 'data-reveal-label');
   }
 
   function reveal(form) {
@@ -39,14 +47,15 @@
     return fetch(form.action, { method: 'POST', body: body, headers: { accept: 'application/json' }, credentials: 'same-origin' })
       .then(function (res) { return res.json(); })
       .then(function (out) {
-        if (out.kind === 'break-due') { form.submit(); return; }
+        if (out.kind === 'break-due') { window.location.href = out.breakUrl; return; }
         showExposure(out.exposure);
         // Released (or hidden again) before the server answered: the reveal counted, nothing is shown.
         if (out.kind !== 'revealed' || !out.src || form.getAttribute('data-wanted') !== 'yes') return;
         img.setAttribute('data-alt-veiled', img.alt);
+        img.alt = img.getAttribute('data-alt-revealed') || img.alt;
         img.src = out.src;
         img.className = 'revealed';
-        form.querySelector('button').setAttribute('aria-pressed', 'true');
+        label(form, true);
       });
   }
 
@@ -60,7 +69,6 @@
     var button = form.querySelector('button');
     var downAt = 0;
     var wasShown = false;
-    button.setAttribute('aria-pressed', 'false');
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
       if (downAt) return; // the pointer handlers decide

@@ -10,4 +10,4 @@ export type { AlertSummary } from './alerts.ts';
 // The console's review queue calls the same functions the API does (console/routes/review.ts).
 export { getAlert, getEvidence, listAlerts, type AlertDetail, type EvidenceSummary } from './alerts.ts';
 export { rejectAlerts } from './decisions.ts';
-export { exposureToday, readRevealedImage, readVeiledImage, revealImage, isEvidenceImage, type EvidenceImage, type Exposure } from './reveal.ts';
+export { exposureBeforeReveal, exposureToday, readRevealedImage, readVeiledImage, revealImage, isEvidenceImage, type EvidenceImage, type Exposure } from './reveal.ts';

@@ -68,6 +68,14 @@ export async function exposureToday(ctx: ServiceContext, actor: Actor): Promise<
   return exposureIn(ctx.sql, ctx, actor);
 }
 
+/** The exposure, for the break page before revealing a picture of alert `id` (access checked, nothing read). */
+export async function exposureBeforeReveal(ctx: ServiceContext, actor: Actor, id: string): Promise<Exposure> {
+  return ctx.sql.transaction(async (tx) => {
+    await loadAlertFor(tx, actor, id, 'alert.evidence');
+    return exposureIn(tx, ctx, actor);
+  });
+}
+
 async function openImage(tx: Sql, ctx: ServiceContext, actor: Actor, id: string, part: EvidenceImage): Promise<{ alertId: string; caseCode: string; bytes: Buffer }> {
   if (!isEvidenceImage(part)) throw new BadRequestError(`'${part}' is not an evidence picture; use thumbnail or screenshot.`);
   const alert = await loadAlertFor(tx, actor, id, 'alert.evidence');
