@@ -22,6 +22,7 @@ import { insertMaterial, insertMaterialHashes } from '../../db/queries/material.
 import { fingerprintBuffer } from '../../hashing/fingerprint.ts';
 import { referenceHashes } from '../../hashing/reference.ts';
 import { addUser } from '../../services/accounts/index.ts';
+import { buildApi } from '../../services/http/server.ts';
 import { assignCaseStaff, eraseCase, openCase } from '../../services/cases/cases.ts';
 import type { ServiceContext } from '../../services/platform/context.ts';
 import { confirmAlerts, getAlert } from '../../services/review/index.ts';
@@ -132,6 +133,20 @@ describe('the review queue', { timeout: 300_000 }, () => {
     expect(expected.map((e) => e.reupload)).toEqual([true, false, false, false]);
     const ev = await ctx.sql.query<{ t: boolean; s: boolean }>("SELECT thumbnail_encrypted IS NOT NULL AS t, screenshot_encrypted IS NOT NULL AS s FROM crawl_alert_evidence e JOIN crawl_alerts a ON a.id = e.alert_id WHERE a.status = 'new'");
     expect(ev).toEqual(Array(4).fill({ t: true, s: true }));
+    // The API serves the same sealed thumbnail (audited), for tools that are not the console.
+    const app = await buildApi(ctx);
+    const api = await addUser(ctx.sql, ADMIN, { name: 'api-operator', role: 'operator', credential: 'token' });
+    const headers = { authorization: `Bearer ${api.token}` };
+    const summary = await app.inject({ method: 'GET', url: `/api/v1/alerts/${expected[0].id}/evidence`, headers });
+    expect(summary.json().thumbnail).toEqual({ available: true, contentType: 'image/jpeg' });
+    const thumb = await app.inject({ method: 'GET', url: `/api/v1/alerts/${expected[0].id}/evidence/thumbnail`, headers });
+    expect(thumb.statusCode).toBe(200);
+    expect(thumb.headers['content-type']).toBe('image/jpeg');
+    const meta = await sharp(thumb.rawPayload).metadata();
+    expect(meta.format).toBe('jpeg');
+    expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(320);
+    expect((await audit('alert.evidence-read', 'api-operator')).map((r) => r.detail.part)).toEqual(['hashes', 'thumbnail']);
+    await app.close();
   });
 
   it('the operator walks the queue with the keyboard: re-uploads first, then the oldest; facts first', async () => {
