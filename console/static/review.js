@@ -156,6 +156,7 @@
       }
       case '?': {
         var help = document.getElementById('shortcuts');
+        if (!help) break;
         help.classList.toggle('open');
         help.focus();
         break;
