@@ -30,7 +30,7 @@ import { useTestDatabase } from '../support/db.ts';
 import { useTempDir } from '../support/tmp.ts';
 import { ADMIN, childEnv, runCli, serviceContext, startServe, type RunningServe } from '../support/service.ts';
 import { syntheticPhoto } from '../support/images.ts';
-import { capture, captureBoth, launch, person } from './browser.ts';
+import { capture, launch, person } from './browser.ts';
 import { firstSignIn, newPerson, signIn, type Accounts } from './session.ts';
 
 const db = useTestDatabase('console_review');
@@ -80,6 +80,28 @@ const audit = (action: string, actor: string) =>
   ctx.sql.query<{ record_id: string; detail: Record<string, unknown> }>('SELECT record_id, detail FROM audit_log WHERE action = $1 AND actor = $2 ORDER BY seq', [action, actor]);
 const status = async (id: string) => (await getAlert(ctx, ADMIN, id)).status;
 const focused = (page: Page) => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id);
+/** Every picture on the page has loaded (and decoded): a screenshot taken earlier shows empty boxes. */
+async function picturesLoaded(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const imgs = (globalThis as unknown as { document: { images: ArrayLike<{ complete: boolean; naturalWidth: number }> } }).document.images;
+    return Array.from(imgs).every((i) => i.complete && i.naturalWidth > 0);
+  });
+}
+
+/** captureBoth (test/console/browser.ts), waiting for the pictures after each language switch. */
+async function captureBoth(page: Page, name: string): Promise<void> {
+  const lang = (await page.getAttribute('html', 'lang'))!;
+  const other = lang === 'ko' ? 'en' : 'ko';
+  await picturesLoaded(page);
+  await capture(page, name);
+  for (const to of [other, lang]) {
+    await page.click(`form.lang button[value="${to}"]`);
+    await expect.poll(() => page.getAttribute('html', 'lang')).toBe(to);
+    await picturesLoaded(page);
+    if (to === other) await capture(page, name);
+  }
+}
+
 const currentAlert = (page: Page) => new URL(page.url()).searchParams.get('alert');
 
 beforeAll(async () => {
@@ -246,6 +268,7 @@ describe('the review queue', { timeout: 300_000 }, () => {
     expect(reveals).toEqual([{ record_id: expected[0].id, detail: { part: 'thumbnail' } }]);
     expect(await op.textContent('#exposure')).toContain(`1 / ${LIMIT}`);
     expect(await op.textContent('button.reveal[data-part="thumbnail"] .label')).toBe(CATALOGUES.ko['review.hide']);
+    await picturesLoaded(op);
     await capture(op, 'review-revealed');
     // The original's address without a grant of this sign-in shows nothing.
     const forged = await op.request.get(`/review/image/original?alert=${expected[0].id}&part=thumbnail&grant=${Date.now() + 60_000}.${'A'.repeat(43)}`);
