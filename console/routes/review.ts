@@ -135,7 +135,7 @@ async function queuePage(input: PageInput) {
   });
 }
 
-/** Where to go after a decision: the next alert of the same queue (the decided one has left it). */
+/** Where to go after a decision: the top of the same queue (re-uploads, then the longest waiting; the decided one has left it). */
 async function afterDecision(input: PageInput, f: QueueFilter, decided: string, done: string) {
   const queue = await loadQueue(input, f);
   const next = queue.find((a) => a.id !== decided);
