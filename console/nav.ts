@@ -22,7 +22,8 @@ export interface NavItem {
 export const NAV: readonly NavItem[] = [
   { href: '/cases', key: 'cases', permission: 'case.codes' },
   { href: '/cases/new', key: 'openCase', permission: 'case.create' },
-  // (review queue and notices go here)
+  { href: '/review', key: 'review', permission: 'alert.read' },
+  // (notices go here)
   { href: '/audit', key: 'audit', permission: 'audit.read' },
   { href: '/users', key: 'users', permission: 'user.manage' },
   { href: '/configuration', key: 'configuration', permission: 'config.read' },

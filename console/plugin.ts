@@ -27,9 +27,10 @@ import { materialPages } from './routes/material.ts';
 import { auditPages } from './routes/audit.ts';
 import { userPages } from './routes/users.ts';
 import { configurationPages } from './routes/configuration.ts';
+import { reviewPages } from './routes/review.ts';
 
 /** Every console page; a new page's file is listed here (see console/nav.ts for the navigation). */
-export const PAGES: readonly PageDef[] = [...signInPages, ...homePages, ...casePages, ...materialPages, ...auditPages, ...userPages, ...configurationPages];
+export const PAGES: readonly PageDef[] = [...signInPages, ...homePages, ...casePages, ...materialPages, ...auditPages, ...userPages, ...configurationPages, ...reviewPages];
 
 export const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],

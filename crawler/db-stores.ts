@@ -42,7 +42,7 @@ export function dbHostSlots(sql: Sql): HostSlotStore {
  * Seals evidence for storage: the screenshot and HTML may show the victim's material, so they are
  * encrypted under the key of the case the material belongs to (the service provides this function).
  */
-export type EvidenceSealer = (materialId: string, part: 'screenshot' | 'html', bytes: Buffer) => Promise<Buffer>;
+export type EvidenceSealer = (materialId: string, part: 'screenshot' | 'html' | 'thumbnail', bytes: Buffer) => Promise<Buffer>;
 
 export function dbAlerts(sql: Sql, runId: string | null, seal: EvidenceSealer): AlertSink {
   return {
@@ -52,7 +52,7 @@ export function dbAlerts(sql: Sql, runId: string | null, seal: EvidenceSealer): 
       const ev = await captureEvidence();
       // A sealing failure must not lose the alert: it is stored with the hashes and the reason instead.
       let sealError: string | null = null;
-      const trySeal = async (part: 'screenshot' | 'html', bytes: Buffer | null) => {
+      const trySeal = async (part: 'screenshot' | 'html' | 'thumbnail', bytes: Buffer | null) => {
         if (!bytes) return null;
         try {
           return await seal(alert.hit.materialId, part, bytes);
@@ -63,6 +63,7 @@ export function dbAlerts(sql: Sql, runId: string | null, seal: EvidenceSealer): 
       };
       const screenshotEncrypted = await trySeal('screenshot', ev.screenshot);
       const htmlEncrypted = await trySeal('html', ev.html !== null ? Buffer.from(ev.html, 'utf8') : null);
+      const thumbnailEncrypted = await trySeal('thumbnail', ev.thumbnail ?? null);
       const id = await insertAlertWithEvidence(
         sql,
         { materialId: alert.hit.materialId, siteId: alert.siteId, runId, pageUrl: alert.pageUrl, mediaUrl: alert.mediaUrl, mediaSha256: alert.sha256, method: alert.hit.method, distance: alert.hit.distance },
@@ -71,6 +72,7 @@ export function dbAlerts(sql: Sql, runId: string | null, seal: EvidenceSealer): 
           screenshotEncrypted,
           screenshotError: ev.screenshotError ?? sealError,
           htmlEncrypted,
+          thumbnailEncrypted,
           hashes: ev.hashes,
         },
       );

@@ -19,12 +19,12 @@ export async function eachLimited<T>(items: readonly T[], limit: number, fn: (it
   await Promise.all(workers);
 }
 
-async function matchAndAlert(crawl: SiteCrawl, fp: Fingerprint, pageUrl: string, mediaUrl: string, html: string | null): Promise<void> {
+async function matchAndAlert(crawl: SiteCrawl, fp: Fingerprint, pageUrl: string, mediaUrl: string, html: string | null, bytes: Buffer | null = null): Promise<void> {
   const { deps, site, stats } = crawl;
   const hits = await deps.matcher.match(fp);
   stats.matches += hits.length;
   for (const hit of hits) {
-    const created = await deps.alerts.raise({ siteId: site.id, pageUrl, mediaUrl, sha256: fp.sha256, hit }, () => captureEvidence(crawl, pageUrl, mediaUrl, html, fp));
+    const created = await deps.alerts.raise({ siteId: site.id, pageUrl, mediaUrl, sha256: fp.sha256, hit }, () => captureEvidence(crawl, pageUrl, mediaUrl, html, fp, bytes));
     if (created) {
       stats.alertsRaised++;
       crawl.log?.info({ site: site.id, case: hit.caseId, material: hit.materialId, method: hit.method }, 'match alert raised');
@@ -52,6 +52,8 @@ export async function processMedia(crawl: SiteCrawl, c: MediaCandidate, pageUrl:
   const sha256 = createHash('sha256').update(got.body).digest('hex');
   // Read before fingerprinting: a fingerprinting pool takes the bytes over (transferred to a worker).
   const byteSize = got.body.length;
+  // A copy for the alert's thumbnail (images only, a memcpy next to the fingerprint's cost).
+  const kept = got.kind === 'image' ? Buffer.from(got.body) : null;
   let fp = await deps.media.bySha256(sha256);
   if (!fp) {
     try {
@@ -64,5 +66,5 @@ export async function processMedia(crawl: SiteCrawl, c: MediaCandidate, pageUrl:
     }
   }
   await deps.media.record({ ...base, kind: got.kind, sha256, byteSize, fingerprint: fp, error: null });
-  await matchAndAlert(crawl, fp, pageUrl, c.url, html);
+  await matchAndAlert(crawl, fp, pageUrl, c.url, html, kept);
 }

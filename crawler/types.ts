@@ -97,6 +97,8 @@ export interface Evidence {
   screenshot: Buffer | null;
   /** Why there is no screenshot, when there is none. */
   screenshotError: string | null;
+  /** A small JPEG of the candidate media itself (images only; null when the bytes were not at hand). */
+  thumbnail?: Buffer | null;
   hashes: { sha256: string; md5: string; pdq?: string };
 }
 

@@ -173,3 +173,45 @@ export async function decodeGrey(bytes: Uint8Array, maxSide: number, limits: Dec
     throw new ImageDecodeError(`The image could not be decoded for local features (${firstLine(msg)}).`, { cause: err });
   }
 }
+
+/**
+ * A small JPEG of an image's first frame for the review queue (longer side at most `maxSide`, EXIF
+ * orientation applied, metadata dropped). The same pixel and time limits as every decode here.
+ */
+export async function thumbnailJpeg(bytes: Uint8Array, maxSide = 320, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<Buffer> {
+  try {
+    return await sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 })
+      .timeout({ seconds: limits.timeoutSeconds })
+      .rotate()
+      .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 75, mozjpeg: false })
+      .toBuffer();
+  } catch (err) {
+    throw new ImageDecodeError(`The image could not be shrunk to a thumbnail (${firstLine(String((err as Error).message ?? err))}).`, { cause: err });
+  }
+}
+
+/**
+ * The veiled rendition a reviewer sees by default: greyscale and blurred so strongly that only the
+ * layout survives (HMA showed `blur(40px) grayscale(100%)`). Made from few pixels on purpose: the bytes
+ * the browser gets cannot be un-blurred into the picture. Output at most `maxSide` px.
+ */
+export async function veiledJpeg(bytes: Uint8Array, maxSide = 320, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<Buffer> {
+  try {
+    const small = await sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 })
+      .timeout({ seconds: limits.timeoutSeconds })
+      .resize(24, 24, { fit: 'inside' })
+      .greyscale()
+      .toBuffer({ resolveWithObject: true });
+    const scale = maxSide / Math.max(small.info.width, small.info.height);
+    return await sharp(small.data)
+      .resize(Math.max(1, Math.round(small.info.width * scale)), Math.max(1, Math.round(small.info.height * scale)), { kernel: 'cubic' })
+      .blur(8)
+      .greyscale()
+      .jpeg({ quality: 60 })
+      .toBuffer();
+  } catch (err) {
+    throw new ImageDecodeError(`The image could not be veiled (${firstLine(String((err as Error).message ?? err))}).`, { cause: err });
+  }
+}

@@ -23,6 +23,8 @@ export interface NewEvidence {
   screenshotEncrypted: Buffer | null;
   screenshotError: string | null;
   htmlEncrypted: Buffer | null;
+  /** The candidate's sealed thumbnail (db/migrations/320-review-thumbnail.sql). */
+  thumbnailEncrypted?: Buffer | null;
   hashes: object;
 }
 
@@ -37,9 +39,9 @@ export async function insertAlertWithEvidence(sql: Sql, a: NewAlert, e: NewEvide
     );
     if (!row) return null;
     await tx.query(
-      `INSERT INTO crawl_alert_evidence (alert_id, captured_at, screenshot_encrypted, screenshot_error, html_encrypted, hashes)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
-      [row.id, e.capturedAt, e.screenshotEncrypted, e.screenshotError, e.htmlEncrypted, JSON.stringify(e.hashes)],
+      `INSERT INTO crawl_alert_evidence (alert_id, captured_at, screenshot_encrypted, screenshot_error, html_encrypted, hashes, thumbnail_encrypted)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
+      [row.id, e.capturedAt, e.screenshotEncrypted, e.screenshotError, e.htmlEncrypted, JSON.stringify(e.hashes), e.thumbnailEncrypted ?? null],
     );
     return row.id;
   });
@@ -76,6 +78,7 @@ export interface EvidenceRow {
   screenshot_encrypted: Buffer | null;
   screenshot_error: string | null;
   html_encrypted: Buffer | null;
+  thumbnail_encrypted: Buffer | null;
   hashes: Record<string, string>;
 }
 

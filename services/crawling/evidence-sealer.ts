@@ -8,7 +8,7 @@ import { selectMaterialCaseKey } from '../../db/queries/material.ts';
 import { encrypt, unwrapDataKey } from '../platform/crypto.ts';
 import { ConflictError, NotFoundError } from '../platform/errors.ts';
 
-export function createEvidenceSealer(sql: Sql, masterKey: Buffer): (materialId: string, part: 'screenshot' | 'html', bytes: Buffer) => Promise<Buffer> {
+export function createEvidenceSealer(sql: Sql, masterKey: Buffer): (materialId: string, part: 'screenshot' | 'html' | 'thumbnail', bytes: Buffer) => Promise<Buffer> {
   return async (materialId, part, bytes) => {
     const row = await selectMaterialCaseKey(sql, materialId);
     if (!row) throw new NotFoundError(`Material ${materialId} does not exist (its case may have been erased).`);

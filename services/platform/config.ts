@@ -60,6 +60,11 @@ export interface Config {
   require2fa: readonly Role[];
   /** The time zone dates are shown in (STAYDOWN_TIME_ZONE, default Asia/Seoul). */
   timeZone: string;
+  /**
+   * Reveals of unblurred evidence a reviewer makes in a day (in timeZone) before the console asks them to
+   * take a break first (STAYDOWN_REVIEW_REVEAL_LIMIT, default 50; they may continue after confirming).
+   */
+  reviewRevealLimit: number;
   /** Where notices are e-mailed through (STAYDOWN_SMTP_URL, smtp:// or smtps://); undefined: e-mail notices stay queued. */
   smtpUrl: string | undefined;
   /** The address notices are sent from (STAYDOWN_NOTICE_FROM); its domain names the notices' Message-IDs. */
@@ -316,6 +321,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     consoleSessionHours: parseCount(env.STAYDOWN_CONSOLE_SESSION_HOURS, 12, 1, 12, 'STAYDOWN_CONSOLE_SESSION_HOURS'),
     require2fa: Object.freeze(parseRoleList(env.STAYDOWN_REQUIRE_2FA, ['admin', 'staff'], 'STAYDOWN_REQUIRE_2FA')),
     timeZone: parseTimeZone(env.STAYDOWN_TIME_ZONE, 'Asia/Seoul', 'STAYDOWN_TIME_ZONE'),
+    reviewRevealLimit: parseCount(env.STAYDOWN_REVIEW_REVEAL_LIMIT, 50, 1, 10_000, 'STAYDOWN_REVIEW_REVEAL_LIMIT'),
     ...deliverySettings(env),
     monitoring: monitoringSettings(env),
   });

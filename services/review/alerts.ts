@@ -166,7 +166,7 @@ export async function getAlert(ctx: ServiceContext, actor: Actor, id: string): P
   });
 }
 
-export type EvidencePart = 'screenshot' | 'html';
+export type EvidencePart = 'screenshot' | 'html' | 'thumbnail';
 
 export interface EvidenceSummary {
   alertId: string;
@@ -175,6 +175,8 @@ export interface EvidenceSummary {
   hashes: Record<string, string>;
   screenshot: { available: boolean; error: string | null; contentType: 'image/jpeg' };
   html: { available: boolean };
+  /** A small JPEG of the candidate media itself (crawls since migration 320; images only). */
+  thumbnail: { available: boolean; contentType: 'image/jpeg' };
 }
 
 /** What evidence an alert has, and its hashes; the sealed parts are read one by one with `readEvidencePart`. */
@@ -188,6 +190,7 @@ export async function getEvidence(ctx: ServiceContext, actor: Actor, id: string)
       alertId: alert.id, capturedAt: ev.captured_at.toISOString(), hashes: ev.hashes,
       screenshot: { available: ev.screenshot_encrypted !== null, error: ev.screenshot_error, contentType: 'image/jpeg' },
       html: { available: ev.html_encrypted !== null },
+      thumbnail: { available: ev.thumbnail_encrypted !== null, contentType: 'image/jpeg' },
     };
   });
 }
@@ -197,10 +200,10 @@ export async function readEvidencePart(ctx: ServiceContext, actor: Actor, id: st
   return ctx.sql.transaction(async (tx) => {
     const alert = await loadAlertFor(tx, actor, id, 'alert.evidence');
     const ev = await selectEvidence(tx, alert.id);
-    const sealed = part === 'screenshot' ? ev?.screenshot_encrypted : ev?.html_encrypted;
+    const sealed = part === 'screenshot' ? ev?.screenshot_encrypted : part === 'thumbnail' ? ev?.thumbnail_encrypted : ev?.html_encrypted;
     if (!ev || !sealed) {
       const why = part === 'screenshot' && ev?.screenshot_error ? `: ${ev.screenshot_error}` : '.';
-      throw new NotFoundError(`Alert ${alert.id} has no evidence ${part === 'html' ? 'page HTML' : 'screenshot'} stored${why}`);
+      throw new NotFoundError(`Alert ${alert.id} has no evidence ${part === 'html' ? 'page HTML' : part} stored${why}`);
     }
     const key = await selectMaterialCaseKey(tx, alert.material_id);
     if (!key?.wrapped_key) throw new ConflictError(`Case ${alert.case_code} has been erased; its evidence no longer exists.`);

@@ -7,3 +7,7 @@
 export { createAllowlistFilter, withAllowlist, type AllowlistFilter } from './allowlist.ts';
 export { confirmAlerts, confirmedAlertsWithoutNotice, type ConfirmedAlert } from './decisions.ts';
 export type { AlertSummary } from './alerts.ts';
+// The console's review queue calls the same functions the API does (console/routes/review.ts).
+export { getAlert, getEvidence, listAlerts, type AlertDetail, type EvidenceSummary } from './alerts.ts';
+export { rejectAlerts } from './decisions.ts';
+export { exposureBeforeReveal, exposureToday, readRevealedImage, readVeiledImage, revealImage, isEvidenceImage, type EvidenceImage, type Exposure } from './reveal.ts';

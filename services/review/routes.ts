@@ -34,17 +34,18 @@ export const reviewRoutes: RouteDef[] = [
     handler: async ({ env, actor, params }) => getEvidence(env.ctx, actor!, params.id),
   },
   {
-    method: 'GET', url: '/api/v1/alerts/:id/evidence/:part', summary: 'One sealed evidence part, decrypted: `screenshot` (JPEG) or `html` (as plain text); audited', tag: 'review',
-    access: 'alert.evidence', params: idParams.extend({ part: z.enum(['screenshot', 'html']) }),
+    method: 'GET', url: '/api/v1/alerts/:id/evidence/:part', summary: 'One sealed evidence part, decrypted: `screenshot` or `thumbnail` (JPEG) or `html` (as plain text); audited', tag: 'review',
+    access: 'alert.evidence', params: idParams.extend({ part: z.enum(['screenshot', 'html', 'thumbnail']) }),
     handler: async ({ env, actor, params, reply }) => {
-      const part = params.part as 'screenshot' | 'html';
+      const part = params.part as 'screenshot' | 'html' | 'thumbnail';
+      const image = part !== 'html';
       const bytes = await readEvidencePart(env.ctx, actor!, params.id, part);
       reply.headers({
-        'content-type': part === 'screenshot' ? 'image/jpeg' : 'text/plain; charset=utf-8',
+        'content-type': image ? 'image/jpeg' : 'text/plain; charset=utf-8',
         'x-content-type-options': 'nosniff',
         'content-security-policy': "sandbox; default-src 'none'",
         'cache-control': 'no-store',
-        'content-disposition': `attachment; filename="alert-${params.id}-${part}.${part === 'screenshot' ? 'jpg' : 'html.txt'}"`,
+        'content-disposition': `attachment; filename="alert-${params.id}-${part}.${image ? 'jpg' : 'html.txt'}"`,
       });
       return bytes;
     },
