@@ -27,6 +27,9 @@ export const NAV: readonly NavItem[] = [
   { href: '/users', key: 'users', permission: 'user.manage' },
   { href: '/configuration', key: 'configuration', permission: 'config.read' },
   // (platforms and statistics go here)
+  { href: '/sites', key: 'sites', permission: 'site.read' },
+  { href: '/platforms', key: 'platforms', permission: 'platform.read' },
+  { href: '/statistics', key: 'statistics', permission: 'stats.read' },
 ];
 
 export function navFor(role: Role): NavItem[] {
