@@ -97,7 +97,7 @@ async function sitePage(input: PageInput, name: string, extra: Record<string, un
   return input.render('site', {
     site, v: formValues(site), runs: site.runs, run: run ? runProgress(run, input.t) : null,
     canManage: can(actor.role, 'site.manage'), canCrawl: can(actor.role, 'site.crawl'),
-    notice: ['added', 'saved', 'disabled', 'enabled', 'queued'].find((k) => input.query[k] === '1') ?? '', problem: null, ...extra,
+    notice: ['added', 'saved', 'disabled', 'enabled', 'queued', 'busy'].find((k) => input.query[k] === '1') ?? '', problem: null, ...extra,
   });
 }
 
@@ -172,8 +172,17 @@ export const sitePages: PageDef[] = [
   {
     method: 'POST', url: '/sites/:name/crawl', access: 'site.crawl',
     handler: async (input) => {
-      const q = await queueCrawl(input.env.ctx, input.session!.actor, input.params.name);
-      return input.reply.redirect(sitePath(q.site, `?queued=1&run=${encodeURIComponent(q.run)}#progress`), 303);
+      try {
+        const q = await queueCrawl(input.env.ctx, input.session!.actor, input.params.name);
+        return input.reply.redirect(sitePath(q.site, `?queued=1&run=${encodeURIComponent(q.run)}#progress`), 303);
+      } catch (err) {
+        // Already being searched (a site is never crawled twice at once): show that run's progress instead.
+        if ((err as { status?: number }).status !== 409) throw err;
+        const site = await showSite(input.env.ctx, input.session!.actor, input.params.name);
+        const active = site.runs.find((r) => !FINISHED.has(r.status));
+        if (!active) throw err;
+        return input.reply.redirect(sitePath(site.name, `?busy=1&run=${encodeURIComponent(active.id)}#progress`), 303);
+      }
     },
   },
   // The address of a POST answer, loaded again (a language switch, a reload): back to the site's page.
