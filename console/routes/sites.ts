@@ -33,6 +33,9 @@ const PROBLEMS: ProblemRule[] = [
   { test: /header/i, field: 'headers', key: 'sites.problem.headers' },
 ];
 
+/** Schedules a counsellor picks from a list; anything else is written as a cron expression. */
+export const SCHEDULE_PRESETS = ['', '0 */6 * * *', '0 9 * * *', '0 9 * * 1'] as const;
+
 /** The run states after which nothing changes any more. */
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
 
@@ -49,7 +52,7 @@ function siteForm(input: PageInput) {
   }
   return {
     urls: lines(b, 'urls'), engine: field(b, 'engine') || 'http', follow: lines(b, 'follow'), maxPages: text('maxPages'), maxDepth: text('maxDepth'),
-    schedule: text('schedule'), searchUrl: text('searchUrl'), allowHosts: lines(b, 'allowHosts'), platform: text('platform'),
+    schedule: (SCHEDULE_PRESETS as readonly string[]).includes(field(b, 'schedulePreset')) ? field(b, 'schedulePreset') || undefined : text('schedule'), searchUrl: text('searchUrl'), allowHosts: lines(b, 'allowHosts'), platform: text('platform'),
     rateMs: text('rateMs'), concurrency: text('concurrency'), ignoreRobotsReason: text('ignoreRobotsReason'),
     headers: headerLines.length ? headers : undefined, clearHeaders: field(b, 'clearHeaders') === 'yes',
   };
@@ -59,7 +62,7 @@ function siteForm(input: PageInput) {
 function formValues(s: SiteView) {
   return {
     name: s.name, urls: s.urls.join('\n'), engine: s.engine, follow: s.follow.join('\n'), maxPages: String(s.maxPages), maxDepth: String(s.maxDepth),
-    schedule: s.schedule ?? '', searchUrl: s.searchUrl ?? '', allowHosts: s.allowHosts.join('\n'), platform: s.platform ?? '', rateMs: String(s.rateMs),
+    schedule: s.schedule ?? '', schedulePreset: (SCHEDULE_PRESETS as readonly string[]).includes(s.schedule ?? '') ? s.schedule ?? '' : 'custom', searchUrl: s.searchUrl ?? '', allowHosts: s.allowHosts.join('\n'), platform: s.platform ?? '', rateMs: String(s.rateMs),
     concurrency: String(s.concurrency), ignoreRobotsReason: s.robotsOverrideReason ?? '', hasHeaders: s.hasHeaders,
   };
 }
@@ -67,7 +70,7 @@ function formValues(s: SiteView) {
 /** What the form sent, to show it again after a refusal (never the headers). */
 function sentValues(input: PageInput, hasHeaders: boolean) {
   const b = input.body;
-  const keys = ['name', 'urls', 'engine', 'follow', 'maxPages', 'maxDepth', 'schedule', 'searchUrl', 'allowHosts', 'platform', 'rateMs', 'concurrency', 'ignoreRobotsReason'];
+  const keys = ['name', 'urls', 'engine', 'follow', 'maxPages', 'maxDepth', 'schedule', 'schedulePreset', 'searchUrl', 'allowHosts', 'platform', 'rateMs', 'concurrency', 'ignoreRobotsReason'];
   return { ...Object.fromEntries(keys.map((k) => [k, field(b, k)])), hasHeaders };
 }
 
@@ -95,7 +98,7 @@ async function sitePage(input: PageInput, name: string, extra: Record<string, un
   const wanted = typeof input.query.run === 'string' ? site.runs.find((r) => r.id === input.query.run) : undefined;
   const run = wanted ?? site.runs[0];
   return input.render('site', {
-    site, v: formValues(site), runs: site.runs, run: run ? runProgress(run, input.t) : null,
+    site, v: formValues(site), presets: SCHEDULE_PRESETS, runs: site.runs, run: run ? runProgress(run, input.t) : null,
     canManage: can(actor.role, 'site.manage'), canCrawl: can(actor.role, 'site.crawl'),
     notice: ['added', 'saved', 'disabled', 'enabled', 'queued', 'busy'].find((k) => input.query[k] === '1') ?? '', problem: null, ...extra,
   });
@@ -113,7 +116,7 @@ export const sitePages: PageDef[] = [
   },
   {
     method: 'GET', url: '/sites/new', access: 'site.manage',
-    handler: async (input) => input.render('site-new', { v: { engine: 'http', maxPages: '500', maxDepth: '3', rateMs: '1000', concurrency: '2' }, problem: null }),
+    handler: async (input) => input.render('site-new', { presets: SCHEDULE_PRESETS, v: { schedulePreset: '', engine: 'http', maxPages: '500', maxDepth: '3', rateMs: '1000', concurrency: '2' }, problem: null }),
   },
   {
     method: 'POST', url: '/sites/new', access: 'site.manage',
@@ -126,7 +129,7 @@ export const sitePages: PageDef[] = [
         const problem: FormProblem | null = formProblem(err, PROBLEMS, { field: 'name', key: 'sites.problem.other' });
         if (!problem) throw err;
         void input.reply.status(400);
-        return input.render('site-new', { v: sentValues(input, false), problem });
+        return input.render('site-new', { presets: SCHEDULE_PRESETS, v: sentValues(input, false), problem });
       }
     },
   },

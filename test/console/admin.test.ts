@@ -153,14 +153,24 @@ describe('the console: sites, platforms, statistics, users', () => {
     await plain.close();
 
     // Change the site: a wrong schedule is said next to its field; a right one is stored.
+    await page.selectOption('#s-preset', 'custom');
     await page.fill('#s-schedule', 'every day');
     await page.click('#site-save');
     await page.waitForSelector('#schedule-problem');
     expect(await text(page, '#schedule-problem')).toContain('cron expression');
-    await page.fill('#s-schedule', '0 */6 * * *');
+    expect(await page.inputValue('#s-schedule')).toBe('every day');
+    await page.selectOption('#s-preset', '0 */6 * * *');
     await page.click('#site-save');
     await page.waitForURL(/\?saved=1$/);
     expect((await db().sql.query<{ schedule: string }>('SELECT schedule FROM crawl_sites WHERE name = $1', ['board-one']))[0].schedule).toBe('0 */6 * * *');
+    expect(await page.inputValue('#s-preset')).toBe('0 */6 * * *');
+    // One written by hand comes back as written.
+    await page.selectOption('#s-preset', 'custom');
+    await page.fill('#s-schedule', '30 8 * * 1-5');
+    await page.click('#site-save');
+    await page.waitForURL(/\?saved=1$/);
+    expect(await page.inputValue('#s-preset')).toBe('custom');
+    expect(await page.inputValue('#s-schedule')).toBe('30 8 * * 1-5');
     expect(cspViolations).toEqual([]);
     await context.close();
   });
