@@ -1,13 +1,8 @@
 /**
  * The console's navigation: one row per page, shown to the roles whose permission it needs. A page
- * that does not exist yet has no row (no dead links). Hook points for the work landing next - add a
- * row here, a route file under console/routes/ listed in console/plugin.ts, a `nav.*` and `home.card.*`
- * message in both catalogues, and the page to test/console/pages.ts:
- *   - review queue  { href: '/review',     key: 'review',     permission: <operator's review permission> }
- *   - notices       { href: '/notices',    key: 'notices',    permission: <notice read permission> }
- *   - platforms     { href: '/platforms',  key: 'platforms',  permission: <platform/site manage permission> }
- *   - statistics    { href: '/statistics', key: 'statistics', permission: <statistics permission> }
- * Put review and notices after 'cases' (the order is the order of a counsellor's day).
+ * that does not exist has no row (no dead links). A new page: a row here, a route file under
+ * console/routes/ listed in console/plugin.ts, a `nav.*` and `home.card.*` message in both catalogues,
+ * and its browser test under test/console/. The order is the order of a counsellor's day.
  */
 import { can, type Permission } from '../services/platform/access.ts';
 import type { Role } from '../services/platform/roles.ts';
@@ -28,6 +23,9 @@ export const NAV: readonly NavItem[] = [
   { href: '/users', key: 'users', permission: 'user.manage' },
   { href: '/configuration', key: 'configuration', permission: 'config.read' },
   // (platforms and statistics go here)
+  { href: '/sites', key: 'sites', permission: 'site.read' },
+  { href: '/platforms', key: 'platforms', permission: 'platform.read' },
+  { href: '/statistics', key: 'statistics', permission: 'stats.read' },
 ];
 
 export function navFor(role: Role): NavItem[] {

@@ -28,9 +28,19 @@ import { auditPages } from './routes/audit.ts';
 import { userPages } from './routes/users.ts';
 import { configurationPages } from './routes/configuration.ts';
 import { reviewPages } from './routes/review.ts';
+import { sitePages } from './routes/sites.ts';
+import { platformPages } from './routes/platforms.ts';
+import { statisticsPages } from './routes/statistics.ts';
+import { notFoundPages } from './routes/not-found.ts';
 
-/** Every console page; a new page's file is listed here (see console/nav.ts for the navigation). */
-export const PAGES: readonly PageDef[] = [...signInPages, ...homePages, ...casePages, ...materialPages, ...auditPages, ...userPages, ...configurationPages, ...reviewPages];
+/**
+ * Every console page; a new page's file is listed here (see console/nav.ts for the navigation). The
+ * not-found pages catch every other address, so they stay last.
+ */
+export const PAGES: readonly PageDef[] = [
+  ...signInPages, ...homePages, ...casePages, ...materialPages, ...reviewPages, ...auditPages, ...userPages, ...configurationPages,
+  ...sitePages, ...platformPages, ...statisticsPages, ...notFoundPages,
+];
 
 export const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],

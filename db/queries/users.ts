@@ -87,3 +87,11 @@ export async function revokeUserCredentials(sql: Sql, userId: string, kinds: Arr
 export async function countEnabledAdmins(sql: Sql): Promise<number> {
   return (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled`))[0].n;
 }
+
+export async function setUserRole(sql: Sql, id: string, role: string): Promise<void> {
+  await sql.query('UPDATE users SET role = $2 WHERE id = $1', [id, role]);
+}
+
+export async function clearMustChangePassword(sql: Sql, id: string): Promise<void> {
+  await sql.query('UPDATE users SET must_change_password = false WHERE id = $1', [id]);
+}

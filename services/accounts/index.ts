@@ -7,6 +7,7 @@ export { RefusalRecorder, type Refusal } from './refusals.ts';
 export const PASSWORD_CHANGE_ROUTES: ReadonlySet<string> = new Set(['GET /api/v1/me', 'POST /api/v1/me/password', 'DELETE /api/v1/session']);
 // For the console (console/): the same functions the API routes call.
 export { addUser, listUsers } from './accounts.ts';
+export { changeRole, disableUser, enableUser, resetPassword, revokeTokens } from './user-admin.ts';
 export type { UserView } from './accounts.ts';
 export {
   advanceConsoleSession, chooseLocale, endConsoleSession, isConsoleCredential, resumeConsoleSession, startConsoleSession, userNames,

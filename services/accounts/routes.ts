@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ROLES } from '../platform/access.ts';
 import { addUser, issueToken, listUsers, login, logout } from './accounts.ts';
 import { requireApiSecondFactor } from './two-factor.ts';
-import { changeOwnPassword, disableUser, enableUser, resetPassword, revokeTokens } from './user-admin.ts';
+import { changeOwnPassword, changeRole, disableUser, enableUser, resetPassword, revokeTokens } from './user-admin.ts';
 import { listAudit, verifyAudit } from '../platform/audit.ts';
 import type { RouteDef } from '../http/route.ts';
 
@@ -83,6 +83,11 @@ export const accountRoutes: RouteDef[] = [
     method: 'POST', url: '/api/v1/users/:id/password', summary: 'Reset a user\'s password: returns a one-time password that must be changed at the next sign-in', tag: 'accounts', access: 'user.manage',
     params: z.object({ id: z.uuid() }),
     handler: async ({ env, actor, params }) => resetPassword(env.ctx.sql, actor!, { id: params.id }),
+  },
+  {
+    method: 'POST', url: '/api/v1/users/:id/role', summary: 'Give a user another role; their sessions end (not into or out of the platform role)', tag: 'accounts', access: 'user.manage',
+    params: z.object({ id: z.uuid() }), body: z.object({ role: z.enum(ROLES) }).strict(), errors: [409],
+    handler: async ({ env, actor, params, body }) => changeRole(env.ctx.sql, actor!, { id: params.id }, (body as { role: (typeof ROLES)[number] }).role),
   },
   {
     method: 'DELETE', url: '/api/v1/users/:id/tokens', summary: 'Revoke every API token and session of a user', tag: 'accounts', access: 'user.manage',

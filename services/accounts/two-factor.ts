@@ -15,7 +15,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import { Secret, TOTP } from 'otpauth';
 import type { Sql } from '../../db/sql.ts';
-import { selectUserById } from '../../db/queries/users.ts';
+import { clearMustChangePassword, selectUserById } from '../../db/queries/users.ts';
 import {
   countUnusedRecoveryCodes, lockSignIn, replaceRecoveryCodes, selectSignIn, setPasswordChosen, updatePasswordHash, updateTotp, useRecoveryCode,
 } from '../../db/queries/sign-in.ts';
@@ -178,6 +178,8 @@ export async function chooseOwnPassword(ctx: ServiceContext, actor: Actor, input
   const hash = await argonHash(input.next, ARGON);
   await ctx.sql.transaction(async (tx) => {
     await updatePasswordHash(tx, userId, hash);
+    // The API's "must change password" mark of a reset is answered by this choice as well.
+    await clearMustChangePassword(tx, userId);
     await setPasswordChosen(tx, userId, new Date());
     await appendAudit(tx, actor, { action: 'password.change', recordType: 'user', recordId: userId });
   });

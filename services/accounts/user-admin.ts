@@ -8,10 +8,18 @@
  * - A reset password is a one-time password: the user's sessions end, and the next sign-in may only
  *   change it (the API answers 403 to anything else until then).
  * - An administrator cannot disable themselves, nor the last enabled administrator.
+ * - A reset also clears the console's "password chosen" mark (markPasswordIssued), so the console's
+ *   sign-in, too, opens only the new-password step - whether the reset came from the CLI, the API or the
+ *   console.
+ * - Changing a role ends the user's sessions, so their next sign-in takes the steps the new role needs
+ *   (two-factor set-up for admin and staff). Platform accounts answer for a platform record: no role
+ *   change into or out of 'platform'.
  */
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import type { Sql } from '../../db/sql.ts';
-import { countEnabledAdmins, revokeUserCredentials, selectUserById, selectUserByName, setUserDisabled, setUserPassword, type UserRow } from '../../db/queries/users.ts';
+import { countEnabledAdmins, revokeUserCredentials, selectUserById, selectUserByName, setUserDisabled, setUserPassword, setUserRole, type UserRow } from '../../db/queries/users.ts';
+import { setPasswordChosen } from '../../db/queries/sign-in.ts';
+import type { Role } from '../platform/roles.ts';
 import { requirePermission } from '../platform/access.ts';
 import { appendAudit, type Actor } from '../platform/audit.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../platform/errors.ts';
@@ -72,9 +80,31 @@ export async function resetPassword(sql: Sql, actor: Actor, ref: { id?: string; 
     const user = await findUser(tx, ref);
     if (user.role === 'platform') throw new BadRequestError(`'${user.name}' is a platform account, which signs in with API tokens only; issue a new token instead.`);
     await setUserPassword(tx, user.id, hash, true);
+    // What markPasswordIssued does, inside this transaction: the console asks for a new password too.
+    await setPasswordChosen(tx, user.id, null);
     const revoked = await revokeUserCredentials(tx, user.id, ['session']);
     await appendAudit(tx, actor, { action: 'user.reset-password', recordType: 'user', recordId: user.id, detail: { sessionsRevoked: revoked.sessions } });
     return { user: userView({ ...user, must_change_password: true }), password };
+  });
+}
+
+/** Gives the user another role; their sessions end (tokens keep working, with the new role's permissions). */
+export async function changeRole(sql: Sql, actor: Actor, ref: { id?: string; name?: string }, role: Role): Promise<UserView & { revoked: { tokens: number; sessions: number } }> {
+  requirePermission(actor, 'user.manage');
+  return sql.transaction(async (tx) => {
+    const user = await findUser(tx, ref);
+    if (user.id === actor.userId) throw new ConflictError('You cannot change your own role; ask another administrator.');
+    if (user.role === role) return { ...userView(user), revoked: { tokens: 0, sessions: 0 } };
+    if (user.role === 'platform' || role === 'platform') {
+      throw new BadRequestError(`'${user.name}' cannot become ${role === 'platform' ? 'a platform account' : `a ${role} account`}: platform accounts answer for a platform record and sign in with API tokens only; create a new account with the role needed instead.`);
+    }
+    if (user.role === 'admin' && !user.disabled && (await countEnabledAdmins(tx)) <= 1) {
+      throw new ConflictError(`'${user.name}' is the last enabled administrator; make another administrator first.`);
+    }
+    await setUserRole(tx, user.id, role);
+    const revoked = await revokeUserCredentials(tx, user.id, ['session']);
+    await appendAudit(tx, actor, { action: 'user.role-change', recordType: 'user', recordId: user.id, detail: { from: user.role, to: role, sessionsRevoked: revoked.sessions } });
+    return { ...userView({ ...user, role }), revoked };
   });
 }
 
@@ -95,6 +125,8 @@ export async function changeOwnPassword(sql: Sql, limiter: LoginLimiter, actor: 
   const hash = await argonHash(input.newPassword, ARGON);
   return sql.transaction(async (tx) => {
     await setUserPassword(tx, user.id, hash, false);
+    // A password changed over the API is chosen: the console's sign-in does not ask for another.
+    await setPasswordChosen(tx, user.id, new Date());
     const revoked = await revokeUserCredentials(tx, user.id, ['session'], credentialId);
     await appendAudit(tx, actor, { action: 'user.password.change', recordType: 'user', recordId: user.id, detail: { sessionsRevoked: revoked.sessions } });
     return { ok: true as const, sessionsRevoked: revoked.sessions };

@@ -4,10 +4,11 @@ import { printResult, type CliIo } from '../cli/io.ts';
 import { runVerb, withService } from '../cli/run-verb.ts';
 import { isRole } from '../platform/roles.ts';
 import { addUser, listUsers, type UserView } from './accounts.ts';
-import { disableUser, enableUser, resetPassword, revokeTokens } from './user-admin.ts';
+import { changeRole, disableUser, enableUser, resetPassword, revokeTokens } from './user-admin.ts';
 
 export const USER_USAGE = `staydown user add --role admin|staff|operator|platform|auditor [--token] NAME [--json]
        staydown user list [--json]
+       staydown user set-role NAME --role admin|staff|operator|auditor [--json]
        staydown user disable|enable|reset-password|revoke-tokens NAME [--json]`;
 
 function line(u: UserView): string {
@@ -30,7 +31,17 @@ export async function runUser(args: string[], io: CliIo): Promise<number> {
         return 0;
       });
     }
-    if (values.role !== undefined || values.token !== undefined) throw usageError('--role and --token go with \'user add\' only.', USER_USAGE);
+    if (sub === 'set-role') {
+      if (!name || extra.length || !values.role || values.token !== undefined) throw usageError('Name the account and its new --role.', USER_USAGE);
+      const role = String(values.role);
+      if (!isRole(role)) throw usageError(`'${role}' is not a role.`, USER_USAGE);
+      return withService(async (ctx, actor) => {
+        const r = await changeRole(ctx.sql, actor, { name }, role);
+        printResult(io, json, r, `user '${r.name}' now has the ${r.role} role: ${r.revoked.sessions} session(s) ended`);
+        return 0;
+      });
+    }
+    if (values.role !== undefined || values.token !== undefined) throw usageError('--role and --token go with \'user add\' and \'user set-role\' only.', USER_USAGE);
     if (sub === 'list' && !name) {
       return withService(async (ctx, actor) => {
         const users: UserView[] = [];

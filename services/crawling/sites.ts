@@ -4,7 +4,7 @@
  * logged-in areas are sealed under the master key and never shown again (`hasHeaders`).
  */
 import { sqlState } from '../../db/sql.ts';
-import { createRun, latestRuns, type RunRow } from '../../db/queries/crawl-runs.ts';
+import { createRun, latestRuns, selectRun, type RunRow } from '../../db/queries/crawl-runs.ts';
 import { disableSite as disableSiteRow, insertSite, selectSiteByName, selectSites, updateSite, type SiteRow } from '../../db/queries/crawl-sites.ts';
 import { startUrlRefusal } from '../../crawler/ssrf.ts';
 import { SiteInputError, validateSiteInput, type SiteInput } from '../../crawler/site-input.ts';
@@ -46,6 +46,7 @@ export interface SiteView {
 export interface RunView {
   id: string;
   status: string;
+  startedAt?: Date | null;
   trigger: string;
   attempts: number;
   stats: object;
@@ -62,7 +63,7 @@ export function siteView(s: SiteRow): SiteView {
   };
 }
 
-const runView = (r: RunRow): RunView => ({ id: r.id, status: r.status, trigger: r.trigger, attempts: r.attempts, stats: r.stats, error: r.error, createdAt: r.created_at, finishedAt: r.finished_at });
+const runView = (r: RunRow): RunView => ({ id: r.id, status: r.status, startedAt: r.started_at, trigger: r.trigger, attempts: r.attempts, stats: r.stats, error: r.error, createdAt: r.created_at, finishedAt: r.finished_at });
 
 function checked(input: SiteInput) {
   try {
@@ -127,6 +128,18 @@ export async function showSite(ctx: ServiceContext, actor: Actor, name: string):
   requirePermission(actor, 'site.read');
   const row = await siteOrThrow(ctx, name);
   return { ...siteView(row), runs: (await latestRuns(ctx.sql, row.id)).map(runView) };
+}
+
+/**
+ * One run of the site, with its counters as the crawl last saved them (at most once a second while it
+ * runs, crawler/crawl-service.ts): the console's live progress reads this.
+ */
+export async function showRun(ctx: ServiceContext, actor: Actor, name: string, runId: string): Promise<RunView> {
+  requirePermission(actor, 'site.read');
+  const site = await siteOrThrow(ctx, name);
+  const run = /^[0-9a-f-]{36}$/i.test(runId) ? await selectRun(ctx.sql, runId) : null;
+  if (!run || run.site_id !== site.id) throw new NotFoundError(`Site '${name}' has no crawl run ${runId}.`);
+  return runView(run);
 }
 
 /**

@@ -45,6 +45,7 @@ const EXPECTED: Record<string, Caller[]> = {
   'POST /api/v1/users/:id/disable': ['admin'],
   'POST /api/v1/users/:id/enable': ['admin'],
   'POST /api/v1/users/:id/password': ['admin'],
+  'POST /api/v1/users/:id/role': ['admin'],
   'DELETE /api/v1/users/:id/tokens': ['admin'],
   'GET /api/v1/audit': ['admin', 'auditor'],
   'GET /api/v1/audit/verify': ['admin', 'auditor'],
@@ -135,7 +136,7 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   let token = caller === 'none' ? null : users[caller].token;
   const key = `${method} ${url}`;
   // Endpoints that change an account act on a throwaway one, so the callers' own accounts keep working.
-  const target = /^(POST \/api\/v1\/users\/:id\/(disable|enable|password)|DELETE \/api\/v1\/users\/:id\/tokens)$/.test(key)
+  const target = /^(POST \/api\/v1\/users\/:id\/(disable|enable|password|role)|DELETE \/api\/v1\/users\/:id\/tokens)$/.test(key)
     ? (await addUser(ctx.sql, ADMIN, { name: `target-${n++}`, role: 'operator' })).user.id
     : users.operator.id;
   let path = url.includes(':code') ? url.replace(':code', await freshCase()) : url;
@@ -159,6 +160,7 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   }
   if (key === 'POST /api/v1/session') payload = { name: users.admin.name, password: users.admin.password };
   if (key === 'DELETE /api/v1/session' && caller !== 'none') token = (await issueToken(ctx.sql, ADMIN, users[caller].id)).token;
+  if (key === 'POST /api/v1/users/:id/role') payload = { role: 'auditor' };
   if (key === 'POST /api/v1/users') payload = { name: `made-${n++}`, role: 'operator' };
   if (key === 'POST /api/v1/cases') payload = { personal: { label: 'x' } };
   if (key === 'PATCH /api/v1/cases/:code') payload = { status: 'monitoring' };
