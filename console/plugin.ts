@@ -27,9 +27,13 @@ import { materialPages } from './routes/material.ts';
 import { auditPages } from './routes/audit.ts';
 import { userPages } from './routes/users.ts';
 import { configurationPages } from './routes/configuration.ts';
+import { noticePages } from './routes/notices.ts';
+import { platformNoticePages } from './routes/platform-notices.ts';
+import { timelinePages } from './routes/timeline.ts';
+import { consoleRespondPages } from './respond.ts';
 
 /** Every console page; a new page's file is listed here (see console/nav.ts for the navigation). */
-export const PAGES: readonly PageDef[] = [...signInPages, ...homePages, ...casePages, ...materialPages, ...auditPages, ...userPages, ...configurationPages];
+export const PAGES: readonly PageDef[] = [...signInPages, ...homePages, ...casePages, ...materialPages, ...auditPages, ...userPages, ...configurationPages, ...noticePages, ...platformNoticePages, ...timelinePages];
 
 export const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
@@ -91,6 +95,8 @@ export async function registerConsole(app: FastifyInstance, opts: { env: RouteEn
     done(null, out);
   });
   app.setErrorHandler((err, req, reply) => renderError(err, req, reply, env));
+  // The notice response link (an API route: its token is the credential) answers with the console's page.
+  env.respondPages = consoleRespondPages(config.timeZone);
   for (const page of PAGES) registerPage(app, env, page, app.csrfProtection);
 }
 

@@ -69,8 +69,8 @@ describe('console templates', () => {
     // Only the sign-in steps are open before sign-in; everything else needs a finished sign-in.
     const open = PAGES.filter((p) => p.access === 'public').map((p) => `${p.method} ${p.url}`).sort();
     expect(open).toEqual(['GET /sign-in', 'POST /language', 'POST /sign-in', 'POST /sign-out']);
-    // No page puts victim data in its address: pages are addressed by case code at most.
-    for (const p of PAGES) expect(p.url, p.url).toMatch(/^\/[a-z/-]*(:code[a-z/-]*)?$/);
+    // No page puts victim data in its address: pages are addressed by case code or a record's id at most.
+    for (const p of PAGES) expect(p.url, p.url).toMatch(/^\/[a-z/-]*(:(code|id)[a-z/-]*)?$/);
   });
 });
 
