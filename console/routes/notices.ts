@@ -71,11 +71,34 @@ async function noticePage(input: PageInput, extra: Record<string, unknown> = {})
   const timer = noticeTimer(n, n.tracking.state);
   return input.render('notice', {
     n, answers, block, form, canApprove, timer, timerText: timerText(timer, input.t), messageId: messageId(n),
+    warnings: n.warnings.map((w) => warning(input, w)),
     items: n.urls.map((u) => ({ ...u, tracked: tracking.get(u.alertId) ?? null })),
     history: n.history.map((h) => ({ ...h, who: who(input, names, h.actor), label: known(input, `notices.one.events.${h.event.replace(/:/g, '.')}`, h.event) })),
     done: one(input.query.done, ['approved', 'cancelled', 'retried', 'submitted']),
     ...extra,
   });
+}
+
+/** The service's warnings (English sentences) in the page's language; one it does not know stays in English. */
+const WARNINGS: Array<[RegExp, string]> = [
+  [/^No designation as a requesting body/, 'noDesignation'],
+  [/^The designation as a requesting body ended on (?<until>[\d-]+)/, 'designationExpired'],
+  [/^STAYDOWN_ORG_EMAIL is not set/, 'noOrgEmail'],
+  [/^STAYDOWN_PUBLIC_URL is not set/, 'noPublicUrl'],
+  [/^(?<n>\d+) page URL\(s\) are withheld/, 'withheld'],
+  [/^The case is (?<status>\w+):/, 'caseEnded'],
+  [/^The notice lists no items/, 'noItems'],
+];
+
+function warning(input: PageInput, w: string): { text: string; lang: string } {
+  for (const [re, key] of WARNINGS) {
+    const m = re.exec(w);
+    if (!m) continue;
+    const vars: Record<string, string> = { ...m.groups };
+    if (vars.status) vars.status = input.t(`status.${vars.status}`);
+    return { text: input.t(`notices.one.warn.${key}`, vars), lang: input.locale };
+  }
+  return { text: w, lang: 'en' };
 }
 
 /** A catalogue text, or `fallback` when the catalogue has none (an event added later). */
