@@ -11,7 +11,7 @@ import { handSubmissionFor, noticeAnswers, recordSubmission, retryNotice } from 
 import { noticeTrackingStates } from '../../services/monitoring/index.ts';
 import { can } from '../../services/platform/access.ts';
 import {
-  approveNotice, cancelNotice, fourEyesBlock, getNotice, listNotices, listPlatforms, NOTICE_DELIVER_JOB, NOTICE_STATUSES, type NoticeDetail, type NoticeSummary,
+  approveNotice, cancelNotice, fourEyesApprovers, fourEyesBlock, getNotice, listNotices, listPlatforms, NOTICE_DELIVER_JOB, NOTICE_STATUSES, type NoticeDetail, type NoticeSummary,
 } from '../../services/takedown/index.ts';
 import { noticeTimer, timerText } from '../deadline.ts';
 import { field, type PageDef, type PageInput } from '../page.ts';
@@ -63,6 +63,7 @@ async function noticePage(input: PageInput, extra: Record<string, unknown> = {})
   const answers = await noticeAnswers(ctx, actor, n.id);
   const canApprove = can(actor.role, 'notice.approve');
   const block = n.status === 'draft' && canApprove ? await fourEyesBlock(ctx, actor, n.id) : null;
+  const approvers = block === 'self' ? await fourEyesApprovers(ctx, actor, n.id) : [];
   // A web-form notice is submitted by a person: its text (with its response link) is made ready once approved.
   const form = canApprove && n.channel === 'form' && (n.status === 'approved' || n.status === 'sending') ? await handSubmissionFor(ctx, actor, n.id) : null;
   const ids = [...new Set(n.history.map((h) => h.actor).filter((a) => /^[0-9a-f-]{36}$/.test(a)))];
@@ -70,7 +71,7 @@ async function noticePage(input: PageInput, extra: Record<string, unknown> = {})
   const tracking = new Map(n.tracking.urls.map((u) => [u.alertId, u]));
   const timer = noticeTimer(n, n.tracking.state);
   return input.render('notice', {
-    n, answers, block, form, canApprove, timer, timerText: timerText(timer, input.t), messageId: messageId(n),
+    n, answers, block, approvers, form, canApprove, timer, timerText: timerText(timer, input.t), messageId: messageId(n),
     warnings: n.warnings.map((w) => warning(input, w)),
     items: n.urls.map((u) => ({ ...u, tracked: tracking.get(u.alertId) ?? null })),
     history: n.history.map((h) => ({ ...h, who: who(input, names, h.actor), label: known(input, `notices.one.events.${h.event.replace(/:/g, '.')}`, h.event) })),

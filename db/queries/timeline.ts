@@ -59,3 +59,18 @@ export async function selectNoticesTrackedStates(sql: Sql, noticeIds: string[]):
     [noticeIds],
   );
 }
+
+/**
+ * Who may approve a notice under the four-eyes rule, as names: the staff assigned to its case who did
+ * not confirm any of its alerts (administrators may too; the page says so).
+ */
+export async function selectFourEyesApprovers(sql: Sql, noticeId: string): Promise<string[]> {
+  const rows = await sql.query<{ name: string }>(
+    `SELECT u.name FROM notices n JOIN case_staff s ON s.case_id = n.case_id JOIN users u ON u.id = s.user_id
+      WHERE n.id = $1 AND NOT u.disabled AND u.role = 'staff'
+        AND NOT EXISTS (SELECT 1 FROM notice_items i JOIN crawl_alerts a ON a.id = i.alert_id WHERE i.notice_id = n.id AND a.decided_by = u.id)
+      ORDER BY u.name`,
+    [noticeId],
+  );
+  return rows.map((r) => r.name);
+}

@@ -4,6 +4,7 @@
  * page can say who must approve. approveNotice still decides; this only explains.
  */
 import { selectNoticeDeciders } from '../../db/queries/notices.ts';
+import { selectFourEyesApprovers } from '../../db/queries/timeline.ts';
 import { requirePermission } from '../platform/access.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { ServiceContext } from '../platform/context.ts';
@@ -18,4 +19,10 @@ export async function fourEyesBlock(ctx: ServiceContext, actor: Actor, noticeId:
   const deciders = await selectNoticeDeciders(ctx.sql, noticeId);
   if (deciders.includes(null)) return 'command-line';
   return deciders.includes(actor.userId) ? 'self' : null;
+}
+
+/** The names of the case's staff who may approve it under the rule (not who confirmed its alerts). */
+export async function fourEyesApprovers(ctx: ServiceContext, actor: Actor, noticeId: string): Promise<string[]> {
+  requirePermission(actor, 'notice.read');
+  return selectFourEyesApprovers(ctx.sql, noticeId);
 }

@@ -146,6 +146,8 @@ describe('the console: notices, platform answers, response link, case timeline',
     // The four-eyes sentence replaces the button.
     expect(await page.locator('#approve').count()).toBe(0);
     expect(await text(page, '#four-eyes')).toContain('다른 삭제지원 담당자');
+    // Who: the colleague on the case who did not confirm them (not kim.minji herself, not staff of other cases).
+    expect(await text(page, '#four-eyes-who')).toBe('승인할 수 있는 사람: park.jiho (또는 관리자)');
     // The text exactly as it goes out: Korean (the platform's language), with both URLs, nothing of the victim.
     const letter = await text(page, '#notice-text');
     expect(letter).toContain('https://board.example/img/1.jpg');
