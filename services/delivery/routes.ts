@@ -79,9 +79,13 @@ export const deliveryRoutes: RouteDef[] = [
         return styled ? styled.answered(req, state, action) : answeredPage(state);
       } catch (err) {
         if (html && styled && err instanceof BadRequestError) {
-          // A person's form: the page again with the sentence, not a JSON error.
-          const state = await noticeForLink(env.ctx, params.token).catch(() => null);
+          // A person's form: the page again with the sentence, not a JSON error; a wrong link stays the 404 page.
+          const state = await noticeForLink(env.ctx, params.token).catch((e: unknown) => {
+            if (e instanceof NotFoundError) return null;
+            throw e;
+          });
           if (state) return reply.status(400).type('text/html; charset=utf-8').send(styled.page(req, state, action, err.message));
+          return reply.status(404).type('text/html; charset=utf-8').send(styled.notFound(req));
         }
         if (!(err instanceof NotFoundError)) throw err;
         reply.status(404);

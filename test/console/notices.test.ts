@@ -308,6 +308,13 @@ describe('the console: notices, platform answers, response link, case timeline',
     }));
     expect(new Set(bodies).size).toBe(1);
     expect(bodies[0]).toMatch(/^404 /);
+    // The page's form: a refusal without its reason comes back as the page with the sentence; on a wrong link, the same 404.
+    const form = (t: string) => fetch(`${base}/respond/${t}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'ko' }, body: 'answer=refused&message=' });
+    const refused = await form(token);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('A refusal needs its reason');
+    const wrongForm = await form('A'.repeat(token.length));
+    expect(`${wrongForm.status} ${await wrongForm.text()}`).toBe(bodies[0]);
     const jsonBodies = await Promise.all(['x', 'A'.repeat(token.length)].map(async (t) => (await fetch(`${base}/respond/${t}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"answer":"removed"}' })).text()));
     expect(jsonBodies[0]).toBe(jsonBodies[1]);
     await context.close();
