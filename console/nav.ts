@@ -18,7 +18,8 @@ export const NAV: readonly NavItem[] = [
   { href: '/cases', key: 'cases', permission: 'case.codes' },
   { href: '/cases/new', key: 'openCase', permission: 'case.create' },
   { href: '/review', key: 'review', permission: 'alert.read' },
-  // (notices go here)
+  { href: '/notices', key: 'notices', permission: 'notice.read' },
+  { href: '/platform/notices', key: 'platformNotices', permission: 'notice.respond' },
   { href: '/audit', key: 'audit', permission: 'audit.read' },
   { href: '/users', key: 'users', permission: 'user.manage' },
   { href: '/configuration', key: 'configuration', permission: 'config.read' },

@@ -28,6 +28,10 @@ import { auditPages } from './routes/audit.ts';
 import { userPages } from './routes/users.ts';
 import { configurationPages } from './routes/configuration.ts';
 import { reviewPages } from './routes/review.ts';
+import { noticePages } from './routes/notices.ts';
+import { platformNoticePages } from './routes/platform-notices.ts';
+import { timelinePages } from './routes/timeline.ts';
+import { consoleRespondPages } from './respond.ts';
 import { sitePages } from './routes/sites.ts';
 import { platformPages } from './routes/platforms.ts';
 import { statisticsPages } from './routes/statistics.ts';
@@ -38,8 +42,8 @@ import { notFoundPages } from './routes/not-found.ts';
  * not-found pages catch every other address, so they stay last.
  */
 export const PAGES: readonly PageDef[] = [
-  ...signInPages, ...homePages, ...casePages, ...materialPages, ...reviewPages, ...auditPages, ...userPages, ...configurationPages,
-  ...sitePages, ...platformPages, ...statisticsPages, ...notFoundPages,
+  ...signInPages, ...homePages, ...casePages, ...materialPages, ...timelinePages, ...reviewPages, ...noticePages, ...platformNoticePages,
+  ...auditPages, ...userPages, ...configurationPages, ...sitePages, ...platformPages, ...statisticsPages, ...notFoundPages,
 ];
 
 export const CSP_DIRECTIVES = {
@@ -102,6 +106,8 @@ export async function registerConsole(app: FastifyInstance, opts: { env: RouteEn
     done(null, out);
   });
   app.setErrorHandler((err, req, reply) => renderError(err, req, reply, env));
+  // The notice response link (an API route: its token is the credential) answers with the console's page.
+  env.respondPages = consoleRespondPages(config.timeZone);
   for (const page of PAGES) registerPage(app, env, page, app.csrfProtection);
 }
 

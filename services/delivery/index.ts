@@ -18,3 +18,7 @@ export async function deliverNotice(ctx: ServiceContext, noticeId: string): Prom
 export type { DeliveryResult, DeliveryStatus } from './outbox.ts';
 export { verifySignature, signatureHeader, SIGNATURE_HEADER } from './webhook.ts';
 export { handSubmission } from './web-form.ts';
+// For the console (console/), which calls the same functions as the API routes and the CLI.
+export { answerAsPlatform, listPlatformNotices, parseAnswer, PLATFORM_ANSWERS, LINK_NOT_FOUND, type AnswerInput, type NoticeState } from './responses.ts';
+export { handSubmissionFor, recordSubmission, retryNotice } from './hand-submission.ts';
+export { noticeAnswers } from './answers-view.ts';

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { RouteDef } from '../http/route.ts';
-import { NotFoundError } from '../platform/errors.ts';
+import { BadRequestError, NotFoundError } from '../platform/errors.ts';
 import { answerAsPlatform, answerByLink, LINK_NOT_FOUND, listPlatformNotices, noticeForLink, parseAnswer } from './responses.ts';
 import { answeredPage, notFoundPage, RESPOND_HEADERS, respondPage } from './respond-page.ts';
 
@@ -23,6 +23,18 @@ function wantsHtml(accept: string | undefined, contentType: string | undefined):
   return !contentType && /text\/html/.test(accept ?? '');
 }
 
+/**
+ * The console's answer form: a refusal needs its reason, and the page's `lang` field is not part of the
+ * answer. JSON bodies are taken as they come (parseAnswer checks them).
+ */
+function formAnswer(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const { lang: _lang, ...rest } = body as Record<string, unknown>;
+  const message = typeof rest.message === 'string' ? rest.message.trim() : '';
+  if (rest.answer === 'refused' && !message) throw new BadRequestError('A refusal needs its reason: write in the message box why the content is not removed.');
+  return rest;
+}
+
 export const deliveryRoutes: RouteDef[] = [
   {
     method: 'GET',
@@ -32,17 +44,19 @@ export const deliveryRoutes: RouteDef[] = [
     access: 'public',
     params: tokenParams,
     async handler({ params, reply, env, req }) {
-      reply.headers(RESPOND_HEADERS);
+      const styled = env.respondPages;
+      reply.headers(styled ? { ...RESPOND_HEADERS, 'content-security-policy': styled.csp } : RESPOND_HEADERS);
       try {
         const state = await noticeForLink(env.ctx, params.token);
         reply.type('text/html; charset=utf-8');
-        return respondPage(state, `/respond/${encodeURIComponent(params.token)}`);
+        const action = `/respond/${encodeURIComponent(params.token)}`;
+        return styled ? styled.page(req, state, action) : respondPage(state, action);
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
         reply.status(404);
         if (/application\/json/.test(req.headers.accept ?? '')) return reply.type('application/json; charset=utf-8').send(LINK_404_JSON);
         reply.type('text/html; charset=utf-8');
-        return notFoundPage(LINK_NOT_FOUND);
+        return styled ? styled.notFound(req) : notFoundPage(LINK_NOT_FOUND);
       }
     },
   },
@@ -54,16 +68,28 @@ export const deliveryRoutes: RouteDef[] = [
     access: 'public',
     params: tokenParams,
     async handler({ params, reply, env, req }) {
-      reply.headers(RESPOND_HEADERS);
+      const styled = env.respondPages;
+      reply.headers(styled ? { ...RESPOND_HEADERS, 'content-security-policy': styled.csp } : RESPOND_HEADERS);
       const html = wantsHtml(req.headers.accept, req.headers['content-type']);
+      const action = `/respond/${encodeURIComponent(params.token)}`;
       try {
-        const state = await answerByLink(env.ctx, params.token, parseAnswer(req.body), req.ip);
+        const state = await answerByLink(env.ctx, params.token, parseAnswer(html && styled ? formAnswer(req.body) : req.body), req.ip);
         if (!html) return state;
         reply.type('text/html; charset=utf-8');
-        return answeredPage(state);
+        return styled ? styled.answered(req, state, action) : answeredPage(state);
       } catch (err) {
+        if (html && styled && err instanceof BadRequestError) {
+          // A person's form: the page again with the sentence, not a JSON error; a wrong link stays the 404 page.
+          const state = await noticeForLink(env.ctx, params.token).catch((e: unknown) => {
+            if (e instanceof NotFoundError) return null;
+            throw e;
+          });
+          if (state) return reply.status(400).type('text/html; charset=utf-8').send(styled.page(req, state, action, err.message));
+          return reply.status(404).type('text/html; charset=utf-8').send(styled.notFound(req));
+        }
         if (!(err instanceof NotFoundError)) throw err;
         reply.status(404);
+        if (html && styled) return reply.type('text/html; charset=utf-8').send(styled.notFound(req));
         return reply.type('application/json; charset=utf-8').send(LINK_404_JSON);
       }
     },

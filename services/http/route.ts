@@ -8,6 +8,7 @@ import type { Permission } from '../platform/access.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import type { LoginLimiter, RefusalRecorder } from '../accounts/index.ts';
+import type { NoticeState } from '../delivery/responses.ts';
 
 /** 'public': anyone; 'signed-in': any valid credential; otherwise the permission required. */
 export type Access = 'public' | 'signed-in' | Permission;
@@ -20,6 +21,21 @@ export interface RouteEnv {
   ready: () => Promise<boolean>;
   /** Queues a job of the job table, when this process runs the job queue (serve with worker/scheduler roles). */
   send?: (name: string, data: object, opts?: { singletonKey?: string }) => Promise<string | null>;
+  /**
+   * The HTML of the notice response link (/respond/TOKEN), installed by the console so the platform sees
+   * the console's answer page; without it delivery serves its plain pages. Only the rendering is
+   * swapped: the token check, the answer and the identical 404 stay delivery's.
+   */
+  respondPages?: RespondPages;
+}
+
+export interface RespondPages {
+  /** The Content-Security-Policy sent with these pages instead of delivery's `default-src 'none'`. */
+  csp: string;
+  page(req: FastifyRequest, state: NoticeState, action: string, error?: string): string;
+  answered(req: FastifyRequest, state: NoticeState, action: string): string;
+  /** The same bytes for every wrong, expired or finished link (per language). */
+  notFound(req: FastifyRequest): string;
 }
 
 export interface HandlerInput {

@@ -7,3 +7,5 @@ export { classifyAlerts, materialHistories, materialHistoryFrom, withReuploads, 
 export { noticeTracking, type NoticeTracking, type TrackedUrlView } from './notice-view.ts';
 export { noticeTrackingState, transitionUrl, URL_STATES, type UrlState, type UrlEvent, type NoticeTrackingState } from './url-state.ts';
 export { MONITOR_RUN_FIELDS } from './run-fields.ts';
+// For the console: a case's timeline (its staff) and the notices board's tracking states.
+export { caseTimeline, noticeTrackingStates, TIMELINE_EVENTS, type CaseTimeline, type TimelineEvent, type TimelineEventKind, type TimelineUrl } from './timeline.ts';

@@ -71,7 +71,7 @@ describe('console templates', () => {
     // (and the catch-all that answers unknown addresses with the console's 404 page)
     expect(open).toEqual(['GET /*', 'GET /sign-in', 'POST /language', 'POST /sign-in', 'POST /sign-out']);
     // No page puts victim data in its address: pages are addressed by case code at most, or by the
-    // name of a site or platform, or a user's or crawl run's id - none of which is victim data.
+    // name of a site or platform, or a record's or crawl run's id - none of which is victim data.
     for (const p of PAGES) expect(p.url, p.url).toMatch(/^\/[a-z/.*-]*((:code|:name|:id|:run)[a-z/-]*)*$/);
   });
 });
