@@ -1,5 +1,6 @@
 /**
  * npm run bench:features [-- --json] [-- --photos N | --sample N] [-- --edits a,b] [-- --no-timing] [-- --misses]
+ * npm run bench:features -- --kenburns [--sample N]   (registered photos inside slideshow videos: bench/kenburns.ts)
  *
  * Local features (hashing/features/) on partial views and warped re-uploads: recall per edit for
  *   pdq31     plain PDQ within 31 bits (HMA, StopNCII),
@@ -38,6 +39,12 @@ const opt = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name)
 const limit = Number(opt('--photos') ?? Infinity);
 const only = opt('--edits')?.split(',');
 const timing = !args.includes('--no-timing');
+if (args.includes('--kenburns')) {
+  // Photos inside slideshow videos (bench/kenburns.ts): its own report, then stop.
+  await import('./kenburns.ts');
+  await new Promise((done) => process.stdout.write('', done));
+  process.exit(0);
+}
 
 /** Whole-picture edits of the existing set, re-run here to show the combined policy loses nothing. */
 const CLASSIC = ['jpeg-q15', 'gamma-0.6', 'noise', 'mirror', 'rotate-90', 'caption', 'watermark', 'crop-25-corner', 'rotate-5', 'screenshot-light', 'screenshot-dark', 'letterbox-9x16', 'combo-crop-caption-jpeg'];
