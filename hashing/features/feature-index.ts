@@ -4,9 +4,11 @@
  *
  * How: every registered descriptor is filed under TABLES keys, the top `keyBits` bits of four of its
  * words (two from each mirror half, so a mirrored query is looked up just as well). A query
- * descriptor votes for a registered picture when it shares a key with one of its descriptors and the
- * two are within VOTE_RADIUS bits (checked on the stored descriptor, so random key collisions do not
- * vote). One vote per query descriptor per picture; the query is looked up as given and mirrored.
+ * descriptor votes for the registered picture of its NEAREST stored descriptor among its key
+ * collisions, when that is within VOTE_RADIUS bits (checked on the stored descriptor). Voting for every
+ * descriptor within the radius let each textured impostor collect hundreds of chance votes (as many
+ * as the true picture: the index barely narrowed); the nearest one is the true corner far more often.
+ * The query is looked up as given and mirrored.
  *
  * Two descriptors of one corner 25-35 bits apart share a given 16-bit key with probability ~0.1-0.2,
  * so with four tables ~40% of true pairs vote; a re-upload has dozens of true pairs, a distinct photo

@@ -2,6 +2,8 @@
  * Matching two feature sets with geometric verification: is the registered picture (`ref`) shown,
  * whole or in part, turned, scaled, sheared or mirrored, somewhere in the query?
  *
+ * 0. With a FeatureIndex candidate as the hint, the gate: a similarity must explain GATE_MIN of the
+ *    index's own voting pairs, or the side is rejected before any of the work below.
  * 1. Tentative pairs: each query descriptor's nearest reference descriptor, kept when it is close
  *    (<= MAX_DISTANCE bits) and clearly closer than the second nearest (Lowe's ratio test).
  * 2. A 2-point similarity RANSAC, where a pair only counts when its keypoints' own orientation and
