@@ -7,7 +7,7 @@
  * References: Rosten & Drummond (FAST, 2006), Calonder et al. (BRIEF, 2010), Rublee et al. (ORB, 2011).
  */
 import { ANGLE_BINS, PATTERN_EXTENT, STEERED_PATTERNS } from './brief-pattern.ts';
-import { equalise, integral, pyramid, resizeArea } from './pyramid.ts';
+import { equalise, pyramid, resizeArea } from './pyramid.ts';
 import { DESCRIPTOR_WORDS, type GreyImage, LEVEL_SCALE, type LocalFeatures } from './types.ts';
 
 export interface ExtractOptions {
@@ -24,7 +24,7 @@ export interface ExtractOptions {
 /** Registered material: fewer, well-spread keypoints (the index budget is per registered image). */
 export const REFERENCE_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 400, maxSide: 640, fastThreshold: 16, levels: 6 });
 /** Queries: more keypoints, because the registered picture may be only a small part of what was posted. */
-export const QUERY_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 4000, maxSide: 1024, fastThreshold: 16, levels: 6 });
+export const QUERY_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 1500, maxSide: 1024, fastThreshold: 16, levels: 6 });
 
 /** Orientation patch radius (ORB's 31 px patch) and the margin every keypoint keeps from the edge. */
 const PATCH_RADIUS = 15;
@@ -63,7 +63,8 @@ export function extractFeatures(grey: GreyImage, opts: ExtractOptions = QUERY_OP
     if (quota < 1) continue;
     const pts = detect(lv, opts.fastThreshold, quota);
     if (pts.length === 0) continue;
-    const sat = integral(lv);
+    const box = boxSums(lv);
+    const offsets = patternOffsets(lv.width);
     const rm = rowMoments(lv);
     const sx = base.width / lv.width;
     const sy = base.height / lv.height;
@@ -71,7 +72,7 @@ export function extractFeatures(grey: GreyImage, opts: ExtractOptions = QUERY_OP
       const px = pts[k];
       const py = pts[k + 1];
       const a = orientation(rm, lv.width + 1, px, py);
-      describe(sat, lv.width + 1, px, py, a, descriptors, n * DESCRIPTOR_WORDS);
+      describe(box, offsets, py * lv.width + px, a, descriptors, n * DESCRIPTOR_WORDS);
       x[n] = (px + 0.5) * sx - 0.5;
       y[n] = (py + 0.5) * sy - 0.5;
       level[n] = li;
@@ -97,20 +98,21 @@ export function extractFeatures(grey: GreyImage, opts: ExtractOptions = QUERY_OP
  */
 function detect(img: GreyImage, t: number, quota: number): number[] {
   const { width: w, height: h, data } = img;
-  const off = CIRCLE.map(([dx, dy]) => dy * w + dx);
-  const score = new Float32Array(w * h);
+  const off = Int32Array.from(CIRCLE, ([dx, dy]) => dy * w + dx);
+  const o0 = off[0], o4 = off[4], o8 = off[8], o12 = off[12];
+  const score = scratchScores(w * h);
   const cand: number[] = [];
   for (let y = BORDER; y < h - BORDER; y++) {
-    for (let x = BORDER; x < w - BORDER; x++) {
-      const i = y * w + x;
+    for (let x = BORDER, i = y * w + BORDER; x < w - BORDER; x++, i++) {
       const c = data[i];
       const hi = c + t;
       const lo = c - t;
-      // Any arc of 9 contains pixel 0 or 8, and pixel 4 or 12.
-      const p0 = data[i + off[0]], p8 = data[i + off[8]];
-      if (p0 <= hi && p0 >= lo && p8 <= hi && p8 >= lo) continue;
-      const p4 = data[i + off[4]], p12 = data[i + off[12]];
-      if (p4 <= hi && p4 >= lo && p12 <= hi && p12 >= lo) continue;
+      // Any arc of 9 of the 16 circle pixels holds two neighbouring compass pixels (0-4, 4-8, 8-12 or
+      // 12-0): most pixels are rejected on these four reads.
+      const a0 = data[i + o0], a4 = data[i + o4], a8 = data[i + o8], a12 = data[i + o12];
+      const b = (a0 > hi ? 1 : 0) | (a4 > hi ? 2 : 0) | (a8 > hi ? 4 : 0) | (a12 > hi ? 8 : 0);
+      const d = (a0 < lo ? 1 : 0) | (a4 < lo ? 2 : 0) | (a8 < lo ? 4 : 0) | (a12 < lo ? 8 : 0);
+      if (ADJACENT[b] === 0 && ADJACENT[d] === 0) continue;
       let bright = 0;
       let dark = 0;
       let s = 0;
@@ -124,6 +126,24 @@ function detect(img: GreyImage, t: number, quota: number): number[] {
       cand.push(i);
     }
   }
+  try {
+    return select(img, score, cand, quota);
+  } finally {
+    // The score buffer is shared between levels and calls: leave it all zero again.
+    for (const i of cand) score[i] = 0;
+  }
+}
+
+/** 1 for a 4-bit compass mask with two cyclically neighbouring bits set. */
+const ADJACENT = Uint8Array.from({ length: 16 }, (_, m) => (((m & (m >> 1)) | (m & 8 && m & 1 ? 1 : 0)) !== 0 ? 1 : 0));
+let scores = new Float32Array(0);
+function scratchScores(n: number): Float32Array {
+  if (scores.length < n) scores = new Float32Array(n);
+  return scores;
+}
+
+function select(img: GreyImage, score: Float32Array, cand: number[], quota: number): number[] {
+  const { width: w, height: h, data } = img;
   // 3x3 non-maximum suppression; per grid cell only the best few by FAST score go on to the (costlier)
   // Harris ranking, so the detector's cost does not grow with texture.
   const cellW = (w - 2 * BORDER) / GRID;
@@ -269,25 +289,48 @@ function orientation(rm: { rp: Int32Array; xp: Int32Array }, W: number, cx: numb
 }
 
 /**
- * Steered BRIEF: bit k is 1 when the 5x5 box mean at the pair's first point is darker than at its
- * second. Box sums come from the summed-area table `sat` (row length W = level width + 1).
+ * 5x5 box sums of every pixel (zero within 2 px of the edge, where no keypoint is described): the
+ * smoothing BRIEF needs, in two separable passes, so a descriptor bit costs two reads.
  */
-function describe(sat: Int32Array, W: number, x: number, y: number, angle: number, out: Uint32Array, o: number): void {
+function boxSums(img: GreyImage): Uint16Array {
+  const { width: w, height: h, data } = img;
+  const rows = new Uint16Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    let s = data[o] + data[o + 1] + data[o + 2] + data[o + 3];
+    for (let x = BOX; x < w - BOX; x++) {
+      s += data[o + x + BOX];
+      rows[o + x] = s;
+      s -= data[o + x - BOX];
+    }
+  }
+  const out = new Uint16Array(w * h);
+  for (let y = BOX; y < h - BOX; y++) {
+    const o = y * w;
+    for (let x = 0; x < w; x++) out[o + x] = rows[o + x - 2 * w] + rows[o + x - w] + rows[o + x] + rows[o + x + w] + rows[o + x + 2 * w];
+  }
+  return out;
+}
+
+/** Per angle bin, the 512 sample offsets of the steered pattern in a picture of row length `w`. */
+function patternOffsets(w: number): Int32Array {
+  const out = new Int32Array(ANGLE_BINS * 512);
+  for (let b = 0; b < ANGLE_BINS; b++) {
+    const p = STEERED_PATTERNS[b];
+    for (let k = 0; k < 512; k++) out[b * 512 + k] = p[2 * k + 1] * w + p[2 * k];
+  }
+  return out;
+}
+
+/** Steered BRIEF: bit k is 1 when the 5x5 box at the pair's first point is darker than at its second. */
+function describe(box: Uint16Array, offsets: Int32Array, c: number, angle: number, out: Uint32Array, o: number): void {
   const bin = Math.round((angle * ANGLE_BINS) / 256) % ANGLE_BINS;
-  const p = STEERED_PATTERNS[bin];
-  // Box [x - 2, x + 2] x [y - 2, y + 2] = sat corners at (x - 2, y - 2) and (x + 3, y + 3).
-  const c = (y - BOX) * W + (x - BOX);
-  const dx = 2 * BOX + 1;
-  const dy = dx * W;
+  const base = bin * 512;
   for (let w = 0; w < DESCRIPTOR_WORDS; w++) {
     let word = 0;
     for (let bit = 0; bit < 32; bit++) {
-      const q = (w * 32 + bit) * 4;
-      const i = c + p[q + 1] * W + p[q];
-      const j = c + p[q + 3] * W + p[q + 2];
-      const a = sat[i + dy + dx] - sat[i + dy] - sat[i + dx] + sat[i];
-      const b = sat[j + dy + dx] - sat[j + dy] - sat[j + dx] + sat[j];
-      if (a < b) word |= 1 << bit;
+      const q = base + (w * 32 + bit) * 2;
+      if (box[c + offsets[q]] < box[c + offsets[q + 1]]) word |= 1 << bit;
     }
     out[o + w] = word >>> 0;
   }

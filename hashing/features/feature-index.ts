@@ -4,17 +4,26 @@
  *
  * How: every registered descriptor is filed under TABLES keys, the top `keyBits` bits of four of its
  * words (two from each mirror half, so a mirrored query is looked up just as well). A query
- * descriptor votes for a registered picture when it shares a key with one of its descriptors and the
- * two are within VOTE_RADIUS bits (checked on the stored descriptor, so random key collisions do not
- * vote). One vote per query descriptor per picture; the query is looked up as given and mirrored.
+ * descriptor votes for the registered picture of its NEAREST stored descriptor among its key
+ * collisions, when that is within VOTE_RADIUS bits (checked on the stored descriptor). Voting for every
+ * descriptor within the radius let each textured impostor collect hundreds of chance votes (as many
+ * as the true picture: the index barely narrowed); the nearest one is the true corner far more often.
+ * The query is looked up as given and mirrored.
  *
  * Two descriptors of one corner 25-35 bits apart share a given 16-bit key with probability ~0.1-0.2,
  * so with four tables ~40% of true pairs vote; a re-upload has dozens of true pairs, a distinct photo
  * a few chance ones. Buckets holding more than `maxBucketShare` of all entries (flat skies, text
  * strokes: keys every picture has) are skipped as stop words.
  *
- * Memory per descriptor: 32 B descriptor + 4 B picture slot + 4 x 4 B list links = 52 B, so 400
- * keypoints = 20.8 KB a registered picture, plus 4 x 2^keyBits x 8 B of bucket heads and counts.
+ * Votes are then checked for geometric agreement before a picture becomes a candidate: the votes of a
+ * true copy share one turn and one scale (the query keypoint's orientation minus the registered one's,
+ * and the difference of pyramid levels), chance votes scatter over 16 x 11 bins. `votes` counts only
+ * the largest agreeing group (a 2 x 2 window of angle and level bins), so impostors that share a few
+ * textures rarely reach `minVotes` and the verifier (~10 ms a candidate) is spent on real candidates.
+ *
+ * Memory per descriptor: 32 B descriptor + 4 B picture slot + 4 x 4 B list links + 2 B angle and level
+ * = 54 B, so 400 keypoints = 21.6 KB a registered picture, plus 4 x 2^keyBits x 8 B of bucket heads
+ * and counts.
  * Removes are tombstones; `compact()` (or an add once they pass a quarter) rebuilds the lists.
  */
 import { popcount32 } from '../bits.ts';
@@ -25,6 +34,11 @@ export const TABLES = 4;
 /** Words the keys come from: 0 and 2 (first mirror half), 4 and 6 (second). */
 const KEY_WORDS = [0, 2, 4, 6];
 export const VOTE_RADIUS = 56;
+/** Collisions within this many bits of the nearest one vote too (0: the nearest only). */
+const NEAREST_MARGIN = 0;
+/** Skip a collision when words 1 and 5 alone differ in more than this (loses ~1% of votes within the radius). */
+const VOTE_PRUNE = 28;
+const grown = (a: Int32Array) => { const b = new Int32Array(2 * a.length); b.set(a); return b; };
 
 export interface FeatureIndexOptions {
   /** Bits per key: 16 for banks up to ~100k pictures; 20-24 beyond (longer keys, shorter lists). */
@@ -37,14 +51,30 @@ export interface FeatureIndexOptions {
   maxBucketShare: number;
 }
 
-export const DEFAULT_FEATURE_INDEX_OPTIONS: FeatureIndexOptions = Object.freeze({ keyBits: 16, minVotes: 5, maxCandidates: 32, maxBucketShare: 0.002 });
+export const DEFAULT_FEATURE_INDEX_OPTIONS: FeatureIndexOptions = Object.freeze({ keyBits: 16, minVotes: 5, maxCandidates: 16, maxBucketShare: 0.002 });
 
 export interface FeatureCandidate {
   refId: string;
+  /** Geometrically agreeing votes: the direct side's largest group plus the mirrored side's. */
   votes: number;
   /** Of those, votes of the query's mirrored descriptors: tells the verifier which way round to try. */
   mirroredVotes: number;
+  /** All votes before the agreement check (diagnostics). */
+  rawVotes: number;
+  /**
+   * The voting pairs, [query keypoint, registered keypoint, ...], of the direct and the mirrored
+   * side (mirrored: indices into mirrorFeatures(query), which keeps the order). The verifier runs a
+   * cheap similarity check on them first and only verifies in full what they support.
+   */
+  pairs: Int32Array;
+  mirroredPairs: Int32Array;
 }
+
+/** Orientation bins (1/16 turn) and level differences -LEVEL_SPAN..LEVEL_SPAN of the agreement check. */
+const ANGLE_BINS = 16;
+const LEVEL_SPAN = 7;
+const LEVEL_BINS = 2 * LEVEL_SPAN + 1;
+const BINS = ANGLE_BINS * LEVEL_BINS;
 
 export class FeatureIndex {
   private readonly opts: FeatureIndexOptions;
@@ -52,6 +82,9 @@ export class FeatureIndex {
   private size = 0;
   private desc = new Uint32Array(0);
   private slotRef = new Int32Array(0);
+  /** Orientation (1/256 turn) and pyramid level of each stored keypoint, for the agreement check. */
+  private slotAngle = new Uint8Array(0);
+  private slotLevel = new Uint8Array(0);
   private next: Int32Array[] = [];
   private readonly heads: Int32Array[] = [];
   private readonly counts: Int32Array[] = [];
@@ -76,7 +109,7 @@ export class FeatureIndex {
 
   /** Bytes held per registered picture (descriptors, slots, links), bucket heads excluded. */
   bytesPerPicture(): number {
-    return this.byId.size === 0 ? 0 : Math.round((this.size * (4 * DESCRIPTOR_WORDS + 4 + 4 * TABLES)) / this.byId.size);
+    return this.byId.size === 0 ? 0 : Math.round((this.size * (4 * DESCRIPTOR_WORDS + 4 + 4 * TABLES + 2)) / this.byId.size);
   }
 
   add(refId: string, f: LocalFeatures): void {
@@ -84,7 +117,7 @@ export class FeatureIndex {
     if (this.size + f.count > this.cap) this.grow(Math.max(this.cap * 2, this.size + f.count));
     const r = this.refs.push({ id: refId, first: this.size, count: f.count, alive: true }) - 1;
     this.byId.set(refId, r);
-    for (let i = 0; i < f.count; i++) this.link(this.size++, r, f.descriptors, i * DESCRIPTOR_WORDS);
+    for (let i = 0; i < f.count; i++) this.link(this.size++, r, f.descriptors, i * DESCRIPTOR_WORDS, f.angle[i], f.level[i]);
   }
 
   remove(refId: string): boolean {
@@ -97,43 +130,115 @@ export class FeatureIndex {
     return true;
   }
 
-  /** Registered pictures sharing at least `minVotes` close descriptors with the query (direct or mirrored). */
+  /** Registered pictures with at least `minVotes` close descriptors agreeing on one turn and scale (direct or mirrored). */
   query(f: LocalFeatures): FeatureCandidate[] {
-    const votes = new Int32Array(this.refs.length);
-    const mirrored = new Int32Array(this.refs.length);
+    const nRefs = this.refs.length;
+    const votes = new Int32Array(nRefs);
     // Which query descriptor last voted for each picture (one vote per descriptor per picture).
-    const stamp = new Int32Array(this.refs.length).fill(-1);
+    const stamp = new Int32Array(nRefs).fill(-1);
     const maxBucket = Math.max(256, this.opts.maxBucketShare * (this.size - this.dead));
     const shift = 32 - this.opts.keyBits;
+    // Every vote as (picture, side * BINS + bin), checked for agreement once the votes are in.
+    let nv = 0;
+    let vRef = new Int32Array(4096);
+    let vBin = new Int32Array(4096);
+    let vPair = new Int32Array(8192);
+    const { counts, heads, next, desc, slotRef } = this;
+    const alive = Uint8Array.from(this.refs, (x) => (x.alive ? 1 : 0));
+    let hitSlot = new Int32Array(1024);
+    let hitDist = new Int32Array(1024);
     let qn = 0;
     for (const [sideNo, side] of [f, mirrorFeatures(f)].entries()) {
       const d = side.descriptors;
       for (let i = 0; i < side.count; i++, qn++) {
         const o = i * DESCRIPTOR_WORDS;
+        // The nearest stored descriptors among the key collisions: only they vote (every descriptor
+        // within the radius would let each textured impostor collect hundreds of chance votes).
+        let nh = 0;
         for (let t = 0; t < TABLES; t++) {
           const key = d[o + KEY_WORDS[t]] >>> shift;
-          if (this.counts[t][key] > maxBucket) continue;
-          for (let s = this.heads[t][key]; s >= 0; s = this.next[t][s]) {
-            const r = this.slotRef[s];
-            if (stamp[r] === qn || !this.refs[r].alive) continue;
-            if (distance(d, o, this.desc, s * DESCRIPTOR_WORDS) > VOTE_RADIUS) continue;
-            stamp[r] = qn;
-            votes[r]++;
-            if (sideNo === 1) mirrored[r]++;
+          if (counts[t][key] > maxBucket) continue;
+          const nxt = next[t];
+          for (let s = heads[t][key]; s >= 0; s = nxt[s]) {
+            if (alive[slotRef[s]] === 0) continue;
+            // Words 1 and 5 first (no key comes from them): a collision by chance differs in ~32 of
+            // their 64 bits, a descriptor within VOTE_RADIUS in ~14.
+            const p = s * DESCRIPTOR_WORDS;
+            const h = popcount32(d[o + 1] ^ desc[p + 1]) + popcount32(d[o + 5] ^ desc[p + 5]);
+            if (h > VOTE_PRUNE) continue;
+            const dist = h + popcount32(d[o] ^ desc[p]) + popcount32(d[o + 2] ^ desc[p + 2]) + popcount32(d[o + 3] ^ desc[p + 3])
+              + popcount32(d[o + 4] ^ desc[p + 4]) + popcount32(d[o + 6] ^ desc[p + 6]) + popcount32(d[o + 7] ^ desc[p + 7]);
+            if (dist > VOTE_RADIUS) continue;
+            if (nh === hitSlot.length) { hitSlot = grown(hitSlot); hitDist = grown(hitDist); }
+            hitSlot[nh] = s;
+            hitDist[nh++] = dist;
           }
+        }
+        if (nh === 0) continue;
+        let best = VOTE_RADIUS + 1;
+        for (let h = 0; h < nh; h++) if (hitDist[h] < best) best = hitDist[h];
+        const limit = best + NEAREST_MARGIN;
+        for (let h = 0; h < nh; h++) {
+          if (hitDist[h] > limit) continue;
+          const s = hitSlot[h];
+          const r = this.slotRef[s];
+          if (stamp[r] === qn) continue;
+          stamp[r] = qn;
+          votes[r]++;
+          if (nv === vRef.length) { vRef = grown(vRef); vBin = grown(vBin); }
+          const turn = ((side.angle[i] - this.slotAngle[s]) & 255) >> 4;
+          const lvl = Math.max(-LEVEL_SPAN, Math.min(LEVEL_SPAN, side.level[i] - this.slotLevel[s])) + LEVEL_SPAN;
+          if (2 * nv + 1 >= vPair.length) vPair = grown(vPair);
+          vPair[2 * nv] = i;
+          vPair[2 * nv + 1] = s - this.refs[r].first;
+          vRef[nv] = r;
+          vBin[nv] = sideNo * BINS + lvl * ANGLE_BINS + turn;
+          nv++;
         }
       }
     }
-    const out: FeatureCandidate[] = [];
-    for (let r = 0; r < votes.length; r++) if (votes[r] >= this.opts.minVotes) out.push({ refId: this.refs[r].id, votes: votes[r], mirroredVotes: mirrored[r] });
-    out.sort((a, b) => b.votes - a.votes || a.refId.localeCompare(b.refId));
-    return out.slice(0, this.opts.maxCandidates);
+    // Agreement, only for pictures that have the votes at all.
+    const slot = new Int32Array(nRefs).fill(-1);
+    const live: number[] = [];
+    for (let r = 0; r < nRefs; r++) if (votes[r] >= this.opts.minVotes) { slot[r] = live.length; live.push(r); }
+    const hist = new Int32Array(live.length * 2 * BINS);
+    for (let k = 0; k < nv; k++) {
+      const l = slot[vRef[k]];
+      if (l >= 0) hist[l * 2 * BINS + vBin[k]]++;
+    }
+    const found: Array<{ r: number; l: number; direct: number; mirrored: number }> = [];
+    for (const [l, r] of live.entries()) {
+      const direct = bestWindow(hist, l * 2 * BINS);
+      const mirrored = bestWindow(hist, l * 2 * BINS + BINS);
+      if (direct >= this.opts.minVotes || mirrored >= this.opts.minVotes) found.push({ r, l, direct, mirrored });
+    }
+    found.sort((a, b) => Math.max(b.direct, b.mirrored) - Math.max(a.direct, a.mirrored) || b.direct + b.mirrored - a.direct - a.mirrored || this.refs[a.r].id.localeCompare(this.refs[b.r].id));
+    const chosen = found.slice(0, this.opts.maxCandidates);
+    // The chosen pictures' voting pairs, per side.
+    const count = new Int32Array(2 * chosen.length);
+    const which = new Int32Array(nRefs).fill(-1);
+    for (const [c, x] of chosen.entries()) which[x.r] = c;
+    for (let k = 0; k < nv; k++) if (which[vRef[k]] >= 0) count[2 * which[vRef[k]] + (vBin[k] >= BINS ? 1 : 0)]++;
+    const lists = Array.from(count, (n) => new Int32Array(2 * n));
+    count.fill(0);
+    for (let k = 0; k < nv; k++) {
+      const c = which[vRef[k]];
+      if (c < 0) continue;
+      const li = 2 * c + (vBin[k] >= BINS ? 1 : 0);
+      lists[li][2 * count[li]] = vPair[2 * k];
+      lists[li][2 * count[li] + 1] = vPair[2 * k + 1];
+      count[li]++;
+    }
+    return chosen.map((x, c) => ({ refId: this.refs[x.r].id, votes: x.direct + x.mirrored, mirroredVotes: x.mirrored, rawVotes: votes[x.r], pairs: lists[2 * c], mirroredPairs: lists[2 * c + 1] }));
   }
 
   /** Drops removed pictures' descriptors and rebuilds the lists. */
   compact(): void {
     const live = this.refs.filter((r) => r.alive);
     const oldDesc = this.desc;
+    const oldAngle = this.slotAngle;
+    const oldLevel = this.slotLevel;
+    this.grow(this.cap, true);
     this.refs.length = 0;
     this.byId.clear();
     this.size = 0;
@@ -142,13 +247,15 @@ export class FeatureIndex {
     for (const old of live) {
       const r = this.refs.push({ id: old.id, first: this.size, count: old.count, alive: true }) - 1;
       this.byId.set(old.id, r);
-      for (let i = 0; i < old.count; i++) this.link(this.size++, r, oldDesc, (old.first + i) * DESCRIPTOR_WORDS);
+      for (let i = 0; i < old.count; i++) this.link(this.size++, r, oldDesc, (old.first + i) * DESCRIPTOR_WORDS, oldAngle[old.first + i], oldLevel[old.first + i]);
     }
   }
 
-  private link(slot: number, r: number, src: Uint32Array, o: number): void {
+  private link(slot: number, r: number, src: Uint32Array, o: number, angle: number, level: number): void {
     this.desc.set(src.subarray(o, o + DESCRIPTOR_WORDS), slot * DESCRIPTOR_WORDS);
     this.slotRef[slot] = r;
+    this.slotAngle[slot] = angle;
+    this.slotLevel[slot] = level;
     const shift = 32 - this.opts.keyBits;
     for (let t = 0; t < TABLES; t++) {
       const key = src[o + KEY_WORDS[t]] >>> shift;
@@ -158,20 +265,42 @@ export class FeatureIndex {
     }
   }
 
-  private grow(cap: number): void {
+  /** `fresh`: new arrays without copying (compact() re-links from the old ones). */
+  private grow(cap: number, fresh = false): void {
+    const keep = fresh ? 0 : this.size;
     const desc = new Uint32Array(cap * DESCRIPTOR_WORDS);
-    desc.set(this.desc.subarray(0, this.size * DESCRIPTOR_WORDS));
+    desc.set(this.desc.subarray(0, keep * DESCRIPTOR_WORDS));
     const slotRef = new Int32Array(cap);
-    slotRef.set(this.slotRef.subarray(0, this.size));
+    slotRef.set(this.slotRef.subarray(0, keep));
+    const slotAngle = new Uint8Array(cap);
+    slotAngle.set(this.slotAngle.subarray(0, keep));
+    const slotLevel = new Uint8Array(cap);
+    slotLevel.set(this.slotLevel.subarray(0, keep));
+    this.slotAngle = slotAngle;
+    this.slotLevel = slotLevel;
     this.next = Array.from({ length: TABLES }, (_, t) => {
       const n = new Int32Array(cap);
-      if (this.next[t]) n.set(this.next[t].subarray(0, this.size));
+      if (this.next[t]) n.set(this.next[t].subarray(0, keep));
       return n;
     });
     this.desc = desc;
     this.slotRef = slotRef;
     this.cap = cap;
   }
+}
+
+/** The largest sum over a 2 x 2 window of neighbouring angle bins (wrapping) and level bins. */
+function bestWindow(hist: Int32Array, o: number): number {
+  let best = 0;
+  for (let l = 0; l < LEVEL_BINS; l++) {
+    for (let a = 0; a < ANGLE_BINS; a++) {
+      const a1 = (a + 1) % ANGLE_BINS;
+      let v = hist[o + l * ANGLE_BINS + a] + hist[o + l * ANGLE_BINS + a1];
+      if (l + 1 < LEVEL_BINS) v += hist[o + (l + 1) * ANGLE_BINS + a] + hist[o + (l + 1) * ANGLE_BINS + a1];
+      if (v > best) best = v;
+    }
+  }
+  return best;
 }
 
 function distance(a: Uint32Array, ao: number, b: Uint32Array, bo: number): number {

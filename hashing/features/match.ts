@@ -2,6 +2,8 @@
  * Matching two feature sets with geometric verification: is the registered picture (`ref`) shown,
  * whole or in part, turned, scaled, sheared or mirrored, somewhere in the query?
  *
+ * 0. With a FeatureIndex candidate as the hint, the gate: a similarity must explain GATE_MIN of the
+ *    index's own voting pairs, or the side is rejected before any of the work below.
  * 1. Tentative pairs: each query descriptor's nearest reference descriptor, kept when it is close
  *    (<= MAX_DISTANCE bits) and clearly closer than the second nearest (Lowe's ratio test).
  * 2. A 2-point similarity RANSAC, where a pair only counts when its keypoints' own orientation and
@@ -99,7 +101,17 @@ export interface SideHint {
   votes: number;
   mirroredVotes: number;
   minVotes: number;
+  /** FeatureIndex's voting pairs per side ([query keypoint, registered keypoint, ...]): the gate. */
+  pairs?: Int32Array;
+  mirroredPairs?: Int32Array;
 }
+
+/**
+ * The gate: a side is verified in full (all pairs, ratio test, RANSAC, spread guards) only when the
+ * index's own voting pairs already hold this many that one similarity explains. A copy's votes agree
+ * (dozens), an impostor's scatter; the check costs ~0.1 ms against ~5-10 ms for a full verification.
+ */
+export const GATE_MIN = 6;
 
 /** The verified match of `ref` in `query` (direct or mirrored), or null. */
 export function matchFeatures(query: LocalFeatures, ref: LocalFeatures, hint?: SideHint): FeatureMatch | null {
@@ -111,10 +123,74 @@ export function matchFeatures(query: LocalFeatures, ref: LocalFeatures, hint?: S
 export function verifyFeatures(query: LocalFeatures, ref: LocalFeatures, hint?: SideHint): Verification {
   const tryDirect = !hint || hint.votes - hint.mirroredVotes >= hint.minVotes;
   const tryMirrored = !hint || hint.mirroredVotes >= hint.minVotes;
-  const direct: Verification = tryDirect ? verifyOne(query, ref, false) : { accepted: false, reason: 'no votes for this side', inliers: 0 };
+  const direct: Verification = tryDirect ? gated(query, ref, false, hint?.pairs) : { accepted: false, reason: 'no votes for this side', inliers: 0 };
   if (direct.accepted || !tryMirrored) return direct;
-  const mirrored = verifyOne(mirrorFeatures(query), ref, true);
+  const mirrored = gated(mirrorFeatures(query), ref, true, hint?.mirroredPairs);
   return mirrored.accepted || mirrored.inliers > direct.inliers ? mirrored : direct;
+}
+
+function gated(q: LocalFeatures, r: LocalFeatures, mirrored: boolean, votePairs: Int32Array | undefined): Verification {
+  if (votePairs) {
+    const agree = agreeingVotes(q, r, votePairs);
+    if (agree < GATE_MIN) return { accepted: false, reason: 'the index votes do not agree on one placement', inliers: agree, tentative: votePairs.length / 2 };
+  }
+  return verifyOne(q, r, mirrored);
+}
+
+/** The most voting pairs one similarity explains (stage 1 of the verification, on the index's pairs). */
+function agreeingVotes(q: LocalFeatures, r: LocalFeatures, vp: Int32Array): number {
+  const n = vp.length / 2;
+  if (n < GATE_MIN) return n;
+  const a = pairArrays(q, r, n, (k) => vp[2 * k], (k) => vp[2 * k + 1]);
+  return similarityRansac(a, Math.hypot(r.width, r.height), seededRandom(n * 31 + r.count), 200).count;
+}
+
+interface PairArrays { n: number; rx: Float64Array; ry: Float64Array; qx: Float64Array; qy: Float64Array; dAngle: Float64Array; dLevel: Float64Array; qScale: Float64Array }
+
+function pairArrays(q: LocalFeatures, r: LocalFeatures, n: number, qiOf: (k: number) => number, riOf: (k: number) => number): PairArrays {
+  const rx = new Float64Array(n), ry = new Float64Array(n), qx = new Float64Array(n), qy = new Float64Array(n);
+  const dAngle = new Float64Array(n), dLevel = new Float64Array(n), qScale = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = qiOf(k), j = riOf(k);
+    rx[k] = r.x[j]; ry[k] = r.y[j]; qx[k] = q.x[i]; qy[k] = q.y[i];
+    dAngle[k] = q.angle[i] - r.angle[j];
+    dLevel[k] = q.level[i] - r.level[j];
+    qScale[k] = LEVEL_SCALE ** q.level[i];
+  }
+  return { n, rx, ry, qx, qy, dAngle, dLevel, qScale };
+}
+
+function consistentWith(p: PairArrays, k: number, rot: number, lvl: number): boolean {
+  return angleGap(p.dAngle[k], rot) <= ANGLE_TOLERANCE && Math.abs(p.dLevel[k] - lvl) <= LEVEL_TOLERANCE;
+}
+
+/** 2-point similarity RANSAC where a pair only counts when its keypoints' orientation and level agree. */
+function similarityRansac(p: PairArrays, refDiag: number, rand: () => number, iterations: number): { model: Affine | null; count: number } {
+  const { n, rx, ry, qx, qy, dAngle, qScale } = p;
+  let model: Affine | null = null;
+  let best = 0;
+  for (let it = 0; it < iterations; it++) {
+    const a = Math.floor(rand() * n);
+    const b = Math.floor(rand() * n);
+    if (a === b || angleGap(dAngle[a], dAngle[b]) > 2 * ANGLE_TOLERANCE) continue;
+    const m = similarityFrom2(rx[a], ry[a], qx[a], qy[a], rx[b], ry[b], qx[b], qy[b]);
+    if (!m) continue;
+    const s = Math.hypot(m[0], m[3]);
+    if (s < MIN_SCALE || s > MAX_SCALE) continue;
+    const rot = (Math.atan2(m[3], m[0]) / (2 * Math.PI)) * 256;
+    const lvl = Math.log(s) / Math.log(LEVEL_SCALE);
+    if (!consistentWith(p, a, rot, lvl) || !consistentWith(p, b, rot, lvl)) continue;
+    const loose = 0.05 * s * refDiag;
+    let count = 0;
+    for (let k = 0; k < n; k++) {
+      const ex = m[0] * rx[k] + m[1] * ry[k] + m[2] - qx[k];
+      const ey = m[3] * rx[k] + m[4] * ry[k] + m[5] - qy[k];
+      const t = loose + 4 * qScale[k];
+      if (ex * ex + ey * ey <= t * t && consistentWith(p, k, rot, lvl)) count++;
+    }
+    if (count > best) { best = count; model = m; }
+  }
+  return { model, count: best };
 }
 
 interface Pairs {
@@ -131,15 +207,29 @@ function tentativePairs(q: LocalFeatures, r: LocalFeatures): Pairs {
   let n = 0;
   const rd = r.descriptors;
   const qd = q.descriptors;
+  // The pruning words of the reference packed on their own (one cache line holds 16 of them).
+  const r0 = new Uint32Array(r.count), r4 = new Uint32Array(r.count);
+  for (let j = 0; j < r.count; j++) { r0[j] = rd[j * DESCRIPTOR_WORDS]; r4[j] = rd[j * DESCRIPTOR_WORDS + 4]; }
+  const m = r.count;
   for (let i = 0; i < q.count; i++) {
     const o = i * DESCRIPTOR_WORDS;
     const q0 = qd[o], q1 = qd[o + 1], q2 = qd[o + 2], q3 = qd[o + 3], q4 = qd[o + 4], q5 = qd[o + 5], q6 = qd[o + 6], q7 = qd[o + 7];
     let best = 257, second = 257, bj = -1;
-    for (let j = 0, p = 0; j < r.count; j++, p += DESCRIPTOR_WORDS) {
+    for (let j = 0; j < m; j++) {
       // Two words first: a random pair differs in ~32 of 64 bits, a pair within 64 of 256 in ~16; the
-      // pruning loses < 0.5% of true pairs and skips ~93% of the work.
-      const h = popcount32(q0 ^ rd[p]) + popcount32(q4 ^ rd[p + 4]);
+      // pruning loses < 0.5% of true pairs and skips ~93% of the work. Popcount of both words at once
+      // (SWAR, summed before the byte step: each byte holds at most 16).
+      let x = q0 ^ r0[j];
+      x -= (x >>> 1) & 0x55555555;
+      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+      let y = q4 ^ r4[j];
+      y -= (y >>> 1) & 0x55555555;
+      y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
+      let z = x + y;
+      z = (z & 0x0f0f0f0f) + ((z >>> 4) & 0x0f0f0f0f);
+      const h = Math.imul(z, 0x01010101) >>> 24;
       if (h > QUARTER_PRUNE) continue;
+      const p = j * DESCRIPTOR_WORDS;
       const d = h + popcount32(q1 ^ rd[p + 1]) + popcount32(q2 ^ rd[p + 2]) + popcount32(q3 ^ rd[p + 3])
         + popcount32(q5 ^ rd[p + 5]) + popcount32(q6 ^ rd[p + 6]) + popcount32(q7 ^ rd[p + 7]);
       if (d < best) { second = best; best = d; bj = j; }
@@ -156,44 +246,13 @@ function verifyOne(q: LocalFeatures, r: LocalFeatures, mirrored: boolean): Verif
   const pairs = tentativePairs(q, r);
   const n = pairs.n;
   if (n < MIN_INLIERS) return { accepted: false, reason: 'too few tentative pairs', inliers: 0, tentative: n };
-  const rx = new Float64Array(n), ry = new Float64Array(n), qx = new Float64Array(n), qy = new Float64Array(n);
-  const dAngle = new Float64Array(n), dLevel = new Float64Array(n), qScale = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = pairs.qi[k], j = pairs.ri[k];
-    rx[k] = r.x[j]; ry[k] = r.y[j]; qx[k] = q.x[i]; qy[k] = q.y[i];
-    dAngle[k] = q.angle[i] - r.angle[j];
-    dLevel[k] = q.level[i] - r.level[j];
-    qScale[k] = LEVEL_SCALE ** q.level[i];
-  }
+  const pa = pairArrays(q, r, n, (k) => pairs.qi[k], (k) => pairs.ri[k]);
+  const { rx, ry, qx, qy, dLevel, qScale } = pa;
   const refDiag = Math.hypot(r.width, r.height);
   const rand = seededRandom(n * 7919 + r.count);
-
+  const consistent = (k: number, rot: number, lvl: number) => consistentWith(pa, k, rot, lvl);
   // Stage 1: similarity RANSAC with orientation and level consistency.
-  let bestSim: Affine | null = null;
-  let bestCount = 0;
-  const consistent = (k: number, rot: number, lvl: number) =>
-    angleGap(dAngle[k], rot) <= ANGLE_TOLERANCE && Math.abs(dLevel[k] - lvl) <= LEVEL_TOLERANCE;
-  for (let it = 0; it < SIM_ITERATIONS; it++) {
-    const a = Math.floor(rand() * n);
-    const b = Math.floor(rand() * n);
-    if (a === b || angleGap(dAngle[a], dAngle[b]) > 2 * ANGLE_TOLERANCE) continue;
-    const m = similarityFrom2(rx[a], ry[a], qx[a], qy[a], rx[b], ry[b], qx[b], qy[b]);
-    if (!m) continue;
-    const s = Math.hypot(m[0], m[3]);
-    if (s < MIN_SCALE || s > MAX_SCALE) continue;
-    const rot = (Math.atan2(m[3], m[0]) / (2 * Math.PI)) * 256;
-    const lvl = Math.log(s) / Math.log(LEVEL_SCALE);
-    if (!consistent(a, rot, lvl) || !consistent(b, rot, lvl)) continue;
-    const loose = 0.05 * s * refDiag;
-    let count = 0;
-    for (let k = 0; k < n; k++) {
-      const ex = m[0] * rx[k] + m[1] * ry[k] + m[2] - qx[k];
-      const ey = m[3] * rx[k] + m[4] * ry[k] + m[5] - qy[k];
-      const t = loose + 4 * qScale[k];
-      if (ex * ex + ey * ey <= t * t && consistent(k, rot, lvl)) count++;
-    }
-    if (count > bestCount) { bestCount = count; bestSim = m; }
-  }
+  const { model: bestSim, count: bestCount } = similarityRansac(pa, refDiag, rand, SIM_ITERATIONS);
   if (!bestSim || bestCount < MIN_INLIERS) return { accepted: false, reason: 'no consistent similarity', inliers: bestCount, tentative: n };
 
   // Stage 2: affine RANSAC on the similarity's inliers (tight), then least-squares refinement.

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { extractFeatures, QUERY_OPTIONS, REFERENCE_OPTIONS } from '../../../hashing/features/extract.ts';
-import { FeatureIndex } from '../../../hashing/features/feature-index.ts';
+import { DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex } from '../../../hashing/features/feature-index.ts';
+import { GATE_MIN, verifyFeatures } from '../../../hashing/features/match.ts';
 import { mirrorFeatures } from '../../../hashing/features/mirror.ts';
 import { popcount32 } from '../../../hashing/bits.ts';
 import { decodeGrey } from '../../../hashing/image-decoder.ts';
@@ -27,6 +28,34 @@ describe('FeatureIndex', () => {
     index.compact();
     expect(index.pictures).toBe(4);
     expect(index.query(q).map((h) => h.refId)).not.toContain('ref-2');
+  });
+
+  it('counts only votes that agree on one turn and scale, hands the voting pairs to the verifier, and the gate turns impostors away', async () => {
+    const index = new FeatureIndex({ minVotes: 1 });
+    const photos = await Promise.all([21, 22, 23, 24].map((s) => syntheticPhoto(s, 640, 480)));
+    const refs = await Promise.all(photos.map((p) => feats(p)));
+    for (const [i, f] of refs.entries()) index.add(`ref-${i}`, f);
+    const crop = await sharp(photos[1]).extract({ left: 100, top: 60, width: 500, height: 400 }).jpeg({ quality: 75 }).toBuffer();
+    const q = await feats(crop, QUERY_OPTIONS);
+    const hits = index.query(q);
+    const own = hits.find((h) => h.refId === 'ref-1')!;
+    expect(hits[0].refId).toBe('ref-1');
+    expect(own.votes).toBeLessThanOrEqual(own.rawVotes);
+    // Each vote's pair is a real keypoint of each side.
+    expect(own.pairs.length / 2).toBe(own.rawVotes - own.mirroredPairs.length / 2);
+    for (let k = 0; k < own.pairs.length; k += 2) {
+      expect(own.pairs[k]).toBeLessThan(q.count);
+      expect(own.pairs[k + 1]).toBeLessThan(refs[1].count);
+    }
+    const hint = { ...own, minVotes: 1 };
+    expect(verifyFeatures(q, refs[1], hint).accepted).toBe(true);
+    for (const other of hits.filter((h) => h.refId !== 'ref-1')) {
+      expect(other.votes * 3).toBeLessThan(own.votes);
+      const v = verifyFeatures(q, refs[Number(other.refId.slice(4))], { ...other, minVotes: 1 });
+      expect(v.accepted).toBe(false);
+      if (v.reason === 'the index votes do not agree on one placement') expect(v.inliers).toBeLessThan(GATE_MIN);
+    }
+    expect(DEFAULT_FEATURE_INDEX_OPTIONS.maxCandidates).toBeLessThanOrEqual(16);
   });
 
   it('finds a mirrored copy through the mirrored descriptors', async () => {

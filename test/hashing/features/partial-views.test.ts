@@ -20,7 +20,7 @@ import { HAVE_SKIMAGE, SKIMAGE_DIR } from '../../support/robust-photos.ts';
  * Real photos from python3-skimage when installed; seeded synthetic pictures otherwise (never skips).
  */
 const PHOTOS = HAVE_SKIMAGE ? ['astronaut.png', 'coffee.png', 'chelsea.png'] : [];
-/** Verification is brute force over ~4000 x 400 descriptors: these tests take seconds each on a busy machine. */
+/** Verification without an index hint is brute force over ~1500 x 400 descriptors: seconds a test on a busy machine. */
 const SLOW = 240_000;
 
 async function query(bytes: Uint8Array): Promise<LocalFeatures> {

@@ -1,0 +1,63 @@
+/**
+ * Decodes a video's frames for local features: grey, aspect ratio kept, the longer side at most
+ * `maxSide` (the frame hashes' 128x128 squares are far too small for keypoints), sampled every
+ * `interval` seconds, streamed into a KeyframeExtractor so only keyframes' features are kept.
+ * The same ffmpeg adapter, limits and timeouts as fingerprintVideoFile (one more decode of the file).
+ */
+import { resolve } from 'node:path';
+import { greyFromRgba } from '../features/pyramid.ts';
+import { fileInput, frameDecodeCommand } from './ffmpeg-args.ts';
+import { decodeRawFrames, type FfmpegTools, locateTools, probe } from './ffmpeg.ts';
+import { KeyframeExtractor, type KeyframeFeatures, type KeyframeOptions } from './keyframes.ts';
+import { checkLimits, decodeBudgetMs, DEFAULT_VIDEO_LIMITS, type VideoLimits } from './probe.ts';
+
+export interface FeatureFrameOptions {
+  /** Seconds between decoded frames (keyframes are chosen among them). */
+  interval?: number;
+  /** Longer side of the decoded frames (default 960: queries work on <= 1024 px). */
+  maxSide?: number;
+  side?: 'query' | 'reference' | KeyframeOptions;
+  tools?: FfmpegTools;
+  limits?: Partial<VideoLimits>;
+}
+
+export async function videoFileKeyframes(path: string, opts: FeatureFrameOptions = {}): Promise<KeyframeFeatures[]> {
+  const limits: VideoLimits = { ...DEFAULT_VIDEO_LIMITS, ...opts.limits };
+  const interval = opts.interval ?? 0.5;
+  const maxSide = opts.maxSide ?? 960;
+  const tools = opts.tools ?? locateTools();
+  const input = fileInput(resolve(path));
+  const info = await probe(tools, input, limits.probeTimeoutMs);
+  checkLimits(info, limits);
+  const s = Math.min(1, maxSide / Math.max(info.width, info.height));
+  // Even sizes (some scalers and pixel formats want them).
+  const width = Math.max(2, 2 * Math.round((info.width * s) / 2));
+  const height = Math.max(2, 2 * Math.round((info.height * s) / 2));
+  const cmd = frameDecodeCommand(input, {
+    interval,
+    width,
+    height,
+    maxSeconds: limits.maxDurationSeconds,
+    maxFrames: Math.ceil(limits.maxDurationSeconds / interval) + 1,
+    fast: true,
+    threads: 0,
+  });
+  const kx = new KeyframeExtractor(opts.side ?? 'query');
+  const picked: number[] = [];
+  const decoded = await decodeRawFrames({
+    tools,
+    command: cmd,
+    frameBytes: width * height * 3,
+    // The frame's time is known only once showinfo's log line is read: the sampling grid stands in
+    // for it while streaming, and the logged times replace it below.
+    onFrame: (rgb, index) => {
+      if (kx.push({ timeSec: index * interval, grey: greyFromRgba({ width, height, data: rgb }, 3) })) picked.push(index);
+    },
+    budget: { stallMs: limits.stallTimeoutMs, totalMs: decodeBudgetMs(info.duration, limits) },
+  });
+  const t0 = decoded.times[0] ?? 0;
+  return kx.keyframes().map((k, n) => {
+    const t = decoded.times[picked[n]];
+    return t === undefined ? k : { ...k, timeSec: Math.round(Math.max(0, t - t0) * 1000) / 1000 };
+  });
+}

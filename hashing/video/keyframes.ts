@@ -1,0 +1,205 @@
+/**
+ * Local features of a video's keyframes: the same method as for pictures (hashing/features/), run on
+ * a few frames of each shot, so that
+ *   - a registered PHOTO shown in a crawled video (a slideshow with a slow zoom and pan - "Ken Burns" -
+ *     which shows a moving crop of it for a few seconds) is found, and
+ *   - a cropped or zoomed re-upload of a registered VIDEO is found (its keyframes against the
+ *     registered video's keyframes), where the frame hashes of match-video.ts see a different frame.
+ *
+ * Pure functions on decoded grey frames (feature-frames.ts decodes them with ffmpeg). Keyframes are
+ * the first frame, each scene change, and one every `periodSec` while the picture keeps changing
+ * (a slow zoom); a static shot gives one keyframe however long it lasts (deduplicated).
+ *
+ *   const kx = new KeyframeExtractor('query');            // 'reference' for registered videos
+ *   for (const f of frames) kx.push(f);                    // frames in time order, e.g. every 0.5 s
+ *   const keyframes = kx.keyframes();                      // [{ timeSec, features }]
+ *   findPictureInKeyframes(keyframes, photoFeatures);      // the first verified sighting, or null
+ *   matchKeyframes(queryKeyframes, refKeyframes);          // a video's re-upload, or null
+ */
+import { extractFeatures, type ExtractOptions, QUERY_OPTIONS, REFERENCE_OPTIONS } from '../features/extract.ts';
+import { DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex } from '../features/feature-index.ts';
+import { decideFeatureMatch, type FeatureMatchDecision } from '../features/policy.ts';
+import type { GreyImage, LocalFeatures } from '../features/types.ts';
+
+export interface VideoFrame {
+  timeSec: number;
+  grey: GreyImage;
+}
+
+export interface KeyframeFeatures {
+  timeSec: number;
+  features: LocalFeatures;
+}
+
+export interface KeyframeOptions {
+  /** While the picture changes (zoom, pan, motion), at most this long between keyframes. */
+  periodSec: number;
+  /** Signature change from the last keyframe that counts as a new shot (a keyframe at once). */
+  sceneChange: number;
+  /** Below this change from the last keyframe, a frame is the same picture (no keyframe, whatever the time). */
+  same: number;
+  /** A cap on keyframes per video (memory of a registered video: ~15 KB each). */
+  maxKeyframes: number;
+  extract: ExtractOptions;
+}
+
+/** Queries: a keyframe each 1.5 s of a moving shot - a photo shown for 3 s gets at least two. */
+export const QUERY_KEYFRAMES: Readonly<KeyframeOptions> = Object.freeze({ periodSec: 1.5, sceneChange: 0.45, same: 0.08, maxKeyframes: 400, extract: QUERY_OPTIONS });
+/** Registered videos: sparser (each keyframe is index memory), registered-side extraction. */
+export const REFERENCE_KEYFRAMES: Readonly<KeyframeOptions> = Object.freeze({ periodSec: 3, sceneChange: 0.45, same: 0.08, maxKeyframes: 200, extract: REFERENCE_OPTIONS });
+
+const SIG = 16;
+
+/**
+ * A 16x16 grey thumbnail, normalised to zero mean and unit deviation: brightness and contrast
+ * changes (fades) move it little, a new shot moves it a lot.
+ */
+export function frameSignature(g: GreyImage): Float32Array {
+  const out = new Float32Array(SIG * SIG);
+  const cnt = new Float32Array(SIG * SIG);
+  for (let y = 0; y < g.height; y++) {
+    const sy = Math.min(SIG - 1, Math.floor((y * SIG) / g.height));
+    for (let x = 0; x < g.width; x++) {
+      const c = sy * SIG + Math.min(SIG - 1, Math.floor((x * SIG) / g.width));
+      out[c] += g.data[y * g.width + x];
+      cnt[c]++;
+    }
+  }
+  let mean = 0;
+  for (let i = 0; i < out.length; i++) { out[i] /= Math.max(1, cnt[i]); mean += out[i]; }
+  mean /= out.length;
+  let v = 0;
+  for (let i = 0; i < out.length; i++) v += (out[i] - mean) ** 2;
+  const sd = Math.sqrt(v / out.length) || 1;
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] - mean) / sd;
+  return out;
+}
+
+/** Mean absolute difference of two signatures, in standard deviations (0 same picture, ~1.1 unrelated). */
+export function signatureChange(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d += Math.abs(a[i] - b[i]);
+  return d / a.length;
+}
+
+/** Streams frames in time order and keeps the features of the keyframes only. */
+export class KeyframeExtractor {
+  private readonly opts: KeyframeOptions;
+  private readonly out: KeyframeFeatures[] = [];
+  private last: { timeSec: number; sig: Float32Array } | null = null;
+
+  constructor(side: 'query' | 'reference' | KeyframeOptions = 'query') {
+    this.opts = side === 'query' ? QUERY_KEYFRAMES : side === 'reference' ? REFERENCE_KEYFRAMES : side;
+  }
+
+  /** Whether the frame became a keyframe. The frame's pixels are not kept (the buffer may be reused). */
+  push(frame: VideoFrame): boolean {
+    if (this.out.length >= this.opts.maxKeyframes) return false;
+    const sig = frameSignature(frame.grey);
+    if (this.last) {
+      const change = signatureChange(sig, this.last.sig);
+      const due = frame.timeSec - this.last.timeSec >= this.opts.periodSec - 1e-6;
+      if (change < this.opts.same) return false;
+      if (change < this.opts.sceneChange && !due) return false;
+    }
+    this.last = { timeSec: frame.timeSec, sig };
+    this.out.push({ timeSec: frame.timeSec, features: extractFeatures(frame.grey, this.opts.extract) });
+    return true;
+  }
+
+  keyframes(): KeyframeFeatures[] {
+    return this.out.slice();
+  }
+}
+
+/** The keyframes of frames in time order (see KeyframeExtractor). */
+export function videoKeyframeFeatures(frames: Iterable<VideoFrame>, side: 'query' | 'reference' | KeyframeOptions = 'query'): KeyframeFeatures[] {
+  const kx = new KeyframeExtractor(side);
+  for (const f of frames) kx.push(f);
+  return kx.keyframes();
+}
+
+export interface PictureSighting {
+  /** The keyframe where the registered picture was verified (the first, or the strongest with `best`). */
+  timeSec: number;
+  decision: FeatureMatchDecision;
+  /** Keyframes where it was verified, of those tried. */
+  keyframesMatched: number;
+}
+
+/**
+ * Is the registered picture (`picture`: its registered features) shown in the video? Each keyframe
+ * is a query of its own (one verified keyframe suffices: a photo shown for a few seconds is as much
+ * evidence as a posted photo). Returns the strongest sighting, or null. Candidates come from a
+ * FeatureIndex as for pictures, so most keyframes cost a lookup, not a verification.
+ */
+export function findPictureInKeyframes(keyframes: readonly KeyframeFeatures[], picture: LocalFeatures): PictureSighting | null {
+  const index = new FeatureIndex({ keyBits: 12 });
+  index.add('picture', picture);
+  let best: PictureSighting | null = null;
+  let matched = 0;
+  for (const k of keyframes) {
+    const cand = index.query(k.features)[0];
+    if (!cand) continue;
+    const d = decideFeatureMatch(k.features, picture, { ...cand, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes });
+    if (!d) continue;
+    matched++;
+    if (!best || d.inliers > best.decision.inliers) best = { timeSec: k.timeSec, decision: d, keyframesMatched: 0 };
+  }
+  return best && { ...best, keyframesMatched: matched };
+}
+
+export interface KeyframeVideoMatch {
+  method: 'local-features-keyframes';
+  /** Verified keyframe pairs (query time, registered time, inliers), in query time order. */
+  pairs: Array<{ queryTimeSec: number; refTimeSec: number; inliers: number; region: FeatureMatchDecision['region'] }>;
+  /** Share of the query's keyframes that found a registered keyframe. */
+  queryShare: number;
+  /** Of the matched pairs, the share that keep time order (a re-upload plays the same way). */
+  ordered: number;
+}
+
+/** Distinct keyframes that must match, and the share of the query's keyframes, for a video match. */
+export const MIN_KEYFRAME_PAIRS = 2;
+export const MIN_QUERY_SHARE = 0.2;
+
+/**
+ * A crawled video (`query` keyframes) against a registered video (`ref` keyframes, registered side):
+ * a cropped, zoomed, reframed or mirrored re-upload, or a clip of it. Each query keyframe is looked up
+ * in a FeatureIndex of the registered keyframes and verified against its candidates; the matcher does
+ * the same with its bank-wide index (refId = material id + keyframe time) and `judgeKeyframePairs`.
+ */
+export function matchKeyframes(query: readonly KeyframeFeatures[], ref: readonly KeyframeFeatures[]): KeyframeVideoMatch | null {
+  const index = new FeatureIndex({ keyBits: 14 });
+  for (const [j, r] of ref.entries()) index.add(String(j), r.features);
+  const pairs: KeyframeVideoMatch['pairs'] = [];
+  const usedRef = new Set<number>();
+  for (const q of query) {
+    let best: { j: number; d: FeatureMatchDecision } | null = null;
+    for (const cand of index.query(q.features).slice(0, 4)) {
+      const j = Number(cand.refId);
+      const d = decideFeatureMatch(q.features, ref[j].features, { ...cand, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes });
+      if (d && (!best || d.inliers > best.d.inliers)) best = { j, d };
+    }
+    if (!best) continue;
+    usedRef.add(best.j);
+    pairs.push({ queryTimeSec: q.timeSec, refTimeSec: ref[best.j].timeSec, inliers: best.d.inliers, region: best.d.region });
+  }
+  return judgeKeyframePairs(pairs, query.length, usedRef.size);
+}
+
+/** The video-level rule over verified keyframe pairs (also for callers that verified through an index). */
+export function judgeKeyframePairs(pairs: KeyframeVideoMatch['pairs'], queryKeyframes: number, distinctRefKeyframes: number): KeyframeVideoMatch | null {
+  const queryShare = queryKeyframes > 0 ? pairs.length / queryKeyframes : 0;
+  // A single keyframe pair is enough when the query has a single keyframe (a static clip).
+  const need = Math.min(MIN_KEYFRAME_PAIRS, queryKeyframes);
+  if (pairs.length < need || distinctRefKeyframes < Math.min(need, 2) || queryShare < MIN_QUERY_SHARE) return null;
+  let ordered = 0;
+  for (let k = 1; k < pairs.length; k++) if (pairs[k].refTimeSec >= pairs[k - 1].refTimeSec) ordered++;
+  return {
+    method: 'local-features-keyframes',
+    pairs,
+    queryShare: Math.round(queryShare * 1000) / 1000,
+    ordered: pairs.length > 1 ? Math.round((ordered / (pairs.length - 1)) * 1000) / 1000 : 1,
+  };
+}

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { REFERENCE_OPTIONS } from '../../../hashing/features/extract.ts';
+import { referenceFeatures } from '../../../hashing/features/reference.ts';
+import type { GreyImage } from '../../../hashing/features/types.ts';
+import { decodeGrey } from '../../../hashing/image-decoder.ts';
+import { videoFileKeyframes } from '../../../hashing/video/feature-frames.ts';
+import { findPictureInKeyframes, KeyframeExtractor, matchKeyframes, videoKeyframeFeatures } from '../../../hashing/video/keyframes.ts';
+import { syntheticPhoto } from '../../support/images.ts';
+import { seeded } from '../../support/partial-edits.ts';
+import { HAVE_SKIMAGE, SKIMAGE_DIR } from '../../support/robust-photos.ts';
+import { kenBurnsSlideshow } from '../../support/slideshow.ts';
+import { HAVE_VECTORS, NO_VECTORS_REASON } from '../../support/vectors.ts';
+import { makeVideo, sample } from '../../support/video-edits.ts';
+
+/**
+ * Keyframe features of videos: a registered photo shown in a slideshow with a slow zoom and pan
+ * (Ken Burns) is found at the time it is shown, a cropped or zoomed re-upload of a registered video is
+ * found, and neither finds what is not there. Real ffmpeg; real photos from python3-skimage when
+ * installed, seeded synthetic pictures otherwise.
+ */
+const SLOW = 300_000;
+
+async function photo(k: number): Promise<Buffer> {
+  const names = ['astronaut.png', 'coffee.png', 'chelsea.png', 'camera.png'];
+  return HAVE_SKIMAGE ? readFileSync(join(SKIMAGE_DIR, names[k])) : syntheticPhoto(100 + k, 800, 600);
+}
+
+async function greyOf(bytes: Buffer, w: number, h: number): Promise<GreyImage> {
+  const { data, info } = await sharp(bytes).resize(w, h, { fit: 'fill' }).greyscale().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+describe('keyframe selection', () => {
+  it('keeps one keyframe of a static shot, one at each cut, and one per period while the picture moves', async () => {
+    const a = await photo(0);
+    const b = await photo(1);
+    const still = await greyOf(a, 480, 270);
+    const other = await greyOf(b, 480, 270);
+    const frames = [];
+    // 0-5 s the same picture, 5-6 s a cut to another, 6-10 s a zoom into it.
+    for (let t = 0; t < 5; t += 0.5) frames.push({ timeSec: t, grey: still });
+    frames.push({ timeSec: 5, grey: other }, { timeSec: 5.5, grey: other });
+    for (let t = 6, z = 1.05; t < 10; t += 0.5, z += 0.05) {
+      const m = await sharp(b).metadata();
+      const w = Math.round(m.width! / z), h = Math.round(m.height! / z);
+      frames.push({ timeSec: t, grey: await greyOf(await sharp(b).extract({ left: m.width! - w, top: m.height! - h, width: w, height: h }).png().toBuffer(), 480, 270) });
+    }
+    const kx = new KeyframeExtractor({ periodSec: 1.5, sceneChange: 0.45, same: 0.08, maxKeyframes: 100, extract: REFERENCE_OPTIONS });
+    const picked = frames.filter((f) => kx.push(f)).map((f) => f.timeSec);
+    expect(picked[0]).toBe(0);
+    expect(picked.filter((t) => t > 0 && t < 5)).toEqual([]);
+    expect(picked).toContain(5);
+    expect(picked).not.toContain(5.5);
+    const moving = picked.filter((t) => t >= 6);
+    expect(moving.length).toBeGreaterThanOrEqual(2);
+    for (let k = 1; k < moving.length; k++) expect(moving[k] - moving[k - 1]).toBeLessThanOrEqual(1.5 + 0.5);
+    expect(kx.keyframes().map((k) => k.timeSec)).toEqual(picked);
+    expect(kx.keyframes().every((k) => k.features.count > 50)).toBe(true);
+    expect(videoKeyframeFeatures(frames, { periodSec: 1.5, sceneChange: 0.45, same: 0.08, maxKeyframes: 2, extract: REFERENCE_OPTIONS })).toHaveLength(2);
+  });
+});
+
+describe('photos inside a slideshow video (Ken Burns zoom and pan)', () => {
+  it('finds each registered photo while it is on screen, and not a photo that was never shown', { timeout: SLOW }, async () => {
+    const shown = [await photo(0), await photo(1), await photo(2)];
+    const plan = kenBurnsSlideshow(shown, { seconds: [3, 4, 5], rng: seeded(11) });
+    const keyframes = await videoFileKeyframes(plan.path);
+    expect(keyframes.length).toBeGreaterThanOrEqual(6);
+    for (const [k, bytes] of shown.entries()) {
+      const f = referenceFeatures(await decodeGrey(bytes, REFERENCE_OPTIONS.maxSide));
+      const s = findPictureInKeyframes(keyframes, f);
+      expect(s, `photo ${k}`).not.toBeNull();
+      expect(s!.timeSec).toBeGreaterThanOrEqual(plan.slots[k].start - 0.6);
+      expect(s!.timeSec).toBeLessThanOrEqual(plan.slots[k].end + 0.6);
+      expect(s!.decision.method).toBe('local-features');
+      expect(s!.decision.region.w).toBeGreaterThan(0.5);
+    }
+    const never = referenceFeatures(await decodeGrey(await photo(3), REFERENCE_OPTIONS.maxSide));
+    expect(findPictureInKeyframes(keyframes, never)).toBeNull();
+  });
+});
+
+describe.skipIf(!HAVE_VECTORS)(`re-uploads of a registered video (${HAVE_VECTORS ? 'shared sample videos' : NO_VECTORS_REASON})`, () => {
+  const X264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-pix_fmt', 'yuv420p', '-an'];
+
+  it('finds a cropped and zoomed re-upload, mirrored too, through keyframes - and not in another video', { timeout: SLOW }, async () => {
+    const chair = await videoFileKeyframes(sample('chair-orig-22-sd-bar'), { side: 'reference' });
+    const pattern = await videoFileKeyframes(sample('pattern-hd-no-bar'), { side: 'reference' });
+    expect(chair.length).toBeGreaterThanOrEqual(3);
+    const crop = await videoFileKeyframes(makeVideo([], sample('chair-orig-22-sd-bar'), ['-vf', 'hflip,crop=iw*0.6:ih*0.6:iw*0.1:ih*0.3,scale=-2:480', ...X264]));
+    const m = matchKeyframes(crop, chair);
+    expect(m).not.toBeNull();
+    expect(m!.method).toBe('local-features-keyframes');
+    expect(m!.queryShare).toBeGreaterThan(0.3);
+    expect(m!.ordered).toBeGreaterThan(0.8);
+    expect(matchKeyframes(crop, pattern)).toBeNull();
+  });
+});
