@@ -18,7 +18,7 @@
  * with the closest distinct pair per method (smallest plain PDQ and block-hash distance, most
  * verified local-feature inliers among the pairs the feature index proposes).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { hammingHex } from '../hashing/bits.ts';
@@ -63,7 +63,14 @@ function distractorFiles(): Array<{ name: string; group: string; path: string }>
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) if (/\.(png|jpe?g|webp)$/.test(f)) out.push({ name: `${dir.split('/').pop()}/${f}`, group: group(f), path: join(dir, f) });
   }
-  return out;
+  // One file under two names (lomiri-default-background.png is a link to warty-final-ubuntu.png) is one picture.
+  const seen = new Set<string>();
+  return out.filter((d) => {
+    const real = realpathSync(d.path);
+    if (seen.has(real)) return false;
+    seen.add(real);
+    return true;
+  });
 }
 
 const spread = <T>(xs: T[], n: number) => (n > 0 && n < xs.length ? Array.from({ length: n }, (_, k) => xs[Math.floor((k * xs.length) / n)]) : xs);
@@ -131,15 +138,15 @@ const edits = [
 for (const e of edits) {
   const row: Row = { edit: e.name, kind: e.kind, n: 0, pdq31: 0, before: 0, after: 0, methods: {} };
   for (let i = 0; i < photoCount; i++) {
-    if (process.stderr.isTTY) process.stderr.write(`\r${e.name} ${i + 1}/${photoCount}\x1b[K`);
     // Fillers of collages and neighbours: other registered photos, which the query does show.
     const fill = [1, 2, 3].map((k) => (i + k * 7) % photoCount).filter((j) => j !== i);
     const bytes = await e.apply(sources[i], fill.map((j) => sources[j]), seeded(i * 7919 + e.name.length * 131 + 1));
     judge(e.name, i, (await query(bytes)) as ImageFingerprint, new Set(e.kind === 'partial' ? fill : []), row);
   }
   rows.push(row);
+  // Progress on stderr (stdout keeps the one JSON line): a full run takes a long time on a shared machine.
+  process.stderr.write(`${e.name}: ${row.after}/${row.n} (plain PDQ ${row.pdq31}), ${Math.round((Date.now() - started) / 1000)} s\n`);
 }
-if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 
 // The distractor set: every registered picture as a query (re-encoded) against every other, with the closest distinct pair per method.
 const closest = {
