@@ -31,6 +31,8 @@ export interface AddOptions<Meta> {
    * MIN_QUALITY are left out either way.
    */
   hashes?: Iterable<ReferenceHash>;
+  /** The reference's local features, when the caller keeps them apart from the fingerprint (the service's `material_features`); default the fingerprint's own `features`. */
+  features?: LocalFeatures | null;
 }
 
 export interface ReferenceMatch<Meta> {
@@ -100,7 +102,7 @@ export class ReferenceMatcher<Meta = undefined> {
    */
   add(ref: string, fp: Fingerprint, opts: AddOptions<Meta> = {}): void {
     const id = this.nextId++;
-    const features = featuresOf(fp);
+    const features = opts.features ?? featuresOf(fp);
     this.entries.set(id, { ref, group: opts.group, fp, meta: opts.meta, features });
     if (features) this.featureIndex.add(String(id), features);
     if (fp.kind === 'image') this.plainIndex.add({ hash: fp.pdq.hash, materialId: id, view: 'orig' });
