@@ -2,7 +2,15 @@
  * npm run bench:hash [-- --json]
  * Fingerprinting time per image for a 1 MP and a 12 MP JPEG (median of runs, one process), side by
  * side with the naive pipeline (full-resolution decode + blockhash-core + PDQ at full resolution),
- * and peak RSS while hashing a folder of 1,000 images.
+ * and peak RSS while hashing a folder of 1,000 images (`--no-folder` leaves it out).
+ *
+ * Local features (hashing/features/, wired into the matcher): the cost they add per image at 1 MP and
+ * 12 MP, in CPU ms of this process (the machine is shared: wall time moves with its load) -
+ *   registration  fingerprint with reference features (`staydown hash --json`, material) minus without,
+ *   query         fingerprint with query features plus matching against a bank of registered photos
+ *                 (`staydown match`), minus the fingerprint and match without features,
+ * and the bank's size per registered picture (base64 in a bank line, bytes in material_features, the
+ * feature index in memory).
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +18,9 @@ import sharp from 'sharp';
 import { bmvbhash } from 'blockhash-core';
 import { spawnSync } from 'node:child_process';
 import { fingerprintBuffer } from '../hashing/fingerprint.ts';
+import { FeatureIndex } from '../hashing/features/index.ts';
+import { featuresOf } from '../hashing/match/features-policy.ts';
+import { ReferenceMatcher } from '../hashing/match/matcher.ts';
 import { pdqFromRgb } from '../hashing/pdq-hasher.ts';
 import { JSON_OUT, log, median, report, timeRuns } from './support.ts';
 
@@ -56,6 +67,12 @@ async function main(): Promise<void> {
     log(`${s.name}: staydown ${ours.toFixed(1)} ms, naive ${base.toFixed(1)} ms`);
   }
 
+  const features = await featureCosts(source, sizes);
+  if (process.argv.includes('--no-folder')) {
+    report({ benchmark: 'hash', runs: RUNS, perImage: rows, features }, () => `${table(rows)}\n${featureLines(features)}\n`);
+    return;
+  }
+
   // A folder of images, hashed one after another in this process: memory must stay flat.
   mkdirSync(CACHE, { recursive: true });
   const have = readdirSync(CACHE).filter((f) => f.endsWith('.jpg')).length;
@@ -73,13 +90,73 @@ async function main(): Promise<void> {
   const f = JSON.parse(child.stdout);
   const folder = { images: f.images, failed: f.failed, seconds: round(f.seconds), imagesPerSecond: round(f.images / f.seconds), peakRssMb: round(f.peakRssMb) };
 
-  const result = { benchmark: 'hash', runs: RUNS, perImage: rows, folder };
-  report(result, () => {
-    const lines = ['image   size        staydown ms   naive ms   speed-up'];
-    for (const r of rows) lines.push(`${r.image.padEnd(7)} ${`${r.width}x${r.height}`.padEnd(11)} ${String(r.staydownMs).padStart(11)} ${String(r.naiveMs).padStart(10)} ${String(r.speedup).padStart(9)}x`);
-    lines.push(`folder: ${folder.images} images in ${folder.seconds} s (${folder.imagesPerSecond}/s), peak RSS ${folder.peakRssMb} MB`);
-    return lines.join('\n') + '\n';
-  });
+  const result = { benchmark: 'hash', runs: RUNS, perImage: rows, features, folder };
+  report(result, () => `${table(rows)}\nfolder: ${folder.images} images in ${folder.seconds} s (${folder.imagesPerSecond}/s), peak RSS ${folder.peakRssMb} MB\n${featureLines(features)}\n`);
+}
+
+function table(rows: Array<{ image: string; width: number; height: number; staydownMs: number; naiveMs: number; speedup: number }>): string {
+  const lines = ['image   size        staydown ms   naive ms   speed-up'];
+  for (const r of rows) lines.push(`${r.image.padEnd(7)} ${`${r.width}x${r.height}`.padEnd(11)} ${String(r.staydownMs).padStart(11)} ${String(r.naiveMs).padStart(10)} ${String(r.speedup).padStart(9)}x`);
+  return lines.join('\n');
+}
+
+type FeatureCosts = Awaited<ReturnType<typeof featureCosts>>;
+
+function featureLines(f: FeatureCosts): string {
+  const lines = [`local features, added CPU ms per image (median of ${f.runs}; bank of ${f.bank} registered photos):`];
+  for (const r of f.perImage) lines.push(`  ${r.image.padEnd(5)} registration +${r.registrationAddedCpuMs} (${r.registrationCpuMs} with, ${r.registrationBaseCpuMs} without)   query +${r.queryAddedCpuMs} (${r.queryCpuMs} with, ${r.queryBaseCpuMs} without)`);
+  lines.push(`  per registered picture: ${f.bankLineBase64Bytes} bytes of base64 in a bank line, ${f.storedBytes} bytes in material_features, ${f.indexBytesPerPicture} bytes of feature index`);
+  return lines.join('\n');
+}
+
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+};
+
+async function cpuRuns(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const c = process.cpuUsage();
+    await fn();
+    out.push(cpuMs(c));
+  }
+  return median(out);
+}
+
+/** What local features add to registration and to a query, and what a registered picture costs to keep. */
+async function featureCosts(source: string, sizes: Array<{ name: string; width: number; height: number }>) {
+  const runs = Math.max(3, RUNS >> 2);
+  const withF = new ReferenceMatcher();
+  const withoutF = new ReferenceMatcher();
+  const index = new FeatureIndex();
+  const base64: number[] = [];
+  for (const [i, p] of PHOTOS.entries()) {
+    const bytes = await sharp(join(SKIMAGE, p)).jpeg({ quality: 90 }).toBuffer();
+    const fp = await fingerprintBuffer(bytes, { features: 'reference' });
+    withF.add(p, fp);
+    const { features: text, ...plain } = fp as typeof fp & { features?: string };
+    withoutF.add(p, plain as typeof fp);
+    base64.push(text?.length ?? 0);
+    const f = featuresOf(fp);
+    if (f) index.add(String(i), f);
+  }
+  const perImage = [];
+  for (const s of sizes) {
+    const jpeg = await makeJpeg(source, s.width, s.height, 11);
+    await fingerprintBuffer(jpeg, { features: 'query' });
+    const reg = await cpuRuns(runs, () => fingerprintBuffer(jpeg, { features: 'reference' }));
+    const regBase = await cpuRuns(runs, () => fingerprintBuffer(jpeg));
+    const qry = await cpuRuns(runs, async () => withF.match(await fingerprintBuffer(jpeg, { features: 'query' })));
+    const qryBase = await cpuRuns(runs, async () => withoutF.match(await fingerprintBuffer(jpeg)));
+    perImage.push({
+      image: s.name, registrationCpuMs: Math.round(reg), registrationBaseCpuMs: Math.round(regBase), registrationAddedCpuMs: Math.round(reg - regBase),
+      queryCpuMs: Math.round(qry), queryBaseCpuMs: Math.round(qryBase), queryAddedCpuMs: Math.round(qry - qryBase),
+    });
+    log(`${s.name}: features add ${Math.round(reg - regBase)} CPU ms to registration, ${Math.round(qry - qryBase)} to a query`);
+  }
+  const meanB64 = Math.round(base64.reduce((a, b) => a + b, 0) / base64.length);
+  return { runs, bank: PHOTOS.length, perImage, bankLineBase64Bytes: meanB64, storedBytes: Math.round((meanB64 * 3) / 4), indexBytesPerPicture: index.bytesPerPicture() };
 }
 
 function round(x: number): number {

@@ -66,7 +66,7 @@ export function dbAlerts(sql: Sql, runId: string | null, seal: EvidenceSealer): 
       const thumbnailEncrypted = await trySeal('thumbnail', ev.thumbnail ?? null);
       const id = await insertAlertWithEvidence(
         sql,
-        { materialId: alert.hit.materialId, siteId: alert.siteId, runId, pageUrl: alert.pageUrl, mediaUrl: alert.mediaUrl, mediaSha256: alert.sha256, method: alert.hit.method, distance: alert.hit.distance },
+        { materialId: alert.hit.materialId, siteId: alert.siteId, runId, pageUrl: alert.pageUrl, mediaUrl: alert.mediaUrl, mediaSha256: alert.sha256, method: alert.hit.method, distance: alert.hit.distance, detail: alert.hit.detail ?? null },
         {
           capturedAt: ev.capturedAt,
           screenshotEncrypted,

@@ -32,6 +32,17 @@ async function matchAndAlert(crawl: SiteCrawl, fp: Fingerprint, pageUrl: string,
   }
 }
 
+/**
+ * A crawled image's local features are for matching it now; the stored fingerprint leaves them out (a
+ * query's up to 4000 keypoints are ~200 KB of text). Media met again later are matched from the stored
+ * fingerprint by their hashes.
+ */
+function withoutFeatures(fp: Fingerprint): Fingerprint {
+  if (fp.kind !== 'image' || fp.features === undefined) return fp;
+  const { features: _features, ...rest } = fp;
+  return rest;
+}
+
 /** One candidate found on `pageUrl`; `preloaded`: its bytes when the page load already brought them. */
 export async function processMedia(crawl: SiteCrawl, c: MediaCandidate, pageUrl: string, html: string | null, preloaded?: Downloaded): Promise<void> {
   const { deps, site, stats } = crawl;
@@ -65,6 +76,6 @@ export async function processMedia(crawl: SiteCrawl, c: MediaCandidate, pageUrl:
       return;
     }
   }
-  await deps.media.record({ ...base, kind: got.kind, sha256, byteSize, fingerprint: fp, error: null });
+  await deps.media.record({ ...base, kind: got.kind, sha256, byteSize, fingerprint: withoutFeatures(fp), error: null });
   await matchAndAlert(crawl, fp, pageUrl, c.url, html, kept);
 }

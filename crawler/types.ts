@@ -83,6 +83,8 @@ export interface MatchHit {
   method: string;
   /** Hamming distance (0 for exact), or the video matcher's distance. */
   distance: number;
+  /** How the match was found (inliers, region of the crawled picture as fractions 0..1, confidence), where known; stored as the alert's match_detail. */
+  detail?: object;
 }
 
 export interface Matcher {

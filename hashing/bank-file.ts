@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isHash256 } from './bits.ts';
+import { FEATURE_SIGNAL } from './signals/registry.ts';
 import type { Fingerprint } from './types.ts';
 
 export interface BankLine {
@@ -57,6 +58,7 @@ function checkFingerprint(o: Record<string, unknown>): string | null {
     const pdq = o.pdq as { hash?: unknown; quality?: unknown } | undefined;
     if (!pdq || typeof pdq.hash !== 'string' || !isHash256(pdq.hash) || typeof pdq.quality !== 'number') return "its 'pdq' is not a 64-hex-digit hash with a quality";
     if (!Array.isArray(o.views)) o.views = [];
+    if (o.features !== undefined && !FEATURE_SIGNAL.validate(o.features)) return "its 'features' are not local features this build can read (hash the file again)";
     return null;
   }
   if (o.kind === 'video') {

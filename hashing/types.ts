@@ -51,6 +51,12 @@ export interface ImageFingerprint extends ExactHashes, ImageSignalHashes {
   views: PdqView[];
   /** For animated images: the PDQ of each frame that differs from the one before, with its time. */
   frames?: VideoFrameHash[];
+  /**
+   * Local features (signals/features.ts: base64 of hashing/features/codec.ts), when the fingerprint was
+   * asked for them (FingerprintOptions.features): a registered picture's 400 keypoints (~20 KB of text),
+   * or a query's up to 4000. They find the picture when it is only part of what was posted.
+   */
+  features?: string;
 }
 
 export interface VideoFrameHash {

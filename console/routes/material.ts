@@ -24,6 +24,8 @@ export interface FileResult {
   hashes?: number;
   duplicate?: boolean;
   evidenceKept?: boolean;
+  /** How well an image can be matched (services/cases registerMaterialFile): the console says it when weak. */
+  strength?: { level: 'good' | 'weak'; reason: string };
   /** The sentence to show when it failed. */
   message?: string;
 }
@@ -62,7 +64,7 @@ export const materialPages: PageDef[] = [
           await pipeline(file.file, createWriteStream(tmp, { mode: 0o600, flags: 'wx' }));
           if (file.file.truncated) throw new PayloadTooLargeError(`An uploaded file is larger than the ${env.ctx.config.maxUploadBytes}-byte limit.`);
           const r = await registerMaterialFile(env.ctx, actor, input.params.code, tmp, { knownUrls: urls });
-          results.push({ file: name, ok: true, kind: r.kind, hashes: r.hashes, duplicate: r.duplicate, evidenceKept: r.evidenceKept });
+          results.push({ file: name, ok: true, kind: r.kind, hashes: r.hashes, duplicate: r.duplicate, evidenceKept: r.evidenceKept, ...(r.strength ? { strength: { level: r.strength.level, reason: r.strength.reason } } : {}) });
         } catch (err) {
           if (!(err instanceof ServiceError) || err.status >= 500 || err.status === 403 || err.status === 404) throw err;
           results.push({ file: name, ok: false, message: t(ERROR_KEYS[err.status] ?? 'upload.error.400') });

@@ -105,6 +105,13 @@
       if (r && r.ok) {
         item.bar.value = 100;
         settle(item, true, r.duplicate ? T.tDuplicate : fill(T.tDone, { kind: r.kind === 'video' ? T.tVideo : T.tImage, hashes: r.hashes }));
+        // A file weak for matching: staff are told why, so they can register a sharper original.
+        if (r.strength && r.strength.level === 'weak') {
+          var weak = document.createElement('span');
+          weak.className = 'strength-weak';
+          weak.textContent = r.strength.reason === 'smooth' ? T.tWeakSmooth : T.tWeakDetail;
+          item.li.appendChild(weak);
+        }
       } else {
         var msg = (r && r.message) || (body && body.error && body.error.message) || '';
         settle(item, false, T.tFailed + ' ' + msg);

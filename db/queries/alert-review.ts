@@ -27,12 +27,14 @@ export interface ReviewAlertRow {
   /** Keep-it-down (300-monitoring.sql): the material already had a confirmed alert; null: not classified yet. */
   reupload: boolean | null;
   auto_confirmed: boolean;
+  /** The matcher's explanation (310-local-features.sql): inliers, region, confidence; null when not stored. */
+  match_detail: Record<string, unknown> | null;
 }
 
 const SELECT = `SELECT a.id, a.case_id, c.code AS case_code, a.material_id, a.site_id, s.name AS site_name, a.page_url, a.media_url,
     a.media_sha256, a.method, a.distance, a.status, a.decided_by, u.name AS decided_by_name, a.decided_at, a.reject_reason,
     a.notice_id, a.created_at, (extract(epoch FROM a.created_at) * 1000000)::bigint::text AS created_us, m.first_seen, m.last_seen,
-    a.reupload, a.auto_confirmed
+    a.reupload, a.auto_confirmed, a.match_detail
   FROM crawl_alerts a
   JOIN cases c ON c.id = a.case_id
   JOIN crawl_sites s ON s.id = a.site_id

@@ -16,6 +16,8 @@ export interface NewAlert {
   mediaSha256: string;
   method: string;
   distance: number;
+  /** The matcher's explanation (inliers, region, confidence), or null. */
+  detail?: object | null;
 }
 
 export interface NewEvidence {
@@ -32,10 +34,10 @@ export interface NewEvidence {
 export async function insertAlertWithEvidence(sql: Sql, a: NewAlert, e: NewEvidence): Promise<string | null> {
   return sql.transaction(async (tx) => {
     const [row] = await tx.query<{ id: string }>(
-      `INSERT INTO crawl_alerts (case_id, material_id, site_id, run_id, page_url, media_url, media_sha256, method, distance)
-       SELECT m.case_id, m.id, $2, $3, $4, $5, $6, $7, $8 FROM material m WHERE m.id = $1
+      `INSERT INTO crawl_alerts (case_id, material_id, site_id, run_id, page_url, media_url, media_sha256, method, distance, match_detail)
+       SELECT m.case_id, m.id, $2, $3, $4, $5, $6, $7, $8, $9::jsonb FROM material m WHERE m.id = $1
        ON CONFLICT (material_id, media_url) DO NOTHING RETURNING id`,
-      [a.materialId, a.siteId, a.runId, a.pageUrl, a.mediaUrl, a.mediaSha256, a.method, Math.round(a.distance)],
+      [a.materialId, a.siteId, a.runId, a.pageUrl, a.mediaUrl, a.mediaSha256, a.method, Math.round(a.distance), a.detail ? JSON.stringify(a.detail) : null],
     );
     if (!row) return null;
     await tx.query(

@@ -44,6 +44,11 @@ export async function insertMaterialHashes(tx: Sql, materialId: string, hashes: 
   );
 }
 
+/** A registered image's local features (db/migrations/310-local-features.sql). */
+export async function insertMaterialFeatures(tx: Sql, materialId: string, features: Uint8Array, keypoints: number): Promise<void> {
+  await tx.query('INSERT INTO material_features (material_id, features, keypoints) VALUES ($1, $2, $3)', [materialId, features, keypoints]);
+}
+
 export async function insertMaterialUrl(tx: Sql, materialId: string, urlEncrypted: Buffer): Promise<void> {
   await tx.query('INSERT INTO material_urls (material_id, url_encrypted) VALUES ($1, $2)', [materialId, urlEncrypted]);
 }
@@ -75,6 +80,8 @@ export interface IndexMaterialRow {
   sha256: string;
   md5: string;
   fingerprint: unknown;
+  /** Local features (hashing/features/codec.ts), for images registered since migration 310. */
+  features: Uint8Array | null;
 }
 
 export interface IndexHashRow {
@@ -92,7 +99,8 @@ const MATCHABLE = `FROM material m JOIN cases c ON c.id = m.case_id
 
 export async function selectIndexMaterials(sql: Sql, filter: { caseId?: string; materialId?: string } = {}): Promise<IndexMaterialRow[]> {
   return sql.query<IndexMaterialRow>(
-    `SELECT m.index_id, m.id::text AS material_id, c.id::text AS case_id, c.code AS case_code, m.sha256, m.md5, m.fingerprint
+    `SELECT m.index_id, m.id::text AS material_id, c.id::text AS case_id, c.code AS case_code, m.sha256, m.md5, m.fingerprint,
+            (SELECT f.features FROM material_features f WHERE f.material_id = m.id) AS features
      ${MATCHABLE} ORDER BY m.index_id`,
     [filter.caseId ?? null, filter.materialId ?? null],
   );

@@ -10,11 +10,13 @@
  * explains: which method matched and how strongly. Each reference matches at most once, by the first of
  * those that finds it.
  */
+import { DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex, type FeatureCandidate, type LocalFeatures } from '../features/index.ts';
 import { HashIndex } from '../index/index.ts';
 import { referenceHashes, type ReferenceHash } from '../reference.ts';
 import type { Fingerprint } from '../types.ts';
 import { MATCH_METHODS, isExactMethod } from './methods.ts';
-import { CANDIDATE_RADIUS, decideMatch, MIN_QUALITY, probeHashes, type MatchDecision } from './policy.ts';
+import { decideBeyondPdq, featuresOf, lowQualityProbes, WHOLE_QUERY, type FeaturePair } from './features-policy.ts';
+import { CANDIDATE_RADIUS, decideMatch, MIN_QUALITY, PDQ_RADIUS, probeHashes, type MatchDecision } from './policy.ts';
 
 export { MIN_QUALITY, type MatchDecision };
 
@@ -29,6 +31,8 @@ export interface AddOptions<Meta> {
    * MIN_QUALITY are left out either way.
    */
   hashes?: Iterable<ReferenceHash>;
+  /** The reference's local features, when the caller keeps them apart from the fingerprint (the service's `material_features`); default the fingerprint's own `features`. */
+  features?: LocalFeatures | null;
 }
 
 export interface ReferenceMatch<Meta> {
@@ -43,6 +47,8 @@ interface Entry<Meta> {
   group: string | undefined;
   fp: Fingerprint;
   meta: Meta | undefined;
+  /** Decoded local features (an image registered with them). */
+  features: LocalFeatures | null;
 }
 
 /**
@@ -64,11 +70,20 @@ export class ReferenceMatcher<Meta = undefined> {
   private readonly bySha = new Map<string, Set<number>>();
   private readonly byMd5 = new Map<string, Set<number>>();
   private readonly index = new HashIndex();
+  /** Every image reference's plain PDQ whatever its quality: candidates for the low-quality rule. */
+  private readonly plainIndex = new HashIndex();
+  /** Local features of the image references that have them: candidates by descriptor votes. */
+  private readonly featureIndex = new FeatureIndex();
   private nextId = 0;
 
   /** References held. */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** References with local features (a query's own features are worth computing only then). */
+  get withFeatures(): number {
+    return this.featureIndex.pictures;
   }
 
   /** Hashes in the index (all references' views and frames). */
@@ -87,7 +102,10 @@ export class ReferenceMatcher<Meta = undefined> {
    */
   add(ref: string, fp: Fingerprint, opts: AddOptions<Meta> = {}): void {
     const id = this.nextId++;
-    this.entries.set(id, { ref, group: opts.group, fp, meta: opts.meta });
+    const features = opts.features ?? featuresOf(fp);
+    this.entries.set(id, { ref, group: opts.group, fp, meta: opts.meta, features });
+    if (features) this.featureIndex.add(String(id), features);
+    if (fp.kind === 'image') this.plainIndex.add({ hash: fp.pdq.hash, materialId: id, view: 'orig' });
     addTo(this.byRef, ref, id);
     if (opts.group !== undefined) addTo(this.byGroup, opts.group, id);
     addTo(this.bySha, fp.sha256, id);
@@ -113,10 +131,27 @@ export class ReferenceMatcher<Meta = undefined> {
     const found = new Map<number, MatchDecision>();
     for (const id of this.bySha.get(query.sha256) ?? []) found.set(id, { method: MATCH_METHODS.exactSha256, distance: 0 });
     for (const id of this.byMd5.get(query.md5) ?? []) if (!found.has(id)) found.set(id, { method: MATCH_METHODS.exactMd5, distance: 0 });
-    for (const id of this.candidates(query)) {
+    // Candidates: the PDQ index's, the low-quality rule's (plain PDQ within 31 whatever the quality)
+    // and the local features' votes. Each pair is decided by the PDQ policy first, then by the rules
+    // beyond PDQ (features-policy.ts).
+    const queryFeatures = featuresOf(query);
+    const votes = new Map<number, FeatureCandidate>();
+    if (queryFeatures && this.featureIndex.pictures > 0) for (const c of this.featureIndex.query(queryFeatures)) votes.set(Number(c.refId), c);
+    for (const id of new Set([...this.candidates(query), ...this.plainCandidates(query), ...votes.keys()])) {
       if (found.has(id)) continue;
-      const d = decideMatch(query, this.entries.get(id)!.fp);
-      if (d) found.set(id, d);
+      const e = this.entries.get(id);
+      if (!e) continue;
+      const d = decideMatch(query, e.fp);
+      if (d) {
+        found.set(id, WHOLE_VIEWS.has(String(d.queryView)) ? { ...d, region: { ...WHOLE_QUERY } } : d);
+        continue;
+      }
+      const v = votes.get(id);
+      const pair: FeaturePair | undefined = queryFeatures && e.features
+        ? { query: queryFeatures, ref: e.features, ...(v ? { hint: { votes: v.votes, mirroredVotes: v.mirroredVotes, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes } } : {}) }
+        : undefined;
+      const beyond = decideBeyondPdq(query, e.fp, pair);
+      if (beyond) found.set(id, beyond);
     }
     const out: Array<ReferenceMatch<Meta>> = [];
     for (const [id, decision] of found) {
@@ -132,13 +167,21 @@ export class ReferenceMatcher<Meta = undefined> {
     return out;
   }
 
+  private plainCandidates(query: Fingerprint): Set<number> {
+    const out = new Set<number>();
+    for (const h of lowQualityProbes(query)) for (const hit of this.plainIndex.query(h, PDQ_RADIUS)) out.add(hit.materialId);
+    return out;
+  }
+
   private remove(ids: Set<number> | undefined): number {
     if (!ids || ids.size === 0) return 0;
     const gone = [...ids];
     // One pass over the index however many references go (a withdrawn case can hold thousands).
     this.index.removeMaterials(gone);
+    this.plainIndex.removeMaterials(gone);
     for (const id of gone) {
       const e = this.entries.get(id)!;
+      if (e.features) this.featureIndex.remove(String(id));
       this.entries.delete(id);
       removeFrom(this.byRef, e.ref, id);
       if (e.group !== undefined) removeFrom(this.byGroup, e.group, id);
@@ -148,6 +191,9 @@ export class ReferenceMatcher<Meta = undefined> {
     return gone.length;
   }
 }
+
+/** Query views that show the whole query: a match through them found the registered picture in all of it. */
+const WHOLE_VIEWS = new Set(['orig', 'box', 'blockhash', 'rot90', 'rot180', 'rot270', 'flipx', 'flipy', 'flipp', 'flipm']);
 
 export interface BankEntry {
   /** The caller's name for the reference (the bank line's `file`, or a material id). */
@@ -170,6 +216,11 @@ export class ReferenceBank {
 
   get size(): number {
     return this.matcher.size;
+  }
+
+  /** Whether some reference carries local features. */
+  get hasFeatures(): boolean {
+    return this.matcher.withFeatures > 0;
   }
 
   add(entry: BankEntry): void {

@@ -25,6 +25,17 @@ export const MATCH_METHODS = {
   pdqCut: 'pdq-cut',
   /** Text or a logo over the picture: a looser PDQ distance corroborated by the block hashes. */
   pdqBlockhash: 'pdq+blockhash',
+  /**
+   * Local features: the registered picture found as a part of the query (cropped, a collage tile, beside
+   * another picture, inside a frame, under stickers, turned or sheared) by keypoints whose placement is
+   * verified geometrically; the match gives its inliers and the region of the query.
+   */
+  features: 'features',
+  /**
+   * A smooth, dark or flat picture (PDQ quality below 50 on either side): plain or mirrored PDQ within 31
+   * bits, corroborated by the block hash or by local features (`corroboratedBy`).
+   */
+  pdqLowQuality: 'pdq-low-quality',
   /** Video against video (frame bags aligned in time). */
   vpdq: 'vpdq',
   /** An image query found as a frame of a registered video. */

@@ -8,6 +8,7 @@
 import type { RgbaImage } from '../image-decoder.ts';
 import type { ExactHashes, ImageSignalHashes } from '../types.ts';
 import { blockhashSignal } from './blockhash.ts';
+import { featuresSignal } from './features.ts';
 import { md5Signal, sha256Signal } from './exact.ts';
 import { pdqSignal } from './pdq.ts';
 import type { SignalType } from './signal.ts';
@@ -23,6 +24,12 @@ export const BYTE_SIGNALS: readonly ByteSignal[] = [sha256Signal, md5Signal];
 
 /** Computed from an image's decoded working copy, once per image. */
 export const IMAGE_SIGNALS: readonly ImageSignal[] = [pdqSignal, blockhashSignal];
+
+/**
+ * Computed from the picture's own grey decode (more pixels than the working copy), when a fingerprint
+ * asks for it: local features for partial views (signals/features.ts). Stored under `features`.
+ */
+export const FEATURE_SIGNAL = featuresSignal;
 
 export function byteSignalHashes(bytes: Uint8Array): ExactHashes {
   const out: Record<string, unknown> = {};

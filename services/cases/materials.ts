@@ -10,9 +10,11 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { FingerprintError } from '../../hashing/fingerprint.ts';
+import { decodeFeatures, matchStrength } from '../../hashing/features/index.ts';
+import { MIN_QUALITY } from '../../hashing/match/policy.ts';
 import { referenceHashes } from '../../hashing/reference.ts';
 import type { Fingerprint } from '../../hashing/types.ts';
-import { deleteExpiredEvidence, insertEvidence, insertMaterial, insertMaterialHashes, insertMaterialUrl, selectCaseMaterial, selectCaseMaterialUrls, selectMaterialBySha } from '../../db/queries/material.ts';
+import { deleteExpiredEvidence, insertEvidence, insertMaterial, insertMaterialFeatures, insertMaterialHashes, insertMaterialUrl, selectCaseMaterial, selectCaseMaterialUrls, selectMaterialBySha } from '../../db/queries/material.ts';
 import { recordMatchChange } from '../../db/queries/match-changes.ts';
 import type { Sql } from '../../db/sql.ts';
 import { appendAudit, type Actor } from '../platform/audit.ts';
@@ -29,6 +31,11 @@ export interface RegisteredMaterial {
   /** The case already had this exact file: nothing new was stored. */
   duplicate: boolean;
   evidenceKept: boolean;
+  /**
+   * How well an image can be matched (hashing/features/low-quality.ts matchStrength): `weak` when staff
+   * should know it will be found only in limited ways, with a sentence saying why. Absent for videos.
+   */
+  strength?: { level: 'good' | 'weak'; reason: 'detailed' | 'little-detail' | 'smooth'; sentence: string };
 }
 
 export interface MaterialSummary {
@@ -73,25 +80,41 @@ export async function registerMaterialFile(
     // In the process's pool, like crawled files: a file that crashes or hangs the decoder fails alone.
     // Registered videos are hashed frame by frame (interval 0): a re-upload sampled once a second, cut
     // at any point, then finds its frames in the reference (neighbouring frames differ by ~50 bits).
-    fp = await ctx.fingerprints.fingerprintFile(path, { options: { maxFileBytes: ctx.config.maxUploadBytes, video: { interval: 0 } } });
+    // Images also get their local features (found again when only part of what is posted).
+    fp = await ctx.fingerprints.fingerprintFile(path, { options: { maxFileBytes: ctx.config.maxUploadBytes, video: { interval: 0 }, features: 'reference' } });
   } catch (err) {
     if (err instanceof FingerprintError) throw new UnprocessableError(err.message, { cause: err });
     throw err;
   }
   const hashes = referenceHashes(fp);
+  // The features are stored as bytes in their own table (migration 310), not inside the fingerprint.
+  let features: { bytes: Uint8Array; keypoints: number } | null = null;
+  let strength: RegisteredMaterial['strength'];
+  if (fp.kind === 'image') {
+    const { features: text, ...rest } = fp;
+    fp = rest;
+    const decoded = text ? decodeFeatures(new Uint8Array(Buffer.from(text, 'base64'))) : undefined;
+    if (text && decoded) features = { bytes: new Uint8Array(Buffer.from(text, 'base64')), keypoints: decoded.count };
+    const s = matchStrength(fp, decoded);
+    // `reason` lets the console say it in the reader's language; `sentence` is the API's English.
+    strength = { level: s.weak ? 'weak' : 'good', reason: !s.weak ? 'detailed' : s.pdqQuality < MIN_QUALITY ? 'smooth' : 'little-detail', sentence: s.sentence };
+  }
+  const image = fp;
   return ctx.sql.transaction(async (tx) => {
     const row = await loadCaseFor(tx, actor, caseCode, 'material.add', { forUpdate: true });
     if (row.status !== 'open' && row.status !== 'monitoring') {
       throw new ConflictError(`Case ${row.code} is ${row.status}; material can be registered only for open or monitoring cases.`);
     }
     const key = caseKey(ctx, row);
+    const fp = image;
     const inserted = await insertMaterial(tx, { caseId: row.id, kind: fp.kind, sha256: fp.sha256, md5: fp.md5, fingerprint: fp, byteSize: size, createdBy: actor.userId });
     if (!inserted) {
       const existing = (await selectMaterialBySha(tx, row.id, fp.sha256))!;
       await appendAudit(tx, actor, { action: 'material.add.duplicate', recordType: 'material', recordId: existing.id, caseCode: row.code });
-      return { id: existing.id, kind: fp.kind, hashes: existing.hashes, duplicate: true, evidenceKept: false };
+      return { id: existing.id, kind: fp.kind, hashes: existing.hashes, duplicate: true, evidenceKept: false, ...(strength ? { strength } : {}) };
     }
     await insertMaterialHashes(tx, inserted.id, hashes);
+    if (features) await insertMaterialFeatures(tx, inserted.id, features.bytes, features.keypoints);
     for (const url of urls) await insertMaterialUrl(tx, inserted.id, encryptJson(key, url, `material:${inserted.id}:url`));
     let evidenceKept = false;
     if (row.keep_evidence) {
@@ -105,7 +128,7 @@ export async function registerMaterialFile(
       action: 'material.add', recordType: 'material', recordId: inserted.id, caseCode: row.code,
       detail: { kind: fp.kind, hashes: hashes.length, knownUrls: urls.length, evidence: evidenceKept },
     });
-    return { id: inserted.id, kind: fp.kind, hashes: hashes.length, duplicate: false, evidenceKept };
+    return { id: inserted.id, kind: fp.kind, hashes: hashes.length, duplicate: false, evidenceKept, ...(strength ? { strength } : {}) };
   });
 }
 

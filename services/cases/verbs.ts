@@ -63,7 +63,11 @@ export async function runMaterial(args: string[], io: CliIo): Promise<number> {
         try {
           const m = await registerMaterialFile(ctx, actor, String(values.case), file, { knownUrls: values.url ?? [] });
           results.push({ file, ...m });
-          if (!values.json) io.stdout.write(`${file}: registered ${m.kind} ${m.id} (${m.hashes} hashes)${m.duplicate ? ' - already registered' : ''}\n`);
+          if (!values.json) {
+            io.stdout.write(`${file}: registered ${m.kind} ${m.id} (${m.hashes} hashes)${m.duplicate ? ' - already registered' : ''}\n`);
+            // A file weak for matching: staff are told at once why, so they can look for a sharper original.
+            if (m.strength?.level === 'weak') io.stdout.write(`  ${m.strength.sentence}\n`);
+          }
         } catch (err) {
           failed++;
           results.push({ file, error: (err as Error).message });

@@ -23,7 +23,10 @@ export async function runHash(args: string[], io: CliIo): Promise<number> {
   // --every-frame: videos hashed at every frame instead of one a second, for registered material (a
   // bank): uploads cut at any moment then find their frames (hashing/video/ffmpeg-args.ts).
   const video = parsed.values['every-frame'] === true ? { interval: 0 } : undefined;
-  return forEachFile(parsed.positionals, io, (file) => fingerprintFile(file, { video }), (file, fp) => {
+  // A `--json` line is a bank line: it carries the picture's local features as a reference, so a
+  // bank finds it when it is only part of what was posted. The human-readable line does without them.
+  const features = json ? ('reference' as const) : undefined;
+  return forEachFile(parsed.positionals, io, (file) => fingerprintFile(file, { video, features }), (file, fp) => {
     io.stdout.write(json ? JSON.stringify({ file, ...fp }) + '\n' : describe(file, fp));
   }, json);
 }

@@ -32,7 +32,9 @@ export async function runMatch(args: string[], io: CliIo): Promise<number> {
     return 64;
   }
   const json = parsed.values.json === true;
-  return forEachFile(parsed.positionals, io, async (file) => bank.match(await fingerprintFile(file)), (file, matches) => {
+  // Queries take their local features only when some reference has features to compare them with.
+  const features = bank.hasFeatures ? ('query' as const) : undefined;
+  return forEachFile(parsed.positionals, io, async (file) => bank.match(await fingerprintFile(file, { features })), (file, matches) => {
     if (json) io.stdout.write(JSON.stringify({ file, matches }) + '\n');
     else if (matches.length === 0) io.stdout.write(`${file}\tno match\n`);
     else for (const m of matches) io.stdout.write(`${file}\t${m.ref}\t${m.method}\t${m.distance}\n`);

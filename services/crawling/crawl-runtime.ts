@@ -30,9 +30,10 @@ export function sealSiteHeaders(masterKey: Buffer, site: string, headers: Record
  * hold up fetching and parsing; and only the views a query is probed with (a crawled file is never a
  * reference), which halves the hashing work without changing any match. Videos: one ffmpeg run each
  * (the inline probe) with one decoder thread, since a crawl decodes several at once and CPU, not one
- * video's latency, is what limits it.
+ * video's latency, is what limits it. Images also get query local features (the registered picture
+ * found when it is only part of the crawled one); they are matched, never stored (crawler/media-pipeline.ts).
  */
-export const CRAWL_FINGERPRINT_OPTIONS: FingerprintOptions = { views: 'query', video: { probe: 'inline', decodeThreads: 1 } };
+export const CRAWL_FINGERPRINT_OPTIONS: FingerprintOptions = { views: 'query', features: 'query', video: { probe: 'inline', decodeThreads: 1 } };
 
 /** A pool of its own for crawled files (the benchmark's); the service uses the process's pool with these options. */
 export function crawlFingerprintPool(): FingerprintPool {

@@ -9,6 +9,7 @@
  * matcher polls `seq > last` about once a second and applies the changes. LISTEN/NOTIFY would be faster
  * but PGlite does not deliver it across connections, and polling one indexed row is cheap.
  */
+import { decodeFeatures, FeatureCodecError, type LocalFeatures } from '../../hashing/features/index.ts';
 import { ReferenceMatcher, type ReferenceMatch } from '../../hashing/match/matcher.ts';
 import type { ReferenceHash } from '../../hashing/reference.ts';
 import type { Fingerprint } from '../../hashing/types.ts';
@@ -27,6 +28,21 @@ export interface MaterialMatch {
   distance: number;
   /** For video frames: seconds into the reference. */
   frameTime?: number;
+  /** How the match was found, where the decision says (local features, low-quality rule, whole-picture PDQ). */
+  detail?: MatchDetail;
+}
+
+/**
+ * What a reviewer is shown beyond method and distance: inliers of a local-features match, the region of
+ * the crawled picture where the registered one was found (fractions 0..1 of its width and height - the
+ * console draws it), and the matcher's confidence.
+ */
+export interface MatchDetail {
+  inliers?: number;
+  region?: { x: number; y: number; width: number; height: number };
+  confidence?: number;
+  mirrored?: boolean;
+  corroboratedBy?: string;
 }
 
 export interface Matcher {
@@ -54,7 +70,7 @@ const CHANGE_BATCH = 1000;
 export async function createMatcher(sql: Sql, log: Logger, opts: { pollMs?: number } = {}): Promise<Matcher> {
   const refs: MaterialRefs = new ReferenceMatcher<MaterialMeta>();
   const startSeq = await latestMatchChange(sql);
-  await loadMaterials(sql, refs);
+  await loadMaterials(sql, refs, {}, log);
   log.info({ materials: refs.size, entries: refs.indexEntries, seq: startSeq }, 'match index loaded');
   const feed = followChanges(sql, startSeq, (change) => applyChange(sql, refs, change), log, opts.pollMs ?? 1000);
   return {
@@ -78,11 +94,34 @@ function toMaterialMatch({ ref, meta, decision: d }: ReferenceMatch<MaterialMeta
     method: d.method,
     distance: d.distance,
     ...(typeof d.frameTime === 'number' ? { frameTime: d.frameTime } : {}),
+    ...detailOf(d),
   };
 }
 
+function detailOf(d: ReferenceMatch<MaterialMeta>['decision']): { detail?: MatchDetail } {
+  const detail: MatchDetail = {};
+  if (typeof d.inliers === 'number') detail.inliers = d.inliers;
+  if (d.region && typeof d.region === 'object') detail.region = d.region as MatchDetail['region'];
+  if (typeof d.confidence === 'number') detail.confidence = d.confidence;
+  if (typeof d.mirrored === 'boolean') detail.mirrored = d.mirrored;
+  if (typeof d.corroboratedBy === 'string') detail.corroboratedBy = d.corroboratedBy;
+  return Object.keys(detail).length > 0 ? { detail } : {};
+}
+
+/** Stored features that no longer decode (a damaged row) leave the material matchable by its hashes, with a warning. */
+function storedFeatures(bytes: Uint8Array | null, log: Logger | undefined, materialId: string): LocalFeatures | null {
+  if (!bytes) return null;
+  try {
+    return decodeFeatures(new Uint8Array(bytes));
+  } catch (err) {
+    if (!(err instanceof FeatureCodecError)) throw err;
+    log?.warn({ material: materialId, err: err.message }, 'stored local features unreadable; matched by its hashes only');
+    return null;
+  }
+}
+
 /** (Re)loads the matchable materials the filter selects (all of them by default) from the database. */
-async function loadMaterials(sql: Sql, refs: MaterialRefs, filter: { caseId?: string; materialId?: string } = {}): Promise<void> {
+async function loadMaterials(sql: Sql, refs: MaterialRefs, filter: { caseId?: string; materialId?: string } = {}, log?: Logger): Promise<void> {
   const materials = await selectIndexMaterials(sql, filter);
   const hashes = new Map<number, ReferenceHash[]>(materials.map((m) => [m.index_id, []]));
   // A hash whose material was not in the first read (registered in between) waits for its 'add' change.
@@ -91,7 +130,9 @@ async function loadMaterials(sql: Sql, refs: MaterialRefs, filter: { caseId?: st
   }
   for (const m of materials) {
     refs.removeByRef(m.material_id);
-    refs.add(m.material_id, m.fingerprint as Fingerprint, { group: m.case_id, meta: { caseId: m.case_id, caseCode: m.case_code }, hashes: hashes.get(m.index_id) });
+    refs.add(m.material_id, m.fingerprint as Fingerprint, {
+      group: m.case_id, meta: { caseId: m.case_id, caseCode: m.case_code }, hashes: hashes.get(m.index_id), features: storedFeatures(m.features, log, m.material_id),
+    });
   }
 }
 

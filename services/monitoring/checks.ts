@@ -4,6 +4,7 @@
  * the check no longer due (or held) and does nothing; a worker killed mid-check loses its hold after
  * CHECK_HOLD_MS and the check is taken again - a check sends nothing, so repeating one is harmless.
  */
+import { decodeFeatures } from '../../hashing/features/index.ts';
 import { holdCheck, selectCheckSite, selectKnownSha256, selectTrackedUrl } from '../../db/queries/monitoring.ts';
 import { selectIndexHashes, selectIndexMaterials } from '../../db/queries/material.ts';
 import { dbHostSlots } from '../../crawler/db-stores.ts';
@@ -30,6 +31,7 @@ export async function materialMatcher(sql: Sql, materialId: string): Promise<Ref
   const hashes = await selectIndexHashes(sql, { materialId });
   const matcher = new ReferenceMatcher();
   matcher.add(materialId, m.fingerprint as Fingerprint, {
+    features: m.features ? decodeFeatures(new Uint8Array(m.features)) : null,
     hashes: hashes.map((h) => ({ hash: h.hash, view: h.view, quality: h.quality ?? 100, ...(h.t != null ? { t: h.t } : {}) })),
   });
   return matcher;

@@ -43,13 +43,20 @@ export interface AlertSummary {
 }
 
 export interface AlertDetail extends AlertSummary {
-  /** 0..1; alerts do not store the matcher's confidence, so it is derived from method and distance. */
+  /** 0..1: the matcher's own (from `detail`) when the alert stored it, else derived from method and distance. */
   confidence: number;
-  confidenceDerived: true;
+  /** True when `confidence` was derived from method and distance (alerts without a stored detail). */
+  confidenceDerived: boolean;
   /** When the crawler first and last saw the media URL on the site. */
   firstSeen: string | null;
   lastSeen: string | null;
   decision: { status: string; by: string | null; byName: string | null; at: string | null; rejectReason: string | null };
+  /**
+   * How the match was found, when the matcher said (alerts raised since migration 310): `inliers` of a
+   * local-features match, `region` = where in the crawled picture the registered one was found, as
+   * fractions {x, y, width, height} of its width and height (the console draws this box), `confidence`.
+   */
+  detail: Record<string, unknown> | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -83,11 +90,12 @@ export function derivedConfidence(method: string, distance: number): number {
 export function alertDetail(r: ReviewAlertRow): AlertDetail {
   return {
     ...alertSummary(r),
-    confidence: derivedConfidence(r.method, r.distance),
-    confidenceDerived: true,
+    confidence: typeof r.match_detail?.confidence === 'number' ? r.match_detail.confidence : derivedConfidence(r.method, r.distance),
+    confidenceDerived: typeof r.match_detail?.confidence !== 'number',
     firstSeen: iso(r.first_seen),
     lastSeen: iso(r.last_seen),
     decision: { status: r.status, by: r.decided_by, byName: r.decided_by_name, at: iso(r.decided_at), rejectReason: r.reject_reason },
+    detail: r.match_detail ?? null,
   };
 }
 

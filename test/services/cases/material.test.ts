@@ -96,7 +96,7 @@ describe('material registration', () => {
       const registeredAt = Date.now();
       const matches = await waitFor(() => { const m = matcher.match(reupload); return m.length > 0 ? m : null; }, 5000, 'the other process\'s registration to match');
       expect(Date.now() - registeredAt).toBeLessThan(5000);
-      expect(matches).toEqual([{ caseId: expect.any(String), caseCode: c.code, materialId, method: expect.stringMatching(/^pdq/), distance: expect.any(Number) }]);
+      expect(matches).toEqual([{ caseId: expect.any(String), caseCode: c.code, materialId, method: expect.stringMatching(/^pdq/), distance: expect.any(Number), detail: expect.objectContaining({ confidence: expect.any(Number) }) }]);
       expect(matches[0].distance).toBeLessThanOrEqual(31);
 
       const withdraw = await runCli(['case', 'withdraw', c.code], env);
