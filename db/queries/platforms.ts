@@ -75,6 +75,12 @@ export async function selectPlatformById(sql: Sql, id: string): Promise<Platform
 }
 
 /** Names are unique regardless of case. */
+/** Platforms by id (missing ids are left out). */
+export async function selectPlatformsByIds(sql: Sql, ids: readonly string[]): Promise<PlatformRow[]> {
+  if (ids.length === 0) return [];
+  return sql.query<PlatformRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE p.id = ANY($1::uuid[])`, [[...new Set(ids)]]);
+}
+
 export async function selectPlatformByName(sql: Sql, name: string, opts: { forUpdate?: boolean } = {}): Promise<PlatformRow | null> {
   const [row] = await sql.query<PlatformRow>(
     `SELECT ${COLUMNS} FROM ${FROM} WHERE lower(p.name) = lower($1)${opts.forUpdate ? ' FOR UPDATE OF p' : ''}`,

@@ -9,7 +9,7 @@ import { deliverNow } from './delivery.ts';
 import { draftNotices, listUnroutedAlerts } from './drafting.ts';
 import { deliveryQueuer } from './jobs.ts';
 import { JOBS } from '../runtime/jobs.ts';
-import { approveNotice, cancelNotice, getNotice, listNotices, noticeStatus, type NoticeSummary } from './notices.ts';
+import { approveNotices, cancelNotice, getNotice, listNotices, noticeStatus, type NoticeSummary } from './notices.ts';
 import { addPlatform, changePlatform, getPlatform, listPlatforms, proposePlatform, type Platform, type PlatformInput } from './platforms.ts';
 
 const PLATFORM_FLAGS = '--domain HOST [--domain HOST]... [--email ADDR]... [--webhook URL --webhook-secret SECRET] [--form-url URL]\n       [--jurisdiction KR|US|EU|OTHER] [--language ko|en] [--deadline-hours N] [--escalate-to PLATFORM] [--kind site|host|registrar|search-engine] [--user ACCOUNT]';
@@ -162,9 +162,10 @@ export async function runNotices(args: string[], io: CliIo): Promise<number> {
       return quietly(async (ctx, actor) => {
         const deliverHere = values.wait === true && ctx.sql.kind === 'pglite';
         const queue = deliverHere ? null : await openQueue(ctx.sql, JOBS.map(queueSpec), { schema: ctx.config.queueSchema });
-        const approved: NoticeSummary[] = [];
+        let approved: NoticeSummary[];
         try {
-          for (const id of ids) approved.push(await approveNotice(ctx, actor, id, queue ? { queueDelivery: deliveryQueuer((n, d, o) => queue.send(n, d, o)) } : {}));
+          // One transaction for all of them: every notice is approved, or none (the error names which and why).
+          approved = await approveNotices(ctx, actor, ids, queue ? { queueDelivery: deliveryQueuer((n, d, o) => queue.send(n, d, o)) } : {});
         } finally {
           await queue?.stop();
         }
