@@ -186,6 +186,18 @@ export async function listNotices(ctx: ServiceContext, actor: Actor, filter: Not
   });
 }
 
+/** Notices by id as they are now (after `notices approve --wait`), for an actor who may read them. */
+export async function listNoticesByIds(ctx: ServiceContext, actor: Actor, ids: readonly string[]): Promise<Map<string, NoticeSummary>> {
+  requirePermission(actor, 'notice.read');
+  return ctx.sql.transaction(async (tx) => {
+    const rows = [];
+    for (const id of ids) rows.push(await loadNoticeFor(tx, actor, id, 'notice.read'));
+    const items = await selectNoticeItems(tx, rows.map((r) => r.id));
+    await appendAudit(tx, actor, { action: 'notice.list', recordType: 'notice', detail: { count: rows.length } });
+    return new Map(rows.map((r) => [r.id, summary(r, items)]));
+  });
+}
+
 /** Sentences on what is missing before the notice can go out (shown by `notices show`). */
 function noticeWarnings(config: Config, notice: NoticeRow, items: NoticeItemRow[], caseStatus: string | undefined): string[] {
   const w: string[] = [];

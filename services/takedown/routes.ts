@@ -19,6 +19,8 @@ const platformFields = {
   emails: z.array(z.string().min(3).max(254)).max(20).optional(),
   webhookUrl: z.string().max(2000).nullable().optional(),
   webhookSecret: z.string().max(500).nullable().optional(),
+  /** Hosts of the webhook URL allowed on a non-public address; replaces the stored list. */
+  webhookAllowHosts: z.array(z.string().min(1).max(253)).max(20).optional(),
   formUrl: z.string().max(2000).nullable().optional(),
   deadlineHours: z.number().int().min(1).max(8760).nullable().optional(),
   escalateTo: z.string().max(100).nullable().optional(),
