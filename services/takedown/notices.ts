@@ -73,7 +73,7 @@ export function noticeData(
   notice: NoticeRow,
   platform: Pick<PlatformRow, 'name' | 'deadline_hours'>,
   items: NoticeItemRow[],
-  opts: { respondUrl?: string | null; issuedAt?: Date; originalReference?: string | null; now?: Date } = {},
+  opts: { respondUrl?: string | null; issuedAt?: Date; originalReference?: string | null; original?: NoticeData['original']; now?: Date } = {},
 ): NoticeData {
   const designation = notice.jurisdiction === 'KR' && krDesignationState(config, opts.now) === 'valid' ? config.krDesignation! : null;
   return {
@@ -90,6 +90,7 @@ export function noticeData(
     signature: notice.approved_by_name,
     krDesignation: designation,
     originalReference: opts.originalReference ?? null,
+    original: opts.original ?? null,
     items: items.map((i) => ({ pageUrl: i.page_url, mediaUrl: i.media_url, firstSeen: i.first_seen })),
   };
 }
@@ -104,7 +105,7 @@ export async function renderStoredNotice(sql: Sql, config: Config, noticeId: str
   const platform = (await selectPlatformById(sql, notice.platform_id))!;
   const items = await selectNoticeItems(sql, [notice.id]);
   const original = notice.original_notice_id ? await selectNoticeById(sql, notice.original_notice_id) : null;
-  return { notice, platform, items, rendered: renderNotice(noticeData(config, notice, platform, items, { ...opts, originalReference: original?.reference ?? null })) };
+  return { notice, platform, items, rendered: renderNotice(noticeData(config, notice, platform, items, { ...opts, originalReference: original?.reference ?? null, original: original ? { sentAt: original.sent_at, deadline: original.deadline } : null })) };
 }
 
 /**
@@ -120,7 +121,7 @@ export async function renderStoredNotices(
   const platforms = new Map((await selectPlatformsByIds(sql, notices.map((n) => n.platform_id))).map((p) => [p.id, p]));
   const items = await selectNoticeItems(sql, notices.map((n) => n.id));
   const originalIds = notices.flatMap((n) => (n.original_notice_id ? [n.original_notice_id] : []));
-  const originals = new Map((await selectNoticesByIds(sql, originalIds)).map((o) => [o.id, o.reference]));
+  const originals = new Map((await selectNoticesByIds(sql, originalIds)).map((o) => [o.id, o]));
   const byId = new Map(notices.map((n) => [n.id, n]));
   const out = new Map<string, { notice: NoticeRow; platform: PlatformRow; items: NoticeItemRow[]; rendered: RenderedNotice }>();
   for (const r of requests) {
@@ -128,8 +129,9 @@ export async function renderStoredNotices(
     if (!notice) continue;
     const platform = platforms.get(notice.platform_id)!;
     const own = items.filter((i) => i.notice_id === notice.id);
-    const originalReference = notice.original_notice_id ? originals.get(notice.original_notice_id) ?? null : null;
-    out.set(notice.id, { notice, platform, items: own, rendered: renderNotice(noticeData(config, notice, platform, own, { respondUrl: r.respondUrl, issuedAt: r.issuedAt, originalReference })) });
+    const o = notice.original_notice_id ? originals.get(notice.original_notice_id) : undefined;
+    const original = o ? { sentAt: o.sent_at, deadline: o.deadline } : null;
+    out.set(notice.id, { notice, platform, items: own, rendered: renderNotice(noticeData(config, notice, platform, own, { respondUrl: r.respondUrl, issuedAt: r.issuedAt, originalReference: o?.reference ?? null, original })) });
   }
   return out;
 }
@@ -260,8 +262,14 @@ export async function approveNotices(ctx: ServiceContext, actor: Actor, idsOrRef
   const approved = await ctx.sql.transaction(async (tx) => {
     const loaded: NoticeRow[] = [];
     const seen = new Set<string>();
-    for (const ref of idsOrReferences) {
-      const n = await loadNoticeFor(tx, actor, ref, 'notice.approve', { forUpdate: true });
+    const ids = idsOrReferences.map((r) => r.trim());
+    // Ids from an actor who sees every notice: one locking read for all (the API's and a page's case).
+    const bulk = !needsAssignment(actor, 'notice.approve') && ids.every((id) => /^[0-9a-f-]{36}$/i.test(id));
+    requirePermission(actor, 'notice.approve');
+    const byId = bulk ? new Map((await selectNoticesByIds(tx, ids, { forUpdate: true })).map((n) => [n.id, n])) : null;
+    for (const ref of ids) {
+      const n = byId ? byId.get(ref.toLowerCase()) : await loadNoticeFor(tx, actor, ref, 'notice.approve', { forUpdate: true });
+      if (!n) throw new NotFoundError(`There is no notice ${ref} that you can access; 'staydown notices list' shows them.`);
       if (!seen.has(n.id)) loaded.push(n);
       seen.add(n.id);
     }
