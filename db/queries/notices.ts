@@ -186,6 +186,17 @@ export async function insertNoticeHistories(tx: Sql, entries: ReadonlyArray<{ no
   );
 }
 
+/** The latest escalation package (history event `escalation-package`) of each notice that has one. */
+export async function selectEscalationPackages(sql: Sql, noticeIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+  if (noticeIds.length === 0) return new Map();
+  const rows = await sql.query<{ notice_id: string; detail: Record<string, unknown> }>(
+    `SELECT DISTINCT ON (notice_id) notice_id::text, detail FROM notice_history
+      WHERE notice_id = ANY($1::uuid[]) AND event = 'escalation-package' ORDER BY notice_id, id DESC`,
+    [noticeIds],
+  );
+  return new Map(rows.map((r) => [r.notice_id, r.detail]));
+}
+
 /** Notices by id, in no particular order (missing ids are left out). */
 export async function selectNoticesByIds(sql: Sql, ids: readonly string[], opts: { forUpdate?: boolean } = {}): Promise<NoticeRow[]> {
   const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));

@@ -164,7 +164,11 @@ export function createOutbox(ctx: ServiceContext, opts: OutboxOptions): Outbox {
 
   async function send(c: Claim, { platform, rendered, allowHosts }: Prepared): Promise<ChannelOutcome> {
     if (c.row.channel === 'email') {
-      return sender()!.send({ reference: c.row.reference, to: platform.emails, subject: rendered.subject, text: rendered.text, html: rendered.html, json: rendered.json });
+      const pkg = rendered.json.escalationPackage;
+      return sender()!.send({
+        reference: c.row.reference, to: platform.emails, subject: rendered.subject, text: rendered.text, html: rendered.html, json: rendered.json,
+        ...(pkg ? { attachments: [{ filename: 'escalation-package.json', json: pkg }] } : {}),
+      });
     }
     if (!platform.webhook_url) return { kind: 'refused', message: `Platform '${platform.name}' has no webhook URL any more; add one or change its channel.` };
     const secret = webhookSecret(ctx.masterKey, platform);

@@ -6,7 +6,7 @@
  * to. Every read and change is audited (by case code, never victim data).
  */
 import {
-  approveDrafts, insertNoticeHistories, insertNoticeHistory, isAssignedToNoticeCase, selectCaseCodeAndStatus, selectCaseCodesAndStatuses, selectNoticeById, selectNoticesByIds,
+  approveDrafts, insertNoticeHistories, selectEscalationPackages, insertNoticeHistory, isAssignedToNoticeCase, selectCaseCodeAndStatus, selectCaseCodesAndStatuses, selectNoticeById, selectNoticesByIds,
   selectNoticeByReference, selectNoticeDeciders, selectNoticeHistory, selectNoticeItems, selectNotices, updateNoticeStatus,
   type NoticeItemRow, type NoticeRow, type NoticeStatus,
 } from '../../db/queries/notices.ts';
@@ -73,7 +73,7 @@ export function noticeData(
   notice: NoticeRow,
   platform: Pick<PlatformRow, 'name' | 'deadline_hours'>,
   items: NoticeItemRow[],
-  opts: { respondUrl?: string | null; issuedAt?: Date; originalReference?: string | null; original?: NoticeData['original']; now?: Date } = {},
+  opts: { respondUrl?: string | null; issuedAt?: Date; originalReference?: string | null; original?: NoticeData['original']; escalationPackage?: NoticeData['escalationPackage']; now?: Date } = {},
 ): NoticeData {
   const designation = notice.jurisdiction === 'KR' && krDesignationState(config, opts.now) === 'valid' ? config.krDesignation! : null;
   return {
@@ -91,6 +91,7 @@ export function noticeData(
     krDesignation: designation,
     originalReference: opts.originalReference ?? null,
     original: opts.original ?? null,
+    escalationPackage: opts.escalationPackage ?? null,
     items: items.map((i) => ({ pageUrl: i.page_url, mediaUrl: i.media_url, firstSeen: i.first_seen })),
   };
 }
@@ -105,7 +106,8 @@ export async function renderStoredNotice(sql: Sql, config: Config, noticeId: str
   const platform = (await selectPlatformById(sql, notice.platform_id))!;
   const items = await selectNoticeItems(sql, [notice.id]);
   const original = notice.original_notice_id ? await selectNoticeById(sql, notice.original_notice_id) : null;
-  return { notice, platform, items, rendered: renderNotice(noticeData(config, notice, platform, items, { ...opts, originalReference: original?.reference ?? null, original: original ? { sentAt: original.sent_at, deadline: original.deadline } : null })) };
+  const pkg = notice.kind === 'escalation' ? (await selectEscalationPackages(sql, [notice.id])).get(notice.id) ?? null : null;
+  return { notice, platform, items, rendered: renderNotice(noticeData(config, notice, platform, items, { ...opts, originalReference: original?.reference ?? null, original: original ? { sentAt: original.sent_at, deadline: original.deadline } : null, escalationPackage: pkg })) };
 }
 
 /**
@@ -122,6 +124,7 @@ export async function renderStoredNotices(
   const items = await selectNoticeItems(sql, notices.map((n) => n.id));
   const originalIds = notices.flatMap((n) => (n.original_notice_id ? [n.original_notice_id] : []));
   const originals = new Map((await selectNoticesByIds(sql, originalIds)).map((o) => [o.id, o]));
+  const packages = await selectEscalationPackages(sql, notices.filter((n) => n.kind === 'escalation').map((n) => n.id));
   const byId = new Map(notices.map((n) => [n.id, n]));
   const out = new Map<string, { notice: NoticeRow; platform: PlatformRow; items: NoticeItemRow[]; rendered: RenderedNotice }>();
   for (const r of requests) {
@@ -131,7 +134,7 @@ export async function renderStoredNotices(
     const own = items.filter((i) => i.notice_id === notice.id);
     const o = notice.original_notice_id ? originals.get(notice.original_notice_id) : undefined;
     const original = o ? { sentAt: o.sent_at, deadline: o.deadline } : null;
-    out.set(notice.id, { notice, platform, items: own, rendered: renderNotice(noticeData(config, notice, platform, own, { respondUrl: r.respondUrl, issuedAt: r.issuedAt, originalReference: o?.reference ?? null, original })) });
+    out.set(notice.id, { notice, platform, items: own, rendered: renderNotice(noticeData(config, notice, platform, own, { respondUrl: r.respondUrl, issuedAt: r.issuedAt, originalReference: o?.reference ?? null, original, escalationPackage: packages.get(notice.id) ?? null })) });
   }
   return out;
 }

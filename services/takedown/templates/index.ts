@@ -41,6 +41,7 @@ export function noticeJson(d: NoticeData, doc: NoticeDocument): NoticeJson {
     designation: d.krDesignation,
     originalReference: d.originalReference,
     ...(d.kind === 'reminder' ? { overdue: overdueOf(d) } : {}),
+    ...(d.kind === 'escalation' ? { escalationPackage: d.escalationPackage ?? null } : {}),
     legalBasis: [...doc.legalBasis],
     content: 'non-consensual intimate imagery',
     items: d.items.map((i) => ({ pageUrl: i.pageUrl, mediaUrl: i.mediaUrl, firstSeen: i.firstSeen.toISOString() })),
@@ -93,6 +94,13 @@ function overdueSentences(d: NoticeData): string[] {
 export function renderNotice(d: NoticeData): RenderedNotice {
   const doc = templateFor(d.jurisdiction, d.language).build(d);
   const overdue = overdueSentences(d);
+  if (d.kind === 'escalation' && d.escalationPackage) {
+    const ko = d.language === 'ko';
+    doc.blocks.push(
+      { type: 'heading', text: ko ? '상향 요청 자료 (escalation-package.json)' : 'Escalation package (escalation-package.json)' },
+      { type: 'paragraph', text: `${ko ? '첨부한 escalation-package.json에 URL, 보낸 요청과 플랫폼의 답변이 날짜와 함께 있습니다. ' : 'The attached escalation-package.json lists the URLs, the notices sent and the platform\'s answers, with dates. '}${String(d.escalationPackage.summary ?? '')}`.trim() },
+    );
+  }
   if (overdue.length) {
     // After the header's fields (reference, date, recipient, the notice followed up).
     const at = doc.blocks.findIndex((b) => b.type === 'fields');

@@ -57,6 +57,58 @@ describe('staydown platform', () => {
   });
 });
 
+describe('staydown notices', () => {
+  it('drafts, lists, shows, approves and cancels notices with the documented JSON', async () => {
+    const c = await openCase(ctx, ADMIN, { personal: { name: 'Nobody Here' } });
+    const alert = await seedConfirmedAlert(ctx.sql, c.code, { pageUrl: 'https://cliboard.example/p/1', mediaUrl: 'https://img.cliboard.example/1.jpg' });
+    const draft = await runCli(['notices', 'draft', '--json'], env);
+    expect(draft.status, draft.stderr).toBe(0);
+    expect(JSON.parse(draft.stdout)).toMatchObject({ drafted: 1, items: 1 });
+
+    const list = await runCli(['notices', 'list', '--status', 'draft', '--platform', 'CLI Board', '--json'], env);
+    expect(list.status, list.stderr).toBe(0);
+    const [n] = JSON.parse(list.stdout) as Array<Record<string, unknown>>;
+    for (const k of ['id', 'reference', 'platform', 'kind', 'status', 'language', 'jurisdiction', 'urls', 'createdAt', 'approvedAt', 'sentAt', 'deadline', 'channel']) expect(n, k).toHaveProperty(k);
+    expect(n).toMatchObject({ platform: 'CLI Board', kind: 'initial', status: 'draft', language: 'en', jurisdiction: 'EU', channel: 'webhook', approvedAt: null, sentAt: null, deadline: null,
+      urls: [{ alertId: alert, pageUrl: 'https://cliboard.example/p/1', mediaUrl: 'https://img.cliboard.example/1.jpg' }] });
+
+    const show = await runCli(['notices', 'show', String(n.reference), '--json'], env);
+    expect(show.status, show.stderr).toBe(0);
+    const detail = JSON.parse(show.stdout);
+    expect(detail.subject).toMatch(/Article 16 DSA/);
+    expect(detail.text).toContain('https://img.cliboard.example/1.jpg');
+    expect(detail.history.map((h: { event: string }) => h.event)).toEqual(['drafted']);
+    expect(detail.warnings).toEqual([]);
+    const text = await runCli(['notices', 'show', String(n.id)], env);
+    expect(text.stdout).toContain('Subject: ');
+
+    // Without --wait: delivery is queued (no worker runs here), so the notice stays approved.
+    const approve = await runCli(['notices', 'approve', String(n.id), '--json'], env);
+    expect(approve.status, approve.stderr).toBe(0);
+    expect(JSON.parse(approve.stdout)).toMatchObject([{ id: n.id, status: 'approved', approvedBy: expect.stringMatching(/^cli:/) }]);
+    // Approval queued the delivery job with the notice's id.
+    const jobs = await db().sql.query<{ data: { noticeId: string } }>(`SELECT data FROM q_${db().schema}.job WHERE name = 'notice-deliver'`);
+    expect(jobs.map((j) => j.data.noticeId)).toEqual([n.id]);
+    const again = await runCli(['notices', 'cancel', String(n.id), '--json'], env);
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'cancelled' });
+    const twice = await runCli(['notices', 'approve', String(n.id)], env);
+    expect(twice.status).toBe(1);
+    expect(twice.stderr).toMatch(/is cancelled and cannot be approved/);
+    const none = await runCli(['notices', 'show', 'SD-1999-000001'], env);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/There is no notice SD-1999-000001/);
+  });
+
+  it('lists alerts with no recipient', async () => {
+    const c = await openCase(ctx, ADMIN, {});
+    const alert = await seedConfirmedAlert(ctx.sql, c.code, { pageUrl: 'https://orphan.example/p/1', mediaUrl: 'https://orphan.example/i/1.jpg' });
+    const r = await runCli(['notices', 'unrouted', '--json'], env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toContainEqual(expect.objectContaining({ alertId: alert, reason: 'no-platform', domain: 'orphan.example' }));
+  });
+});
+
+// After 'staydown notices' (which looks at the one waiting delivery job): these approve and deliver more.
 describe('staydown platform --webhook-allow-host and notices approve --wait', () => {
   it('allows a webhook on a non-public address only for the hosts named, and delivers to it with --wait', async () => {
     const hooks = await startWebhookReceiver('allow-host-secret-0123');
@@ -119,55 +171,4 @@ describe('staydown platform --webhook-allow-host and notices approve --wait', ()
     const listed = JSON.parse((await runCli(['notices', 'list', '--platform', 'Form Only', '--json'], env)).stdout) as Array<{ status: string }>;
     expect(listed.map((x) => x.status)).toEqual(['sending', 'sending']);
   }, 240_000);
-});
-
-describe('staydown notices', () => {
-  it('drafts, lists, shows, approves and cancels notices with the documented JSON', async () => {
-    const c = await openCase(ctx, ADMIN, { personal: { name: 'Nobody Here' } });
-    const alert = await seedConfirmedAlert(ctx.sql, c.code, { pageUrl: 'https://cliboard.example/p/1', mediaUrl: 'https://img.cliboard.example/1.jpg' });
-    const draft = await runCli(['notices', 'draft', '--json'], env);
-    expect(draft.status, draft.stderr).toBe(0);
-    expect(JSON.parse(draft.stdout)).toMatchObject({ drafted: 1, items: 1 });
-
-    const list = await runCli(['notices', 'list', '--status', 'draft', '--platform', 'CLI Board', '--json'], env);
-    expect(list.status, list.stderr).toBe(0);
-    const [n] = JSON.parse(list.stdout) as Array<Record<string, unknown>>;
-    for (const k of ['id', 'reference', 'platform', 'kind', 'status', 'language', 'jurisdiction', 'urls', 'createdAt', 'approvedAt', 'sentAt', 'deadline', 'channel']) expect(n, k).toHaveProperty(k);
-    expect(n).toMatchObject({ platform: 'CLI Board', kind: 'initial', status: 'draft', language: 'en', jurisdiction: 'EU', channel: 'webhook', approvedAt: null, sentAt: null, deadline: null,
-      urls: [{ alertId: alert, pageUrl: 'https://cliboard.example/p/1', mediaUrl: 'https://img.cliboard.example/1.jpg' }] });
-
-    const show = await runCli(['notices', 'show', String(n.reference), '--json'], env);
-    expect(show.status, show.stderr).toBe(0);
-    const detail = JSON.parse(show.stdout);
-    expect(detail.subject).toMatch(/Article 16 DSA/);
-    expect(detail.text).toContain('https://img.cliboard.example/1.jpg');
-    expect(detail.history.map((h: { event: string }) => h.event)).toEqual(['drafted']);
-    expect(detail.warnings).toEqual([]);
-    const text = await runCli(['notices', 'show', String(n.id)], env);
-    expect(text.stdout).toContain('Subject: ');
-
-    // Without --wait: delivery is queued (no worker runs here), so the notice stays approved.
-    const approve = await runCli(['notices', 'approve', String(n.id), '--json'], env);
-    expect(approve.status, approve.stderr).toBe(0);
-    expect(JSON.parse(approve.stdout)).toMatchObject([{ id: n.id, status: 'approved', approvedBy: expect.stringMatching(/^cli:/) }]);
-    // Approval queued the delivery job with the notice's id.
-    const jobs = await db().sql.query<{ data: { noticeId: string } }>(`SELECT data FROM q_${db().schema}.job WHERE name = 'notice-deliver'`);
-    expect(jobs.map((j) => j.data.noticeId)).toEqual([n.id]);
-    const again = await runCli(['notices', 'cancel', String(n.id), '--json'], env);
-    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'cancelled' });
-    const twice = await runCli(['notices', 'approve', String(n.id)], env);
-    expect(twice.status).toBe(1);
-    expect(twice.stderr).toMatch(/is cancelled and cannot be approved/);
-    const none = await runCli(['notices', 'show', 'SD-1999-000001'], env);
-    expect(none.status).toBe(1);
-    expect(none.stderr).toMatch(/There is no notice SD-1999-000001/);
-  });
-
-  it('lists alerts with no recipient', async () => {
-    const c = await openCase(ctx, ADMIN, {});
-    const alert = await seedConfirmedAlert(ctx.sql, c.code, { pageUrl: 'https://orphan.example/p/1', mediaUrl: 'https://orphan.example/i/1.jpg' });
-    const r = await runCli(['notices', 'unrouted', '--json'], env);
-    expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toContainEqual(expect.objectContaining({ alertId: alert, reason: 'no-platform', domain: 'orphan.example' }));
-  });
 });
