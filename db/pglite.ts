@@ -52,8 +52,14 @@ export async function openPglite(dataDir: string): Promise<EmbeddedDatabase> {
     kind: 'pglite',
     query: (text, values) => mutex.run(() => txSql(db).query(text, values)),
     script: (text) => mutex.run(() => txSql(db).script(text)),
+    // A turn of the event loop before each transaction: PGlite runs a query synchronously and resolves it
+    // as a microtask, so a burst of transactions (a batch of approvals) would otherwise starve every
+    // socket in the process - the SMTP and webhook replies of the deliveries running meanwhile, the API.
     transaction: (fn) =>
-      mutex.run(() => driverCall(() => db.transaction((tx) => fn(txSql(tx))))),
+      mutex.run(async () => {
+        await new Promise<void>((r) => setImmediate(r));
+        return driverCall(() => db.transaction((tx) => fn(txSql(tx))));
+      }),
     close: async () => {},
   };
   return {

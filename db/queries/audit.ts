@@ -24,6 +24,18 @@ export async function lockAuditTail(sql: Sql): Promise<{ seq: number; hash: stri
   return rows[0];
 }
 
+/** Several rows in one statement (their hashes already chained by the caller). */
+export async function insertAuditRows(sql: Sql, rows: readonly AuditRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.query(
+    `INSERT INTO audit_log (seq, at, actor_id, actor, action, record_type, record_id, case_code, source, detail, prev_hash, hash)
+     SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[], $11::text[], $12::text[])`,
+    [rows.map((r) => r.seq), rows.map((r) => r.at.toISOString()), rows.map((r) => r.actor_id), rows.map((r) => r.actor), rows.map((r) => r.action),
+      rows.map((r) => r.record_type), rows.map((r) => r.record_id), rows.map((r) => r.case_code), rows.map((r) => r.source),
+      rows.map((r) => JSON.stringify(r.detail)), rows.map((r) => r.prev_hash), rows.map((r) => r.hash)],
+  );
+}
+
 export async function insertAuditRow(sql: Sql, row: AuditRow): Promise<void> {
   await sql.query(
     `INSERT INTO audit_log (seq, at, actor_id, actor, action, record_type, record_id, case_code, source, detail, prev_hash, hash)

@@ -78,6 +78,53 @@ export async function startAttempt(tx: Sql, id: string, leaseSeconds: number, me
   return row.attempts;
 }
 
+export interface AttemptStart {
+  id: string;
+  messageId: string;
+  /** A new response token for the notice (its first attempt, or a hash without its sealed copy), else null. */
+  token: { sha256Hex: string; sealed: Buffer; expiresAt: Date } | null;
+}
+
+/**
+ * The claim of a batch in one statement: each notice sending, one more attempt, held until the lease
+ * ends, with its Message-ID and (when given) its new response token. Returns each notice's attempt number.
+ */
+export async function startAttempts(tx: Sql, starts: readonly AttemptStart[], leaseSeconds: number): Promise<Map<string, number>> {
+  if (starts.length === 0) return new Map();
+  const rows = await tx.query<{ id: string; attempts: number }>(
+    `UPDATE notices n SET status = 'sending', attempts = n.attempts + 1, next_attempt_at = now() + make_interval(secs => $6),
+        message_id = d.message_id, updated_at = now(),
+        respond_token_sha256 = CASE WHEN d.sha IS NULL THEN n.respond_token_sha256 ELSE d.sha END,
+        respond_token_sealed = CASE WHEN d.sha IS NULL THEN n.respond_token_sealed ELSE d.sealed END,
+        respond_expires_at = CASE WHEN d.sha IS NULL THEN n.respond_expires_at ELSE d.expires END
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::timestamptz[]) AS d(id, message_id, sha, sealed, expires)
+      WHERE n.id = d.id RETURNING n.id::text, n.attempts`,
+    [starts.map((s) => s.id), starts.map((s) => s.messageId), starts.map((s) => s.token?.sha256Hex ?? null), starts.map((s) => s.token?.sealed ?? null),
+      starts.map((s) => s.token?.expiresAt ?? null), leaseSeconds],
+  );
+  return new Map(rows.map((r) => [r.id, r.attempts]));
+}
+
+/** markSent for a batch: the notices still `sending` are marked sent; returns those, with deadline and case code. */
+export async function markSentMany(tx: Sql, ids: readonly string[]): Promise<Map<string, { deadline: Date; case_code: string }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.query<{ id: string; deadline: Date; case_code: string }>(
+    `UPDATE notices n SET status = 'sent', sent_at = now(), deadline = now() + make_interval(hours => p.deadline_hours),
+        last_error = NULL, next_attempt_at = NULL, updated_at = now()
+       FROM platforms p WHERE n.id = ANY($1::uuid[]) AND p.id = n.platform_id AND n.status = 'sending'
+     RETURNING n.id::text, n.deadline, (SELECT code FROM cases c WHERE c.id = n.case_id) AS case_code`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, { deadline: r.deadline, case_code: r.case_code }]));
+}
+
+/** The webhook allow-hosts of several platforms. */
+export async function selectWebhookAllowHostsMany(sql: Sql, platformIds: readonly string[]): Promise<Map<string, string[]>> {
+  if (platformIds.length === 0) return new Map();
+  const rows = await sql.query<{ id: string; hosts: string[] }>('SELECT id::text, webhook_allow_hosts AS hosts FROM platforms WHERE id = ANY($1::uuid[])', [[...new Set(platformIds)]]);
+  return new Map(rows.map((r) => [r.id, r.hosts ?? []]));
+}
+
 /** A web-form notice handed to staff: sending, with no hold (nothing to send again by machine). */
 export async function awaitHandSubmission(tx: Sql, id: string): Promise<void> {
   await tx.query(`UPDATE notices SET status = 'sending', next_attempt_at = NULL, last_error = NULL, updated_at = now() WHERE id = $1`, [id]);

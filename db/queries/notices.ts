@@ -176,6 +176,61 @@ export async function insertNoticeHistory(tx: Sql, noticeId: string, actor: stri
   await tx.query('INSERT INTO notice_history (notice_id, actor, event, detail) VALUES ($1, $2, $3, $4::jsonb)', [noticeId, actor, event, JSON.stringify(detail)]);
 }
 
+/** Several history entries in one statement (a batch of approvals or deliveries). */
+export async function insertNoticeHistories(tx: Sql, entries: ReadonlyArray<{ noticeId: string; actor: string; event: string; detail?: Record<string, unknown> }>): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.query(
+    `INSERT INTO notice_history (notice_id, actor, event, detail)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])`,
+    [entries.map((e) => e.noticeId), entries.map((e) => e.actor), entries.map((e) => e.event), entries.map((e) => JSON.stringify(e.detail ?? {}))],
+  );
+}
+
+/** The latest escalation package (history event `escalation-package`) of each notice that has one. */
+export async function selectEscalationPackages(sql: Sql, noticeIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+  if (noticeIds.length === 0) return new Map();
+  const rows = await sql.query<{ notice_id: string; detail: Record<string, unknown> }>(
+    `SELECT DISTINCT ON (notice_id) notice_id::text, detail FROM notice_history
+      WHERE notice_id = ANY($1::uuid[]) AND event = 'escalation-package' ORDER BY notice_id, id DESC`,
+    [noticeIds],
+  );
+  return new Map(rows.map((r) => [r.notice_id, r.detail]));
+}
+
+/** Notices by id, in no particular order (missing ids are left out). */
+export async function selectNoticesByIds(sql: Sql, ids: readonly string[], opts: { forUpdate?: boolean } = {}): Promise<NoticeRow[]> {
+  const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  if (valid.length === 0) return [];
+  return sql.query<NoticeRow>(`SELECT ${NOTICE_COLUMNS} FROM ${NOTICE_FROM} WHERE n.id = ANY($1::uuid[]) ORDER BY n.id${opts.forUpdate ? ' FOR UPDATE OF n' : ''}`, [valid]);
+}
+
+/**
+ * Approves drafts in one statement: each takes its platform's language, jurisdiction and channel as
+ * they are now (what was approved is what goes out). Returns the ids that were still drafts.
+ */
+export async function approveDrafts(
+  tx: Sql,
+  drafts: ReadonlyArray<{ id: string; language: NoticeLanguage; jurisdiction: Jurisdiction; channel: NoticeChannel }>,
+  by: { approvedBy: string | null; approvedByName: string },
+): Promise<string[]> {
+  if (drafts.length === 0) return [];
+  const rows = await tx.query<{ id: string }>(
+    `UPDATE notices n SET status = 'approved', approved_at = now(), approved_by = $5::uuid, approved_by_name = $6,
+        language = d.language, jurisdiction = d.jurisdiction, channel = d.channel, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS d(id, language, jurisdiction, channel)
+      WHERE n.id = d.id AND n.status = 'draft' RETURNING n.id::text`,
+    [drafts.map((d) => d.id), drafts.map((d) => d.language), drafts.map((d) => d.jurisdiction), drafts.map((d) => d.channel), by.approvedBy, by.approvedByName],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Codes and statuses of cases by id. */
+export async function selectCaseCodesAndStatuses(sql: Sql, caseIds: readonly string[]): Promise<Map<string, { code: string; status: string }>> {
+  if (caseIds.length === 0) return new Map();
+  const rows = await sql.query<{ id: string; code: string; status: string }>('SELECT id::text, code, status FROM cases WHERE id = ANY($1::uuid[])', [[...new Set(caseIds)]]);
+  return new Map(rows.map((r) => [r.id, { code: r.code, status: r.status }]));
+}
+
 export async function selectNoticeById(sql: Sql, id: string, opts: { forUpdate?: boolean } = {}): Promise<NoticeRow | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
   const [row] = await sql.query<NoticeRow>(`SELECT ${NOTICE_COLUMNS} FROM ${NOTICE_FROM} WHERE n.id = $1${opts.forUpdate ? ' FOR UPDATE OF n' : ''}`, [id]);

@@ -21,6 +21,8 @@ export interface PlatformRow {
   /** The name of the platform escalate_to points at. */
   escalate_to_name: string | null;
   user_id: string | null;
+  /** Hosts of the webhook URL allowed although their address is not public (210-delivery.sql). */
+  webhook_allow_hosts: string[];
   created_at: Date;
   updated_at: Date;
 }
@@ -39,17 +41,19 @@ export interface PlatformFields {
   deadlineHours: number | null;
   escalateTo: string | null;
   userId: string | null;
+  /** Default none. */
+  webhookAllowHosts?: string[];
 }
 
 const COLUMNS = `p.id::text, p.name, p.domains, p.kind, p.jurisdiction, p.language, p.emails, p.webhook_url, p.webhook_secret_encrypted,
-  p.form_url, p.deadline_hours, p.escalate_to::text, e.name AS escalate_to_name, p.user_id::text, p.created_at, p.updated_at`;
+  p.form_url, p.deadline_hours, p.escalate_to::text, e.name AS escalate_to_name, p.user_id::text, p.webhook_allow_hosts, p.created_at, p.updated_at`;
 const FROM = 'platforms p LEFT JOIN platforms e ON e.id = p.escalate_to';
 
 export async function insertPlatform(sql: Sql, id: string, f: PlatformFields): Promise<PlatformRow> {
   await sql.query(
-    `INSERT INTO platforms (id, name, domains, kind, jurisdiction, language, emails, webhook_url, webhook_secret_encrypted, form_url, deadline_hours, escalate_to, user_id)
-     VALUES ($1, $2, $3::text[], $4, $5, $6, $7::text[], $8, $9, $10, $11, $12, $13)`,
-    [id, f.name, f.domains, f.kind, f.jurisdiction, f.language, f.emails, f.webhookUrl, f.webhookSecretEncrypted, f.formUrl, f.deadlineHours, f.escalateTo, f.userId],
+    `INSERT INTO platforms (id, name, domains, kind, jurisdiction, language, emails, webhook_url, webhook_secret_encrypted, form_url, deadline_hours, escalate_to, user_id, webhook_allow_hosts)
+     VALUES ($1, $2, $3::text[], $4, $5, $6, $7::text[], $8, $9, $10, $11, $12, $13, $14::text[])`,
+    [id, f.name, f.domains, f.kind, f.jurisdiction, f.language, f.emails, f.webhookUrl, f.webhookSecretEncrypted, f.formUrl, f.deadlineHours, f.escalateTo, f.userId, f.webhookAllowHosts ?? []],
   );
   return (await selectPlatformById(sql, id))!;
 }
@@ -58,9 +62,10 @@ export async function insertPlatform(sql: Sql, id: string, f: PlatformFields): P
 export async function updatePlatform(sql: Sql, id: string, f: PlatformFields & { deadlineHours: number }): Promise<PlatformRow> {
   await sql.query(
     `UPDATE platforms SET name = $2, domains = $3::text[], kind = $4, jurisdiction = $5, language = $6, emails = $7::text[], webhook_url = $8,
-       webhook_secret_encrypted = $9, form_url = $10, deadline_hours = $11, escalate_to = $12, user_id = $13, updated_at = now()
+       webhook_secret_encrypted = $9, form_url = $10, deadline_hours = $11, escalate_to = $12, user_id = $13,
+       webhook_allow_hosts = $14::text[], updated_at = now()
      WHERE id = $1`,
-    [id, f.name, f.domains, f.kind, f.jurisdiction, f.language, f.emails, f.webhookUrl, f.webhookSecretEncrypted, f.formUrl, f.deadlineHours, f.escalateTo, f.userId],
+    [id, f.name, f.domains, f.kind, f.jurisdiction, f.language, f.emails, f.webhookUrl, f.webhookSecretEncrypted, f.formUrl, f.deadlineHours, f.escalateTo, f.userId, f.webhookAllowHosts ?? []],
   );
   return (await selectPlatformById(sql, id))!;
 }
@@ -75,6 +80,12 @@ export async function selectPlatformById(sql: Sql, id: string): Promise<Platform
 }
 
 /** Names are unique regardless of case. */
+/** Platforms by id (missing ids are left out). */
+export async function selectPlatformsByIds(sql: Sql, ids: readonly string[]): Promise<PlatformRow[]> {
+  if (ids.length === 0) return [];
+  return sql.query<PlatformRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE p.id = ANY($1::uuid[])`, [[...new Set(ids)]]);
+}
+
 export async function selectPlatformByName(sql: Sql, name: string, opts: { forUpdate?: boolean } = {}): Promise<PlatformRow | null> {
   const [row] = await sql.query<PlatformRow>(
     `SELECT ${COLUMNS} FROM ${FROM} WHERE lower(p.name) = lower($1)${opts.forUpdate ? ' FOR UPDATE OF p' : ''}`,

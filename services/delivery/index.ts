@@ -15,6 +15,18 @@ export async function deliverNotice(ctx: ServiceContext, noticeId: string): Prom
   }
 }
 
+/** Several notices delivered here, one after another, over one SMTP connection pool. */
+export async function deliverNotices(ctx: ServiceContext, noticeIds: readonly string[]): Promise<DeliveryResult[]> {
+  const outbox = createOutbox(ctx, { log: ctx.log.child({ component: 'delivery' }) });
+  try {
+    const out: DeliveryResult[] = [];
+    for (const id of noticeIds) out.push(await outbox.deliver(id));
+    return out;
+  } finally {
+    outbox.close();
+  }
+}
+
 export type { DeliveryResult, DeliveryStatus } from './outbox.ts';
 export { verifySignature, signatureHeader, SIGNATURE_HEADER } from './webhook.ts';
 export { handSubmission } from './web-form.ts';

@@ -33,6 +33,8 @@ export const deliveryJobs: JobDef[] = [
   {
     name: NOTICE_DELIVER_JOB,
     role: 'worker',
+    // Approval in a worker process delivers at once, without waiting for the queue (the job stays queued as the safety net).
+    runHere: true,
     concurrency: () => 4,
     // Channel failures are recorded on the notice and retried from there; a throw here is the database's.
     retry: { limit: 5, delaySeconds: 5 },

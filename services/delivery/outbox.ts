@@ -15,17 +15,17 @@
  * Web-form notices are claimed once into `sending` with no hold: staff submit them by hand.
  */
 import type { Sql } from '../../db/sql.ts';
-import { insertNoticeHistory } from '../../db/queries/notices.ts';
+import { insertNoticeHistories, insertNoticeHistory } from '../../db/queries/notices.ts';
 import type { PlatformRow } from '../../db/queries/platforms.ts';
 import {
-  awaitHandSubmission, lockDueNotices, markSent, lockOutboxNotice, noteNotSendable, recordFailure, selectWebhookAllowHosts,
-  startAttempt, storeRespondToken, type OutboxRow,
+  awaitHandSubmission, lockDueNotices, markSent, markSentMany, lockOutboxNotice, noteNotSendable, recordFailure, selectWebhookAllowHostsMany,
+  startAttempts, storeRespondToken, type AttemptStart, type OutboxRow,
 } from '../../db/queries/delivery.ts';
-import { appendAudit, type Actor } from '../platform/audit.ts';
+import { appendAudit, appendAudits, type Actor } from '../platform/audit.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import { decrypt, encrypt } from '../platform/crypto.ts';
 import type { Logger } from '../platform/log.ts';
-import { renderStoredNotice, respondUrlFor, webhookSecret, type RenderedNotice } from '../takedown/index.ts';
+import { renderStoredNotices, respondUrlFor, webhookSecret, type RenderedNotice } from '../takedown/index.ts';
 import { newRespondToken } from './respond-tokens.ts';
 import { outcomeSentence, retryDecision, type ChannelOutcome, type RetryPolicy } from './retry-policy.ts';
 import { createSmtpSender, noticeMessageId, type SmtpSender } from './smtp.ts';
@@ -81,6 +81,11 @@ interface Prepared {
   allowHosts: string[];
 }
 
+/** The sentence for a web-form notice handed to staff. */
+export function handSubmissionSentence(reference: string): string {
+  return `Notice ${reference} is to be submitted by hand on the platform's web form; record it with 'staydown notices submitted ${reference}'.`;
+}
+
 /** Notices claimed and sent together by a drain. */
 const BATCH = 20;
 
@@ -112,7 +117,10 @@ export function createOutbox(ctx: ServiceContext, opts: OutboxOptions): Outbox {
   const from = () => ctx.config.noticeFrom ?? 'notices@staydown.invalid';
   const policy = retryPolicy(ctx);
 
-  async function claim(tx: Sql, row: OutboxRow | null, id: string): Promise<ClaimResult> {
+  type Pending = { row: OutboxRow; token: string; newToken: AttemptStart['token']; messageId: string };
+
+  /** What a locked notice needs before its attempt: nothing (skipped, with why), or its ids and token. */
+  async function check(tx: Sql, row: OutboxRow | null, id: string): Promise<{ pending: Pending } | { result: DeliveryResult }> {
     if (!row) return { result: { noticeId: id, reference: null, status: 'skipped', message: `There is no notice with the id ${id}.` } };
     const base = { noticeId: row.id, reference: row.reference };
     const why = notDueReason(row);
@@ -122,29 +130,45 @@ export function createOutbox(ctx: ServiceContext, opts: OutboxOptions): Outbox {
       return { result: { ...base, status: 'not-configured', message: NOT_CONFIGURED } };
     }
     let token: string;
+    let newToken: AttemptStart['token'] = null;
     if (row.respond_token_sha256 && row.respond_token_sealed) {
       token = decrypt(ctx.masterKey, row.respond_token_sealed, tokenAad(row.id)).toString('utf8');
     } else {
+      // A hash without its sealed copy (made elsewhere) cannot be put in a re-sent notice: it is replaced.
       const t = newRespondToken(ctx.config.respondDays, row.now);
-      // A hash without its sealed copy (made elsewhere) cannot be put in a re-sent notice: replace it.
-      if (row.respond_token_sha256) await tx.query('UPDATE notices SET respond_token_sha256 = NULL WHERE id = $1', [row.id]);
-      await storeRespondToken(tx, row.id, t.sha256.toString('hex'), encrypt(ctx.masterKey, Buffer.from(t.token, 'utf8'), tokenAad(row.id)), t.expiresAt);
+      newToken = { sha256Hex: t.sha256.toString('hex'), sealed: encrypt(ctx.masterKey, Buffer.from(t.token, 'utf8'), tokenAad(row.id)), expiresAt: t.expiresAt };
       token = t.token;
     }
     if (row.channel === 'form') {
+      if (newToken) {
+        if (row.respond_token_sha256) await tx.query('UPDATE notices SET respond_token_sha256 = NULL WHERE id = $1', [row.id]);
+        await storeRespondToken(tx, row.id, newToken.sha256Hex, newToken.sealed, newToken.expiresAt);
+      }
       await awaitHandSubmission(tx, row.id);
       await insertNoticeHistory(tx, row.id, 'system', 'awaiting-hand-submission', {});
-      return { result: { ...base, status: 'awaiting-hand-submission', message: `Notice ${row.reference} is to be submitted by hand on the platform's web form; record it with 'staydown notices submitted ${row.reference}'.` } };
+      return { result: { ...base, status: 'awaiting-hand-submission', message: handSubmissionSentence(row.reference) } };
     }
     const messageId = row.channel === 'email' ? noticeMessageId(row.reference, from()) : row.reference;
-    const attempt = await startAttempt(tx, row.id, ctx.config.deliveryLeaseSeconds, messageId);
-    await insertNoticeHistory(tx, row.id, 'system', 'sending', { attempt, channel: row.channel });
-    return { claim: { row, attempt, token, messageId } };
+    return { pending: { row, token, newToken, messageId } };
+  }
+
+  /** Claims locked notices: one statement starts every due attempt, one records them in the history. */
+  async function claimAll(tx: Sql, rows: ReadonlyArray<{ row: OutboxRow | null; id: string }>): Promise<ClaimResult[]> {
+    const checked = [];
+    for (const r of rows) checked.push(await check(tx, r.row, r.id));
+    const pending = checked.flatMap((c) => ('pending' in c ? [c.pending] : []));
+    const attempts = await startAttempts(tx, pending.map((p) => ({ id: p.row.id, messageId: p.messageId, token: p.newToken })), ctx.config.deliveryLeaseSeconds);
+    await insertNoticeHistories(tx, pending.map((p) => ({ noticeId: p.row.id, actor: 'system', event: 'sending', detail: { attempt: attempts.get(p.row.id), channel: p.row.channel } })));
+    return checked.map((c) => ('result' in c ? c : { claim: { row: c.pending.row, attempt: attempts.get(c.pending.row.id)!, token: c.pending.token, messageId: c.pending.messageId } }));
   }
 
   async function send(c: Claim, { platform, rendered, allowHosts }: Prepared): Promise<ChannelOutcome> {
     if (c.row.channel === 'email') {
-      return sender()!.send({ reference: c.row.reference, to: platform.emails, subject: rendered.subject, text: rendered.text, html: rendered.html, json: rendered.json });
+      const pkg = rendered.json.escalationPackage;
+      return sender()!.send({
+        reference: c.row.reference, to: platform.emails, subject: rendered.subject, text: rendered.text, html: rendered.html, json: rendered.json,
+        ...(pkg ? { attachments: [{ filename: 'escalation-package.json', json: pkg }] } : {}),
+      });
     }
     if (!platform.webhook_url) return { kind: 'refused', message: `Platform '${platform.name}' has no webhook URL any more; add one or change its channel.` };
     const secret = webhookSecret(ctx.masterKey, platform);
@@ -196,19 +220,47 @@ export function createOutbox(ctx: ServiceContext, opts: OutboxOptions): Outbox {
     return { ...base, status: 'failed' as const, message: reason };
   }
 
-  /** Renders a claimed notice (the same bytes on every attempt: the same link, issued at its approval). */
-  async function prepare(tx: Sql, c: Claim): Promise<Prepared | ChannelOutcome> {
-    try {
-      const { platform, rendered } = await renderStoredNotice(tx, ctx.config, c.row.id, {
-        respondUrl: respondUrlFor(ctx.config, c.token),
-        issuedAt: c.row.approved_at ?? undefined,
-      });
-      const allowHosts = c.row.channel === 'webhook' ? await selectWebhookAllowHosts(tx, platform.id) : [];
-      return { platform, rendered, allowHosts };
-    } catch (err) {
+  /** Renders claimed notices together (the same bytes on every attempt: the same link, issued at its approval). */
+  async function prepareAll(tx: Sql, claims: Claim[]): Promise<Array<Prepared | ChannelOutcome>> {
+    const refused = (c: Claim, err: unknown): ChannelOutcome =>
       // Not the channel's failure (a template or a stored secret that cannot be read): not retried.
-      return { kind: 'refused', message: `Notice ${c.row.reference} could not be prepared for sending: ${(err as Error).message}` };
+      ({ kind: 'refused', message: `Notice ${c.row.reference} could not be prepared for sending: ${(err as Error).message}` });
+    let rendered: Awaited<ReturnType<typeof renderStoredNotices>>;
+    try {
+      rendered = await renderStoredNotices(tx, ctx.config, claims.map((c) => ({ noticeId: c.row.id, respondUrl: respondUrlFor(ctx.config, c.token), issuedAt: c.row.approved_at ?? undefined })));
+    } catch (err) {
+      return claims.map((c) => refused(c, err));
     }
+    const hosts = await selectWebhookAllowHostsMany(tx, claims.filter((c) => c.row.channel === 'webhook').map((c) => c.row.platform_id));
+    return claims.map((c) => {
+      const r = rendered.get(c.row.id);
+      if (!r) return refused(c, new Error('the notice is gone'));
+      return { platform: r.platform, rendered: r.rendered, allowHosts: hosts.get(r.platform.id) ?? [] };
+    });
+  }
+
+  /** Records delivered notices as sent together; the rest (and any no longer sending) one by one. */
+  async function finishAll(tx: Sql, claims: Claim[], outcomes: ChannelOutcome[]): Promise<DeliveryResult[]> {
+    const delivered = claims.filter((_, i) => outcomes[i].kind === 'delivered');
+    const sent = await markSentMany(tx, delivered.map((c) => c.row.id));
+    const done = delivered.filter((c) => sent.has(c.row.id));
+    await insertNoticeHistories(tx, done.map((c) => ({ noticeId: c.row.id, actor: 'system', event: 'sent', detail: { attempt: c.attempt, channel: c.row.channel, messageId: c.messageId } })));
+    await appendAudits(tx, done.map((c) => ({
+      actor: DELIVERY_ACTOR,
+      event: { action: 'notice.sent', recordType: 'notice', recordId: c.row.id, caseCode: sent.get(c.row.id)!.case_code, detail: { reference: c.row.reference, channel: c.row.channel, attempt: c.attempt } },
+    })));
+    const out: DeliveryResult[] = [];
+    for (let i = 0; i < claims.length; i++) {
+      const c = claims[i];
+      const s = sent.get(c.row.id);
+      if (s) {
+        opts.log.child({ notice: c.row.id, attempt: c.attempt }).info({ channel: c.row.channel }, 'notice sent');
+        out.push({ noticeId: c.row.id, reference: c.row.reference, attempt: c.attempt, status: 'sent', message: `Notice ${c.row.reference} was sent by ${c.row.channel} (attempt ${c.attempt}); the platform's deadline is ${s.deadline.toISOString()}.` });
+      } else {
+        out.push(await finishIn(tx, c, outcomes[i]));
+      }
+    }
+    return out;
   }
 
   /**
@@ -217,11 +269,7 @@ export function createOutbox(ctx: ServiceContext, opts: OutboxOptions): Outbox {
    * commit whatever it holds, so a batch is what makes bursts cheap.)
    */
   async function sendClaimed(claims: Claim[]): Promise<DeliveryResult[]> {
-    const prepared = await ctx.sql.transaction(async (tx) => {
-      const out: Array<Prepared | ChannelOutcome> = [];
-      for (const c of claims) out.push(await prepare(tx, c));
-      return out;
-    });
+    const prepared = await ctx.sql.transaction((tx) => prepareAll(tx, claims));
     const outcomes = await Promise.all(claims.map(async (c, i) => {
       const p = prepared[i];
       if ('kind' in p) return p;
@@ -231,16 +279,12 @@ export function createOutbox(ctx: ServiceContext, opts: OutboxOptions): Outbox {
         return { kind: 'refused', message: `Notice ${c.row.reference} could not be sent: ${(err as Error).message}` } as ChannelOutcome;
       }
     }));
-    return ctx.sql.transaction(async (tx) => {
-      const out: DeliveryResult[] = [];
-      for (let i = 0; i < claims.length; i++) out.push(await finishIn(tx, claims[i], outcomes[i]));
-      return out;
-    });
+    return ctx.sql.transaction((tx) => finishAll(tx, claims, outcomes));
   }
 
   return {
     async deliver(noticeId) {
-      const claimed = await ctx.sql.transaction(async (tx) => claim(tx, await lockOutboxNotice(tx, noticeId), noticeId));
+      const [claimed] = await ctx.sql.transaction(async (tx) => claimAll(tx, [{ row: await lockOutboxNotice(tx, noticeId), id: noticeId }]));
       if ('result' in claimed) return claimed.result;
       return (await sendClaimed([claimed.claim]))[0];
     },
@@ -250,9 +294,7 @@ export function createOutbox(ctx: ServiceContext, opts: OutboxOptions): Outbox {
       while (n < max && !signal?.aborted) {
         const claims = await ctx.sql.transaction(async (tx) => {
           const rows = await lockDueNotices(tx, email, Math.min(BATCH, max - n));
-          const out: ClaimResult[] = [];
-          for (const row of rows) out.push(await claim(tx, row, row.id));
-          return out;
+          return claimAll(tx, rows.map((row) => ({ row, id: row.id })));
         });
         if (claims.length === 0) break;
         n += claims.length;

@@ -19,6 +19,8 @@ export interface NoticeMail {
   html: string;
   /** notice.json, attached as is. */
   json: unknown;
+  /** More JSON attachments by file name (an escalation's escalation-package.json). */
+  attachments?: Array<{ filename: string; json: unknown }>;
 }
 
 export interface SmtpSettings {
@@ -83,7 +85,8 @@ export function createSmtpSender(settings: SmtpSettings): SmtpSender {
     html: mail.html,
     messageId: noticeMessageId(mail.reference, settings.from),
     headers: { 'X-Staydown-Reference': mail.reference, 'Auto-Submitted': 'auto-generated' },
-    attachments: [{ filename: 'notice.json', content: `${JSON.stringify(mail.json, null, 2)}\n`, contentType: 'application/json; charset=utf-8' }],
+    attachments: [{ filename: 'notice.json', json: mail.json }, ...(mail.attachments ?? [])]
+      .map((a) => ({ filename: a.filename, content: `${JSON.stringify(a.json, null, 2)}\n`, contentType: 'application/json; charset=utf-8' })),
     // Nothing in a notice loads from elsewhere: no remote images, files or URLs are fetched into it.
     disableFileAccess: true,
     disableUrlAccess: true,

@@ -13,8 +13,8 @@
  * attempts out (retry-policy.ts).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { checkUrl, guardedLookup, type SsrfPolicy } from '../../crawler/ssrf.ts';
 import { parseRetryAfter, type ChannelOutcome } from './retry-policy.ts';
 
@@ -83,6 +83,24 @@ function refusalSentence(u: URL, why: string): string {
 
 const MAX_REPLY_BYTES = 64 * 1024;
 
+/**
+ * Kept-alive connections, one pool per SSRF policy: a connection opened under one platform's allowed
+ * hosts is never reused under another's (the guard runs when a connection is opened). Idle sockets do
+ * not keep the process alive, and Node closes them before the receiver's Keep-Alive timeout.
+ */
+const agents = new Map<string, HttpAgent>();
+function agentFor(protocol: string, allowHosts: readonly string[]): HttpAgent {
+  const key = `${protocol}${[...allowHosts].sort().join(',')}`;
+  let a = agents.get(key);
+  if (!a) {
+    const o = { keepAlive: true, maxSockets: 16, maxFreeSockets: 4 };
+    a = protocol === 'https:' ? new HttpsAgent(o) : new HttpAgent(o);
+    if (agents.size >= 256) agents.delete(agents.keys().next().value!);
+    agents.set(key, a);
+  }
+  return a;
+}
+
 /** One signed attempt. Never throws: every result is an outcome. */
 export function postWebhook(req: WebhookRequest): Promise<ChannelOutcome> {
   const refused = webhookUrlRefusal(req.url, req.allowHosts);
@@ -104,7 +122,7 @@ export function postWebhook(req: WebhookRequest): Promise<ChannelOutcome> {
       method: 'POST',
       // The guard at connect time: the name is resolved here and refused if any answer is not public.
       lookup: guardedLookup(policy) as never,
-      agent: false,
+      agent: agentFor(url.protocol, policy.allowHosts ?? []),
       headers: {
         'content-type': 'application/json; charset=utf-8',
         'content-length': String(body.length),

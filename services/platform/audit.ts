@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Sql } from '../../db/sql.ts';
-import { insertAuditRow, lockAuditTail, selectAuditFiltered, selectAuditPage, type AuditFilter, type AuditRow } from '../../db/queries/audit.ts';
+import { insertAuditRow, insertAuditRows, lockAuditTail, selectAuditFiltered, selectAuditPage, type AuditFilter, type AuditRow } from '../../db/queries/audit.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -74,6 +74,27 @@ export async function appendAudit(tx: Sql, actor: Actor, event: AuditEvent): Pro
     prev_hash: tail?.hash ?? GENESIS_HASH,
   };
   await insertAuditRow(tx, { ...base, hash: auditRowHash(base) });
+}
+
+/**
+ * Appends several entries in order under one lock and one insert (a batch of approvals or deliveries);
+ * the chain is the same as appending them one by one.
+ */
+export async function appendAudits(tx: Sql, entries: ReadonlyArray<{ actor: Actor; event: AuditEvent }>): Promise<void> {
+  if (entries.length === 0) return;
+  const tail = await lockAuditTail(tx);
+  let seq = tail?.seq ?? 0;
+  let prev = tail?.hash ?? GENESIS_HASH;
+  const rows: AuditRow[] = [];
+  for (const { actor, event } of entries) {
+    const base = {
+      seq: ++seq, at: new Date(), actor_id: actor.userId, actor: actor.name, action: event.action, record_type: event.recordType,
+      record_id: event.recordId ?? null, case_code: event.caseCode ?? null, source: actor.source, detail: event.detail ?? {}, prev_hash: prev,
+    };
+    prev = auditRowHash(base);
+    rows.push({ ...base, hash: prev });
+  }
+  await insertAuditRows(tx, rows);
 }
 
 export interface AuditVerification {

@@ -32,7 +32,29 @@ export async function startJobs(ctx: ServiceContext, opts: JobRunnerOptions): Pr
     { schema: ctx.config.queueSchema },
   );
   const stopping = new AbortController();
-  const send: JobEnv['send'] = (name, data, o) => queue.send(name, data, o);
+  const here = new Map<string, { running: Promise<void> | null; next: object | null }>();
+  const runHere = (job: JobDef, data: object) => {
+    let slot = here.get(job.name);
+    if (!slot) here.set(job.name, (slot = { running: null, next: null }));
+    if (slot.running) {
+      slot.next = data;
+      return;
+    }
+    const s = slot;
+    const loop = async (d: object) => {
+      for (let cur: object | null = d; cur && !stopping.signal.aborted; cur = s.next, s.next = null) {
+        // A failure here is not the job's: the queued copy is retried by the queue.
+        await job.run(cur as Record<string, unknown>, envFor(job)).catch((err) => opts.log.warn({ job: job.name, err: (err as Error).message }, 'a job run in the sending process failed; the queued job carries on'));
+      }
+      s.running = null;
+    };
+    s.running = loop(data);
+  };
+  const send: JobEnv['send'] = async (name, data, o) => {
+    const job = opts.jobs.find((j) => j.name === name);
+    if (job?.runHere && opts.roles.includes(job.role) && !stopping.signal.aborted) runHere(job, data);
+    return queue.send(name, data, o);
+  };
   const envFor = (job: JobDef): JobEnv => ({
     ctx,
     log: opts.log.child({ job: job.name }),
@@ -68,6 +90,7 @@ export async function startJobs(ctx: ServiceContext, opts: JobRunnerOptions): Pr
     async stop(timeoutMs = 30_000) {
       for (const t of timers) clearInterval(t);
       stopping.abort(new Error('the service is stopping'));
+      await Promise.all([...here.values()].map((s) => s.running));
       await queue.stop({ graceful: true, timeoutMs });
     },
   };

@@ -30,6 +30,13 @@ export interface JobDef {
   retry: { limit: number; delaySeconds: number };
   /** How long one attempt may run before it counts as dead (its worker killed) and is handed out again. */
   expireInSeconds: number;
+  /**
+   * Also run in the sending process at once when that process works this job's role: `send` queues the
+   * job (the safety net - another worker, or this one later) and starts the handler here without waiting
+   * for the queue's polling. Runs here are coalesced - one at a time, plus one more when sends arrived
+   * meanwhile (with the latest data) - so the handler must do all the work that is due, as a drain does.
+   */
+  runHere?: boolean;
   /** A periodic job: the scheduler role queues it this often (and once at start). */
   everyMs?: (config: Config) => number;
   /**

@@ -10,7 +10,7 @@ export const NOTICE_DRAFT_JOB = 'notice-draft';
 export { canMoveNotice, noticeStatusesBefore, NOTICE_STATUSES, NOTICE_TRANSITIONS, type NoticeStatus } from './notice-status.ts';
 export { draftNotices, listUnroutedAlerts, channelFor, DRAFTING_ACTOR, type DraftResult, type UnroutedAlert } from './drafting.ts';
 export {
-  approveNotice, cancelNotice, getNotice, listNotices, krDesignationState, noticeData, noticeStatus, renderStoredNotice, respondUrlFor,
+  approveNotice, approveNotices, cancelNotice, getNotice, listNotices, krDesignationState, noticeData, noticeStatus, renderStoredNotice, renderStoredNotices, respondUrlFor,
   type ApproveOptions, type NoticeDetail, type NoticeSummary,
 } from './notices.ts';
 export { deliverNow } from './delivery.ts';

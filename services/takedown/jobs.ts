@@ -10,11 +10,14 @@ import { NOTICE_DELIVER_JOB, NOTICE_DRAFT_JOB } from './index.ts';
 /**
  * How approval queues delivery through a job queue. The job delivers its notice and then every other
  * due one (services/delivery/jobs.ts), so one waiting job for all notices is enough: a burst of
- * approvals costs one queue job, not one each (on the embedded database each job costs ~0.5 s).
+ * approvals costs one queue job, not one each (on the embedded database each job costs ~0.5 s). In a
+ * process that runs the worker role, the same send also starts the delivery here at once (the job's
+ * `runHere`), so an approval does not wait for the queue's polling.
  */
-export function deliveryQueuer(send: JobEnv['send']): (noticeId: string) => Promise<void> {
-  return async (noticeId) => {
-    await send(NOTICE_DELIVER_JOB, { noticeId }, { singletonKey: NOTICE_DELIVER_JOB });
+export function deliveryQueuer(send: JobEnv['send']): (noticeIds: string[]) => Promise<void> {
+  return async (noticeIds) => {
+    if (noticeIds.length === 0) return;
+    await send(NOTICE_DELIVER_JOB, { noticeId: noticeIds[0] }, { singletonKey: NOTICE_DELIVER_JOB });
   };
 }
 

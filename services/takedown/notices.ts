@@ -6,14 +6,14 @@
  * to. Every read and change is audited (by case code, never victim data).
  */
 import {
-insertNoticeHistory, isAssignedToNoticeCase, refreshDraft, selectCaseCodeAndStatus, selectNoticeById,
+  approveDrafts, insertNoticeHistories, selectEscalationPackages, insertNoticeHistory, isAssignedToNoticeCase, selectCaseCodeAndStatus, selectCaseCodesAndStatuses, selectNoticeById, selectNoticesByIds,
   selectNoticeByReference, selectNoticeDeciders, selectNoticeHistory, selectNoticeItems, selectNotices, updateNoticeStatus,
   type NoticeItemRow, type NoticeRow, type NoticeStatus,
 } from '../../db/queries/notices.ts';
-import { selectPlatformById, selectPlatformByName, type PlatformRow } from '../../db/queries/platforms.ts';
+import { selectPlatformById, selectPlatformByName, selectPlatformsByIds, type PlatformRow } from '../../db/queries/platforms.ts';
 import type { Sql } from '../../db/sql.ts';
 import { needsAssignment, requirePermission, type Permission } from '../platform/access.ts';
-import { appendAudit, type Actor } from '../platform/audit.ts';
+import { appendAudit, appendAudits, type Actor } from '../platform/audit.ts';
 import type { Config } from '../platform/config.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../platform/errors.ts';
@@ -73,7 +73,7 @@ export function noticeData(
   notice: NoticeRow,
   platform: Pick<PlatformRow, 'name' | 'deadline_hours'>,
   items: NoticeItemRow[],
-  opts: { respondUrl?: string | null; issuedAt?: Date; originalReference?: string | null; now?: Date } = {},
+  opts: { respondUrl?: string | null; issuedAt?: Date; originalReference?: string | null; original?: NoticeData['original']; escalationPackage?: NoticeData['escalationPackage']; now?: Date } = {},
 ): NoticeData {
   const designation = notice.jurisdiction === 'KR' && krDesignationState(config, opts.now) === 'valid' ? config.krDesignation! : null;
   return {
@@ -90,6 +90,8 @@ export function noticeData(
     signature: notice.approved_by_name,
     krDesignation: designation,
     originalReference: opts.originalReference ?? null,
+    original: opts.original ?? null,
+    escalationPackage: opts.escalationPackage ?? null,
     items: items.map((i) => ({ pageUrl: i.page_url, mediaUrl: i.media_url, firstSeen: i.first_seen })),
   };
 }
@@ -104,7 +106,37 @@ export async function renderStoredNotice(sql: Sql, config: Config, noticeId: str
   const platform = (await selectPlatformById(sql, notice.platform_id))!;
   const items = await selectNoticeItems(sql, [notice.id]);
   const original = notice.original_notice_id ? await selectNoticeById(sql, notice.original_notice_id) : null;
-  return { notice, platform, items, rendered: renderNotice(noticeData(config, notice, platform, items, { ...opts, originalReference: original?.reference ?? null })) };
+  const pkg = notice.kind === 'escalation' ? (await selectEscalationPackages(sql, [notice.id])).get(notice.id) ?? null : null;
+  return { notice, platform, items, rendered: renderNotice(noticeData(config, notice, platform, items, { ...opts, originalReference: original?.reference ?? null, original: original ? { sentAt: original.sent_at, deadline: original.deadline } : null, escalationPackage: pkg })) };
+}
+
+/**
+ * Several stored notices rendered with a handful of queries whatever their number (a delivery batch).
+ * Missing notices are left out of the map.
+ */
+export async function renderStoredNotices(
+  sql: Sql,
+  config: Config,
+  requests: ReadonlyArray<{ noticeId: string; respondUrl?: string | null; issuedAt?: Date }>,
+): Promise<Map<string, { notice: NoticeRow; platform: PlatformRow; items: NoticeItemRow[]; rendered: RenderedNotice }>> {
+  const notices = await selectNoticesByIds(sql, requests.map((r) => r.noticeId));
+  const platforms = new Map((await selectPlatformsByIds(sql, notices.map((n) => n.platform_id))).map((p) => [p.id, p]));
+  const items = await selectNoticeItems(sql, notices.map((n) => n.id));
+  const originalIds = notices.flatMap((n) => (n.original_notice_id ? [n.original_notice_id] : []));
+  const originals = new Map((await selectNoticesByIds(sql, originalIds)).map((o) => [o.id, o]));
+  const packages = await selectEscalationPackages(sql, notices.filter((n) => n.kind === 'escalation').map((n) => n.id));
+  const byId = new Map(notices.map((n) => [n.id, n]));
+  const out = new Map<string, { notice: NoticeRow; platform: PlatformRow; items: NoticeItemRow[]; rendered: RenderedNotice }>();
+  for (const r of requests) {
+    const notice = byId.get(r.noticeId);
+    if (!notice) continue;
+    const platform = platforms.get(notice.platform_id)!;
+    const own = items.filter((i) => i.notice_id === notice.id);
+    const o = notice.original_notice_id ? originals.get(notice.original_notice_id) : undefined;
+    const original = o ? { sentAt: o.sent_at, deadline: o.deadline } : null;
+    out.set(notice.id, { notice, platform, items: own, rendered: renderNotice(noticeData(config, notice, platform, own, { respondUrl: r.respondUrl, issuedAt: r.issuedAt, originalReference: o?.reference ?? null, original, escalationPackage: packages.get(notice.id) ?? null })) });
+  }
+  return out;
 }
 
 function summary(n: NoticeRow, items: NoticeItemRow[]): NoticeSummary {
@@ -159,6 +191,18 @@ export async function listNotices(ctx: ServiceContext, actor: Actor, filter: Not
   });
 }
 
+/** Notices by id as they are now (after `notices approve --wait`), for an actor who may read them. */
+export async function listNoticesByIds(ctx: ServiceContext, actor: Actor, ids: readonly string[]): Promise<Map<string, NoticeSummary>> {
+  requirePermission(actor, 'notice.read');
+  return ctx.sql.transaction(async (tx) => {
+    const rows = [];
+    for (const id of ids) rows.push(await loadNoticeFor(tx, actor, id, 'notice.read'));
+    const items = await selectNoticeItems(tx, rows.map((r) => r.id));
+    await appendAudit(tx, actor, { action: 'notice.list', recordType: 'notice', detail: { count: rows.length } });
+    return new Map(rows.map((r) => [r.id, summary(r, items)]));
+  });
+}
+
 /** Sentences on what is missing before the notice can go out (shown by `notices show`). */
 function noticeWarnings(config: Config, notice: NoticeRow, items: NoticeItemRow[], caseStatus: string | undefined): string[] {
   const w: string[] = [];
@@ -199,42 +243,78 @@ export async function getNotice(ctx: ServiceContext, actor: Actor, idOrReference
 
 export interface ApproveOptions {
   /**
-   * Queues the delivery of an approved notice (the `notice-deliver` job with `{ noticeId }`). Called after
-   * the approval has committed; a failure leaves the notice approved, and the periodic drafting job queues
-   * it again.
+   * Has approved notices delivered (the `notice-deliver` job, and - in a process that runs the worker
+   * role - delivery here at once). Called after the approval has committed, with every newly approved
+   * id; a failure leaves the notices approved, and delivery's periodic sweep queues them again.
    */
-  queueDelivery?: (noticeId: string) => Promise<void>;
+  queueDelivery?: (noticeIds: string[]) => Promise<void>;
 }
 
 export async function approveNotice(ctx: ServiceContext, actor: Actor, idOrReference: string, opts: ApproveOptions = {}): Promise<NoticeSummary> {
+  return (await approveNotices(ctx, actor, [idOrReference], opts))[0];
+}
+
+/**
+ * Approves several notices in one transaction: all of them or, when one cannot be approved, none (the
+ * error names it). A notice already approved is left as it is. One transaction for a batch is what makes
+ * approving a page of drafts cheap on the embedded database, where every commit costs milliseconds.
+ */
+export async function approveNotices(ctx: ServiceContext, actor: Actor, idsOrReferences: readonly string[], opts: ApproveOptions = {}): Promise<NoticeSummary[]> {
+  if (idsOrReferences.length === 0) throw new BadRequestError('Name at least one notice to approve.');
+  if (idsOrReferences.length > 1000) throw new BadRequestError('Approve at most 1,000 notices at once.');
   const approved = await ctx.sql.transaction(async (tx) => {
-    const notice = await loadNoticeFor(tx, actor, idOrReference, 'notice.approve', { forUpdate: true });
-    if (notice.status === 'approved') return { notice, items: await selectNoticeItems(tx, [notice.id]), already: true };
-    if (!canMoveNotice(notice.status, 'approved')) throw new ConflictError(`Notice ${notice.reference} is ${notice.status} and cannot be approved; only drafts are.`);
-    const items = await selectNoticeItems(tx, [notice.id]);
-    if (items.length === 0) throw new ConflictError(`Notice ${notice.reference} lists no items; there is nothing to approve.`);
-    const c = await selectCaseCodeAndStatus(tx, notice.case_id);
-    if (!c || (c.status !== 'open' && c.status !== 'monitoring')) throw new ConflictError(`Notice ${notice.reference} belongs to a case that is ${c?.status ?? 'gone'}: its notices are not sent. Cancel it.`);
-    const platform = (await selectPlatformById(tx, notice.platform_id))!;
-    if (!ctx.config.orgEmail) throw new UnprocessableError('Notices need the organisation\'s contact address: set STAYDOWN_ORG_EMAIL (and STAYDOWN_ORG_NAME) and approve again.');
-    if (platform.jurisdiction === 'KR' && krDesignationState(ctx.config) === 'expired') {
-      throw new UnprocessableError(`The designation as a requesting body ended on ${ctx.config.krDesignation!.until}: KR notices are not sent under an expired designation. Renew it and set STAYDOWN_KR_DESIGNATION_UNTIL, or remove both STAYDOWN_KR_DESIGNATION settings to send on the victim's behalf.`);
+    const loaded: NoticeRow[] = [];
+    const seen = new Set<string>();
+    const ids = idsOrReferences.map((r) => r.trim());
+    // Ids from an actor who sees every notice: one locking read for all (the API's and a page's case).
+    const bulk = !needsAssignment(actor, 'notice.approve') && ids.every((id) => /^[0-9a-f-]{36}$/i.test(id));
+    requirePermission(actor, 'notice.approve');
+    const byId = bulk ? new Map((await selectNoticesByIds(tx, ids, { forUpdate: true })).map((n) => [n.id, n])) : null;
+    for (const ref of ids) {
+      const n = byId ? byId.get(ref.toLowerCase()) : await loadNoticeFor(tx, actor, ref, 'notice.approve', { forUpdate: true });
+      if (!n) throw new NotFoundError(`There is no notice ${ref} that you can access; 'staydown notices list' shows them.`);
+      if (!seen.has(n.id)) loaded.push(n);
+      seen.add(n.id);
     }
-    if (ctx.config.fourEyes) await checkFourEyes(tx, actor, notice);
+    const items = await selectNoticeItems(tx, loaded.map((n) => n.id));
+    const cases = await selectCaseCodesAndStatuses(tx, loaded.map((n) => n.case_id));
+    const platforms = new Map((await selectPlatformsByIds(tx, loaded.map((n) => n.platform_id))).map((p) => [p.id, p]));
+    const toApprove: NoticeRow[] = [];
+    for (const notice of loaded) {
+      if (notice.status === 'approved') continue;
+      if (!canMoveNotice(notice.status, 'approved')) throw new ConflictError(`Notice ${notice.reference} is ${notice.status} and cannot be approved; only drafts are.`);
+      const count = items.filter((i) => i.notice_id === notice.id).length;
+      if (count === 0) throw new ConflictError(`Notice ${notice.reference} lists no items; there is nothing to approve.`);
+      const c = cases.get(notice.case_id);
+      if (!c || (c.status !== 'open' && c.status !== 'monitoring')) throw new ConflictError(`Notice ${notice.reference} belongs to a case that is ${c?.status ?? 'gone'}: its notices are not sent. Cancel it.`);
+      if (!ctx.config.orgEmail) throw new UnprocessableError('Notices need the organisation\'s contact address: set STAYDOWN_ORG_EMAIL (and STAYDOWN_ORG_NAME) and approve again.');
+      if (platforms.get(notice.platform_id)!.jurisdiction === 'KR' && krDesignationState(ctx.config) === 'expired') {
+        throw new UnprocessableError(`The designation as a requesting body ended on ${ctx.config.krDesignation!.until}: KR notices are not sent under an expired designation. Renew it and set STAYDOWN_KR_DESIGNATION_UNTIL, or remove both STAYDOWN_KR_DESIGNATION settings to send on the victim's behalf.`);
+      }
+      if (ctx.config.fourEyes) await checkFourEyes(tx, actor, notice);
+      toApprove.push(notice);
+    }
     // The draft followed its platform until now; from here on the notice keeps what was approved.
-    await refreshDraft(tx, notice.id, { language: platform.language, jurisdiction: platform.jurisdiction, channel: channelFor(platform) });
-    const row = await updateNoticeStatus(tx, notice.id, noticeStatusesBefore('approved'), 'approved', { approvedBy: actor.userId, approvedByName: actor.name });
-    if (!row) throw new ConflictError(`Notice ${notice.reference} was changed by someone else; look at it again.`);
-    await insertNoticeHistory(tx, notice.id, actor.userId ?? actor.name, 'approved', { items: items.length, fourEyes: ctx.config.fourEyes });
-    await appendAudit(tx, actor, { action: 'notice.approve', recordType: 'notice', recordId: notice.id, caseCode: c.code, detail: { items: items.length, platformId: platform.id, fourEyes: ctx.config.fourEyes } });
-    return { notice: row, items, already: false };
+    const done = await approveDrafts(tx, toApprove.map((n) => {
+      const p = platforms.get(n.platform_id)!;
+      return { id: n.id, language: p.language, jurisdiction: p.jurisdiction, channel: channelFor(p) };
+    }), { approvedBy: actor.userId, approvedByName: actor.name });
+    if (done.length !== toApprove.length) throw new ConflictError(`Notice ${toApprove.find((n) => !done.includes(n.id))!.reference} was changed by someone else; look at it again.`);
+    const count = (id: string) => items.filter((i) => i.notice_id === id).length;
+    await insertNoticeHistories(tx, toApprove.map((n) => ({ noticeId: n.id, actor: actor.userId ?? actor.name, event: 'approved', detail: { items: count(n.id), fourEyes: ctx.config.fourEyes } })));
+    await appendAudits(tx, toApprove.map((n) => ({
+      actor,
+      event: { action: 'notice.approve', recordType: 'notice', recordId: n.id, caseCode: cases.get(n.case_id)!.code, detail: { items: count(n.id), platformId: n.platform_id, fourEyes: ctx.config.fourEyes } },
+    })));
+    const rows = new Map((await selectNoticesByIds(tx, loaded.map((n) => n.id))).map((r) => [r.id, r]));
+    return { notices: loaded.map((n) => rows.get(n.id)!), items, newly: done };
   });
-  if (opts.queueDelivery && !approved.already) {
-    await opts.queueDelivery(approved.notice.id).catch((err) => {
-      ctx.log.warn({ notice: approved.notice.id, err: (err as Error).message }, 'an approved notice could not be queued for delivery; the periodic drafting job queues it again');
+  if (opts.queueDelivery && approved.newly.length > 0) {
+    await opts.queueDelivery(approved.newly).catch((err) => {
+      ctx.log.warn({ notices: approved.newly.length, err: (err as Error).message }, 'approved notices could not be queued for delivery; delivery\'s periodic sweep queues them again');
     });
   }
-  return summary(approved.notice, approved.items);
+  return approved.notices.map((n) => summary(n, approved.items));
 }
 
 async function checkFourEyes(tx: Sql, actor: Actor, notice: NoticeRow): Promise<void> {

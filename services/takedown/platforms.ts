@@ -45,6 +45,11 @@ export interface Platform {
   language: NoticeLanguage;
   emails: string[];
   webhookUrl: string | null;
+  /**
+   * Host names of the webhook URL allowed although they resolve to a loopback, private or otherwise
+   * non-public address (a receiver on the platform's own network); the SSRF guard refuses them otherwise.
+   */
+  webhookAllowHosts: string[];
   /** The secret itself is never shown. */
   hasWebhookSecret: boolean;
   formUrl: string | null;
@@ -67,6 +72,8 @@ export interface PlatformInput {
   /** null clears it. */
   webhookUrl?: string | null;
   webhookSecret?: string | null;
+  /** Replaces the stored list; [] clears it. */
+  webhookAllowHosts?: string[];
   formUrl?: string | null;
   deadlineHours?: number | null;
   /** A platform's name; null clears it. */
@@ -78,7 +85,7 @@ export interface PlatformInput {
 export function platformJson(p: PlatformRow): Platform {
   return {
     id: p.id, name: p.name, domains: p.domains, kind: p.kind, jurisdiction: p.jurisdiction, language: p.language, emails: p.emails,
-    webhookUrl: p.webhook_url, hasWebhookSecret: p.webhook_secret_encrypted !== null, formUrl: p.form_url, deadlineHours: p.deadline_hours,
+    webhookUrl: p.webhook_url, webhookAllowHosts: p.webhook_allow_hosts ?? [], hasWebhookSecret: p.webhook_secret_encrypted !== null, formUrl: p.form_url, deadlineHours: p.deadline_hours,
     escalateTo: p.escalate_to_name, userId: p.user_id, createdAt: p.created_at.toISOString(), updatedAt: p.updated_at.toISOString(),
   };
 }
@@ -100,6 +107,15 @@ function httpUrl(raw: string, what: string): string {
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new BadRequestError(`The ${what} must be an http:// or https:// address, not '${u.protocol}'.`);
   if (u.username || u.password) throw new BadRequestError(`The ${what} must not carry a user name or password; give the webhook secret separately.`);
   return u.toString();
+}
+
+/** A host name or IP address as the webhook URL writes it (lower case, IPv6 without brackets). */
+function normalizeAllowHost(raw: string): string {
+  const h = raw.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  if (!h || h.length > 253 || !(isIP(h) || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(h))) {
+    throw new BadRequestError(`'${raw}' is not a host name or IP address for --webhook-allow-host (write the host of the webhook URL, e.g. hooks.internal.example or 10.0.0.5).`);
+  }
+  return h;
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
@@ -138,6 +154,12 @@ async function checkedFields(sql: Sql, input: PlatformInput, current: PlatformRo
   }
   if (webhookUrl === null) secret = null;
   if (webhookUrl !== null && secret === null) throw new BadRequestError(`Platform '${name}' has a webhook without a secret: give --webhook-secret, so it can check that notices come from staydown.`);
+  const webhookAllowHosts = [...new Set((input.webhookAllowHosts ?? current?.webhook_allow_hosts ?? []).map((h) => normalizeAllowHost(h)))];
+  if (webhookAllowHosts.length > 20) throw new BadRequestError('Allow at most 20 webhook hosts on one platform.');
+  const webhookHost = webhookUrl ? new URL(webhookUrl).hostname.replace(/^\[|\]$/g, '').toLowerCase() : null;
+  if (input.webhookAllowHosts?.length && webhookHost && !webhookAllowHosts.includes(webhookHost)) {
+    throw new BadRequestError(`--webhook-allow-host ${webhookAllowHosts.join(', ')} does not name the webhook's host ${webhookHost}; allow the host the URL names.`);
+  }
   const formUrl = input.formUrl === undefined ? current?.form_url ?? null : input.formUrl === null ? null : httpUrl(input.formUrl, 'form URL');
   if (emails.length === 0 && webhookUrl === null && formUrl === null) {
     throw new BadRequestError(`Platform '${name}' has no way to receive notices: give an --email, a --webhook with its --webhook-secret, or a --form-url.`);
@@ -173,7 +195,7 @@ async function checkedFields(sql: Sql, input: PlatformInput, current: PlatformRo
       userId = user.id;
     }
   }
-  return { name, domains, kind, jurisdiction, language, emails, webhookUrl, webhookSecretEncrypted: secret, formUrl, deadlineHours, escalateTo, userId };
+  return { name, domains, kind, jurisdiction, language, emails, webhookUrl, webhookSecretEncrypted: secret, formUrl, deadlineHours, escalateTo, userId, webhookAllowHosts };
 }
 
 export async function addPlatform(ctx: ServiceContext, actor: Actor, input: PlatformInput): Promise<Platform> {

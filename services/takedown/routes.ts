@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { RouteDef } from '../http/route.ts';
 import { draftNotices, listUnroutedAlerts } from './drafting.ts';
 import { deliveryQueuer } from './jobs.ts';
-import { approveNotice, cancelNotice, getNotice, listNotices } from './notices.ts';
+import { approveNotice, approveNotices, cancelNotice, getNotice, listNotices } from './notices.ts';
 import { NOTICE_STATUSES } from './notice-status.ts';
 import { addPlatform, changePlatform, getPlatform, JURISDICTIONS, listPlatforms, NOTICE_LANGUAGES, PLATFORM_KINDS, proposePlatform, type PlatformInput } from './platforms.ts';
 
@@ -19,6 +19,8 @@ const platformFields = {
   emails: z.array(z.string().min(3).max(254)).max(20).optional(),
   webhookUrl: z.string().max(2000).nullable().optional(),
   webhookSecret: z.string().max(500).nullable().optional(),
+  /** Hosts of the webhook URL allowed on a non-public address; replaces the stored list. */
+  webhookAllowHosts: z.array(z.string().min(1).max(253)).max(20).optional(),
   formUrl: z.string().max(2000).nullable().optional(),
   deadlineHours: z.number().int().min(1).max(8760).nullable().optional(),
   escalateTo: z.string().max(100).nullable().optional(),
@@ -64,6 +66,11 @@ export const takedownRoutes: RouteDef[] = [
   {
     method: 'GET', url: '/api/v1/notices/unrouted', summary: 'Confirmed alerts no notice can take: no platform covers their page, or a URL carries personal data', tag: 'takedown', access: 'notice.read',
     handler: async ({ env, actor }) => ({ items: await listUnroutedAlerts(env.ctx, actor!) }),
+  },
+  {
+    method: 'POST', url: '/api/v1/notices/approve', summary: 'Approve several draft notices in one step (all of them, or none with the reason); they are queued for delivery', tag: 'takedown', access: 'notice.approve',
+    body: z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(1000) }).strict(),
+    handler: async ({ env, actor, body }) => ({ items: await approveNotices(env.ctx, actor!, (body as { ids: string[] }).ids, env.send ? { queueDelivery: deliveryQueuer(env.send) } : {}) }),
   },
   {
     method: 'GET', url: '/api/v1/notices/:id', summary: 'Show a notice (by id or reference) with its rendered text, notice.json, history and warnings', tag: 'takedown', access: 'notice.read', params: idParams,

@@ -5,14 +5,14 @@ import { runVerb, withService } from '../cli/run-verb.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import { queueSpec } from '../runtime/job.ts';
 import { openQueue } from '../runtime/queue.ts';
-import { deliverNow } from './delivery.ts';
+import { deliverHere } from './delivery.ts';
 import { draftNotices, listUnroutedAlerts } from './drafting.ts';
 import { deliveryQueuer } from './jobs.ts';
 import { JOBS } from '../runtime/jobs.ts';
-import { approveNotice, cancelNotice, getNotice, listNotices, noticeStatus, type NoticeSummary } from './notices.ts';
+import { approveNotices, cancelNotice, getNotice, listNotices, listNoticesByIds, noticeStatus, type NoticeSummary } from './notices.ts';
 import { addPlatform, changePlatform, getPlatform, listPlatforms, proposePlatform, type Platform, type PlatformInput } from './platforms.ts';
 
-const PLATFORM_FLAGS = '--domain HOST [--domain HOST]... [--email ADDR]... [--webhook URL --webhook-secret SECRET] [--form-url URL]\n       [--jurisdiction KR|US|EU|OTHER] [--language ko|en] [--deadline-hours N] [--escalate-to PLATFORM] [--kind site|host|registrar|search-engine] [--user ACCOUNT]';
+const PLATFORM_FLAGS = '--domain HOST [--domain HOST]... [--email ADDR]... [--webhook URL --webhook-secret SECRET [--webhook-allow-host HOST]...] [--form-url URL]\n       [--jurisdiction KR|US|EU|OTHER] [--language ko|en] [--deadline-hours N] [--escalate-to PLATFORM] [--kind site|host|registrar|search-engine] [--user ACCOUNT]';
 export const PLATFORM_USAGE = `staydown platform add NAME ${PLATFORM_FLAGS} [--json]
        staydown platform change NAME [same flags; a given list replaces the stored one] [--json]
        staydown platform list | show NAME | propose DOMAIN [--json]`;
@@ -29,6 +29,7 @@ function platformText(p: Platform): string {
     `${p.name} (${p.kind}, ${p.jurisdiction}, ${p.language}, ${p.deadlineHours} h)`,
     `  domains: ${p.domains.join(' ')}`,
     `  contacts: ${[...p.emails, ...(p.webhookUrl ? [`webhook ${p.webhookUrl}`] : []), ...(p.formUrl ? [`form ${p.formUrl}`] : [])].join(', ')}`,
+    ...(p.webhookAllowHosts.length ? [`  webhook allowed on a non-public address: ${p.webhookAllowHosts.join(' ')}`] : []),
     ...(p.escalateTo ? [`  escalates to: ${p.escalateTo}`] : []),
   ].join('\n');
 }
@@ -37,6 +38,7 @@ export async function runPlatform(args: string[], io: CliIo): Promise<number> {
   return runVerb('platform', io, async () => {
     const { values, positionals } = parseCli(args, {
       domain: { type: 'string', multiple: true }, email: { type: 'string', multiple: true }, webhook: { type: 'string' }, 'webhook-secret': { type: 'string' },
+      'webhook-allow-host': { type: 'string', multiple: true },
       'form-url': { type: 'string' }, jurisdiction: { type: 'string' }, language: { type: 'string' }, 'deadline-hours': { type: 'string' },
       'escalate-to': { type: 'string' }, kind: { type: 'string' }, user: { type: 'string' },
     }, PLATFORM_USAGE);
@@ -74,6 +76,7 @@ export async function runPlatform(args: string[], io: CliIo): Promise<number> {
       const input: PlatformInput = {
         ...(sub === 'add' ? { name } : {}),
         domains: values.domain, emails: values.email, webhookUrl: values.webhook, webhookSecret: values['webhook-secret'], formUrl: values['form-url'],
+        webhookAllowHosts: values['webhook-allow-host'],
         jurisdiction: values.jurisdiction?.toUpperCase(), language: values.language?.toLowerCase(), deadlineHours, escalateTo: values['escalate-to'],
         kind: values.kind, user: values.user,
       };
@@ -91,34 +94,44 @@ function noticeLine(n: NoticeSummary): string {
   return `${n.reference}  ${n.status.padEnd(9)} ${n.platform}  ${n.jurisdiction}/${n.language}  ${n.channel}  ${n.urls.length} item(s)  ${n.id}${n.deadline ? `  deadline ${n.deadline}` : ''}`;
 }
 
-/** How long --wait waits for a running service to deliver before this command delivers itself. */
+/** How long --wait waits for a running service to deliver what this command cannot send itself. */
 const SERVICE_PICKUP_MS = 60_000;
 
+/** A web-form notice handed to staff: `sending`, with nothing for a machine to do. */
+const awaitingSubmission = (n: Pick<NoticeSummary, 'status' | 'channel'>) => n.status === 'sending' && n.channel === 'form';
+
 /**
- * --wait: with no service running (the embedded database opened by this command itself), deliver here;
- * otherwise wait for the service's workers, and deliver here if none picked the notice up in time.
+ * --wait: delivers here every notice this command can send (all of them on the embedded database, which
+ * this command holds; on PostgreSQL those whose channel it has the settings for - the outbox's claim
+ * keeps a notice from going out twice when a service's worker takes it at the same moment), then waits
+ * for the service's workers for the rest, and delivers those here too if none picked them up in time.
+ * It returns once each notice is sent, failed, cancelled, or - a web-form notice - waiting to be
+ * submitted by hand (a person does that, so waiting for it would never end).
  */
-async function waitForDelivery(ctx: ServiceContext, ids: string[]): Promise<Map<string, string | null>> {
-  const out = new Map<string, string | null>();
-  const serviceRunning = ctx.sql.kind !== 'pglite';
-  for (const id of ids) {
-    if (!serviceRunning) {
-      out.set(id, await deliverNow(ctx, id));
-      continue;
-    }
-    const until = Date.now() + SERVICE_PICKUP_MS;
-    let status = await noticeStatus(ctx.sql, id);
-    while (status !== 'sent' && status !== 'failed' && status !== 'cancelled') {
+async function waitForDelivery(ctx: ServiceContext, notices: NoticeSummary[]): Promise<Map<string, string | null>> {
+  const canSend = (n: NoticeSummary) => ctx.sql.kind === 'pglite' || n.channel !== 'email' || Boolean(ctx.config.smtpUrl && ctx.config.noticeFrom);
+  const out = await deliverHere(ctx, notices.filter(canSend).map((n) => n.id));
+  const done = (id: string, status: string | null) => status !== 'approved' && status !== 'sending' ? true : status === 'sending' && notices.find((n) => n.id === id)!.channel === 'form';
+  const until = Date.now() + SERVICE_PICKUP_MS;
+  for (const n of notices) {
+    let status = out.get(n.id) ?? (await noticeStatus(ctx.sql, n.id));
+    while (!done(n.id, status)) {
       if (status === 'approved' && Date.now() > until) {
-        status = await deliverNow(ctx, id);
-        break;
+        status = (await deliverHere(ctx, [n.id])).get(n.id) ?? null;
+        if (status === 'approved') break;
+        continue;
       }
       await new Promise((r) => setTimeout(r, 250));
-      status = await noticeStatus(ctx.sql, id);
+      status = await noticeStatus(ctx.sql, n.id);
     }
-    out.set(id, status);
+    out.set(n.id, status);
   }
   return out;
+}
+
+function approvedLine(n: NoticeSummary): string {
+  if (awaitingSubmission(n)) return `notice ${n.reference} is waiting to be submitted by hand on the platform's web form: 'staydown notices form ${n.reference}' prints the text to paste, and 'staydown notices submitted ${n.reference}' records it (--wait does not wait for a person)`;
+  return `notice ${n.reference} ${n.status}${n.status === 'approved' ? ` - queued for delivery${n.lastError ? ` (${n.lastError})` : ''}` : ''}`;
 }
 
 export async function runNotices(args: string[], io: CliIo): Promise<number> {
@@ -160,20 +173,26 @@ export async function runNotices(args: string[], io: CliIo): Promise<number> {
     }
     if (sub === 'approve' && ids.length > 0) {
       return quietly(async (ctx, actor) => {
-        const deliverHere = values.wait === true && ctx.sql.kind === 'pglite';
-        const queue = deliverHere ? null : await openQueue(ctx.sql, JOBS.map(queueSpec), { schema: ctx.config.queueSchema });
-        const approved: NoticeSummary[] = [];
+        const local = values.wait === true && ctx.sql.kind === 'pglite';
+        const queue = local ? null : await openQueue(ctx.sql, JOBS.map(queueSpec), { schema: ctx.config.queueSchema });
+        let approved: NoticeSummary[];
         try {
-          for (const id of ids) approved.push(await approveNotice(ctx, actor, id, queue ? { queueDelivery: deliveryQueuer((n, d, o) => queue.send(n, d, o)) } : {}));
+          // One transaction for all of them: every notice is approved, or none (the error names which and why).
+          approved = await approveNotices(ctx, actor, ids, queue ? { queueDelivery: deliveryQueuer((n, d, o) => queue.send(n, d, o)) } : {});
         } finally {
           await queue?.stop();
         }
+        let shown: Array<NoticeSummary & { awaitingSubmission?: boolean }> = approved;
         if (values.wait) {
-          const statuses = await waitForDelivery(ctx, approved.map((n) => n.id));
-          for (const n of approved) n.status = (statuses.get(n.id) ?? n.status) as NoticeSummary['status'];
+          const statuses = await waitForDelivery(ctx, approved);
+          const now = await listNoticesByIds(ctx, actor, approved.map((n) => n.id));
+          shown = approved.map((n) => {
+            const cur = now.get(n.id) ?? { ...n, status: (statuses.get(n.id) ?? n.status) as NoticeSummary['status'] };
+            return { ...cur, awaitingSubmission: awaitingSubmission(cur) };
+          });
         }
-        printResult(io, json, approved, approved.map((n) => `notice ${n.reference} ${n.status}${n.status === 'approved' ? ' - queued for delivery' : ''}`).join('\n'));
-        return approved.some((n) => n.status === 'failed') ? 2 : 0;
+        printResult(io, json, shown, shown.map(approvedLine).join('\n'));
+        return shown.some((n) => n.status === 'failed') ? 2 : 0;
       });
     }
     throw usageError(`Unknown subcommand '${positionals.join(' ')}'.`, NOTICES_USAGE);

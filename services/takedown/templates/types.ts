@@ -41,6 +41,17 @@ export interface NoticeData {
   krDesignation: { wording: string; until: string } | null;
   /** A reminder or escalation: the reference of the notice it follows up. */
   originalReference: string | null;
+  /**
+   * A reminder or escalation: when the notice it follows up was sent and its deadline (null while it was
+   * not sent). A reminder's text says from these how long the URLs are overdue.
+   */
+  original?: { sentAt: Date | null; deadline: Date | null } | null;
+  /**
+   * An escalation: the package made for it (services/monitoring/escalation-package.ts - URLs, notices
+   * sent and answers with dates, never victim data). It goes in notice.json (so in the webhook body),
+   * as an e-mail attachment, and its summary in the text.
+   */
+  escalationPackage?: ({ summary?: string } & Record<string, unknown>) | null;
   items: NoticeItemData[];
 }
 
@@ -92,6 +103,10 @@ export interface NoticeJson {
   signature: string | null;
   designation: { wording: string; until: string } | null;
   originalReference: string | null;
+  /** A reminder: the original notice's deadline and how far past it this notice is (0 before it). */
+  overdue?: { since: string; hours: number } | null;
+  /** An escalation: its package (README "notice.json"). */
+  escalationPackage?: Record<string, unknown> | null;
   legalBasis: string[];
   content: 'non-consensual intimate imagery';
   items: Array<{ pageUrl: string | null; mediaUrl: string; firstSeen: string }>;

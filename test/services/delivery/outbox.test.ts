@@ -18,6 +18,10 @@ import { retryNotice } from '../../../services/delivery/hand-submission.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 import { seedAlerts, seedApprovedNotice, seedCase, seedPlatform } from './support/seed.ts';
+import { startJobs } from '../../../services/runtime/job-runner.ts';
+import { JOBS } from '../../../services/runtime/jobs.ts';
+import { deliveryQueuer } from '../../../services/takedown/jobs.ts';
+import { NOTICE_DELIVER_JOB } from '../../../services/takedown/index.ts';
 
 const db = useTestDatabase('delivery_outbox');
 const tmp = useTempDir('outbox');
@@ -162,5 +166,31 @@ describe('the delivery outbox', () => {
     expect(await selectNoticeById(ctx.sql, notice.id)).toMatchObject({ status: 'sending', next_attempt_at: null, attempts: 0 });
     expect(await selectDueNoticeIds(ctx.sql, true)).not.toContain(notice.id);
     outbox.close();
+  });
+
+  it('in a worker process, approval delivers at once without waiting for the queue, and the queued job finds nothing left', async () => {
+    const c = await seedCase(ctx.sql);
+    const alerts = await seedAlerts(ctx.sql, c.id, ['https://board.example/run-here.jpg']);
+    const p = await seedPlatform(ctx.sql, ctx.masterKey, { channel: 'email', emails: ['abuse@board.example'] });
+    const notice = await seedApprovedNotice(ctx.sql, c.id, p, 'email', alerts);
+    // The real notice-deliver job, with a note of each run: one started by the send itself has begun
+    // before the send returns (a run from the queue's polling could only start after the job was stored).
+    const real = JOBS.find((j) => j.name === NOTICE_DELIVER_JOB)!;
+    expect(real.runHere).toBe(true);
+    const runs: number[] = [];
+    const jobs = [{ ...real, run: (d: Record<string, unknown>, env: Parameters<typeof real.run>[1]) => (runs.push(Date.now()), real.run(d, env)) }];
+    const runner = await startJobs(ctx, { roles: ['worker'], matcher: null, log: ctx.log, jobs });
+    try {
+      const before = sink.messages.length;
+      await deliveryQueuer(runner.send)([notice.id]);
+      expect(runs).toHaveLength(1);
+      await waitFor(async () => (await selectNoticeById(ctx.sql, notice.id))?.status === 'sent', 20_000, 'the notice sent');
+      // (The drain also sends whatever else earlier tests left due.)
+      expect(sink.messages.slice(before).filter((m) => m.messageId?.includes(notice.reference))).toHaveLength(1);
+    } finally {
+      await runner.stop();
+    }
+    // The queued copy (the safety net) ran or will run: the notice is sent once.
+    expect((await selectNoticeHistory(ctx.sql, notice.id)).filter((h) => h.event === 'sent')).toHaveLength(1);
   });
 });

@@ -88,6 +88,7 @@ const EXPECTED: Record<string, Caller[]> = {
   'POST /api/v1/notices/draft': CASE_WORKERS,
   'GET /api/v1/notices/unrouted': ['admin', 'staff', 'operator'],
   'GET /api/v1/notices/:id': ['admin', 'staff', 'operator'],
+  'POST /api/v1/notices/approve': CASE_WORKERS,
   'POST /api/v1/notices/:id/approve': CASE_WORKERS,
   'POST /api/v1/notices/:id/cancel': CASE_WORKERS,
 };
@@ -170,6 +171,7 @@ async function request(method: string, url: string, caller: Caller): Promise<num
   if (key === 'POST /api/v1/alerts/:id/reject') payload = { reason: 'a different person' };
   if (key === 'POST /api/v1/platforms') payload = { name: `platform-${n}`, domains: [`p${n++}.access.example`], emails: ['abuse@access.example'] };
   if (key === 'PATCH /api/v1/platforms/:name') payload = { deadlineHours: 12 };
+  if (key === 'POST /api/v1/notices/approve') payload = { ids: [await freshNotice(), await freshNotice()] };
   if (key === 'POST /api/v1/platforms/propose') payload = { domain: 'www.propose.example' };
   if (key === 'POST /respond/:token' || key === 'POST /api/v1/platform/notices/:id/answer') payload = { answer: 'acknowledged' };
   if (key === 'POST /api/v1/cases/:code/material') {

@@ -166,7 +166,17 @@ describe('the keep-it-down ladder, in seconds', { timeout: 300_000 }, () => {
     // The refusal escalated at once, to board C's host.
     expect(r.escalations).toBeGreaterThanOrEqual(1);
     await waitFor(async () => mailsTo('abuse@host-c.example').length === 1 && (await stateOf('C', 'c1')) === 'escalated' || (await runMonitorPass(ctx), false), 30_000, "board C's escalation to its host");
-    expect(mailsTo('abuse@host-c.example')[0].parsed.subject).toMatch(/^\[Escalation\]/);
+    const escalation = mailsTo('abuse@host-c.example')[0];
+    expect(escalation.parsed.subject).toMatch(/^\[Escalation\]/);
+    // The escalation package is attached (and in notice.json, the webhook body), not only kept in history.
+    const attached = escalation.parsed.attachments.find((a) => a.filename === 'escalation-package.json');
+    expect(attached, 'escalation-package.json attached').toBeDefined();
+    const pkg = JSON.parse(attached!.content.toString('utf8'));
+    expect(pkg).toMatchObject({ schema: 'staydown-escalation/1', type: 'abuse-report', site: 'board-c', answers: [expect.objectContaining({ answer: 'refused' })] });
+    expect(pkg.urls.map((u: { mediaUrl: string }) => u.mediaUrl)).toEqual([expect.stringContaining('c1')]);
+    const noticeJson = JSON.parse(escalation.parsed.attachments.find((a) => a.filename === 'notice.json')!.content.toString('utf8'));
+    expect(noticeJson.escalationPackage).toEqual(pkg);
+    expect(escalation.parsed.text).toContain('escalation-package.json');
 
     // Board B ignores the notice: a reminder after 2 s, then an escalation to its host 6 s after the notice.
     await waitFor(async () => mailsTo('abuse@board-b.example').length === 2 || (await runMonitorPass(ctx), false), 30_000, 'the reminder to board B');
@@ -174,6 +184,8 @@ describe('the keep-it-down ladder, in seconds', { timeout: 300_000 }, () => {
     expect(reminder.parsed.subject).toMatch(/^\[Reminder\]/);
     const firstRef = /SD-\d{4}-\d+/.exec(mailsTo('abuse@board-b.example')[0].parsed.subject ?? '')![0];
     expect(reminder.parsed.text).toContain(firstRef);
+    // It says how long the URLs are overdue (or when the deadline comes, if it has not passed yet).
+    expect(reminder.parsed.text).toMatch(new RegExp(`This is a reminder of notice ${firstRef}, sent [^.]+\\. (Its deadline, [^,]+, has passed: the URLs below are still online and \\d+ (minute|hour|day)|The URLs below are still online; its deadline is)`));
     await waitFor(async () => mailsTo('abuse@host-b.example').length === 1 || (await runMonitorPass(ctx), false), 30_000, "the escalation to board B's host");
     await waitFor(async () => (await stateOf('B', 'b1')) === 'escalated' || (await runMonitorPass(ctx), false), 30_000, 'board B escalated');
     const bNotice = (await ctx.sql.query<{ id: string }>("SELECT n.id::text FROM notices n JOIN platforms p ON p.id = n.platform_id WHERE p.name = 'board-b' AND n.kind = 'initial'"))[0].id;

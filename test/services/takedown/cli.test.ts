@@ -5,6 +5,7 @@ import { useTempDir } from '../../support/tmp.ts';
 import { ADMIN, childEnv, runCli, serviceContext } from '../../support/service.ts';
 import { rdapDomainAnswer, seedConfirmedAlert, startRdapFixture } from '../../support/takedown.ts';
 import { openCase } from '../../../services/cases/cases.ts';
+import { startWebhookReceiver } from '../delivery/support/webhook-receiver.ts';
 import type { ServiceContext } from '../../../services/platform/context.ts';
 
 const db = useTestDatabase('takedown_cli');
@@ -105,4 +106,69 @@ describe('staydown notices', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toContainEqual(expect.objectContaining({ alertId: alert, reason: 'no-platform', domain: 'orphan.example' }));
   });
+});
+
+// After 'staydown notices' (which looks at the one waiting delivery job): these approve and deliver more.
+describe('staydown platform --webhook-allow-host and notices approve --wait', () => {
+  it('allows a webhook on a non-public address only for the hosts named, and delivers to it with --wait', async () => {
+    const hooks = await startWebhookReceiver('allow-host-secret-0123');
+    try {
+      const url = hooks.url('/staydown');
+      const wrong = await runCli(['platform', 'add', 'Inner', '--domain', 'inner.example', '--webhook', url, '--webhook-secret', 'allow-host-secret-0123', '--webhook-allow-host', 'hooks.other.example'], env);
+      expect(wrong.status).toBe(1);
+      expect(wrong.stderr).toMatch(/does not name the webhook's host 127\.0\.0\.1; allow the host the URL names/);
+      const bad = await runCli(['platform', 'add', 'Inner', '--domain', 'inner.example', '--webhook', url, '--webhook-secret', 'allow-host-secret-0123', '--webhook-allow-host', 'not a host'], env);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/is not a host name or IP address for --webhook-allow-host/);
+      const add = await runCli(['platform', 'add', 'Inner', '--domain', 'inner.example', '--webhook', url, '--webhook-secret', 'allow-host-secret-0123', '--json'], env);
+      expect(add.status, add.stderr).toBe(0);
+      expect(JSON.parse(add.stdout)).toMatchObject({ webhookUrl: url, webhookAllowHosts: [] });
+
+      // Not allowed yet: the SSRF guard refuses the loopback receiver, and nothing arrives.
+      const c = await openCase(ctx, ADMIN, {});
+      await seedConfirmedAlert(ctx.sql, c.code, { pageUrl: 'https://inner.example/p/1', mediaUrl: 'https://inner.example/i/1.jpg' });
+      await runCli(['notices', 'draft'], env);
+      const [first] = JSON.parse((await runCli(['notices', 'list', '--platform', 'Inner', '--status', 'draft', '--json'], env)).stdout) as Array<{ id: string }>;
+      const refused = await runCli(['notices', 'approve', first.id, '--wait', '--json'], env);
+      expect(refused.status, refused.stderr).toBe(2);
+      expect(JSON.parse(refused.stdout)[0]).toMatchObject({ status: 'failed', lastError: expect.stringMatching(/refused/) });
+      expect(hooks.requests).toHaveLength(0);
+
+      const change = await runCli(['platform', 'change', 'Inner', '--webhook-allow-host', '127.0.0.1', '--json'], env);
+      expect(change.status, change.stderr).toBe(0);
+      expect(JSON.parse(change.stdout)).toMatchObject({ webhookAllowHosts: ['127.0.0.1'] });
+      expect((await runCli(['platform', 'show', 'Inner'], env)).stdout).toContain('webhook allowed on a non-public address: 127.0.0.1');
+      await seedConfirmedAlert(ctx.sql, c.code, { pageUrl: 'https://inner.example/p/2', mediaUrl: 'https://inner.example/i/2.jpg' });
+      await runCli(['notices', 'draft'], env);
+      const [second] = JSON.parse((await runCli(['notices', 'list', '--platform', 'Inner', '--status', 'draft', '--json'], env)).stdout) as Array<{ id: string; reference: string }>;
+      const sent = await runCli(['notices', 'approve', second.id, '--wait', '--json'], env);
+      expect(sent.status, sent.stderr).toBe(0);
+      expect(JSON.parse(sent.stdout)[0]).toMatchObject({ id: second.id, status: 'sent' });
+      expect(hooks.requests.map((r) => [r.signature.ok, r.headers['idempotency-key']])).toEqual([[true, second.reference]]);
+    } finally {
+      await hooks.close();
+    }
+  }, 240_000);
+
+  it('--wait returns for a web-form notice once it waits to be submitted by hand, saying so', async () => {
+    const add = await runCli(['platform', 'add', 'Form Only', '--domain', 'formonly.example', '--form-url', 'https://formonly.example/report'], env);
+    expect(add.status, add.stderr).toBe(0);
+    for (const k of [1, 2]) {
+      const c = await openCase(ctx, ADMIN, {});
+      await seedConfirmedAlert(ctx.sql, c.code, { pageUrl: `https://formonly.example/p/${k}`, mediaUrl: `https://formonly.example/i/${k}.jpg` });
+    }
+    await runCli(['notices', 'draft'], env);
+    const [n, m] = JSON.parse((await runCli(['notices', 'list', '--platform', 'Form Only', '--json'], env)).stdout) as Array<{ id: string; reference: string }>;
+    const t0 = Date.now();
+    const r = await runCli(['notices', 'approve', n.reference, '--wait', '--json'], env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject([{ id: n.id, status: 'sending', channel: 'form', awaitingSubmission: true }]);
+    // Well before the minute --wait gives a running service's workers.
+    expect(Date.now() - t0).toBeLessThan(45_000);
+    const again = await runCli(['notices', 'approve', m.id, '--wait'], env);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`notice ${m.reference} is waiting to be submitted by hand on the platform's web form: 'staydown notices form ${m.reference}' prints the text to paste`);
+    const listed = JSON.parse((await runCli(['notices', 'list', '--platform', 'Form Only', '--json'], env)).stdout) as Array<{ status: string }>;
+    expect(listed.map((x) => x.status)).toEqual(['sending', 'sending']);
+  }, 240_000);
 });

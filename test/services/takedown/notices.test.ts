@@ -8,11 +8,11 @@ import { useTestDatabase } from '../../support/db.ts';
 import { useTempDir } from '../../support/tmp.ts';
 import { ADMIN, serviceContext } from '../../support/service.ts';
 import { seedConfirmedAlert } from '../../support/takedown.ts';
-import { addPlatform, approveNotice, cancelNotice, draftNotices, getNotice, listNotices, listUnroutedAlerts } from '../../../services/takedown/index.ts';
+import { addPlatform, approveNotice, approveNotices, cancelNotice, draftNotices, getNotice, listNotices, listUnroutedAlerts } from '../../../services/takedown/index.ts';
 import { assignCaseStaff, openCase, withdrawCase } from '../../../services/cases/cases.ts';
 import { addUser } from '../../../services/accounts/accounts.ts';
 import type { ServiceContext } from '../../../services/platform/context.ts';
-import type { Actor } from '../../../services/platform/audit.ts';
+import { verifyAudit, type Actor } from '../../../services/platform/audit.ts';
 import type { Config } from '../../../services/platform/config.ts';
 
 const db = useTestDatabase('takedown_notices');
@@ -72,7 +72,7 @@ describe('drafting', () => {
     expect(n.history.map((h) => h.event)).toEqual(['drafted', 'extended']);
 
     const queued: string[] = [];
-    await approveNotice(ctx, staff1, id, { queueDelivery: async (nid) => void queued.push(nid) });
+    await approveNotice(ctx, staff1, id, { queueDelivery: async (nids) => void queued.push(...nids) });
     expect(queued).toEqual([id]);
     const a4 = await seedConfirmedAlert(db().sql, code, { pageUrl: 'https://board.example/post/4', mediaUrl: 'https://img.board.example/4.jpg' });
     const after = await draftNotices(ctx);
@@ -218,6 +218,26 @@ describe('approval', () => {
     await expect(approveNotice(ctx, staff2, id)).rejects.toThrow(/There is no notice/);
     const n = await getNotice(ctx, staff1, id);
     await expect(getNotice(ctx, ADMIN, n.reference)).resolves.toMatchObject({ id });
+  });
+
+  it('approves several notices in one transaction - all of them, or none when one cannot be approved - with an intact audit chain', async () => {
+    const a = await draftFor('https://board.example/b/1', 'https://img.board.example/b1.jpg');
+    const b = await draftFor('https://board.example/b/2', 'https://img.board.example/b2.jpg');
+    const c = await draftFor('https://board.example/b/3', 'https://img.board.example/b3.jpg');
+    await cancelNotice(ctx, ADMIN, c);
+    await expect(approveNotices(ctx, ADMIN, [a, b, c])).rejects.toThrow(/is cancelled and cannot be approved; only drafts are/);
+    expect((await getNotice(ctx, ADMIN, a)).status).toBe('draft');
+    expect((await getNotice(ctx, ADMIN, b)).status).toBe('draft');
+    const queued: string[][] = [];
+    const ref = (await getNotice(ctx, ADMIN, b)).reference;
+    const r = await approveNotices(ctx, ADMIN, [a, ref], { queueDelivery: async (ids) => void queued.push(ids) });
+    expect(r.map((n) => [n.id, n.status, n.approvedBy])).toEqual([[a, 'approved', ADMIN.name], [b, 'approved', ADMIN.name]]);
+    // One queueing for the batch, with every newly approved notice; approving again queues nothing.
+    expect(queued).toEqual([[a, b]]);
+    await approveNotices(ctx, ADMIN, [a, b], { queueDelivery: async (ids) => void queued.push(ids) });
+    expect(queued).toHaveLength(1);
+    for (const id of [a, b]) expect((await getNotice(ctx, ADMIN, id)).history.map((h) => h.event)).toEqual(['drafted', 'approved']);
+    expect(await verifyAudit(db().sql)).toMatchObject({ ok: true });
   });
 
   it('a queueing failure leaves the notice approved', async () => {

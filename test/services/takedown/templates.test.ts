@@ -44,6 +44,42 @@ function golden(name: string, actual: string): void {
   expect(actual, `golden file ${name} (UPDATE_GOLDEN=1 rewrites it)`).toBe(readFileSync(file, 'utf8'));
 }
 
+describe('reminder texts say how long the URLs are overdue', () => {
+  // The original notice: sent 2026-11-28 10:00 UTC, deadline 2026-11-29 10:00 UTC; the reminder two days
+  // and five hours after that deadline.
+  const original = { sentAt: new Date('2026-11-28T10:00:00Z'), deadline: new Date('2026-11-29T10:00:00Z') };
+  const issuedAt = new Date('2026-12-01T15:00:00Z');
+  describe.each(TEMPLATES.map((t) => [`reminder.${t.jurisdiction.toLowerCase()}.${t.language}`, t] as const))('%s', (name, t) => {
+    const d = data({ kind: 'reminder', jurisdiction: t.jurisdiction, language: t.language, originalReference: 'SD-2026-000100', original, issuedAt, deadline: null, krDesignation: t.jurisdiction === 'KR' ? data().krDesignation : null });
+    const r = renderNotice(d);
+    it('matches its golden files', () => {
+      golden(`${name}.txt`, `Subject: ${r.subject}\n\n${r.text}`);
+      golden(`${name}.json`, `${JSON.stringify(r.json, null, 2)}\n`);
+    });
+    it('names the original notice, its deadline and how far past it the URLs are', () => {
+      const overdue = t.language === 'ko' ? '2일 5시간' : '2 days 5 hours';
+      const deadline = t.jurisdiction === 'KR' ? '2026-11-29 19:00 KST' : '2026-11-29 10:00 UTC';
+      for (const part of [r.text, r.html]) {
+        expect(part).toContain(overdue);
+        expect(part).toContain(deadline);
+        expect(part).toContain('SD-2026-000100');
+      }
+      if (t.jurisdiction === 'OTHER' && t.language === 'ko') expect(r.text).toContain('2 days 5 hours overdue');
+      expect(r.json.overdue).toEqual({ since: '2026-11-29T10:00:00.000Z', hours: 53 });
+    });
+    it('before the deadline, says when it comes instead', () => {
+      const early = renderNotice({ ...d, issuedAt: new Date('2026-11-29T07:00:00Z') });
+      expect(early.text).toContain(t.language === 'ko' ? '3시간 후' : 'in 3 hours');
+      expect(early.json.overdue).toEqual({ since: '2026-11-29T10:00:00.000Z', hours: 0 });
+    });
+  });
+  it('an initial notice has no overdue sentence or field', () => {
+    const r = renderNotice(data({ jurisdiction: 'US', language: 'en', krDesignation: null }));
+    expect(r.text).not.toMatch(/overdue/);
+    expect(r.json).not.toHaveProperty('overdue');
+  });
+});
+
 describe('notice templates', () => {
   it('has Korean and English for every jurisdiction', () => {
     for (const j of ['KR', 'US', 'EU', 'OTHER'] as const) {
