@@ -146,9 +146,11 @@ export class ReferenceMatcher<Meta = undefined> {
         found.set(id, WHOLE_VIEWS.has(String(d.queryView)) ? { ...d, region: { ...WHOLE_QUERY } } : d);
         continue;
       }
+      // The index's voting pairs go along as the hint: the verifier's gate rejects an impostor on them in
+      // ~0.1 ms instead of a full verification (5-50 ms).
       const v = votes.get(id);
       const pair: FeaturePair | undefined = queryFeatures && e.features
-        ? { query: queryFeatures, ref: e.features, ...(v ? { hint: { votes: v.votes, mirroredVotes: v.mirroredVotes, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes } } : {}) }
+        ? { query: queryFeatures, ref: e.features, ...(v ? { hint: { votes: v.votes, mirroredVotes: v.mirroredVotes, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes, pairs: v.pairs, mirroredPairs: v.mirroredPairs } } : {}) }
         : undefined;
       const beyond = decideBeyondPdq(query, e.fp, pair);
       if (beyond) found.set(id, beyond);
