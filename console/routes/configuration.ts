@@ -43,7 +43,38 @@ export function configRows(c: Config): ConfigRow[] {
     { key: 'consoleSessionHours', setting: 'STAYDOWN_CONSOLE_SESSION_HOURS', value: String(c.consoleSessionHours) },
     { key: 'require2fa', setting: 'STAYDOWN_REQUIRE_2FA', value: c.require2fa.join(', ') || 'none' },
     { key: 'timeZone', setting: 'STAYDOWN_TIME_ZONE', value: c.timeZone },
+    { key: 'reviewRevealLimit', setting: 'STAYDOWN_REVIEW_REVEAL_LIMIT', value: String(c.reviewRevealLimit) },
+    { key: 'orgName', setting: 'STAYDOWN_ORG_NAME', value: c.orgName },
+    { key: 'orgEmail', setting: 'STAYDOWN_ORG_EMAIL', value: c.orgEmail ?? '' },
+    { key: 'fourEyes', setting: 'STAYDOWN_FOUR_EYES', value: String(c.fourEyes) },
+    { key: 'smtp', setting: 'STAYDOWN_SMTP_URL', value: smtpShown(c.smtpUrl) },
+    { key: 'noticeFrom', setting: 'STAYDOWN_NOTICE_FROM', value: c.noticeFrom ?? '' },
+    { key: 'checkEvery', setting: 'STAYDOWN_CHECK_EVERY', value: durationShown(c.monitoring.checkEveryMs) },
+    { key: 'remindAfter', setting: 'STAYDOWN_REMIND_AFTER', value: durationShown(c.monitoring.remindAfterMs) },
+    { key: 'escalateAfter', setting: 'STAYDOWN_ESCALATE_AFTER', value: durationShown(c.monitoring.escalateAfterMs) },
+    { key: 'rechecks', setting: 'STAYDOWN_RECHECKS', value: c.monitoring.rechecksMs.map(durationShown).join(', ') },
+    { key: 'maxReminders', setting: 'STAYDOWN_MAX_REMINDERS', value: String(c.monitoring.maxReminders) },
+    { key: 'autoReminders', setting: 'STAYDOWN_AUTO_REMINDERS, STAYDOWN_AUTO_ESCALATIONS', value: `${c.monitoring.autoReminders}, ${c.monitoring.autoEscalations}` },
   ];
+}
+
+/** The SMTP server without its user name and password (a URL may carry both). */
+function smtpShown(url: string | undefined): string {
+  if (!url) return '';
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return '';
+  }
+}
+
+/** A duration in the units the settings take (the largest that divides it exactly): 6h, 7d, 90s. */
+export function durationShown(ms: number): string {
+  for (const [unit, size] of [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 export const configurationPages: PageDef[] = [

@@ -32,6 +32,30 @@ describe('console catalogues', () => {
     expect(missing).toEqual([]);
   });
 
+  it('the configuration page shows delivery and monitoring settings, never a password', () => {
+    const rows = configRows(loadConfig({}, { STAYDOWN_SMTP_URL: 'smtp://desk:s3cret-pass@mail.centre.example:587', STAYDOWN_NOTICE_FROM: 'Desk <desk@centre.example>', STAYDOWN_RECHECKS: '90s,1d,7d' }));
+    const shown = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+    expect(JSON.stringify(rows)).not.toContain('s3cret');
+    expect(shown.smtp).toBe('smtp://mail.centre.example:587');
+    expect(shown.checkEvery).toBe('6h');
+    expect(shown.escalateAfter).toBe('3d');
+    expect(shown.rechecks).toBe('90s, 1d, 1w');
+    expect(shown.reviewRevealLimit).toBe('50');
+  });
+
+  it('every audit action the code records has a plain-language name in the audit log page', () => {
+    // An auditor reads "Revealed a picture in review", not `alert.reveal`: every dotted action string
+    // given to appendAudit in the services, the crawler and the console needs an `audit.act.*` message.
+    const files = (dir: string): string[] => readdirSync(join(process.cwd(), dir), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.ts')).map((e) => join(e.parentPath, e.name));
+    const actions = new Set<string>();
+    for (const f of ['services', 'crawler', 'console'].flatMap(files)) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/\baction: ([^,}\n]*)/g)) for (const q of m[1].matchAll(/'([a-z]+\.[a-z.-]+)'/g)) actions.add(q[1]);
+    }
+    expect(actions.size).toBeGreaterThan(40);
+    expect([...actions].filter((a) => !(`audit.act.${a}` in CATALOGUES.en))).toEqual([]);
+  });
+
   it('every key built from a list exists (roles, statuses, navigation, configuration rows)', () => {
     const keys = [
       ...ROLES.flatMap((r) => [`role.${r}`, `home.role.${r}`, `users.roleHelp.${r}`]),
