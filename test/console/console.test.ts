@@ -15,6 +15,7 @@ import { useTempDir } from '../support/tmp.ts';
 import { childEnv, serviceContext, startServe, type RunningServe } from '../support/service.ts';
 import { syntheticPhoto } from '../support/images.ts';
 import { makeVideo } from '../support/files.ts';
+import { darkWallpaper } from '../hashing/match/dark-wallpaper.ts';
 import { capture, captureBoth, checked, launch, person } from './browser.ts';
 import { code, firstSignIn as firstSignInAs, signIn, type Accounts } from './session.ts';
 
@@ -172,6 +173,12 @@ describe('the console', () => {
     expect(rows.join(' ')).toMatch(/video/);
     expect(await page.textContent('#known-urls')).toContain('https://board.example/post/77');
     await captureBoth(page, 'case');
+    // A dark, smooth picture registers too, and the page tells staff it is weak for matching.
+    await page.setInputFiles('#files', { name: 'dark.png', mimeType: 'image/png', buffer: await darkWallpaper(3) });
+    await page.click('#upload-submit');
+    await expect.poll(async () => page.locator('.upload-item.ok').count(), { timeout: 120_000 }).toBe(1);
+    expect(await page.textContent('.upload-item.ok .strength-weak')).toMatch(/^Weak for matching: the picture is dark or smooth/);
+    await capture(page, 'case-uploaded-weak');
     await page.click('nav a[href="/cases"]');
     expect(await page.textContent('table')).toContain(caseCode);
     await captureBoth(page, 'cases');
@@ -260,7 +267,7 @@ describe('the console', () => {
   it('checked every page in both languages', () => {
     const pages = new Set(checked.map((c) => c.replace(/\.(ko|en)$/, '')));
     for (const p of pages) {
-      if (['sign-in-recovery-codes', 'users-created', 'case-uploaded', 'error-403', 'audit-verified', 'cases-after-erase'].includes(p)) continue;
+      if (['sign-in-recovery-codes', 'users-created', 'case-uploaded', 'case-uploaded-weak', 'error-403', 'audit-verified', 'cases-after-erase'].includes(p)) continue;
       expect(checked, p).toContain(`${p}.ko`);
       expect(checked, p).toContain(`${p}.en`);
     }
