@@ -4,6 +4,7 @@ import { useTestDatabase } from '../support/db.ts';
 import { useTempDir } from '../support/tmp.ts';
 import { appliedMigrations, listMigrations, migrate } from '../../db/migrate.ts';
 import { openDatabase, embeddedPaths } from '../../db/connect.ts';
+import { SHARED_BUFFERS } from '../../db/pglite.ts';
 import { statSync, existsSync } from 'node:fs';
 
 const db = useTestDatabase('db_layer');
@@ -49,6 +50,8 @@ describe('embedded database (PGlite) and its gateway', () => {
     const server = await openDatabase({ databaseUrl: undefined, dataDir }, { serve: true });
     try {
       expect(server.sql.kind).toBe('pglite');
+      // The embedded server runs with the smaller buffer pool (its WebAssembly memory never shrinks).
+      expect(await server.sql.query<{ shared_buffers: string }>('SHOW shared_buffers')).toEqual([{ shared_buffers: SHARED_BUFFERS }]);
       await migrate(server.sql);
       const paths = embeddedPaths(dataDir);
       expect(statSync(paths.socket).mode & 0o777).toBe(0o600);
