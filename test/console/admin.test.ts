@@ -57,10 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (serve) {
-    serve.child.kill('SIGTERM');
-    await serve.exited;
-  }
+  await serve?.stop();
   await board?.close();
   await rdap?.close();
 });

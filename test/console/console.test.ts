@@ -42,10 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (serve) {
-    serve.child.kill('SIGTERM');
-    await serve.exited;
-  }
+  await serve?.stop();
 });
 
 describe('the console', () => {

@@ -138,10 +138,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (serve) {
-    serve.child.kill('SIGTERM');
-    await serve.exited;
-  }
+  await serve?.stop();
   for (const s of sites) {
     s.server.closeAllConnections();
     await new Promise((r) => s.server.close(r));

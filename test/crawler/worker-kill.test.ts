@@ -96,7 +96,6 @@ describe('a crawl worker killed mid-crawl', { timeout: 240_000 }, () => {
     // Each image was downloaded once per content: the resumed worker skipped media the first one recorded.
     const fullHits = board.hits.filter((h) => /^\/full\/\d+\.jpg$/.test(h));
     expect(new Set(fullHits).size).toBe(72);
-    second.child.kill('SIGTERM');
-    await second.exited;
+    await second.stop();
   });
 });

@@ -73,6 +73,8 @@ export interface RunningServe {
   stderr: () => string;
   /** Resolves with the exit code (or signal) once the process has ended. */
   exited: Promise<number | string | null>;
+  /** Asks the serve to stop (SIGTERM, as an operator's `systemctl stop` does) and waits until it has. */
+  stop: () => Promise<number | string | null>;
 }
 
 /** Starts `staydown serve --json` as a child and waits (up to `timeoutMs`) for its start-up line. */
@@ -93,7 +95,11 @@ export function startServe(env: NodeJS.ProcessEnv, args: string[] = [], timeoutM
       if (nl < 0) return;
       clearTimeout(timer);
       try {
-        resolve({ child, info: JSON.parse(out.slice(0, nl)) as ServeInfo, stderr: () => err, exited });
+        const stop = () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          return exited;
+        };
+        resolve({ child, info: JSON.parse(out.slice(0, nl)) as ServeInfo, stderr: () => err, exited, stop });
       } catch (e) {
         reject(new Error(`staydown serve printed an unexpected first line: ${out.slice(0, nl)}`, { cause: e }));
       }

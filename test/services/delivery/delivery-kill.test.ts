@@ -76,8 +76,7 @@ async function killAt(point: HoldPoint) {
   }, 60_000, `notice ${notice.reference} to be sent by the second worker`).catch((err: Error) => {
     throw new Error(`${err.message}\nfirst: ${first.stderr().slice(-2000)}\nsecond: ${second.stderr().slice(-2000)}`);
   });
-  second.child.kill('SIGTERM');
-  await second.exited;
+  await second.stop();
   return { notice, done, receivedBeforeRestart, messages: ours(), messageId, history: await selectNoticeHistory(ctx.sql, notice.id) };
 }
 

@@ -186,8 +186,7 @@ describe('takedown end to end', { timeout: 400_000 }, () => {
     expect(shown.status).toBe('sent');
     expect(shown.history.map((h: { event: string }) => h.event)).toEqual(expect.arrayContaining(['approved', 'sending', 'sent', 'answered']));
 
-    serve.child.kill('SIGTERM');
-    await serve.exited;
+    await serve.stop();
 
     // Privacy: nothing of the victim or the case in any e-mail (headers, parts, attachments), webhook body or log line.
     for (const m of mails) expect(leaks(m.raw.toString('utf8')), `e-mail ${m.messageId}`).toEqual([]);
