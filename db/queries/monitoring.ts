@@ -308,8 +308,10 @@ export async function selectAlertIdByMaterialUrl(sql: Sql, materialId: string, m
   return row?.id ?? null;
 }
 
-export interface MaterialHistoryRow {
+/** One sighting of registered material: an alert that was not rejected, with its site and decision. */
+export interface AlertSightingRow {
   alert_id: string;
+  material_id: string;
   site_name: string;
   page_url: string;
   media_url: string;
@@ -318,17 +320,23 @@ export interface MaterialHistoryRow {
   decided_at: Date | null;
   auto_confirmed: boolean;
   reupload: boolean | null;
+}
+
+/** The columns of AlertSightingRow over `crawl_alerts a JOIN crawl_sites s` (the case timeline uses them too). */
+export const ALERT_SIGHTING_COLUMNS = `a.id::text AS alert_id, a.material_id::text, s.name AS site_name, a.page_url, a.media_url, a.status,
+            a.created_at AS found_at, a.decided_at, a.auto_confirmed, a.reupload`;
+
+export interface MaterialHistoryRow extends AlertSightingRow {
   notified_at: Date | null;
   removed_at: Date | null;
   state: string | null;
 }
 
 /** Everything known of a material's sightings: where and when found, notified, removed. */
-export async function selectMaterialHistory(sql: Sql, materialIds: string[]): Promise<Array<MaterialHistoryRow & { material_id: string }>> {
+export async function selectMaterialHistory(sql: Sql, materialIds: string[]): Promise<MaterialHistoryRow[]> {
   if (materialIds.length === 0) return [];
   return sql.query(
-    `SELECT a.material_id::text, a.id::text AS alert_id, s.name AS site_name, a.page_url, a.media_url, a.status, a.created_at AS found_at,
-            a.decided_at, a.auto_confirmed, a.reupload,
+    `SELECT ${ALERT_SIGHTING_COLUMNS},
             (SELECT min(t.first_notified_at) FROM tracked_urls t WHERE t.alert_id = a.id) AS notified_at,
             (SELECT min(t.first_removed_at) FROM tracked_urls t WHERE t.alert_id = a.id) AS removed_at,
             (SELECT t.state FROM tracked_urls t WHERE t.alert_id = a.id ORDER BY t.created_at LIMIT 1) AS state

@@ -3,25 +3,12 @@
  * decision, and the notices that named them. URLs, ids and dates only - nothing of the victim.
  */
 import type { Sql } from '../sql.ts';
-
-export interface TimelineAlertRow {
-  alert_id: string;
-  material_id: string;
-  site_name: string;
-  page_url: string;
-  media_url: string;
-  status: string;
-  found_at: Date;
-  decided_at: Date | null;
-  auto_confirmed: boolean;
-  reupload: boolean | null;
-}
+import { ALERT_SIGHTING_COLUMNS, type AlertSightingRow } from './monitoring.ts';
 
 /** The case's alerts that were not rejected, oldest first. */
-export async function selectCaseTimelineAlerts(sql: Sql, caseId: string): Promise<TimelineAlertRow[]> {
-  return sql.query<TimelineAlertRow>(
-    `SELECT a.id::text AS alert_id, a.material_id::text, s.name AS site_name, a.page_url, a.media_url, a.status, a.created_at AS found_at,
-            a.decided_at, a.auto_confirmed, a.reupload
+export async function selectCaseTimelineAlerts(sql: Sql, caseId: string): Promise<AlertSightingRow[]> {
+  return sql.query<AlertSightingRow>(
+    `SELECT ${ALERT_SIGHTING_COLUMNS}
        FROM crawl_alerts a JOIN crawl_sites s ON s.id = a.site_id
       WHERE a.case_id = $1 AND a.status <> 'rejected'
       ORDER BY a.created_at, a.id`,
