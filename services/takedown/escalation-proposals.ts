@@ -51,7 +51,7 @@ export interface ProposedTarget {
   existing: string | null;
   /** The RDAP URL the contact came from (null for the KCSC). */
   source: string | null;
-  /** What RDAP said about it: the network and its range, or the registrar's name. */
+  /** What RDAP said about it: the network's handle, range and country, or the domain and its registrar. */
   note: string | null;
 }
 
@@ -117,7 +117,7 @@ function hostTarget(net: RdapNetwork, host: string): Omit<ProposedTarget, 'exist
   const range = net.network.startAddress && net.network.endAddress ? ` ${net.network.startAddress} - ${net.network.endAddress}` : '';
   return {
     role: 'host', name: net.organisation ?? `host of ${host}`, kind: 'host', emails: net.abuseEmails, formUrl: null, jurisdiction, language: jurisdiction === 'KR' ? 'ko' : 'en',
-    source: net.source, note: `network ${net.network.handle ?? net.network.name ?? '?'}${range}${net.network.country ? ` (${net.network.country})` : ''}`,
+    source: net.source, note: `${net.network.handle ?? net.network.name ?? '?'}${range}${net.network.country ? ` (${net.network.country})` : ''}`,
     emailDomain: net.abuseEmails[0] ? getDomain(net.abuseEmails[0].split('@')[1]) : null,
   };
 }
@@ -126,7 +126,7 @@ function registrarTarget(c: RdapContacts, domain: string): Omit<ProposedTarget, 
   const emails = c.registrarAbuseEmails.length > 0 ? c.registrarAbuseEmails : c.abuseEmails;
   return {
     role: 'registrar', name: c.registrar ?? `registrar of ${domain}`, kind: 'registrar', emails, formUrl: null, jurisdiction: 'OTHER', language: 'en',
-    source: c.source, note: `registrar of ${domain}${c.registrar ? `: ${c.registrar}` : ''}`,
+    source: c.source, note: `${domain}${c.registrar ? `: ${c.registrar}` : ''}`,
     emailDomain: emails[0] ? getDomain(emails[0].split('@')[1]) : null,
   };
 }
@@ -141,7 +141,7 @@ async function lookUp(ctx: ServiceContext, site: PlatformRow, host: string | nul
     await store('proposed', [{
       role: 'kcsc', name: kcsc?.name ?? KCSC_RECORD.name, kind: kcsc?.kind ?? 'regulator', domains: kcsc?.domains ?? [...KCSC_RECORD.domains], emails: kcsc?.emails ?? [],
       formUrl: kcsc ? kcsc.form_url : KCSC_RECORD.formUrl, jurisdiction: 'KR', language: 'ko', existing: kcsc?.name ?? null, source: null,
-      note: 'review request: deletion (a domestic service)',
+      note: null,
     }], null);
     return;
   }
