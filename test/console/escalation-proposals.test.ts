@@ -116,6 +116,8 @@ describe('the console: proposed escalation targets', () => {
     expect(panel).toContain('https://www.kocsc.or.kr/');
     expect(await page.locator('#escalation-accept').count()).toBe(0);
     expect(panel).toContain('A staff member or an administrator can accept it.');
+    // The form it would point to is not there for an operator.
+    expect(panel).not.toContain('enter who to ask by hand');
     await captureBoth(page, 'platform-escalation-kcsc-operator');
     await context.close();
   });
