@@ -195,6 +195,30 @@ describe('escalation targets staydown proposes', { timeout: 60_000 }, () => {
     expect(rdap.requests.slice(asked)).toEqual(expect.arrayContaining(['/ip/192.0.2.20', '/domain/down.example']));
     expect(later.proposedEscalationTargets.find((x) => x.platform === 'down-board')!.problem).toMatch(/knows no network for the address 192\.0\.2\.20/);
   });
+
+  it('an RDAP service that never answers holds the pass only for the lookup timeout (5 s), then says so', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const hanging = createServer(() => { /* never answers */ });
+    hanging.on('connection', (s) => sockets.add(s));
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+    try {
+      const slow: ServiceContext = { ...ctx, config: Object.freeze({ ...ctx.config, rdapUrl: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/` }) };
+      ADDRESSES['slow.example'] = '192.0.2.30';
+      const site = await seedPlatformRow(ctx.sql, { name: 'slow-board', jurisdiction: 'EU' });
+      await ctx.sql.query("UPDATE platforms SET domains = '{slow.example}' WHERE id = $1", [site.id]);
+      await sentNotice(site, 'http://slow.example/p/1', 80);
+      const started = Date.now();
+      const r = await runMonitorPass(slow, { proposals: { resolve } });
+      const took = Date.now() - started;
+      expect(took).toBeLessThan(15_000);
+      const p = r.proposedEscalationTargets.find((x) => x.platform === 'slow-board')!;
+      expect(p.status).toBe('failed');
+      expect(p.problem).toMatch(/could not be (reached|read in time) for the address 192\.0\.2\.30 \(.*(timeout|aborted).*\); try again later/i);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => hanging.close(r));
+    }
+  });
 });
 
 let token = '';
