@@ -6,8 +6,8 @@
  * The webhook secret is sealed by the service and never shown again: the page says only whether one is set.
  */
 import {
-  addPlatform, changePlatform, DEFAULT_DEADLINE_HOURS, getPlatform, JURISDICTIONS, listPlatforms, listUnroutedAlerts, NOTICE_LANGUAGES, PLATFORM_KINDS,
-  proposePlatform, type Platform, type PlatformInput, type UnroutedAlert,
+  acceptEscalationProposal, addPlatform, changePlatform, DEFAULT_DEADLINE_HOURS, getPlatformWithProposal, JURISDICTIONS, listOpenProposals, listPlatforms, listUnroutedAlerts,
+  NOTICE_LANGUAGES, PLATFORM_KINDS, proposePlatform, type Platform, type PlatformInput, type UnroutedAlert,
 } from '../../services/takedown/index.ts';
 import { can } from '../../services/platform/access.ts';
 import { formProblem, type FormProblem, type ProblemRule } from '../form-problems.ts';
@@ -87,6 +87,12 @@ async function newPage(input: PageInput, extra: Record<string, unknown>) {
 
 const platformPath = (name: string, q = '') => `/platforms/${encodeURIComponent(name)}${q}`;
 
+/** The escalation proposal panel's data: shown while the platform has no target and the proposal is open. */
+function proposalData(p: Awaited<ReturnType<typeof getPlatformWithProposal>>, input: PageInput) {
+  const open = p.escalationProposal && p.escalationProposal.status !== 'accepted' && !p.escalateTo;
+  return { proposal: open ? p.escalationProposal : null, escalationAccepted: input.query.escalationAccepted === '1' };
+}
+
 export const platformPages: PageDef[] = [
   {
     method: 'GET', url: '/platforms', access: 'platform.read',
@@ -94,7 +100,8 @@ export const platformPages: PageDef[] = [
       const { actor } = input.session!;
       const platforms = await listPlatforms(input.env.ctx, actor);
       const unrouted = can(actor.role, 'notice.read') ? unroutedByDomain(await listUnroutedAlerts(input.env.ctx, actor)) : [];
-      return input.render('platforms', { platforms, unrouted, canManage: can(actor.role, 'platform.manage'), ...OPTIONS });
+      const proposals = await listOpenProposals(input.env.ctx, actor);
+      return input.render('platforms', { platforms, unrouted, proposals, canManage: can(actor.role, 'platform.manage'), ...OPTIONS });
     },
   },
   {
@@ -141,12 +148,20 @@ export const platformPages: PageDef[] = [
     method: 'GET', url: '/platforms/:name', access: 'platform.read',
     handler: async (input) => {
       const { actor } = input.session!;
-      const p = await getPlatform(input.env.ctx, actor, input.params.name);
+      const p = await getPlatformWithProposal(input.env.ctx, actor, input.params.name);
       const others = (await listPlatforms(input.env.ctx, actor)).map((o) => o.name).filter((n) => n !== p.name);
       return input.render('platform', {
         p, v: formValues(p), others, ...OPTIONS, problem: null, canManage: can(actor.role, 'platform.manage'),
-        notice: ['added', 'saved'].find((k) => input.query[k] === '1') ?? '',
+        notice: ['added', 'saved'].find((k) => input.query[k] === '1') ?? '', ...proposalData(p, input),
       });
+    },
+  },
+  {
+    // Accepting the proposed escalation targets: the same service function as the API and the command line.
+    method: 'POST', url: '/platforms/:name/accept-escalation', access: 'platform.manage',
+    handler: async (input) => {
+      const r = await acceptEscalationProposal(input.env.ctx, input.session!.actor, input.params.name);
+      return input.reply.redirect(platformPath(r.platform.name, '?escalationAccepted=1'), 303);
     },
   },
   {
@@ -159,10 +174,10 @@ export const platformPages: PageDef[] = [
       } catch (err) {
         const problem = formProblem(err, PROBLEMS, { field: 'name', key: 'platforms.problem.other' });
         if (!problem) throw err;
-        const p = await getPlatform(input.env.ctx, actor, input.params.name);
+        const p = await getPlatformWithProposal(input.env.ctx, actor, input.params.name);
         const others = (await listPlatforms(input.env.ctx, actor)).map((o) => o.name).filter((n) => n !== p.name);
         void input.reply.status(400);
-        return input.render('platform', { p, v: sentValues(input, p.hasWebhookSecret), others, ...OPTIONS, problem, canManage: true, notice: '' });
+        return input.render('platform', { p, v: sentValues(input, p.hasWebhookSecret), others, ...OPTIONS, problem, canManage: true, notice: '', ...proposalData(p, input) });
       }
     },
   },

@@ -1,7 +1,7 @@
 /** Queries on platforms, the recipients of takedown notices (db/migrations/200-takedown.sql). */
 import type { Sql } from '../sql.ts';
 
-export type PlatformKind = 'site' | 'host' | 'registrar' | 'search-engine';
+export type PlatformKind = 'site' | 'host' | 'registrar' | 'search-engine' | 'regulator';
 export type Jurisdiction = 'KR' | 'US' | 'EU' | 'OTHER';
 export type NoticeLanguage = 'ko' | 'en';
 
@@ -100,4 +100,9 @@ export async function selectPlatformsWithDomains(sql: Sql, domains: string[]): P
     `SELECT p.id::text, p.name, d AS domain FROM platforms p, unnest(p.domains) d WHERE d = ANY($1::text[]) ORDER BY p.name, d`,
     [domains],
   );
+}
+
+/** Sets only the escalation target (accepting a proposed chain); the CHECK refuses a platform escalating to itself. */
+export async function setPlatformEscalateTo(sql: Sql, id: string, escalateTo: string): Promise<void> {
+  await sql.query('UPDATE platforms SET escalate_to = $2, updated_at = now() WHERE id = $1', [id, escalateTo]);
 }

@@ -33,7 +33,8 @@ export interface EscalationPackage {
 }
 
 export function escalationPackage(p: PackageInput): EscalationPackage {
-  const kcsc = p.target.jurisdiction === 'KR' && p.target.kind !== 'host' && p.target.kind !== 'registrar';
+  // The KCSC's record is of kind `regulator`; older records named it as a KR platform of another kind.
+  const kcsc = p.target.kind === 'regulator' || (p.target.jurisdiction === 'KR' && p.target.kind !== 'host' && p.target.kind !== 'registrar');
   const measure = kcsc ? (p.site.jurisdiction === 'KR' ? 'deletion' : 'access-blocking') : null;
   const sent = p.notices.filter((n) => n.sentAt);
   const firstSent = sent.length > 0 ? sent.reduce((a, b) => (a.sentAt! <= b.sentAt! ? a : b)).sentAt! : null;

@@ -60,6 +60,8 @@ export interface FollowUpResult {
   drafted: string[];
   /** Platforms with URLs due an escalation but no target to escalate to: `platform change NAME --escalate-to ...`. */
   noEscalationTarget: string[];
+  /** The same platforms with the URLs that are due (staydown proposes a target from their host). */
+  missingTargets: Array<{ platformId: string; urls: string[] }>;
 }
 
 async function copyItems(tx: Sql, from: NoticeRow, to: string, alertIds: Set<string>): Promise<number> {
@@ -90,7 +92,7 @@ export async function runFollowUps(ctx: ServiceContext, opts: { reminders?: bool
   const doRemind = opts.reminders ?? true;
   const doEscalate = opts.escalations ?? true;
   const s = ctx.config.monitoring;
-  const result: FollowUpResult = { reminders: 0, escalations: 0, approved: [], drafted: [], noEscalationTarget: [] };
+  const result: FollowUpResult = { reminders: 0, escalations: 0, approved: [], drafted: [], noEscalationTarget: [], missingTargets: [] };
   await ctx.sql.transaction(async (tx) => {
     await lockFollowUps(tx);
     const rows = await selectAwaitingByNotice(tx);
@@ -129,6 +131,7 @@ export async function runFollowUps(ctx: ServiceContext, opts: { reminders?: bool
         const target = await escalationTarget(tx, platform, level);
         if (!target) {
           if (level === 1 && !result.noEscalationTarget.includes(platform.name)) result.noEscalationTarget.push(platform.name);
+          if (level === 1) result.missingTargets.push({ platformId: platform.id, urls: rowsDue.flatMap((r) => [r.page_url, r.media_url]) });
           continue;
         }
         const n = await insertNotice(tx, { caseId: original.case_id, platformId: target.id, kind: 'escalation', language: target.language, jurisdiction: target.jurisdiction, channel: channelFor(target), originalNoticeId: original.id });

@@ -9,6 +9,7 @@ import type { JobDef, JobEnv } from '../runtime/job.ts';
 import { draftNotices, NOTICE_DELIVER_JOB } from '../takedown/index.ts';
 import { checkTrackedUrl, createMonitorVerifier } from './checks.ts';
 import { runFollowUps } from './follow-ups.ts';
+import { escalationProposals } from './pass.ts';
 import { classifyAlerts } from './reuploads.ts';
 import { syncTracking } from './tracking.ts';
 import type { RemovalVerifier } from './verify.ts';
@@ -36,7 +37,10 @@ async function followUps(env: JobEnv, kind: 'reminders' | 'escalations'): Promis
   const r = await runFollowUps(env.ctx, { reminders: kind === 'reminders', escalations: kind === 'escalations' });
   for (const id of r.approved) await env.send(NOTICE_DELIVER_JOB, { noticeId: id }, { singletonKey: id });
   if (r.reminders || r.escalations) env.log.info({ reminders: r.reminders, escalations: r.escalations, awaitingApproval: r.drafted.length }, 'follow-up notices drafted');
-  if (r.noEscalationTarget.length > 0) env.log.warn({ platforms: r.noEscalationTarget.length }, 'URLs are due an escalation but their platform has no escalation target: add one with staydown platform change NAME --escalate-to TARGET');
+  if (r.noEscalationTarget.length > 0) {
+    const proposals = await escalationProposals(env.ctx, r);
+    env.log.warn({ platforms: r.noEscalationTarget.length, proposed: proposals.filter((p) => p.status === 'proposed').length }, 'URLs are due an escalation but their platform has no escalation target: accept the proposal with staydown platform accept-escalation NAME, or add one with staydown platform change NAME --escalate-to TARGET');
+  }
 }
 
 export const monitoringJobs: JobDef[] = [

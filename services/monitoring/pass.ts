@@ -5,7 +5,7 @@
  */
 import { selectDueChecks } from '../../db/queries/monitoring.ts';
 import type { ServiceContext } from '../platform/context.ts';
-import { deliverNow, draftNotices } from '../takedown/index.ts';
+import { deliverNow, draftNotices, proposeEscalationTargets, type EscalationProposal, type ProposalDeps } from '../takedown/index.ts';
 import { checkTrackedUrl, createMonitorVerifier, type CheckOutcome } from './checks.ts';
 import { runFollowUps, type FollowUpResult } from './follow-ups.ts';
 import { classifyAlerts } from './reuploads.ts';
@@ -27,6 +27,11 @@ export interface MonitorRunResult {
   renoticed: string[];
   followUpsAwaitingApproval: string[];
   noEscalationTarget: string[];
+  /**
+   * For those platforms: the escalation targets staydown proposes (the KCSC, or the host and registrar
+   * from RDAP), or why none could be proposed yet. Nothing is sent to them until a person accepts.
+   */
+  proposedEscalationTargets: EscalationProposal[];
 }
 
 /** Runs `fn` over `items` with at most `n` at once. */
@@ -44,6 +49,8 @@ export interface PassOptions {
   /** Queues delivery of automatically approved follow-ups; without it they are delivered in this process. */
   queueDelivery?: (noticeId: string) => Promise<void>;
   maxChecks?: number;
+  /** RDAP and name resolution for escalation proposals (tests inject a resolver). */
+  proposals?: ProposalDeps;
 }
 
 export function countChecks(outcomes: readonly CheckOutcome[], into: Pick<MonitorRunResult, 'checked' | 'removed' | 'reappeared' | 'unknown' | 'present'>): void {
@@ -57,10 +64,21 @@ export function countChecks(outcomes: readonly CheckOutcome[], into: Pick<Monito
   }
 }
 
+/** Proposals for the platforms that lack a target; a failure here never stops the pass (it is logged). */
+export async function escalationProposals(ctx: ServiceContext, f: Pick<FollowUpResult, 'missingTargets'>, deps?: ProposalDeps): Promise<EscalationProposal[]> {
+  if (f.missingTargets.length === 0) return [];
+  try {
+    return await proposeEscalationTargets(ctx, f.missingTargets, deps);
+  } catch (err) {
+    ctx.log.warn({ err: (err as Error).message }, 'escalation targets could not be proposed in this pass; the next pass tries again');
+    return [];
+  }
+}
+
 export async function runMonitorPass(ctx: ServiceContext, opts: PassOptions = {}): Promise<MonitorRunResult> {
   const r: MonitorRunResult = {
     checked: 0, removed: 0, reappeared: 0, unknown: 0, reminders: 0, escalations: 0, present: 0, reuploads: 0, autoConfirmed: 0, tracked: 0, answers: 0,
-    renoticed: [], followUpsAwaitingApproval: [], noEscalationTarget: [],
+    renoticed: [], followUpsAwaitingApproval: [], noEscalationTarget: [], proposedEscalationTargets: [],
   };
   const classified = await classifyAlerts(ctx.sql);
   r.reuploads = classified.reuploads;
@@ -87,6 +105,7 @@ export async function runMonitorPass(ctx: ServiceContext, opts: PassOptions = {}
   r.escalations = f.escalations;
   r.followUpsAwaitingApproval = f.drafted;
   r.noEscalationTarget = f.noEscalationTarget;
+  r.proposedEscalationTargets = await escalationProposals(ctx, f, opts.proposals);
   for (const id of f.approved) {
     if (opts.queueDelivery) await opts.queueDelivery(id);
     else await deliverNow(ctx, id).catch((err) => ctx.log.warn({ notice: id, err: (err as Error).message }, 'a follow-up notice could not be delivered now; the delivery sweep retries it'));

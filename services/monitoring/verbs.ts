@@ -17,6 +17,9 @@ export async function runMonitor(args: string[], io: CliIo): Promise<number> {
         `reminders ${r.reminders}, escalations ${r.escalations}${r.followUpsAwaitingApproval.length ? ` (${r.followUpsAwaitingApproval.length} awaiting approval: staydown notices list --status draft)` : ''}`,
         ...(r.reuploads ? [`re-uploads ${r.reuploads} (${r.autoConfirmed} confirmed automatically)`] : []),
         ...(r.noEscalationTarget.length ? [`no escalation target for: ${r.noEscalationTarget.join(', ')} - add one with 'staydown platform change NAME --escalate-to TARGET'`] : []),
+        ...r.proposedEscalationTargets.map((e) => e.status === 'proposed'
+          ? `proposed escalation for ${e.platform}: ${e.targets.map((t) => `${t.name} (${t.kind}${t.existing ? '' : ', new'})`).join(' -> ')} - nothing is sent until accepted: ${e.accept}${e.problem ? ` (${e.problem})` : ''}`
+          : `no escalation target could be proposed for ${e.platform}: ${e.problem}`),
       ].join('\n');
       printResult(io, values.json === true, r, text);
       return 0;

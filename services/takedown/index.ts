@@ -17,3 +17,7 @@ export { deliverNow } from './delivery.ts';
 export { addPlatform, changePlatform, getPlatform, listPlatforms, proposePlatform, webhookSecret, DEFAULT_DEADLINE_HOURS, JURISDICTIONS, NOTICE_LANGUAGES, PLATFORM_KINDS, type Platform, type PlatformInput, type PlatformProposal } from './platforms.ts';
 export { renderNotice, escapeHtml, NOTICE_ANSWERS, type NoticeAnswer, type NoticeData, type NoticeJson, type RenderedNotice } from './templates/index.ts';
 export { fourEyesApprovers, fourEyesBlock, type FourEyesBlock } from './four-eyes.ts';
+export {
+  getPlatformWithProposal, listOpenProposals, lookupHost, proposeEscalationTargets, KCSC_RECORD, type EscalationProposal, type ProposalDeps, type ProposedTarget,
+} from './escalation-proposals.ts';
+export { acceptEscalationProposal, type AcceptedEscalation } from './escalation-accept.ts';

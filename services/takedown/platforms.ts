@@ -23,7 +23,7 @@ import { lookupDomain, RdapError } from './rdap.ts';
 import { refreshPlatformDrafts } from '../../db/queries/notices.ts';
 import { channelFor } from './channel.ts';
 
-export const PLATFORM_KINDS: readonly PlatformKind[] = ['site', 'host', 'registrar', 'search-engine'];
+export const PLATFORM_KINDS: readonly PlatformKind[] = ['site', 'host', 'registrar', 'search-engine', 'regulator'];
 export const JURISDICTIONS: readonly Jurisdiction[] = ['KR', 'US', 'EU', 'OTHER'];
 export const NOTICE_LANGUAGES: readonly NoticeLanguage[] = ['ko', 'en'];
 
@@ -198,16 +198,19 @@ async function checkedFields(sql: Sql, input: PlatformInput, current: PlatformRo
   return { name, domains, kind, jurisdiction, language, emails, webhookUrl, webhookSecretEncrypted: secret, formUrl, deadlineHours, escalateTo, userId, webhookAllowHosts };
 }
 
+/** Adds a checked record inside the caller's transaction (accepting an escalation proposal adds several at once). */
+export async function addPlatformIn(tx: Sql, masterKey: Buffer, actor: Actor, input: PlatformInput): Promise<PlatformRow> {
+  const id = randomUUID();
+  const fields = await checkedFields(tx, input, null, id, masterKey);
+  const row = await insertPlatform(tx, id, fields);
+  await appendAudit(tx, actor, { action: 'platform.add', recordType: 'platform', recordId: id, detail: { domains: row.domains.length, jurisdiction: row.jurisdiction } });
+  return row;
+}
+
 export async function addPlatform(ctx: ServiceContext, actor: Actor, input: PlatformInput): Promise<Platform> {
   requirePermission(actor, 'platform.manage');
-  const id = randomUUID();
   try {
-    return await ctx.sql.transaction(async (tx) => {
-      const fields = await checkedFields(tx, input, null, id, ctx.masterKey);
-      const row = await insertPlatform(tx, id, fields);
-      await appendAudit(tx, actor, { action: 'platform.add', recordType: 'platform', recordId: id, detail: { domains: row.domains.length, jurisdiction: row.jurisdiction } });
-      return platformJson(row);
-    });
+    return await ctx.sql.transaction(async (tx) => platformJson(await addPlatformIn(tx, ctx.masterKey, actor, input)));
   } catch (err) {
     if (sqlState(err) === '23505') throw new ConflictError(`A platform named '${input.name}' already exists (names are compared regardless of case); change it with 'staydown platform change'.`);
     throw err;

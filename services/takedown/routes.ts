@@ -5,7 +5,9 @@ import { draftNotices, listUnroutedAlerts } from './drafting.ts';
 import { deliveryQueuer } from './jobs.ts';
 import { approveNotice, approveNotices, cancelNotice, getNotice, listNotices } from './notices.ts';
 import { NOTICE_STATUSES } from './notice-status.ts';
-import { addPlatform, changePlatform, getPlatform, JURISDICTIONS, listPlatforms, NOTICE_LANGUAGES, PLATFORM_KINDS, proposePlatform, type PlatformInput } from './platforms.ts';
+import { acceptEscalationProposal } from './escalation-accept.ts';
+import { getPlatformWithProposal } from './escalation-proposals.ts';
+import { addPlatform, changePlatform, JURISDICTIONS, listPlatforms, NOTICE_LANGUAGES, PLATFORM_KINDS, proposePlatform, type PlatformInput } from './platforms.ts';
 
 const nameParams = z.object({ name: z.string().min(1).max(100) });
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -43,8 +45,12 @@ export const takedownRoutes: RouteDef[] = [
     handler: async ({ env, actor, body }) => proposePlatform(env.ctx, actor!, (body as { domain: string }).domain),
   },
   {
-    method: 'GET', url: '/api/v1/platforms/:name', summary: 'Show a platform (by name or id)', tag: 'takedown', access: 'platform.read', params: nameParams,
-    handler: async ({ env, actor, params }) => getPlatform(env.ctx, actor!, params.name),
+    method: 'GET', url: '/api/v1/platforms/:name', summary: 'Show a platform (by name or id), with the escalation target staydown proposes for it (escalationProposal)', tag: 'takedown', access: 'platform.read', params: nameParams,
+    handler: async ({ env, actor, params }) => getPlatformWithProposal(env.ctx, actor!, params.name),
+  },
+  {
+    method: 'POST', url: '/api/v1/platforms/:name/accept-escalation', summary: 'Accept the proposed escalation targets: the records are created (or reused) and chained (platform -> host -> registrar, or -> KCSC)', tag: 'takedown', access: 'platform.manage', params: nameParams,
+    handler: async ({ env, actor, params }) => acceptEscalationProposal(env.ctx, actor!, params.name),
   },
   {
     method: 'PATCH', url: '/api/v1/platforms/:name', summary: 'Change a platform; given lists replace the stored ones, null clears a field', tag: 'takedown', access: 'platform.manage', params: nameParams,

@@ -10,12 +10,15 @@ import { draftNotices, listUnroutedAlerts } from './drafting.ts';
 import { deliveryQueuer } from './jobs.ts';
 import { JOBS } from '../runtime/jobs.ts';
 import { approveNotices, cancelNotice, getNotice, listNotices, listNoticesByIds, noticeStatus, type NoticeSummary } from './notices.ts';
-import { addPlatform, changePlatform, getPlatform, listPlatforms, proposePlatform, type Platform, type PlatformInput } from './platforms.ts';
+import { acceptEscalationProposal } from './escalation-accept.ts';
+import { getPlatformWithProposal, type EscalationProposal } from './escalation-proposals.ts';
+import { addPlatform, changePlatform, listPlatforms, proposePlatform, type Platform, type PlatformInput } from './platforms.ts';
 
-const PLATFORM_FLAGS = '--domain HOST [--domain HOST]... [--email ADDR]... [--webhook URL --webhook-secret SECRET [--webhook-allow-host HOST]...] [--form-url URL]\n       [--jurisdiction KR|US|EU|OTHER] [--language ko|en] [--deadline-hours N] [--escalate-to PLATFORM] [--kind site|host|registrar|search-engine] [--user ACCOUNT]';
+const PLATFORM_FLAGS = '--domain HOST [--domain HOST]... [--email ADDR]... [--webhook URL --webhook-secret SECRET [--webhook-allow-host HOST]...] [--form-url URL]\n       [--jurisdiction KR|US|EU|OTHER] [--language ko|en] [--deadline-hours N] [--escalate-to PLATFORM] [--kind site|host|registrar|search-engine|regulator] [--user ACCOUNT]';
 export const PLATFORM_USAGE = `staydown platform add NAME ${PLATFORM_FLAGS} [--json]
        staydown platform change NAME [same flags; a given list replaces the stored one] [--json]
-       staydown platform list | show NAME | propose DOMAIN [--json]`;
+       staydown platform list | show NAME | propose DOMAIN [--json]
+       staydown platform accept-escalation NAME [--json]   accepts the escalation targets staydown proposed (shown by 'platform show')`;
 export const NOTICES_USAGE = `staydown notices list [--status S] [--platform NAME] [--json]
        staydown notices show ID|REFERENCE [--json]
        staydown notices approve ID... [--wait] [--json]
@@ -31,6 +34,17 @@ function platformText(p: Platform): string {
     `  contacts: ${[...p.emails, ...(p.webhookUrl ? [`webhook ${p.webhookUrl}`] : []), ...(p.formUrl ? [`form ${p.formUrl}`] : [])].join(', ')}`,
     ...(p.webhookAllowHosts.length ? [`  webhook allowed on a non-public address: ${p.webhookAllowHosts.join(' ')}`] : []),
     ...(p.escalateTo ? [`  escalates to: ${p.escalateTo}`] : []),
+  ].join('\n');
+}
+
+/** The proposal as `platform show` and `monitor run` print it. */
+export function proposalText(e: EscalationProposal): string {
+  const head = e.status === 'failed' ? `  no escalation target could be proposed: ${e.problem}` : `  proposed escalation (${e.status}, nothing is sent to it until accepted):`;
+  return [
+    head,
+    ...e.targets.map((t, i) => `    ${i + 1}. ${t.name} (${t.kind}${t.existing ? ', existing record' : ', new record'}) ${[...t.emails, ...(t.formUrl ? [`form ${t.formUrl}`] : [])].join(', ')}${t.note ? ` - ${t.note}` : ''}${t.source ? ` [${t.source}]` : ''}`),
+    ...(e.status === 'proposed' && e.problem ? [`    note: ${e.problem}`] : []),
+    ...(e.accept ? [`    accept with: ${e.accept}`] : []),
   ].join('\n');
 }
 
@@ -54,8 +68,15 @@ export async function runPlatform(args: string[], io: CliIo): Promise<number> {
     if (!name || extra.length > 0) throw usageError(sub === 'propose' ? 'Name one domain.' : 'Name one platform.', PLATFORM_USAGE);
     if (sub === 'show') {
       return quietly(async (ctx, actor) => {
-        const p = await getPlatform(ctx, actor, name);
-        printResult(io, json, p, platformText(p));
+        const p = await getPlatformWithProposal(ctx, actor, name);
+        printResult(io, json, p, `${platformText(p)}${p.escalationProposal && p.escalationProposal.status !== 'accepted' ? `\n${proposalText(p.escalationProposal)}` : ''}`);
+        return 0;
+      });
+    }
+    if (sub === 'accept-escalation') {
+      return quietly(async (ctx, actor) => {
+        const r = await acceptEscalationProposal(ctx, actor, name);
+        printResult(io, json, r, `platform '${r.platform.name}' now escalates to ${r.chain.join(', then ')}${r.created.length ? ` (added: ${r.created.join(', ')})` : ''}; the next monitoring pass sends the escalations that are due`);
         return 0;
       });
     }

@@ -33,13 +33,13 @@ export interface RdapFixture {
   close(): Promise<void>;
 }
 
-/** An RDAP server on 127.0.0.1 answering `domain/NAME` from `answers` (404 for the rest). */
+/** An RDAP server on 127.0.0.1 answering `domain/NAME` from `answers[NAME]` and `ip/ADDR` from `answers['ip/ADDR']` (404 for the rest). */
 export async function startRdapFixture(answers: Record<string, unknown>): Promise<RdapFixture> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     requests.push(req.url ?? '');
-    const m = /^\/domain\/([^/?]+)$/.exec(req.url ?? '');
-    const body = m ? answers[decodeURIComponent(m[1])] : undefined;
+    const m = /^\/(domain|ip)\/([^/?]+)$/.exec(req.url ?? '');
+    const body = m ? answers[m[1] === 'ip' ? `ip/${decodeURIComponent(m[2])}` : decodeURIComponent(m[2])] : undefined;
     if (body === undefined) {
       res.writeHead(404, { 'content-type': 'application/rdap+json' }).end(JSON.stringify({ errorCode: 404, title: 'not found' }));
       return;

@@ -84,6 +84,7 @@ const EXPECTED: Record<string, Caller[]> = {
   'POST /api/v1/platforms/propose': CASE_WORKERS,
   'GET /api/v1/platforms/:name': ['admin', 'staff', 'operator'],
   'PATCH /api/v1/platforms/:name': CASE_WORKERS,
+  'POST /api/v1/platforms/:name/accept-escalation': CASE_WORKERS,
   'GET /api/v1/notices': ['admin', 'staff', 'operator'],
   'POST /api/v1/notices/draft': CASE_WORKERS,
   'GET /api/v1/notices/unrouted': ['admin', 'staff', 'operator'],
@@ -142,6 +143,12 @@ async function request(method: string, url: string, caller: Caller): Promise<num
     : users.operator.id;
   let path = url.includes(':code') ? url.replace(':code', await freshCase()) : url;
   if (path.startsWith('/api/v1/notices/:id')) path = path.replace(':id', await freshNotice());
+  if (key === 'POST /api/v1/platforms/:name/accept-escalation') {
+    // A fresh platform with a proposal to accept (the existing access-platform as its target).
+    const p = await addPlatform(ctx, ADMIN, { name: `escalating-${n}`, domains: [`e${n++}.access.example`], emails: ['abuse@access.example'] });
+    await ctx.sql.query(`INSERT INTO escalation_proposals (platform_id, status, targets) VALUES ($1, 'proposed', $2::jsonb)`, [p.id, JSON.stringify([{ role: 'host', name: 'access-platform', existing: 'access-platform' }])]);
+    path = path.replace(':name', p.name);
+  }
   if (path.startsWith('/api/v1/platforms/')) path = path.replace(':name', 'access-platform');
   if (path.includes(':name')) path = path.replace(':name', (await addSite(ctx, ADMIN, { name: `site-${n++}`, urls: ['https://board.example/'] })).name);
   if (path.startsWith('/api/v1/alerts/')) path = path.replace(':id', (await seedAlert(ctx, { staffUserId: users.staff.id })).id).replace(':part', 'html');

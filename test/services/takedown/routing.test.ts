@@ -61,7 +61,7 @@ describe('platform domains', () => {
 describe('RDAP answers', () => {
   it('finds the abuse e-mail nested in the registrar entity, not the registrant', () => {
     const r = parseRdapDomain(rdapDomainAnswer('board.example', 'Abuse@Registrar.example'), 'x');
-    expect(r).toEqual({ abuseEmails: ['abuse@registrar.example'], registrar: 'Example Registrar, Inc.', source: 'x' });
+    expect(r).toEqual({ abuseEmails: ['abuse@registrar.example'], registrarAbuseEmails: ['abuse@registrar.example'], registrar: 'Example Registrar, Inc.', source: 'x' });
   });
 
   it('reads malformed answers without throwing', () => {
