@@ -22,7 +22,7 @@ import { fingerprintBuffer } from '../hashing/fingerprint.ts';
 import { ReferenceMatcher } from '../hashing/match/matcher.ts';
 import { FingerprintPool } from '../hashing/pool/fingerprint-pool.ts';
 import { MemoryHostSlots } from '../crawler/politeness.ts';
-import { CRAWL_FINGERPRINT_OPTIONS } from '../services/crawling/index.ts';
+import { CRAWL_FINGERPRINT_OPTIONS, crawlFingerprintOptions } from '../services/crawling/index.ts';
 import { RemovalVerifier } from '../services/monitoring/verify.ts';
 import { eachLimited } from '../services/monitoring/pass.ts';
 import { log, peakRssMb, report } from './support.ts';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const ref = new ReferenceMatcher();
   ref.add('m', await fingerprintBuffer(material));
   const verifier = new RemovalVerifier({
-    fingerprint: (b) => pool.fingerprint(b, { options: CRAWL_FINGERPRINT_OPTIONS }),
+    fingerprint: (b, req) => pool.fingerprint(b, { options: crawlFingerprintOptions(req) }),
     reference: async () => ref,
     hostSlots: new MemoryHostSlots(),
   });
