@@ -18,6 +18,7 @@ import { extractFromHtml, type MediaCandidate } from '../../crawler/extract.ts';
 import { downloadMedia, type PoliteFetch } from '../../crawler/media-download.ts';
 import { acquireHost, type HostSlotStore } from '../../crawler/politeness.ts';
 import { sniffFingerprintKind } from '../../hashing/fingerprint-kind.ts';
+import { FingerprintError } from '../../hashing/fingerprint.ts';
 import type { Fingerprint } from '../../hashing/types.ts';
 import type { CrawlFeatures } from '../platform/config.ts';
 import { wantQueryFeatures } from '../crawling/index.ts';
@@ -93,6 +94,9 @@ class Lru<V> {
     }
     return v;
   }
+  delete(k: string): void {
+    this.m.delete(k);
+  }
   set(k: string, v: V): void {
     this.m.delete(k);
     this.m.set(k, v);
@@ -100,10 +104,19 @@ class Lru<V> {
   }
 }
 
+/**
+ * A file's fingerprint; null when its bytes cannot be fingerprinted (not an image or video staydown
+ * reads: they cannot show the material); `failed` when fingerprinting itself failed (the pool closed or
+ * could not start) - that says nothing about the file, so the check is not verified.
+ */
+type Hashed = Fingerprint | null | { failed: string };
+
+const failed = (h: Hashed): h is { failed: string } => h !== null && 'failed' in h;
+
 export class RemovalVerifier {
   private readonly fetchers = new Map<string, Fetcher>();
   /** Fingerprints by pass and SHA-256: a board's placeholder image or an unchanged file is hashed once. */
-  private readonly fingerprints = new Lru<Promise<Fingerprint | null>>(4096);
+  private readonly fingerprints = new Lru<Promise<Hashed>>(4096);
 
   constructor(private readonly deps: VerifierDeps) {}
 
@@ -119,17 +132,22 @@ export class RemovalVerifier {
     return f;
   }
 
-  private fingerprintOf(bytes: Uint8Array, sha256: string, req: FingerprintRequest): Promise<Fingerprint | null> {
+  private fingerprintOf(bytes: Uint8Array, sha256: string, req: FingerprintRequest): Promise<Hashed> {
     const key = `${req.pass}${req.features ? '+features' : ''}:${sha256}`;
     let p = this.fingerprints.get(key);
     if (!p) {
-      p = this.deps.fingerprint(bytes, req).catch(() => null);
+      p = this.deps.fingerprint(bytes, req).catch((err: Error): Hashed => {
+        if (err instanceof FingerprintError) return null;
+        // Not remembered: the next check of these bytes tries again.
+        this.fingerprints.delete(key);
+        return { failed: err.message };
+      });
       this.fingerprints.set(key, p);
     }
     return p;
   }
 
-  private cachedFingerprint(sha256: string, req: FingerprintRequest): Promise<Fingerprint | null> | undefined {
+  private cachedFingerprint(sha256: string, req: FingerprintRequest): Promise<Hashed> | undefined {
     return this.fingerprints.get(`${req.pass}${req.features ? '+features' : ''}:${sha256}`);
   }
 
@@ -156,7 +174,8 @@ export class RemovalVerifier {
     }
     const known = new Set(t.knownSha256 ?? []);
     const full: FingerprintRequest = { pass: 'full', features: wantQueryFeatures(this.deps.features ?? 'auto', matcher.withFeatures) };
-    const matches = async (body: Buffer): Promise<boolean | null> => {
+    /** Whether the bytes show the material; a sentence when that could not be found out. */
+    const matches = async (body: Buffer): Promise<boolean | { unknown: string }> => {
       const sha256 = createHash('sha256').update(body).digest('hex');
       if (known.has(sha256)) return true;
       const done = this.cachedFingerprint(sha256, full);
@@ -165,21 +184,22 @@ export class RemovalVerifier {
         // A copy: the pool takes the bytes it is given over, and the full pass may still need them.
         const quick = await this.fingerprintOf(new Uint8Array(body), sha256, { pass: 'pdq', features: false });
         // A first pass that failed or found nothing decides nothing: the full pass has the last word.
-        if (quick && matcher.match(quick).length > 0) return true;
+        if (quick && !failed(quick) && matcher.match(quick).length > 0) return true;
       }
       const fp = await (done ?? this.fingerprintOf(body, sha256, full));
-      if (!fp) return null;
-      return matcher.match(fp).length > 0;
+      if (failed(fp)) return { unknown: `fingerprinting failed: ${fp.failed}` };
+      // Bytes that cannot be fingerprinted cannot show the material.
+      return fp !== null && matcher.match(fp).length > 0;
+    };
+    const mediaObservation = async (status: number, body: Buffer): Promise<UrlObservation> => {
+      const m = await matches(body);
+      return typeof m === 'boolean' ? { kind: 'media', status, matches: m } : { kind: 'unknown', status, reason: m.unknown };
     };
 
     /** One media candidate as an observation: matching media, other media, gone, not media, or unknown. */
     const observeMedia = async (c: MediaCandidate): Promise<UrlObservation> => {
       const d = await downloadMedia(c, polite);
-      if (d.ok) {
-        const m = await matches(d.body);
-        // Bytes that cannot be fingerprinted cannot show the material.
-        return { kind: 'media', status: 200, matches: m === true };
-      }
+      if (d.ok) return mediaObservation(200, d.body);
       let last: UrlObservation | null = null;
       for (const url of [c.url, ...(c.fallbacks ?? [])]) {
         const r = outcomes.get(url);
@@ -205,7 +225,7 @@ export class RemovalVerifier {
         const r = await polite(t.pageUrl, PAGE_BYTES);
         if (!r.ok) return { obs: failureObservation(r) };
         if (r.sniffed.kind === 'image' || r.sniffed.kind === 'video') {
-          return { obs: { kind: 'media', status: r.status, matches: (await matches(r.body)) === true } };
+          return { obs: await mediaObservation(r.status, r.body) };
         }
         const html = r.body.toString('utf8');
         if (looksLikeLoginWall(html)) return { obs: { kind: 'page', status: r.status, loginWall: true } };

@@ -149,4 +149,19 @@ describe('removal checks fingerprint in two passes', () => {
     expect(again.result).toBe('present');
     expect(asked).toEqual([]);
   }, 60_000);
+
+  it('fingerprinting that fails (the pool closed as the service stops) leaves the check unknown, never removed', async () => {
+    const closed = new FingerprintPool({ size: 1 });
+    await closed.close();
+    const v = new RemovalVerifier({
+      fingerprint: (b, req) => closed.fingerprint(b, { options: crawlFingerprintOptions(req) }),
+      reference: async (id) => refs[id] ?? null,
+      hostSlots: new MemoryHostSlots(),
+    });
+    verifiers.push(v);
+    // The page is gone and the media URL serves bytes that were never compared with the material.
+    const r = await check(v, 'm', '/nothing/here', '/up/file.jpg');
+    expect(r.result).toBe('unknown');
+    expect(r.reason).toMatch(/^Not verified: the media URL could not be checked \(fingerprinting failed: The fingerprinting pool is closed/);
+  });
 });
