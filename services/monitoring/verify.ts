@@ -7,10 +7,15 @@
  * `decideRemoval` of what was observed (removal.ts).
  *
  * Most checks find the file still up, so an image is fingerprinted in two passes: PDQ alone first (its
- * dihedral turns and the block hash come with it), which settles a whole-picture copy for a quarter of
- * the full cost; only when that finds nothing is the full query computed (every view, and local features
- * when the material has them), which finds the crops, borders, screenshots and partial views. A match in
- * the first pass is one the full pass makes too, so the verdicts are those of the full pass.
+ * dihedral turns and the block hash come with it), which settles a whole-picture copy for ~7 CPU ms of
+ * a 320x240 JPEG's 12 (30 with local features); only when that finds nothing is the full query computed
+ * (every view, and local features when the material has them), which finds the crops, borders,
+ * screenshots and partial views. A match in the first pass is one the full pass makes too (a subset of
+ * the same probes under the same rules), so the verdicts are those of the full pass.
+ *
+ * Bytes that are not an image or video staydown reads cannot show the material; but fingerprinting that
+ * itself failed (the pool closed as the service stops, or could not start) says nothing about the file,
+ * so that media is not verified - never counted as removed.
  */
 import { createHash } from 'node:crypto';
 import { Fetcher, DEFAULT_LIMITS, type FetchLimits, type FetchOutcome } from '../../crawler/fetcher.ts';
