@@ -22,7 +22,10 @@ export interface FingerprintOptions {
   maxFileBytes?: number;
   /** Sampling, limits and ffmpeg for videos (see hashing/video/video-fingerprint.ts). */
   video?: VideoFingerprintOptions;
-  /** Image views to compute (robust-views.ts): 'all' (default), or 'query' for files only ever matched as queries (crawled media). */
+  /**
+   * Image views to compute (robust-views.ts): 'all' (default), 'query' for files only ever matched as
+   * queries (crawled media), or 'none' (PDQ, its dihedral variants and the block hash only: a cheap first pass).
+   */
   views?: ViewSet;
   /**
    * Local features to compute (signals/features.ts), none when absent: 'reference' for a file being

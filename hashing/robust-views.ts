@@ -71,11 +71,14 @@ export function isQueryProbeView(view: string): boolean {
 /**
  * Which views to compute: 'all' (a registered picture, or a file whose role is not known yet), or only
  * those a query is probed with ('query': a crawled file is only ever compared as a query, and skipping
- * the reference-side crops makes it ~2x cheaper to hash; the views it keeps are the same hashes).
+ * the reference-side crops makes it ~2x cheaper to hash; the views it keeps are the same hashes), or
+ * 'none': a first pass that only asks whether the whole picture (or its mirror/turn, which PDQ's DCT
+ * block gives for free) matches - a removal check of a file still up (services/monitoring/verify.ts).
  */
-export type ViewSet = 'all' | 'query';
+export type ViewSet = 'all' | 'query' | 'none';
 
 export function robustViews(img: RgbaImage, _pdq: PdqResult, which: ViewSet = 'all'): PdqView[] {
+  if (which === 'none') return [];
   const { luma, factor } = shrunkLuma(img.data, img.width, img.height, BASE_SIDE);
   const sa = new SummedArea(luma);
   const out: PdqView[] = [];

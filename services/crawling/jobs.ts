@@ -28,7 +28,7 @@ export const crawlingJobs: JobDef[] = [
     async run(data, env) {
       const runId = String(data.runId);
       const log = env.log.child({ run: runId });
-      const runtime = crawlDeps(env.ctx.sql, env.ctx.masterKey, env.matcher(), log, { leaseSeconds: env.ctx.config.crawlLeaseSeconds, pool: env.ctx.fingerprints, chromiumPath: env.ctx.config.chromiumPath });
+      const runtime = crawlDeps(env.ctx.sql, env.ctx.masterKey, env.matcher(), log, { leaseSeconds: env.ctx.config.crawlLeaseSeconds, pool: env.ctx.fingerprints, chromiumPath: env.ctx.config.chromiumPath, features: env.ctx.config.crawlFeatures });
       try {
         const r = await executeRun(runtime.deps, runId, env.signal);
         env.log.info({ run: runId, status: r.status }, 'crawl job finished');

@@ -127,7 +127,7 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
       const matcher = await createMatcher(sql, log);
       // The crawl logs as a queued crawl does in a worker (structured lines on stderr, ids only).
       const crawlLog = createLogger(config.logLevel).child({ component: 'crawl', run: run.id });
-      const runtime = crawlDeps(sql, masterKey, matcher, crawlLog, { leaseSeconds: config.crawlLeaseSeconds, pool: fingerprints, chromiumPath: config.chromiumPath });
+      const runtime = crawlDeps(sql, masterKey, matcher, crawlLog, { leaseSeconds: config.crawlLeaseSeconds, pool: fingerprints, chromiumPath: config.chromiumPath, features: config.crawlFeatures });
       try {
         const result = await executeRun(runtime.deps, run.id);
         if (result.status !== 'done') throw new CommandFailedError(result.status === 'failed' ? result.error : result.reason);

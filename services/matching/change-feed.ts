@@ -53,6 +53,8 @@ export interface Matcher {
   readonly seq: number;
   /** Materials currently matchable. */
   readonly materials: number;
+  /** Of those, the pictures with local features (a crawled image's own features are worth computing only then). */
+  readonly withFeatures: number;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,9 @@ export async function createMatcher(sql: Sql, log: Logger, opts: { pollMs?: numb
     },
     get materials() {
       return refs.size;
+    },
+    get withFeatures() {
+      return refs.withFeatures;
     },
     close: feed.close,
   };

@@ -15,7 +15,7 @@ import type { Fingerprint } from '../../hashing/types.ts';
 import type { Sql } from '../../db/sql.ts';
 import { decrypt } from '../platform/crypto.ts';
 import type { ServiceContext } from '../platform/context.ts';
-import { CRAWL_FINGERPRINT_OPTIONS, siteHeadersAad } from '../crawling/index.ts';
+import { crawlFingerprintOptions, siteHeadersAad } from '../crawling/index.ts';
 import { applyEvent } from './tracking.ts';
 import { RemovalVerifier, type VerifySite } from './verify.ts';
 import type { RemovalVerdict } from './removal.ts';
@@ -45,12 +45,13 @@ export interface MonitorVerifierOptions {
   referenceTtlMs?: number;
 }
 
-/** The verifier the service uses: the process's pool with the crawl's options, host politeness in the database. */
+/** The verifier the service uses: the process's pool with the crawl's options (STAYDOWN_CRAWL_FEATURES), host politeness in the database. */
 export function createMonitorVerifier(ctx: ServiceContext, opts: MonitorVerifierOptions = {}): RemovalVerifier {
   const refs = new Map<string, { at: number; m: Promise<ReferenceMatcher | null> }>();
   const ttl = opts.referenceTtlMs ?? 60_000;
   return new RemovalVerifier({
-    fingerprint: (bytes) => ctx.fingerprints.fingerprint(bytes, { options: CRAWL_FINGERPRINT_OPTIONS }),
+    fingerprint: (bytes, req) => ctx.fingerprints.fingerprint(bytes, { options: crawlFingerprintOptions(req) }),
+    features: ctx.config.crawlFeatures,
     reference: (materialId) => {
       const hit = refs.get(materialId);
       if (hit && Date.now() - hit.at < ttl) return hit.m;

@@ -34,6 +34,12 @@ export interface Config {
   crawlLeaseSeconds: number;
   /** How often the scheduler looks for orphaned crawl runs to enqueue again. */
   crawlSweepSeconds: number;
+  /**
+   * Local features of crawled and re-checked images (STAYDOWN_CRAWL_FEATURES): 'auto' (default) computes
+   * them only while some registered picture has features to compare them with; 'on' always; 'off' never
+   * (a picture that is only part of what was posted is then not found).
+   */
+  crawlFeatures: CrawlFeatures;
   /** The PostgreSQL schema of the crawl job queue (pg-boss), STAYDOWN_QUEUE_SCHEMA, default 'pgboss'. */
   queueSchema: string;
   /** Where ffmpeg and ffprobe are (FFMPEG_PATH, FFPROBE_PATH); unset means found on PATH. */
@@ -82,6 +88,9 @@ export interface Config {
   /** Keep-it-down (services/monitoring); every duration in milliseconds. */
   monitoring: MonitoringSettings;
 }
+
+export const CRAWL_FEATURES = ['auto', 'on', 'off'] as const;
+export type CrawlFeatures = (typeof CRAWL_FEATURES)[number];
 
 export interface MonitoringSettings {
   /** How often a notified, not yet removed URL is checked (STAYDOWN_CHECK_EVERY, default 6h). */
@@ -150,6 +159,13 @@ function parseCount(raw: string | undefined, fallback: number, min: number, max:
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${from} must be a whole number from ${min} to ${max}, not '${raw}'.`);
   return n;
+}
+
+function parseCrawlFeatures(raw: string | undefined): CrawlFeatures {
+  if (raw === undefined || raw === '') return 'auto';
+  const v = raw.trim().toLowerCase();
+  if (!(CRAWL_FEATURES as readonly string[]).includes(v)) throw new ConfigError(`STAYDOWN_CRAWL_FEATURES must be auto, on or off, not '${raw}'.`);
+  return v as CrawlFeatures;
 }
 
 function parseIdentifier(raw: string | undefined, fallback: string, from: string): string {
@@ -307,6 +323,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     crawlWorkers: parseCount(env.STAYDOWN_CRAWL_WORKERS, 1, 1, 64, 'STAYDOWN_CRAWL_WORKERS'),
     crawlLeaseSeconds: parseCount(env.STAYDOWN_CRAWL_LEASE_SECONDS, 60, 2, 3600, 'STAYDOWN_CRAWL_LEASE_SECONDS'),
     crawlSweepSeconds: parseCount(env.STAYDOWN_CRAWL_SWEEP_SECONDS, 30, 1, 3600, 'STAYDOWN_CRAWL_SWEEP_SECONDS'),
+    crawlFeatures: parseCrawlFeatures(env.STAYDOWN_CRAWL_FEATURES),
     queueSchema: parseIdentifier(env.STAYDOWN_QUEUE_SCHEMA, 'pgboss', 'STAYDOWN_QUEUE_SCHEMA'),
     ffmpeg: Object.freeze(ffmpegLocation(env)),
     chromiumPath: env.STAYDOWN_CHROMIUM_PATH || env.CHROMIUM_PATH || undefined,

@@ -11,7 +11,7 @@ import { fingerprintBuffer } from '../../../hashing/fingerprint.ts';
 import { ReferenceMatcher } from '../../../hashing/match/matcher.ts';
 import { FingerprintPool } from '../../../hashing/pool/fingerprint-pool.ts';
 import { MemoryHostSlots } from '../../../crawler/politeness.ts';
-import { CRAWL_FINGERPRINT_OPTIONS } from '../../../services/crawling/index.ts';
+import { CRAWL_FINGERPRINT_OPTIONS, crawlFingerprintOptions } from '../../../services/crawling/index.ts';
 import { RemovalVerifier, type VerifySite } from '../../../services/monitoring/verify.ts';
 
 let server: LocalServer;
@@ -62,7 +62,7 @@ beforeAll(async () => {
   const ref = new ReferenceMatcher();
   ref.add('m1', await fingerprintBuffer(material));
   verifier = new RemovalVerifier({
-    fingerprint: (b) => pool.fingerprint(b, { options: CRAWL_FINGERPRINT_OPTIONS }),
+    fingerprint: (b, req) => pool.fingerprint(b, { options: crawlFingerprintOptions(req) }),
     reference: async (id) => (id === 'm1' ? ref : null),
     hostSlots: new MemoryHostSlots(),
     fetchLimits: { totalTimeoutMs: 1000, idleTimeoutMs: 800, connectTimeoutMs: 800 },
