@@ -1,12 +1,11 @@
 /**
- * Decodes a video's frames for local features: grey, aspect ratio kept, the longer side at most
+ * Decodes a video's frames for local features: grey (ffmpeg's luma plane), aspect ratio kept, the longer side at most
  * `maxSide` (the frame hashes' 128x128 squares are far too small for keypoints), sampled every
  * `interval` seconds, streamed into a KeyframeExtractor so only keyframes' features are kept.
  * The same ffmpeg adapter, limits and timeouts as fingerprintVideoFile (one more decode of the file;
  * fingerprintVideoFile runs it with `keyframes`, in the video host for the pool).
  */
 import { resolve } from 'node:path';
-import { greyFromRgba } from '../features/pyramid.ts';
 import { fileInput, frameDecodeCommand } from './ffmpeg-args.ts';
 import { type ChildWatcher, decodeRawFrames, type FfmpegTools, locateTools, probe } from './ffmpeg.ts';
 import { KeyframeExtractor, type KeyframeFeatures, type KeyframeOptions } from './keyframes.ts';
@@ -50,17 +49,19 @@ export async function videoFileKeyframes(path: string, opts: FeatureFrameOptions
     maxFrames: Math.ceil(limits.maxDurationSeconds / interval) + 1,
     fast: true,
     threads: Math.max(0, Math.floor(opts.threads ?? 0)),
+    pixelFormat: 'gray',
   });
   const kx = new KeyframeExtractor(opts.side ?? 'query');
   const picked: number[] = [];
   const decoded = await decodeRawFrames({
     tools,
     command: cmd,
-    frameBytes: width * height * 3,
+    frameBytes: width * height,
     // The frame's time is known only once showinfo's log line is read: the sampling grid stands in
     // for it while streaming, and the logged times replace it below.
-    onFrame: (rgb, index) => {
-      if (kx.push({ timeSec: index * interval, grey: greyFromRgba({ width, height, data: rgb }, 3) })) picked.push(index);
+    onFrame: (grey, index) => {
+      // The buffer is reused for the next frame: push() extracts what it keeps before returning.
+      if (kx.push({ timeSec: index * interval, grey: { width, height, data: grey } })) picked.push(index);
     },
     budget: { stallMs: limits.stallTimeoutMs, totalMs: decodeBudgetMs(info.duration, limits) },
     watch: opts.watch,
