@@ -97,7 +97,7 @@ describe('a cropped, zoomed and mirrored re-upload of a registered video', () =>
   });
 
   it('is found by staydown match in a bank of staydown hash --json lines, and a video of other pictures is not', { timeout: SLOW }, () => {
-    const staydown = (args: string[]) => spawnSync(process.execPath, ['bin/staydown.js', ...args], { encoding: 'utf8', timeout: 280_000 });
+    const staydown = (args: string[]) => spawnSync(process.execPath, ['bin/staydown.js', ...args], { encoding: 'utf8', timeout: 280_000, maxBuffer: 64 << 20 });
     const hashed = staydown(['hash', '--json', '--every-frame', shown.path]);
     expect(hashed.status, hashed.stderr).toBe(0);
     const line = JSON.parse(hashed.stdout.trim());
