@@ -33,12 +33,17 @@ async function matchAndAlert(crawl: SiteCrawl, fp: Fingerprint, pageUrl: string,
 }
 
 /**
- * A crawled image's local features are for matching it now; the stored fingerprint leaves them out (a
- * query's up to 4000 keypoints are ~200 KB of text). Media met again later are matched from the stored
- * fingerprint by their hashes.
+ * A crawled image's local features, and a crawled video's keyframe features, are for matching it now;
+ * the stored fingerprint leaves them out (a query's up to 4000 keypoints are ~200 KB of text, a video's
+ * that per keyframe). Media met again later are matched from the stored fingerprint by their hashes.
  */
 function withoutFeatures(fp: Fingerprint): Fingerprint {
-  if (fp.kind !== 'image' || fp.features === undefined) return fp;
+  if (fp.kind === 'video') {
+    if (fp.keyframes === undefined) return fp;
+    const { keyframes: _keyframes, ...rest } = fp;
+    return rest;
+  }
+  if (fp.features === undefined) return fp;
   const { features: _features, ...rest } = fp;
   return rest;
 }

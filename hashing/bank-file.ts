@@ -66,6 +66,12 @@ function checkFingerprint(o: Record<string, unknown>): string | null {
     for (const f of o.frames as Array<Record<string, unknown>>) {
       if (typeof f?.pdq !== 'string' || !isHash256(f.pdq) || typeof f.t !== 'number') return 'a frame has no valid pdq hash or time';
     }
+    if (o.keyframes !== undefined) {
+      if (!Array.isArray(o.keyframes)) return "its 'keyframes' is not a list";
+      for (const k of o.keyframes as Array<Record<string, unknown>>) {
+        if (typeof k?.t !== 'number' || !FEATURE_SIGNAL.validate(k.features)) return "a keyframe's 'features' are not local features this build can read (hash the file again)";
+      }
+    }
     return null;
   }
   return "its 'kind' is neither 'image' nor 'video'";

@@ -47,15 +47,24 @@ const SAME_FRAME_BITS = 8;
 
 export async function fingerprintBuffer(bytes: Uint8Array, opts: FingerprintOptions = {}): Promise<Fingerprint> {
   const kind = sniffFingerprintKind(bytes);
-  if (kind === 'video') return asFingerprintError(fingerprintVideoBuffer(bytes, opts.video));
+  if (kind === 'video') return asFingerprintError(fingerprintVideoBuffer(bytes, videoOptions(opts)));
   return fingerprintImage(bytes, opts);
 }
 
 export async function fingerprintFile(path: string, opts: FingerprintOptions = {}): Promise<Fingerprint> {
   const file = await readMediaFile(path, opts.maxFileBytes ?? DEFAULT_MAX_IMAGE_BYTES);
   // Videos are streamed through ffmpeg from the file, never read into memory.
-  if (file.kind === 'video') return asFingerprintError(fingerprintVideoFile(path, opts.video));
+  if (file.kind === 'video') return asFingerprintError(fingerprintVideoFile(path, videoOptions(opts)));
   return fingerprintBuffer(file.bytes, opts);
+}
+
+/**
+ * A video's options: local features asked for (`features`) mean its keyframes' features, in the same
+ * role, unless the video options say otherwise (`video.keyframes`, false for none).
+ */
+export function videoOptions(opts: FingerprintOptions): VideoFingerprintOptions | undefined {
+  if (!opts.features || opts.video?.keyframes !== undefined) return opts.video;
+  return { ...opts.video, keyframes: opts.features };
 }
 
 /**

@@ -81,6 +81,18 @@ export interface VideoFingerprint extends ExactHashes {
   /** Seconds between sampled frames (1 by default); 0 when every frame was hashed (registered material). */
   interval?: number;
   frames: VideoFrameHash[];
+  /**
+   * Local features of the video's keyframes (hashing/video/keyframes.ts), when the fingerprint was asked
+   * for them (VideoFingerprintOptions.keyframes): a registered photo shown in the video, or a cropped or
+   * zoomed re-upload of a registered video, is found through them.
+   */
+  keyframes?: VideoKeyframe[];
+}
+
+/** One keyframe's local features: seconds from the start, base64 of hashing/features/codec.ts. */
+export interface VideoKeyframe {
+  t: number;
+  features: string;
 }
 
 export type Fingerprint = ImageFingerprint | VideoFingerprint;

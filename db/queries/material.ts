@@ -49,6 +49,19 @@ export async function insertMaterialFeatures(tx: Sql, materialId: string, featur
   await tx.query('INSERT INTO material_features (material_id, features, keypoints) VALUES ($1, $2, $3)', [materialId, features, keypoints]);
 }
 
+/**
+ * A registered video's keyframe features (db/migrations/340-video-keyframes.sql). The bytes travel as
+ * hex text: one array parameter that both drivers (pg, PGlite) pass the same way.
+ */
+export async function insertMaterialKeyframes(tx: Sql, materialId: string, keyframes: Array<{ t: number; features: Uint8Array; keypoints: number }>): Promise<void> {
+  if (keyframes.length === 0) return;
+  await tx.query(
+    `INSERT INTO material_keyframes (material_id, t, features, keypoints)
+     SELECT $1, t, decode(f, 'hex'), k FROM unnest($2::real[], $3::text[], $4::int[]) AS x(t, f, k)`,
+    [materialId, keyframes.map((k) => k.t), keyframes.map((k) => Buffer.from(k.features).toString('hex')), keyframes.map((k) => k.keypoints)],
+  );
+}
+
 export async function insertMaterialUrl(tx: Sql, materialId: string, urlEncrypted: Buffer): Promise<void> {
   await tx.query('INSERT INTO material_urls (material_id, url_encrypted) VALUES ($1, $2)', [materialId, urlEncrypted]);
 }
@@ -113,6 +126,25 @@ export async function selectIndexHashes(sql: Sql, filter: { caseId?: string; mat
      WHERE c.status IN ('open', 'monitoring')
        AND ($1::uuid IS NULL OR c.id = $1::uuid)
        AND ($2::uuid IS NULL OR m.id = $2::uuid)`,
+    [filter.caseId ?? null, filter.materialId ?? null],
+  );
+}
+
+export interface IndexKeyframeRow {
+  index_id: number;
+  t: number;
+  features: Uint8Array;
+}
+
+/** Keyframe features of matchable registered videos (migration 340), in time order per video. */
+export async function selectIndexKeyframes(sql: Sql, filter: { caseId?: string; materialId?: string } = {}): Promise<IndexKeyframeRow[]> {
+  return sql.query<IndexKeyframeRow>(
+    `SELECT m.index_id, k.t, k.features
+     FROM material_keyframes k JOIN material m ON m.id = k.material_id JOIN cases c ON c.id = m.case_id
+     WHERE c.status IN ('open', 'monitoring')
+       AND ($1::uuid IS NULL OR c.id = $1::uuid)
+       AND ($2::uuid IS NULL OR m.id = $2::uuid)
+     ORDER BY m.index_id, k.t`,
     [filter.caseId ?? null, filter.materialId ?? null],
   );
 }

@@ -17,6 +17,8 @@ import type { Fingerprint } from '../types.ts';
 import { MATCH_METHODS, isExactMethod } from './methods.ts';
 import { decideBeyondPdq, featuresOf, lowQualityProbes, WHOLE_QUERY, type FeaturePair } from './features-policy.ts';
 import { CANDIDATE_RADIUS, decideMatch, MIN_QUALITY, PDQ_RADIUS, probeHashes, type MatchDecision } from './policy.ts';
+import type { KeyframeFeatures } from '../video/keyframes.ts';
+import { keyframesOf, VideoFeatureIndex } from './video-features.ts';
 
 export { MIN_QUALITY, type MatchDecision };
 
@@ -33,6 +35,8 @@ export interface AddOptions<Meta> {
   hashes?: Iterable<ReferenceHash>;
   /** The reference's local features, when the caller keeps them apart from the fingerprint (the service's `material_features`); default the fingerprint's own `features`. */
   features?: LocalFeatures | null;
+  /** A registered video's keyframe features, when the caller keeps them apart (the service's `material_keyframes`); default the fingerprint's own `keyframes`. */
+  keyframes?: KeyframeFeatures[] | null;
 }
 
 export interface ReferenceMatch<Meta> {
@@ -74,6 +78,8 @@ export class ReferenceMatcher<Meta = undefined> {
   private readonly plainIndex = new HashIndex();
   /** Local features of the image references that have them: candidates by descriptor votes. */
   private readonly featureIndex = new FeatureIndex();
+  /** Keyframe features of the video references that have them (video-features.ts). */
+  private readonly videoFeatures = new VideoFeatureIndex();
   private nextId = 0;
 
   /** References held. */
@@ -81,9 +87,9 @@ export class ReferenceMatcher<Meta = undefined> {
     return this.entries.size;
   }
 
-  /** References with local features (a query's own features are worth computing only then). */
+  /** References with local features, pictures or video keyframes (a query's own features are worth computing only then). */
   get withFeatures(): number {
-    return this.featureIndex.pictures;
+    return this.featureIndex.pictures + this.videoFeatures.videos;
   }
 
   /** Hashes in the index (all references' views and frames). */
@@ -105,6 +111,7 @@ export class ReferenceMatcher<Meta = undefined> {
     const features = opts.features ?? featuresOf(fp);
     this.entries.set(id, { ref, group: opts.group, fp, meta: opts.meta, features });
     if (features) this.featureIndex.add(String(id), features);
+    this.videoFeatures.add(id, opts.keyframes ?? keyframesOf(fp));
     if (fp.kind === 'image') this.plainIndex.add({ hash: fp.pdq.hash, materialId: id, view: 'orig' });
     addTo(this.byRef, ref, id);
     if (opts.group !== undefined) addTo(this.byGroup, opts.group, id);
@@ -155,12 +162,21 @@ export class ReferenceMatcher<Meta = undefined> {
       const beyond = decideBeyondPdq(query, e.fp, pair);
       if (beyond) found.set(id, beyond);
     }
+    this.matchVideoFeatures(query, found);
     const out: Array<ReferenceMatch<Meta>> = [];
     for (const [id, decision] of found) {
       const e = this.entries.get(id)!;
       out.push({ ref: e.ref, meta: e.meta, decision });
     }
     return out.sort(bestFirst);
+  }
+
+  /** A video query's keyframes against registered pictures and registered videos' keyframes (video-features.ts). */
+  private matchVideoFeatures(query: Fingerprint, found: Map<number, MatchDecision>): void {
+    const keyframes = keyframesOf(query);
+    if (!keyframes || this.withFeatures === 0) return;
+    const pictures = { index: this.featureIndex, features: (id: number) => this.entries.get(id)?.features ?? null };
+    for (const [id, d] of this.videoFeatures.match(keyframes, pictures, (id) => found.has(id) || !this.entries.has(id))) found.set(id, d);
   }
 
   private candidates(query: Fingerprint): Set<number> {
@@ -184,6 +200,7 @@ export class ReferenceMatcher<Meta = undefined> {
     for (const id of gone) {
       const e = this.entries.get(id)!;
       if (e.features) this.featureIndex.remove(String(id));
+      this.videoFeatures.remove(id);
       this.entries.delete(id);
       removeFrom(this.byRef, e.ref, id);
       if (e.group !== undefined) removeFrom(this.byGroup, e.group, id);

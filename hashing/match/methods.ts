@@ -42,6 +42,13 @@ export const MATCH_METHODS = {
   imageInVideo: 'image-in-video',
   /** A video query showing a registered image. */
   videoContainsImage: 'video-contains-image',
+  /**
+   * Local features on a video's keyframes: a registered photo verified in a keyframe of the query video
+   * (a slideshow with zoom and pan), or a registered video's keyframes verified in the query's (a
+   * cropped, zoomed or mirrored re-upload); the match gives inliers, region and the time (`queryTime`,
+   * and `frameTime` in a registered video).
+   */
+  videoFeatures: 'video-features',
 } as const;
 
 export type MatchMethod = (typeof MATCH_METHODS)[keyof typeof MATCH_METHODS];

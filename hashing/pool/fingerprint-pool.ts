@@ -19,7 +19,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { DEFAULT_MAX_IMAGE_BYTES, FingerprintError, readMediaFile, type FingerprintOptions } from '../fingerprint.ts';
+import { DEFAULT_MAX_IMAGE_BYTES, FingerprintError, readMediaFile, videoOptions, type FingerprintOptions } from '../fingerprint.ts';
 import { sniffFingerprintKind } from '../fingerprint-kind.ts';
 import type { Fingerprint } from '../types.ts';
 import { type PlainVideoOptions, type PoolReply, type PoolRequest, receivedError } from './protocol.ts';
@@ -103,7 +103,7 @@ export class FingerprintPool {
   constructor(opts: FingerprintPoolOptions = {}) {
     this.opts = opts;
     this.size = Math.max(1, Math.floor(opts.size ?? availableParallelism()));
-    const { tools: _tools, watch: _watch, ...video } = opts.fingerprint?.video ?? {};
+    const { tools: _tools, watch: _watch, ...video } = (opts.fingerprint && videoOptions(opts.fingerprint)) ?? {};
     this.videos = new VideoHost({ concurrency: this.size, video });
   }
 
@@ -292,7 +292,8 @@ function ownedBuffer(bytes: Uint8Array): ArrayBuffer {
 
 /** A call's video options as they cross to the video host (its ffmpeg locations and callbacks stay behind). */
 function plainVideo(options: FingerprintOptions | undefined): PlainVideoOptions | undefined {
-  if (!options?.video) return undefined;
-  const { tools: _tools, watch: _watch, ...video } = options.video;
+  const all = options && videoOptions(options);
+  if (!all) return undefined;
+  const { tools: _tools, watch: _watch, ...video } = all;
   return video;
 }

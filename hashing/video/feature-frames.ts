@@ -1,15 +1,15 @@
 /**
- * Decodes a video's frames for local features: grey, aspect ratio kept, the longer side at most
+ * Decodes a video's frames for local features: grey (ffmpeg's luma plane), aspect ratio kept, the longer side at most
  * `maxSide` (the frame hashes' 128x128 squares are far too small for keypoints), sampled every
  * `interval` seconds, streamed into a KeyframeExtractor so only keyframes' features are kept.
- * The same ffmpeg adapter, limits and timeouts as fingerprintVideoFile (one more decode of the file).
+ * The same ffmpeg adapter, limits and timeouts as fingerprintVideoFile (one more decode of the file;
+ * fingerprintVideoFile runs it with `keyframes`, in the video host for the pool).
  */
 import { resolve } from 'node:path';
-import { greyFromRgba } from '../features/pyramid.ts';
 import { fileInput, frameDecodeCommand } from './ffmpeg-args.ts';
-import { decodeRawFrames, type FfmpegTools, locateTools, probe } from './ffmpeg.ts';
+import { type ChildWatcher, decodeRawFrames, type FfmpegTools, locateTools, probe } from './ffmpeg.ts';
 import { KeyframeExtractor, type KeyframeFeatures, type KeyframeOptions } from './keyframes.ts';
-import { checkLimits, decodeBudgetMs, DEFAULT_VIDEO_LIMITS, type VideoLimits } from './probe.ts';
+import { checkLimits, decodeBudgetMs, DEFAULT_VIDEO_LIMITS, type VideoLimits, type VideoProbe } from './probe.ts';
 
 export interface FeatureFrameOptions {
   /** Seconds between decoded frames (keyframes are chosen among them). */
@@ -19,6 +19,14 @@ export interface FeatureFrameOptions {
   side?: 'query' | 'reference' | KeyframeOptions;
   tools?: FfmpegTools;
   limits?: Partial<VideoLimits>;
+  /**
+   * What is already known of the video (the frame-hash run just described it): no ffprobe is started,
+   * so keyframes cost one more ffmpeg start and no more.
+   */
+  info?: VideoProbe;
+  /** ffmpeg decoder threads (default 0: ffmpeg's choice); 1 for a crawler decoding several videos at once. */
+  threads?: number;
+  watch?: ChildWatcher;
 }
 
 export async function videoFileKeyframes(path: string, opts: FeatureFrameOptions = {}): Promise<KeyframeFeatures[]> {
@@ -27,7 +35,7 @@ export async function videoFileKeyframes(path: string, opts: FeatureFrameOptions
   const maxSide = opts.maxSide ?? 960;
   const tools = opts.tools ?? locateTools();
   const input = fileInput(resolve(path));
-  const info = await probe(tools, input, limits.probeTimeoutMs);
+  const info = opts.info ?? (await probe(tools, input, limits.probeTimeoutMs, opts.watch));
   checkLimits(info, limits);
   const s = Math.min(1, maxSide / Math.max(info.width, info.height));
   // Even sizes (some scalers and pixel formats want them).
@@ -40,20 +48,23 @@ export async function videoFileKeyframes(path: string, opts: FeatureFrameOptions
     maxSeconds: limits.maxDurationSeconds,
     maxFrames: Math.ceil(limits.maxDurationSeconds / interval) + 1,
     fast: true,
-    threads: 0,
+    threads: Math.max(0, Math.floor(opts.threads ?? 0)),
+    pixelFormat: 'gray',
   });
   const kx = new KeyframeExtractor(opts.side ?? 'query');
   const picked: number[] = [];
   const decoded = await decodeRawFrames({
     tools,
     command: cmd,
-    frameBytes: width * height * 3,
+    frameBytes: width * height,
     // The frame's time is known only once showinfo's log line is read: the sampling grid stands in
     // for it while streaming, and the logged times replace it below.
-    onFrame: (rgb, index) => {
-      if (kx.push({ timeSec: index * interval, grey: greyFromRgba({ width, height, data: rgb }, 3) })) picked.push(index);
+    onFrame: (grey, index) => {
+      // The buffer is reused for the next frame: push() extracts what it keeps before returning.
+      if (kx.push({ timeSec: index * interval, grey: { width, height, data: grey } })) picked.push(index);
     },
     budget: { stallMs: limits.stallTimeoutMs, totalMs: decodeBudgetMs(info.duration, limits) },
+    watch: opts.watch,
   });
   const t0 = decoded.times[0] ?? 0;
   return kx.keyframes().map((k, n) => {

@@ -36,6 +36,11 @@ export interface FrameDecodeSpec {
   fast: boolean;
   /** ffmpeg decoder threads; 0 lets ffmpeg choose (cores + 1 for frame threading). */
   threads: number;
+  /**
+   * Pixels handed over: 'rgb24' (default; PDQ hashes colour frames) or 'gray' (one byte a pixel, the
+   * luma plane: what local features use, a third of the pipe and no colour conversion).
+   */
+  pixelFormat?: 'rgb24' | 'gray';
 }
 
 export const DEFAULT_FRAME_SIDE = 128;
@@ -72,12 +77,12 @@ export function selectExpression(interval: number): string {
 }
 
 /** The filter chain: sample, scale with area averaging to RGB24, log each frame's timestamp. */
-export function frameFilter(spec: Pick<FrameDecodeSpec, 'interval' | 'width' | 'height'>): string {
+export function frameFilter(spec: Pick<FrameDecodeSpec, 'interval' | 'width' | 'height' | 'pixelFormat'>): string {
   const parts: string[] = [];
   if (spec.interval > 0) parts.push(`select=${selectExpression(spec.interval)}`);
   // showinfo sits after the scaler so it checksums 48 KiB, not a full frame; its `pts_time` is how we
   // learn each frame's timestamp (raw video on a pipe carries none).
-  parts.push(`scale=${spec.width}:${spec.height}:flags=area`, 'format=rgb24', 'showinfo');
+  parts.push(`scale=${spec.width}:${spec.height}:flags=area`, `format=${spec.pixelFormat ?? 'rgb24'}`, 'showinfo');
   return parts.join(',');
 }
 

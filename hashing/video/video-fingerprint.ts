@@ -13,6 +13,8 @@ import { sniffFingerprintKind } from '../fingerprint-kind.ts';
 import type { VideoFingerprint, VideoFrameHash } from '../types.ts';
 import { type ChildWatcher, decodeRawFrames, type FfmpegLocation, type FfmpegTools, locateTools, probe } from './ffmpeg.ts';
 import { DEFAULT_FRAME_SIDE, fileInput, frameDecodeCommand } from './ffmpeg-args.ts';
+import { featuresToBase64 } from '../features/codec.ts';
+import { videoFileKeyframes } from './feature-frames.ts';
 import { hashFrame } from './frame-hash.ts';
 import { checkLimits, decodeBudgetMs, DEFAULT_VIDEO_LIMITS, formatDuration, parseInputHeader, VideoError, type VideoLimits, type VideoProbe } from './probe.ts';
 
@@ -48,6 +50,13 @@ export interface VideoFingerprintOptions {
    */
   decodeThreads?: number;
   watch?: ChildWatcher;
+  /**
+   * Local features of keyframes (hashing/video/keyframes.ts) too: 'reference' for a video being
+   * registered (every 3 s of a moving shot, at most 200), 'query' for one matched against references
+   * (every 1.5 s); none when absent or false. They cost one more ffmpeg run of the file (no ffprobe:
+   * the frame-hash run has described the video) and ~0.15-0.2 CPU-s per second of video.
+   */
+  keyframes?: 'reference' | 'query' | false;
 }
 
 export const DEFAULT_INTERVAL_SECONDS = 1;
@@ -152,7 +161,7 @@ export async function fingerprintVideoFile(path: string, opts: VideoFingerprintO
       );
     }
   }
-  return {
+  const fp: VideoFingerprint = {
     kind: 'video',
     sha256,
     md5,
@@ -163,6 +172,11 @@ export async function fingerprintVideoFile(path: string, opts: VideoFingerprintO
     interval,
     frames,
   };
+  if (opts.keyframes) {
+    const keyframes = await videoFileKeyframes(absolute, { side: opts.keyframes, tools, limits, info, threads: opts.decodeThreads, watch: opts.watch });
+    fp.keyframes = keyframes.map((k) => ({ t: k.timeSec, features: featuresToBase64(k.features) }));
+  }
+  return fp;
 }
 
 /**

@@ -14,7 +14,7 @@ import { decodeFeatures, matchStrength } from '../../hashing/features/index.ts';
 import { MIN_QUALITY } from '../../hashing/match/policy.ts';
 import { referenceHashes } from '../../hashing/reference.ts';
 import type { Fingerprint } from '../../hashing/types.ts';
-import { deleteExpiredEvidence, insertEvidence, insertMaterial, insertMaterialFeatures, insertMaterialHashes, insertMaterialUrl, selectCaseMaterial, selectCaseMaterialUrls, selectMaterialBySha } from '../../db/queries/material.ts';
+import { deleteExpiredEvidence, insertEvidence, insertMaterial, insertMaterialFeatures, insertMaterialHashes, insertMaterialKeyframes, insertMaterialUrl, selectCaseMaterial, selectCaseMaterialUrls, selectMaterialBySha } from '../../db/queries/material.ts';
 import { recordMatchChange } from '../../db/queries/match-changes.ts';
 import type { Sql } from '../../db/sql.ts';
 import { appendAudit, type Actor } from '../platform/audit.ts';
@@ -36,6 +36,8 @@ export interface RegisteredMaterial {
    * should know it will be found only in limited ways, with a sentence saying why. Absent for videos.
    */
   strength?: { level: 'good' | 'weak'; reason: 'detailed' | 'little-detail' | 'smooth'; sentence: string };
+  /** For videos: keyframes whose local features went into the match index (hashing/video/keyframes.ts). */
+  keyframes?: number;
 }
 
 export interface MaterialSummary {
@@ -99,6 +101,17 @@ export async function registerMaterialFile(
     // `reason` lets the console say it in the reader's language; `sentence` is the API's English.
     strength = { level: s.weak ? 'weak' : 'good', reason: !s.weak ? 'detailed' : s.pdqQuality < MIN_QUALITY ? 'smooth' : 'little-detail', sentence: s.sentence };
   }
+  // A video's keyframe features go to their own table too (migration 340), one row a keyframe.
+  let keyframes: Array<{ t: number; features: Uint8Array; keypoints: number }> = [];
+  if (fp.kind === 'video' && fp.keyframes) {
+    const { keyframes: list, ...rest } = fp;
+    fp = rest;
+    keyframes = list.map((k) => {
+      const bytes = new Uint8Array(Buffer.from(k.features, 'base64'));
+      return { t: k.t, features: bytes, keypoints: decodeFeatures(bytes).count };
+    });
+  }
+  const videoKeyframes = fp.kind === 'video' ? { keyframes: keyframes.length } : {};
   const image = fp;
   return ctx.sql.transaction(async (tx) => {
     const row = await loadCaseFor(tx, actor, caseCode, 'material.add', { forUpdate: true });
@@ -111,10 +124,11 @@ export async function registerMaterialFile(
     if (!inserted) {
       const existing = (await selectMaterialBySha(tx, row.id, fp.sha256))!;
       await appendAudit(tx, actor, { action: 'material.add.duplicate', recordType: 'material', recordId: existing.id, caseCode: row.code });
-      return { id: existing.id, kind: fp.kind, hashes: existing.hashes, duplicate: true, evidenceKept: false, ...(strength ? { strength } : {}) };
+      return { id: existing.id, kind: fp.kind, hashes: existing.hashes, duplicate: true, evidenceKept: false, ...(strength ? { strength } : {}), ...videoKeyframes };
     }
     await insertMaterialHashes(tx, inserted.id, hashes);
     if (features) await insertMaterialFeatures(tx, inserted.id, features.bytes, features.keypoints);
+    await insertMaterialKeyframes(tx, inserted.id, keyframes);
     for (const url of urls) await insertMaterialUrl(tx, inserted.id, encryptJson(key, url, `material:${inserted.id}:url`));
     let evidenceKept = false;
     if (row.keep_evidence) {
@@ -126,9 +140,9 @@ export async function registerMaterialFile(
     await recordMatchChange(tx, 'add', row.id, inserted.id);
     await appendAudit(tx, actor, {
       action: 'material.add', recordType: 'material', recordId: inserted.id, caseCode: row.code,
-      detail: { kind: fp.kind, hashes: hashes.length, knownUrls: urls.length, evidence: evidenceKept },
+      detail: { kind: fp.kind, hashes: hashes.length, knownUrls: urls.length, evidence: evidenceKept, ...videoKeyframes },
     });
-    return { id: inserted.id, kind: fp.kind, hashes: hashes.length, duplicate: false, evidenceKept, ...(strength ? { strength } : {}) };
+    return { id: inserted.id, kind: fp.kind, hashes: hashes.length, duplicate: false, evidenceKept, ...(strength ? { strength } : {}), ...videoKeyframes };
   });
 }
 

@@ -11,10 +11,12 @@
  */
 import { decodeFeatures, FeatureCodecError, type LocalFeatures } from '../../hashing/features/index.ts';
 import { ReferenceMatcher, type ReferenceMatch } from '../../hashing/match/matcher.ts';
+import { MATCH_METHODS } from '../../hashing/match/methods.ts';
 import type { ReferenceHash } from '../../hashing/reference.ts';
 import type { Fingerprint } from '../../hashing/types.ts';
 import { latestMatchChange, selectMatchChanges, type MatchChange } from '../../db/queries/match-changes.ts';
-import { selectIndexHashes, selectIndexMaterials } from '../../db/queries/material.ts';
+import { selectIndexHashes, selectIndexKeyframes, selectIndexMaterials } from '../../db/queries/material.ts';
+import type { KeyframeFeatures } from '../../hashing/video/keyframes.ts';
 import type { Sql } from '../../db/sql.ts';
 import type { Logger } from '../platform/log.ts';
 
@@ -43,6 +45,12 @@ export interface MatchDetail {
   confidence?: number;
   mirrored?: boolean;
   corroboratedBy?: string;
+  /** `video-features`: seconds into the crawled video of the keyframe where it was verified. */
+  queryTime?: number;
+  /** `video-features`: keyframes of the crawled video where it was verified. */
+  keyframes?: number;
+  /** `video-features` against a registered video: seconds into the registered video of the matched keyframe. */
+  refTime?: number;
 }
 
 export interface Matcher {
@@ -110,6 +118,9 @@ function detailOf(d: ReferenceMatch<MaterialMeta>['decision']): { detail?: Match
   if (typeof d.confidence === 'number') detail.confidence = d.confidence;
   if (typeof d.mirrored === 'boolean') detail.mirrored = d.mirrored;
   if (typeof d.corroboratedBy === 'string') detail.corroboratedBy = d.corroboratedBy;
+  if (typeof d.queryTime === 'number') detail.queryTime = d.queryTime;
+  if (typeof d.keyframes === 'number') detail.keyframes = d.keyframes;
+  if (d.method === MATCH_METHODS.videoFeatures && typeof d.frameTime === 'number') detail.refTime = d.frameTime;
   return Object.keys(detail).length > 0 ? { detail } : {};
 }
 
@@ -133,10 +144,20 @@ async function loadMaterials(sql: Sql, refs: MaterialRefs, filter: { caseId?: st
   for (const h of await selectIndexHashes(sql, filter)) {
     hashes.get(h.index_id)?.push({ hash: h.hash, view: h.view, quality: h.quality ?? 100, ...(h.t != null ? { t: h.t } : {}) });
   }
+  // Registered videos' keyframe features (migration 340); a damaged keyframe is left out with a warning.
+  const keyframes = new Map<number, KeyframeFeatures[]>();
+  for (const k of await selectIndexKeyframes(sql, filter)) {
+    const f = storedFeatures(k.features, log, String(k.index_id));
+    if (!f) continue;
+    const list = keyframes.get(k.index_id) ?? [];
+    list.push({ timeSec: Math.round(k.t * 1000) / 1000, features: f });
+    keyframes.set(k.index_id, list);
+  }
   for (const m of materials) {
     refs.removeByRef(m.material_id);
     refs.add(m.material_id, m.fingerprint as Fingerprint, {
       group: m.case_id, meta: { caseId: m.case_id, caseCode: m.case_code }, hashes: hashes.get(m.index_id), features: storedFeatures(m.features, log, m.material_id),
+      keyframes: keyframes.get(m.index_id) ?? null,
     });
   }
 }

@@ -14,6 +14,8 @@ describe('ffmpeg argument lists (pure)', () => {
   it('builds the filter chain: select, area scale to 128x128, RGB24, showinfo', () => {
     expect(frameFilter({ interval: 1, width: 128, height: 128 })).toBe(`select=${SELECT_1S},scale=128:128:flags=area,format=rgb24,showinfo`);
     expect(frameFilter({ interval: 0, width: 128, height: 128 })).toBe('scale=128:128:flags=area,format=rgb24,showinfo');
+    // Keyframes for local features take the luma plane only (hashing/video/feature-frames.ts).
+    expect(frameFilter({ interval: 0.5, width: 960, height: 540, pixelFormat: 'gray' })).toBe(`select=${selectExpression(0.5)},scale=960:540:flags=area,format=gray,showinfo`);
   });
 
   it('builds the fast one-frame-a-second decode command exactly', () => {

@@ -8,7 +8,7 @@ import { editSet, makeEdit, sample } from '../support/video-edits.ts';
 import { HAVE_VECTORS, NO_VECTORS_REASON } from '../support/vectors.ts';
 
 const staydown = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
-  spawnSync(process.execPath, ['bin/staydown.js', ...args], { encoding: 'utf8', env, timeout: 280_000 });
+  spawnSync(process.execPath, ['bin/staydown.js', ...args], { encoding: 'utf8', env, timeout: 280_000, maxBuffer: 64 << 20 });
 
 describe.skipIf(!HAVE_VECTORS)(`staydown hash with videos${HAVE_VECTORS ? '' : ` (skipped: ${NO_VECTORS_REASON})`}`, () => {
   let dir: string;
