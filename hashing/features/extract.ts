@@ -178,7 +178,9 @@ function select(img: GreyImage, score: Float32Array, cand: number[], quota: numb
   for (const b of buckets) {
     if (b.length > shortlist) {
       // The shortlist-th best score by selection (a full sort of busy cells cost more than FAST itself).
-      const cut = kthLargest(Float32Array.from(b, (i) => score[i]), shortlist);
+      const vals = scratchValues(b.length);
+      for (let k = 0; k < b.length; k++) vals[k] = score[b[k]];
+      const cut = kthLargest(vals, b.length, shortlist);
       let taken = 0;
       for (const i of b) if (score[i] > cut && taken < shortlist) { kept.push([i, harris(data, w, i)]); taken++; }
       for (const i of b) if (score[i] === cut && taken < shortlist) { kept.push([i, harris(data, w, i)]); taken++; }
@@ -205,10 +207,16 @@ function select(img: GreyImage, score: Float32Array, cand: number[], quota: numb
   return out;
 }
 
-/** The k-th largest value (1-based) of `a`, which it reorders (Hoare's selection). */
-function kthLargest(a: Float32Array, k: number): number {
+let values = new Float32Array(0);
+function scratchValues(n: number): Float32Array {
+  if (values.length < n) values = new Float32Array(Math.max(n, 2 * values.length));
+  return values;
+}
+
+/** The k-th largest value (1-based) of a[0..n), which it reorders (Hoare's selection). */
+function kthLargest(a: Float32Array, n: number, k: number): number {
   let lo = 0;
-  let hi = a.length - 1;
+  let hi = n - 1;
   const target = k - 1;
   while (lo < hi) {
     const pivot = a[(lo + hi) >> 1];
