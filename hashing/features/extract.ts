@@ -352,7 +352,9 @@ function describe(box: Uint16Array, offsets: Int32Array, c: number, angle: numbe
     let word = 0;
     for (let bit = 0; bit < 32; bit++) {
       const q = base + (w * 32 + bit) * 2;
-      if (box[c + offsets[q]] < box[c + offsets[q + 1]]) word |= 1 << bit;
+      // Branch-free: a coin-flip comparison mispredicts half the time. The sums are uint16, so the
+      // difference is negative exactly when the first is smaller.
+      word |= ((box[c + offsets[q]] - box[c + offsets[q + 1]]) >>> 31) << bit;
     }
     out[o + w] = word >>> 0;
   }
