@@ -25,11 +25,10 @@ export interface ExtractOptions {
 export const REFERENCE_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 400, maxSide: 640, fastThreshold: 16, levels: 6 });
 /**
  * Queries: more keypoints, because the registered picture may be only a small part of what was posted.
- * 896 px, not 1024: 23% fewer pixels for every per-pixel pass, and a 12 MP JPEG decodes with the 1/4
- * DCT shrink; bench:features --sample 8 kept the same partial-view recall (768 lost a picture beside
- * another).
+ * 1024 px: 896 and 960 (fewer pixels per pass, and a 12 MP JPEG decodes with the 1/4 DCT shrink) each
+ * lost a picture beside another or a collage tile in bench:features --sample 24.
  */
-export const QUERY_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 1500, maxSide: 896, fastThreshold: 16, levels: 6 });
+export const QUERY_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 1500, maxSide: 1024, fastThreshold: 16, levels: 6 });
 
 /** Orientation patch radius (ORB's 31 px patch) and the margin every keypoint keeps from the edge. */
 const PATCH_RADIUS = 15;
