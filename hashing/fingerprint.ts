@@ -30,7 +30,7 @@ export interface FingerprintOptions {
   /**
    * Local features to compute (signals/features.ts), none when absent: 'reference' for a file being
    * registered (a bank line, material), 'query' for a file matched against references. They cost a
-   * second decode and ~0.1 s (reference) to ~0.4 s (query) of CPU per image.
+   * second decode and tens of ms of CPU per image (bench:hash measures them).
    */
   features?: 'reference' | 'query';
 }

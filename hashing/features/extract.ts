@@ -23,7 +23,11 @@ export interface ExtractOptions {
 
 /** Registered material: fewer, well-spread keypoints (the index budget is per registered image). */
 export const REFERENCE_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 400, maxSide: 640, fastThreshold: 16, levels: 6 });
-/** Queries: more keypoints, because the registered picture may be only a small part of what was posted. */
+/**
+ * Queries: more keypoints, because the registered picture may be only a small part of what was posted.
+ * 1024 px: 896 and 960 (fewer pixels per pass, and a 12 MP JPEG decodes with the 1/4 DCT shrink) each
+ * lost a picture beside another or a collage tile in bench:features --sample 24.
+ */
 export const QUERY_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 1500, maxSide: 1024, fastThreshold: 16, levels: 6 });
 
 /** Orientation patch radius (ORB's 31 px patch) and the margin every keypoint keeps from the edge. */
@@ -65,13 +69,12 @@ export function extractFeatures(grey: GreyImage, opts: ExtractOptions = QUERY_OP
     if (pts.length === 0) continue;
     const box = boxSums(lv);
     const offsets = patternOffsets(lv.width);
-    const rm = rowMoments(lv);
     const sx = base.width / lv.width;
     const sy = base.height / lv.height;
     for (let k = 0; k < pts.length; k += 2) {
       const px = pts[k];
       const py = pts[k + 1];
-      const a = orientation(rm, lv.width + 1, px, py);
+      const a = orientation(lv, px, py);
       describe(box, offsets, py * lv.width + px, a, descriptors, n * DESCRIPTOR_WORDS);
       x[n] = (px + 0.5) * sx - 0.5;
       y[n] = (py + 0.5) * sy - 0.5;
@@ -99,7 +102,10 @@ export function extractFeatures(grey: GreyImage, opts: ExtractOptions = QUERY_OP
 function detect(img: GreyImage, t: number, quota: number): number[] {
   const { width: w, height: h, data } = img;
   const off = Int32Array.from(CIRCLE, ([dx, dy]) => dy * w + dx);
-  const o0 = off[0], o4 = off[4], o8 = off[8], o12 = off[12];
+  const [o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11, o12, o13, o14, o15] = off;
+  // Class of a circle pixel by its difference to the centre: 2 brighter by more than t, 1 darker.
+  const tab = new Uint8Array(511);
+  for (let dv = -255; dv <= 255; dv++) tab[dv + 255] = dv > t ? 2 : dv < -t ? 1 : 0;
   const score = scratchScores(w * h);
   const cand: number[] = [];
   for (let y = BORDER; y < h - BORDER; y++) {
@@ -107,12 +113,21 @@ function detect(img: GreyImage, t: number, quota: number): number[] {
       const c = data[i];
       const hi = c + t;
       const lo = c - t;
-      // Any arc of 9 of the 16 circle pixels holds two neighbouring compass pixels (0-4, 4-8, 8-12 or
-      // 12-0): most pixels are rejected on these four reads.
-      const a0 = data[i + o0], a4 = data[i + o4], a8 = data[i + o8], a12 = data[i + o12];
-      const b = (a0 > hi ? 1 : 0) | (a4 > hi ? 2 : 0) | (a8 > hi ? 4 : 0) | (a12 > hi ? 8 : 0);
-      const d = (a0 < lo ? 1 : 0) | (a4 < lo ? 2 : 0) | (a8 < lo ? 4 : 0) | (a12 < lo ? 8 : 0);
-      if (ADJACENT[b] === 0 && ADJACENT[d] === 0) continue;
+      // An arc of 9 holds at least one pixel of every opposite pair (k, k + 8): its complement is
+      // only 7 long. So, as OpenCV's FAST does, AND the pairs' classes (1 dark, 2 bright, from a table:
+      // no data-dependent branches) and drop the pixel as soon as neither class is left.
+      const tb = 255 - c;
+      let v = tab[data[i + o0] + tb] | tab[data[i + o8] + tb];
+      if (v === 0) continue;
+      v &= tab[data[i + o4] + tb] | tab[data[i + o12] + tb];
+      v &= tab[data[i + o2] + tb] | tab[data[i + o10] + tb];
+      v &= tab[data[i + o6] + tb] | tab[data[i + o14] + tb];
+      if (v === 0) continue;
+      v &= tab[data[i + o1] + tb] | tab[data[i + o9] + tb];
+      v &= tab[data[i + o3] + tb] | tab[data[i + o11] + tb];
+      v &= tab[data[i + o5] + tb] | tab[data[i + o13] + tb];
+      v &= tab[data[i + o7] + tb] | tab[data[i + o15] + tb];
+      if (v === 0) continue;
       let bright = 0;
       let dark = 0;
       let s = 0;
@@ -134,8 +149,6 @@ function detect(img: GreyImage, t: number, quota: number): number[] {
   }
 }
 
-/** 1 for a 4-bit compass mask with two cyclically neighbouring bits set. */
-const ADJACENT = Uint8Array.from({ length: 16 }, (_, m) => (((m & (m >> 1)) | (m & 8 && m & 1 ? 1 : 0)) !== 0 ? 1 : 0));
 let scores = new Float32Array(0);
 function scratchScores(n: number): Float32Array {
   if (scores.length < n) scores = new Float32Array(n);
@@ -164,7 +177,9 @@ function select(img: GreyImage, score: Float32Array, cand: number[], quota: numb
   for (const b of buckets) {
     if (b.length > shortlist) {
       // The shortlist-th best score by selection (a full sort of busy cells cost more than FAST itself).
-      const cut = kthLargest(Float32Array.from(b, (i) => score[i]), shortlist);
+      const vals = scratchValues(b.length);
+      for (let k = 0; k < b.length; k++) vals[k] = score[b[k]];
+      const cut = kthLargest(vals, b.length, shortlist);
       let taken = 0;
       for (const i of b) if (score[i] > cut && taken < shortlist) { kept.push([i, harris(data, w, i)]); taken++; }
       for (const i of b) if (score[i] === cut && taken < shortlist) { kept.push([i, harris(data, w, i)]); taken++; }
@@ -191,10 +206,16 @@ function select(img: GreyImage, score: Float32Array, cand: number[], quota: numb
   return out;
 }
 
-/** The k-th largest value (1-based) of `a`, which it reorders (Hoare's selection). */
-function kthLargest(a: Float32Array, k: number): number {
+let values = new Float32Array(0);
+function scratchValues(n: number): Float32Array {
+  if (values.length < n) values = new Float32Array(Math.max(n, 2 * values.length));
+  return values;
+}
+
+/** The k-th largest value (1-based) of a[0..n), which it reorders (Hoare's selection). */
+function kthLargest(a: Float32Array, n: number, k: number): number {
   let lo = 0;
-  let hi = a.length - 1;
+  let hi = n - 1;
   const target = k - 1;
   while (lo < hi) {
     const pivot = a[(lo + hi) >> 1];
@@ -228,13 +249,26 @@ function hasArc9(mask: number): boolean {
 }
 
 /** Harris response over a 7x7 window of Sobel gradients (k = 0.04), as ORB ranks its corners. */
+const HX = new Int32Array(9 * 7);
+const VY = new Int32Array(7 * 9);
 function harris(d: Uint8Array, w: number, c: number): number {
+  // Sobel is separable: differences along one axis (over the 9x9 pixels the window's gradients read),
+  // then [1 2 1] along the other. The sums are integers, so this is exactly the direct 12-read Sobel.
+  const o = c - 4 * w - 4;
+  for (let r = 0; r < 9; r++) {
+    const row = o + r * w;
+    for (let k = 0; k < 7; k++) HX[r * 7 + k] = d[row + k + 2] - d[row + k];
+  }
+  for (let r = 0; r < 7; r++) {
+    const row = o + (r + 1) * w;
+    for (let k = 0; k < 9; k++) VY[r * 9 + k] = d[row + w + k] - d[row - w + k];
+  }
   let a = 0, b = 0, cc = 0;
-  for (let dy = -3; dy <= 3; dy++) {
-    for (let dx = -3; dx <= 3; dx++) {
-      const i = c + dy * w + dx;
-      const gx = d[i - w + 1] + 2 * d[i + 1] + d[i + w + 1] - d[i - w - 1] - 2 * d[i - 1] - d[i + w - 1];
-      const gy = d[i + w - 1] + 2 * d[i + w] + d[i + w + 1] - d[i - w - 1] - 2 * d[i - w] - d[i - w + 1];
+  for (let r = 0; r < 7; r++) {
+    for (let k = 0; k < 7; k++) {
+      const gx = HX[r * 7 + k] + 2 * HX[(r + 1) * 7 + k] + HX[(r + 2) * 7 + k];
+      const v = r * 9 + k;
+      const gy = VY[v] + 2 * VY[v + 1] + VY[v + 2];
       a += gx * gx;
       b += gy * gy;
       cc += gx * gy;
@@ -246,42 +280,25 @@ function harris(d: Uint8Array, w: number, c: number): number {
 // Half-width of the circular orientation patch on each row dy = -R..R.
 const SPAN = Int32Array.from({ length: 2 * PATCH_RADIUS + 1 }, (_, k) => Math.floor(Math.sqrt(PATCH_RADIUS * PATCH_RADIUS - (k - PATCH_RADIUS) ** 2)));
 
-/**
- * Per-row prefix sums of I and of x * I ((w + 1) per row), so a row's share of the patch moments
- * costs four reads instead of ~30 (exactly the same integer moments).
- */
-function rowMoments(img: GreyImage): { rp: Int32Array; xp: Int32Array } {
-  const { width: w, height: h, data } = img;
-  const W = w + 1;
-  const rp = new Int32Array(W * h);
-  const xp = new Int32Array(W * h);
-  for (let y = 0; y < h; y++) {
-    let s = 0;
-    let sx = 0;
-    const o = y * W;
-    const src = y * w;
-    for (let x = 0; x < w; x++) {
-      const v = data[src + x];
-      s += v;
-      sx += x * v;
-      rp[o + x + 1] = s;
-      xp[o + x + 1] = sx;
-    }
-  }
-  return { rp, xp };
-}
-
 /** Intensity-centroid orientation in 1/256 of a turn (moments over the disc of radius PATCH_RADIUS). */
-function orientation(rm: { rp: Int32Array; xp: Int32Array }, W: number, cx: number, cy: number): number {
+function orientation(img: GreyImage, cx: number, cy: number): number {
+  // Read straight from the ~700 pixels of the disc: cheaper than prefix sums over the whole level
+  // when only ~1500 keypoints are described, and the same integer moments.
+  const { width: w, data } = img;
   let m10 = 0;
   let m01 = 0;
   for (let k = 0; k <= 2 * PATCH_RADIUS; k++) {
     const dy = k - PATCH_RADIUS;
-    const o = (cy + dy) * W;
-    const a = o + cx - SPAN[k];
-    const b = o + cx + SPAN[k] + 1;
-    const s = rm.rp[b] - rm.rp[a];
-    m10 += rm.xp[b] - rm.xp[a] - cx * s;
+    const span = SPAN[k];
+    const o = (cy + dy) * w + cx;
+    let s = 0;
+    let sx = 0;
+    for (let dx = -span; dx <= span; dx++) {
+      const v = data[o + dx];
+      s += v;
+      sx += dx * v;
+    }
+    m10 += sx;
     m01 += dy * s;
   }
   const t = Math.atan2(m01, m10);
@@ -294,20 +311,24 @@ function orientation(rm: { rp: Int32Array; xp: Int32Array }, W: number, cx: numb
  */
 function boxSums(img: GreyImage): Uint16Array {
   const { width: w, height: h, data } = img;
-  const rows = new Uint16Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const o = y * w;
-    let s = data[o] + data[o + 1] + data[o + 2] + data[o + 3];
-    for (let x = BOX; x < w - BOX; x++) {
-      s += data[o + x + BOX];
-      rows[o + x] = s;
-      s -= data[o + x - BOX];
-    }
-  }
   const out = new Uint16Array(w * h);
+  if (h < 2 * BOX + 1 || w < 2 * BOX + 1) return out;
+  // Column sums of the 5 rows around y, slid down one row at a time; then a 5-wide sum along x.
+  const col = new Uint16Array(w);
+  for (let r = 0; r < 2 * BOX + 1; r++) for (let x = 0, o = r * w; x < w; x++) col[x] += data[o + x];
   for (let y = BOX; y < h - BOX; y++) {
+    if (y > BOX) {
+      const add = (y + BOX) * w;
+      const sub = (y - BOX - 1) * w;
+      for (let x = 0; x < w; x++) col[x] += data[add + x] - data[sub + x];
+    }
     const o = y * w;
-    for (let x = 0; x < w; x++) out[o + x] = rows[o + x - 2 * w] + rows[o + x - w] + rows[o + x] + rows[o + x + w] + rows[o + x + 2 * w];
+    let s = col[0] + col[1] + col[2] + col[3];
+    for (let x = BOX; x < w - BOX; x++) {
+      s += col[x + BOX];
+      out[o + x] = s;
+      s -= col[x - BOX];
+    }
   }
   return out;
 }
@@ -330,7 +351,9 @@ function describe(box: Uint16Array, offsets: Int32Array, c: number, angle: numbe
     let word = 0;
     for (let bit = 0; bit < 32; bit++) {
       const q = base + (w * 32 + bit) * 2;
-      if (box[c + offsets[q]] < box[c + offsets[q + 1]]) word |= 1 << bit;
+      // Branch-free: a coin-flip comparison mispredicts half the time. The sums are uint16, so the
+      // difference is negative exactly when the first is smaller.
+      word |= ((box[c + offsets[q]] - box[c + offsets[q + 1]]) >>> 31) << bit;
     }
     out[o + w] = word >>> 0;
   }
