@@ -48,6 +48,8 @@ export const MAX_UNMATCHED_SHARE = 0.3;
 const FINE = 8;
 /** Inliers spread in two dimensions (a picture), not along one line (a caption, a diagonal watermark). */
 export const MIN_SPREAD_RATIO = 0.3;
+/** ...or this share of the spread of the picture's own keypoints in view, when that is lower. */
+const LINE_SHARE = 0.7;
 /** Skip a pair when its first 64 bits (words 0 and 4) differ in more than this. */
 const QUARTER_PRUNE = 26;
 const SIM_ITERATIONS = 600;
@@ -381,6 +383,11 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
     ? largestUnmatchedShare(qBox, Math.min(...qBox.map((p) => p.x)), Math.max(...qBox.map((p) => p.x)), Math.min(...qBox.map((p) => p.y)), Math.max(...qBox.map((p) => p.y)), q, queryIdx)
     : 1;
   const flatness = inlierFlatness(r, refIdx);
+  // The line check asks the inliers to spread like a picture; a picture whose own keypoints in view
+  // lie along a line (a row of stoplights, a skyline) can only give inliers that do too.
+  const inView: number[] = [];
+  for (let j = 0; j < r.count; j++) if (insideConvex(visible, r.x[j], r.y[j])) inView.push(j);
+  const minSpread = Math.min(MIN_SPREAD_RATIO, LINE_SHARE * inlierFlatness(r, inView));
   const emptyShare = Math.max(qShare, largestUnmatchedShare(visible, bx0, bx1, by0, by1, r, refIdx));
   const { s1, s2, det } = linearShape(m);
   // Report the model in fractions, and undo the mirroring of the query's features.
@@ -404,7 +411,7 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
   if (hit < 4 || hit < MIN_CELL_SHARE * populated) return { ...result, reason: 'inliers clustered on a part of the picture' };
   if (emptyBand) return { ...result, reason: 'an inner band across the picture has no inlier' };
   if (emptyShare > MAX_UNMATCHED_SHARE) return { ...result, reason: 'a large part of the picture in view has no inlier' };
-  if (flatness < MIN_SPREAD_RATIO) return { ...result, reason: 'the inliers lie along a line (a line of text, a watermark)' };
+  if (flatness < minSpread) return { ...result, reason: 'the inliers lie along a line (a line of text, a watermark)' };
   return { ...result, accepted: true };
 }
 
