@@ -4,14 +4,14 @@
  *
  * Why: the whole-query extraction equalises and ranks corners over the whole post, so a tile that is a
  * ninth of it keeps corners chosen for the post, not for the tile. Measured on 24 photos in 2x2 / 3x3
- * collages (.scratch experiment, 2026-12-01): the whole-query features verified 14 tiles; the tile's own
+ * collages (an experiment on 2026-12-01): the whole-query features verified 14 tiles; the tile's own
  * extraction - same pixels, only 170 keypoints - verified 22, with ~10x the inliers. So a query also
  * gets each panel's own features, cut on the post's gutters.
  *
  * Panels are cut like a guillotine on gutters: runs of full-span uniform rows (or columns) of the
- * current region, then the pieces the other way, a few rounds deep. A uniform run at a region's edge is
+ * current region, then the pieces the other way (two rounds: any grid of tiles). A uniform run at a region's edge is
  * a border and is trimmed. Nothing is cut in a photo without such runs (the common case: the query is
- * then exactly the whole-query extraction, at no extra cost). The panel keypoints are added to the
+ * then the whole-query extraction, at no extra cost beyond a scan of rows and columns). The panel keypoints are added to the
  * whole-query keypoints, in the whole query's pixels, so a match anywhere is still reported as a region
  * of the query and the verifier needs nothing new.
  */

@@ -38,9 +38,10 @@ const CONCENTRATED_SHARE = 0.2;
 /**
  * Features with the FAST threshold lowered for a low-contrast picture (a flat sky, a dim room): at 16
  * grey levels such a picture keeps a few dozen corners - labelme q0003 119, q0004 6 of 400 - and is
- * found in hardly any partial view; at 8 it keeps 300-370 and is found in most (.scratch experiment,
- * 2026-12-01). Used on both sides (registration here, queries and their panels in panels.ts), so both
- * pick corners the same way. Costs a second extraction only for such pictures.
+ * found in hardly any partial view; at 8 it keeps 300-370 and is found in most (an experiment on
+ * 2026-12-01). Registration swaps the lower threshold's corners in; queries and their panels add them
+ * (panels.ts), so a query meets a registration made either way. Costs a second extraction only for
+ * such pictures.
  */
 export function adaptiveFeatures(grey: GreyImage, opts: ExtractOptions): LocalFeatures {
   const f = extractFeatures(grey, opts);
