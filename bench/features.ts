@@ -21,7 +21,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { hammingHex } from '../hashing/bits.ts';
-import { decideFeatureMatch, DEFAULT_FEATURE_INDEX_OPTIONS, extractFeatures, FeatureIndex, featuresToBase64, QUERY_OPTIONS, REFERENCE_OPTIONS, verifyFeatures, type LocalFeatures } from '../hashing/features/index.ts';
+import { decideFeatureMatch, DEFAULT_FEATURE_INDEX_OPTIONS, extractFeatures, FeatureIndex, featuresToBase64, QUERY_OPTIONS, queryFeatures, REFERENCE_OPTIONS, verifyFeatures, type LocalFeatures } from '../hashing/features/index.ts';
 import { decideLowQualityMatch, matchStrength } from '../hashing/features/low-quality.ts';
 import { fingerprintImage } from '../hashing/fingerprint.ts';
 import { contentRect } from '../hashing/borders.ts';
@@ -71,7 +71,7 @@ async function registrationFeatures(bytes: Uint8Array): Promise<LocalFeatures> {
 }
 
 async function queryOf(bytes: Uint8Array): Promise<{ fp: ImageFingerprint; f: LocalFeatures }> {
-  return { fp: await fingerprintImage(bytes, { views: 'query' }), f: extractFeatures(await decodeGrey(bytes, QUERY_OPTIONS.maxSide), QUERY_OPTIONS) };
+  return { fp: await fingerprintImage(bytes, { views: 'query' }), f: queryFeatures(await decodeGrey(bytes, QUERY_OPTIONS.maxSide), QUERY_OPTIONS) };
 }
 
 function distractorFiles(): Array<{ name: string; group: string; path: string }> {
@@ -149,7 +149,9 @@ function judgeQuery(edit: string, i: number, q: { fp: ImageFingerprint; f: Local
     if (pol || feat || low) row.combined++;
     else {
       const v = verifyFeatures(q.f, own.f);
-      row.misses.push(`${own.name.split('/').pop()}${cands.has(i) ? '' : '(not retrieved)'}: ${v.reason} ${v.inliers}/${v.tentative ?? 0}`);
+      const c = cands.get(i);
+      const hinted = c ? verifyFeatures(q.f, own.f, c) : null;
+      row.misses.push(`${own.name.split('/').pop()}${c ? ` (votes ${c.votes}, mirrored ${c.mirroredVotes}: ${hinted!.reason} ${hinted!.inliers})` : ' (not retrieved)'}: ${v.reason ?? 'verified without the index hint'} ${v.inliers}/${v.tentative ?? 0}`);
     }
   }
   for (let j = 0; j < refs.length; j++) {
@@ -202,7 +204,7 @@ for (const [kind, editName] of [['chrome', 'screenshot-light'], ['watermark', 'w
   const edit = EDITS.find((x) => x.name === editName)!;
   const n = Math.min(photoCount, 16);
   const fs: LocalFeatures[] = [];
-  for (let i = 0; i < n; i++) fs.push(extractFeatures(await decodeGrey(await edit.apply(sources[i]), QUERY_OPTIONS.maxSide), QUERY_OPTIONS));
+  for (let i = 0; i < n; i++) fs.push(queryFeatures(await decodeGrey(await edit.apply(sources[i]), QUERY_OPTIONS.maxSide), QUERY_OPTIONS));
   const regs: LocalFeatures[] = [];
   for (let i = 0; i < n; i++) regs.push(await registrationFeatures(await edit.apply(sources[i])));
   for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
@@ -237,7 +239,7 @@ if (timing) {
       c = process.cpuUsage();
       const grey = await decodeGrey(bytes, QUERY_OPTIONS.maxSide);
       decCpu.push(cpuMs(c));
-      const f = extractFeatures(grey, QUERY_OPTIONS);
+      const f = queryFeatures(grey, QUERY_OPTIONS);
       // Every candidate the index returns is verified, as the matcher does.
       const cands = index.query(f);
       for (const cand of cands) decideFeatureMatch(f, refs[Number(cand.refId)].f, { ...cand, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes });

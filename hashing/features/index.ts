@@ -17,6 +17,7 @@ export { matchFeatures, verifyFeatures, type FeatureMatch, type Region, type Sid
 export { mirrorFeatures } from './mirror.ts';
 export { decideFeatureMatch, type FeatureMatchDecision } from './policy.ts';
 export { referenceFeatures } from './reference.ts';
+export { findPanels, queryFeatures, type PanelRect } from './panels.ts';
 export { decideLowQualityMatch, matchStrength, type LowQualityDecision, type MatchStrength } from './low-quality.ts';
 export { greyFromRgba } from './pyramid.ts';
 export type { GreyImage, LocalFeatures } from './types.ts';

@@ -32,6 +32,12 @@ export const MIN_COVERAGE = 0.25;
 export const MIN_SIDE = 0.35;
 /** Keypoints keep ~20 px (more on coarse levels) from the edge: the inliers' box is grown by this share a side. */
 const MARGIN = 0.06;
+/** coversContent: the rule for pictures whose keypoints sit on one part of them. */
+const CONTENT_COVERAGE = 0.5;
+const CONTENT_SIDE = 0.65;
+const CONTENT_MIN_INLIERS = 18;
+/** The keypoints' own box (no margin) must hold this share of the picture: clock_motion's holds 0.11. */
+const CONTENT_FLOOR = 0.1;
 const GRID = 4;
 /** A grid cell counts as populated with at least this many reference keypoints in view. */
 const POPULATED = 3;
@@ -42,6 +48,8 @@ export const MAX_UNMATCHED_SHARE = 0.3;
 const FINE = 8;
 /** Inliers spread in two dimensions (a picture), not along one line (a caption, a diagonal watermark). */
 export const MIN_SPREAD_RATIO = 0.3;
+/** ...or this share of the spread of the picture's own keypoints in view, when that is lower. */
+const LINE_SHARE = 0.7;
 /** Skip a pair when its first 64 bits (words 0 and 4) differ in more than this. */
 const QUARTER_PRUNE = 26;
 const SIM_ITERATIONS = 600;
@@ -332,7 +340,8 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
   const bx0 = Math.max(vx0, Math.min(...refIdx.map((j) => r.x[j])) - mx), bx1 = Math.min(vx1, Math.max(...refIdx.map((j) => r.x[j])) + mx);
   const by0 = Math.max(vy0, Math.min(...refIdx.map((j) => r.y[j])) - my), by1 = Math.min(vy1, Math.max(...refIdx.map((j) => r.y[j])) + my);
   const refCoverage = ((bx1 - bx0) * (by1 - by0)) / (r.width * r.height);
-  if (refCoverage < MIN_COVERAGE || bx1 - bx0 < MIN_SIDE * r.width || by1 - by0 < MIN_SIDE * r.height) {
+  const coversPicture = refCoverage >= MIN_COVERAGE && bx1 - bx0 >= MIN_SIDE * r.width && by1 - by0 >= MIN_SIDE * r.height;
+  if (!coversPicture && !coversContent(r, visible, bx0, bx1, by0, by1, inliers)) {
     return { accepted: false, reason: 'inliers cover too little of the picture', ...base, refCoverage };
   }
   const cellOf = (x: number, y: number) =>
@@ -374,6 +383,11 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
     ? largestUnmatchedShare(qBox, Math.min(...qBox.map((p) => p.x)), Math.max(...qBox.map((p) => p.x)), Math.min(...qBox.map((p) => p.y)), Math.max(...qBox.map((p) => p.y)), q, queryIdx)
     : 1;
   const flatness = inlierFlatness(r, refIdx);
+  // The line check asks the inliers to spread like a picture; a picture whose own keypoints in view
+  // lie along a line (a row of stoplights, a skyline) can only give inliers that do too.
+  const inView: number[] = [];
+  for (let j = 0; j < r.count; j++) if (insideConvex(visible, r.x[j], r.y[j])) inView.push(j);
+  const minSpread = Math.min(MIN_SPREAD_RATIO, LINE_SHARE * inlierFlatness(r, inView));
   const emptyShare = Math.max(qShare, largestUnmatchedShare(visible, bx0, bx1, by0, by1, r, refIdx));
   const { s1, s2, det } = linearShape(m);
   // Report the model in fractions, and undo the mirroring of the query's features.
@@ -397,8 +411,29 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
   if (hit < 4 || hit < MIN_CELL_SHARE * populated) return { ...result, reason: 'inliers clustered on a part of the picture' };
   if (emptyBand) return { ...result, reason: 'an inner band across the picture has no inlier' };
   if (emptyShare > MAX_UNMATCHED_SHARE) return { ...result, reason: 'a large part of the picture in view has no inlier' };
-  if (flatness < MIN_SPREAD_RATIO) return { ...result, reason: 'the inliers lie along a line (a line of text, a watermark)' };
+  if (flatness < minSpread) return { ...result, reason: 'the inliers lie along a line (a line of text, a watermark)' };
   return { ...result, accepted: true };
+}
+
+/**
+ * The coverage rule for a picture whose keypoints all sit on one part of it (a motion-blurred clock
+ * on a flat wall, a face against a dark room): its keypoints' box in view is what can be matched at
+ * all, so the inliers must cover most of THAT box (CONTENT_COVERAGE of its area, CONTENT_SIDE of each
+ * side) - stricter shares than MIN_COVERAGE / MIN_SIDE of the picture - with more inliers
+ * (CONTENT_MIN_INLIERS), and that box must hold CONTENT_FLOOR of the picture: a registered picture that
+ * is a small mark on an empty ground would otherwise match every post carrying the mark.
+ */
+function coversContent(r: LocalFeatures, visible: Point[], bx0: number, bx1: number, by0: number, by1: number, inliers: number): boolean {
+  if (inliers < CONTENT_MIN_INLIERS) return false;
+  let cx0 = Infinity, cx1 = -Infinity, cy0 = Infinity, cy1 = -Infinity;
+  for (let j = 0; j < r.count; j++) {
+    if (!insideConvex(visible, r.x[j], r.y[j])) continue;
+    cx0 = Math.min(cx0, r.x[j]); cx1 = Math.max(cx1, r.x[j]); cy0 = Math.min(cy0, r.y[j]); cy1 = Math.max(cy1, r.y[j]);
+  }
+  if (!(cx1 > cx0 && cy1 > cy0) || ((cx1 - cx0) * (cy1 - cy0)) / (r.width * r.height) < CONTENT_FLOOR) return false;
+  const mx = MARGIN * r.width, my = MARGIN * r.height;
+  const cw = cx1 - cx0 + 2 * mx, ch = cy1 - cy0 + 2 * my;
+  return (bx1 - bx0) * (by1 - by0) >= CONTENT_COVERAGE * cw * ch && bx1 - bx0 >= CONTENT_SIDE * cw && by1 - by0 >= CONTENT_SIDE * ch;
 }
 
 /**

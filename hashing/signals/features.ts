@@ -1,4 +1,4 @@
-import { decideFeatureMatch, extractFeatures, FeatureCodecError, featuresFromBase64, featuresToBase64, QUERY_OPTIONS, referenceFeatures, type GreyImage, type LocalFeatures } from '../features/index.ts';
+import { decideFeatureMatch, FeatureCodecError, featuresFromBase64, featuresToBase64, QUERY_OPTIONS, queryFeatures, referenceFeatures, type GreyImage, type LocalFeatures } from '../features/index.ts';
 import type { SignalType } from './signal.ts';
 
 /** The picture's grey copy for local features and, for a registered file, the picture inside a screenshot (fractions). */
@@ -52,7 +52,7 @@ export const featuresSignal: SignalType<FeatureInput, string> & { readonly name:
     }
   },
   hash(input) {
-    const f = input.role === 'reference' ? referenceFeatures(input.grey, input.content) : extractFeatures(input.grey, QUERY_OPTIONS);
+    const f = input.role === 'reference' ? referenceFeatures(input.grey, input.content) : queryFeatures(input.grey, QUERY_OPTIONS);
     return featuresToBase64(f);
   },
   compare(a, b) {
