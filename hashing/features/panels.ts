@@ -17,16 +17,13 @@
  */
 import { QUERY_OPTIONS, type ExtractOptions } from './extract.ts';
 import { resizeArea } from './pyramid.ts';
+import type { Rect } from '../borders.ts';
 import { cropGrey, lowContrast, lowerThreshold } from './reference.ts';
 import { extractFeatures } from './extract.ts';
 import { DESCRIPTOR_WORDS, type GreyImage, type LocalFeatures } from './types.ts';
 
-export interface PanelRect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+/** A panel of the query, in its pixels (the same rectangle the border finder uses). */
+export type PanelRect = Rect;
 
 /** A row (or column) is uniform when at most this share of its pixels is more than UNIFORM_TOLERANCE off its mean. */
 const UNIFORM_OUTLIERS = 0.01;

@@ -19,10 +19,9 @@ import { runMonitorPass } from '../../../services/monitoring/pass.ts';
 import { syncTracking } from '../../../services/monitoring/tracking.ts';
 import { acceptEscalationProposal, getPlatformWithProposal } from '../../../services/takedown/index.ts';
 import { buildApi } from '../../../services/http/server.ts';
-import { loadConfig } from '../../../services/platform/config.ts';
 import type { ServiceContext } from '../../../services/platform/context.ts';
 import type { PlatformRow } from '../../../db/queries/platforms.ts';
-import { seedConfirmed, seedLoopbackSite, seedMonitoredCase, seedPlatformRow, seedSent } from './support.ts';
+import { centreContext, seedConfirmed, seedLoopbackSite, seedMonitoredCase, seedPlatformRow, seedSent } from './support.ts';
 
 const db = useTestDatabase('escalation_proposals');
 const tmp = useTempDir('escalation-proposals');
@@ -69,14 +68,9 @@ beforeAll(async () => {
     'ip/192.0.2.10': ipAnswer('192.0.2.0', '192.0.2.255', 'Example Hosting Co', 'abuse@hosting.example'),
   });
   const base = await serviceContext(db(), tmp());
-  ctx = {
-    ...base,
-    config: loadConfig({ dataDir: tmp() }, {
-      DATABASE_URL: db().url, STAYDOWN_MASTER_KEY: base.masterKey.toString('hex'), STAYDOWN_ORG_EMAIL: 'takedown@centre.example', STAYDOWN_ORG_NAME: 'Support Centre',
-      STAYDOWN_PUBLIC_URL: 'https://staydown.example', STAYDOWN_SMTP_URL: sink.url, STAYDOWN_NOTICE_FROM: 'Support Centre <takedown@centre.example>',
+  ctx = centreContext(base, { databaseUrl: db().url, dataDir: tmp(), smtpUrl: sink.url }, {
       STAYDOWN_RDAP_URL: rdap.url, STAYDOWN_AUTO_ESCALATIONS: 'true', STAYDOWN_AUTO_REMINDERS: 'false', STAYDOWN_MAX_REMINDERS: '0',
-    }),
-  };
+  });
   const c = await seedMonitoredCase(ctx.sql, ctx.masterKey, { m: await fixtureImage(901, 200, 150) });
   caseId = c.caseId;
   materialId = c.materialIds.m;

@@ -30,11 +30,11 @@ import { confirmAlerts } from '../../../services/review/index.ts';
 import { listAlerts } from '../../../services/review/alerts.ts';
 import { addPlatform, approveNotice, deliverNow, draftNotices, getNotice } from '../../../services/takedown/index.ts';
 import { buildApi } from '../../../services/http/server.ts';
-import { loadConfig } from '../../../services/platform/config.ts';
 import type { ServiceContext } from '../../../services/platform/context.ts';
 import { runMonitorPass } from '../../../services/monitoring/pass.ts';
 import { getStats } from '../../../services/stats/stats.ts';
 import { quantile } from '../../../services/stats/compute.ts';
+import { centreContext } from './support.ts';
 
 const db = useTestDatabase('monitor_ladder');
 const tmp = useTempDir('monitor-ladder');
@@ -87,15 +87,10 @@ const stateOf = async (board: keyof typeof boards, key: string) => (await tracke
 beforeAll(async () => {
   sink = await startSmtpSink();
   const base = await serviceContext(db(), tmp());
-  ctx = {
-    ...base,
-    config: loadConfig({ dataDir: tmp() }, {
-      DATABASE_URL: db().url, STAYDOWN_MASTER_KEY: base.masterKey.toString('hex'), STAYDOWN_ORG_EMAIL: 'takedown@centre.example', STAYDOWN_ORG_NAME: 'Support Centre',
-      STAYDOWN_PUBLIC_URL: 'https://staydown.example', STAYDOWN_SMTP_URL: sink.url, STAYDOWN_NOTICE_FROM: 'Support Centre <takedown@centre.example>',
+  ctx = centreContext(base, { databaseUrl: db().url, dataDir: tmp(), smtpUrl: sink.url }, {
       STAYDOWN_CHECK_EVERY: '1s', STAYDOWN_REMIND_AFTER: '2s', STAYDOWN_ESCALATE_AFTER: '6s', STAYDOWN_MAX_REMINDERS: '1', STAYDOWN_RECHECKS: '1s,2s',
       STAYDOWN_AUTO_REMINDERS: 'true', STAYDOWN_AUTO_ESCALATIONS: 'true',
-    }),
-  };
+  });
   placeholder = await syntheticPhoto(9900, 200, 150);
   const c = await openCase(ctx, ADMIN, { personal: PRIVATE, keywords: PRIVATE.keywords });
   caseCode = c.code;

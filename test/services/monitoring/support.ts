@@ -7,7 +7,24 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Sql } from '../../../db/sql.ts';
 import { insertPlatform, type PlatformRow } from '../../../db/queries/platforms.ts';
 import { insertNotice, insertNoticeItems, setAlertsNotice, updateNoticeStatus, type NoticeRow } from '../../../db/queries/notices.ts';
+import { loadConfig } from '../../../services/platform/config.ts';
+import type { ServiceContext } from '../../../services/platform/context.ts';
 import { registerMaterial } from '../../crawler/support/registered-material.ts';
+
+/**
+ * A support centre's settings for notices sent over the test's SMTP sink, plus `extra` (durations,
+ * automatic reminders/escalations, the RDAP service): the context the monitoring tests run under.
+ */
+export function centreContext(base: ServiceContext, o: { databaseUrl: string; dataDir: string; smtpUrl: string }, extra: Record<string, string>): ServiceContext {
+  return {
+    ...base,
+    config: loadConfig({ dataDir: o.dataDir }, {
+      DATABASE_URL: o.databaseUrl, STAYDOWN_MASTER_KEY: base.masterKey.toString('hex'), STAYDOWN_ORG_EMAIL: 'takedown@centre.example', STAYDOWN_ORG_NAME: 'Support Centre',
+      STAYDOWN_PUBLIC_URL: 'https://staydown.example', STAYDOWN_SMTP_URL: o.smtpUrl, STAYDOWN_NOTICE_FROM: 'Support Centre <takedown@centre.example>',
+      ...extra,
+    }),
+  };
+}
 
 export async function seedMonitoredCase(sql: Sql, masterKey: Buffer, files: Record<string, Buffer>) {
   return registerMaterial(sql, `C-MON-${randomBytes(3).toString('hex').toUpperCase()}`, files, masterKey);
