@@ -88,12 +88,21 @@ function grantValid(input: PageInput, alertId: string, part: EvidenceImage, gran
 /** `detail.region` = {x, y, width, height} as fractions of the candidate, when the matcher recorded where. */
 export function matchRegion(d: AlertDetail): { x: number; y: number; width: number; height: number } | null {
   const r = (d as AlertDetail & { detail?: { region?: Record<string, unknown> } }).detail?.region;
-  if (!r) return null;
+  // A video's region lies in the keyframe that matched, not in the thumbnail shown: say when instead (matchTime).
+  if (!r || d.method === 'video-features') return null;
   const n = [r.x, r.y, r.width, r.height].map(Number);
   if (n.some((v) => !Number.isFinite(v) || v < 0 || v > 1) || n[2] <= 0 || n[3] <= 0) return null;
   // Clipped to the picture; four decimals are finer than a pixel of a 320 px thumbnail.
   const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
   return { x: r4(n[0]), y: r4(n[1]), width: r4(Math.min(n[2], 1 - n[0])), height: r4(Math.min(n[3], 1 - n[1])) };
+}
+
+/** `detail.queryTime`: seconds into the posted video where a keyframe matched (video-features), as m:ss. */
+export function matchTime(d: AlertDetail): string | null {
+  const t = Number((d as AlertDetail & { detail?: { queryTime?: unknown } }).detail?.queryTime);
+  if (d.method !== 'video-features' || !Number.isFinite(t) || t < 0) return null;
+  const whole = Math.floor(t);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
 }
 
 function alertParam(v: unknown): string {
@@ -126,7 +135,7 @@ async function queuePage(input: PageInput) {
     && grantValid(input, current.id, input.query.reveal, input.query.grant) ? { part: input.query.reveal, grant: input.query.grant } : null;
   const counts = { total: queue.length, reuploads: queue.filter((a) => a.reupload).length };
   return input.render('review', {
-    f, qs: filterQuery(f), queue, index, current, evidence, revealed, counts, region: current ? matchRegion(current) : null,
+    f, qs: filterQuery(f), queue, index, current, evidence, revealed, counts, region: current ? matchRegion(current) : null, matchTime: current ? matchTime(current) : null,
     prev: index > 0 ? queue[index - 1].id : null, next: index >= 0 ? (queue[index + 1]?.id ?? null) : (queue[0]?.id ?? null),
     exposure: await exposureToday(input.env.ctx, actor), canDecide: can(actor.role, 'alert.decide'),
     sites: [...new Set(queue.map((a) => a.site))].sort(), methods: ALL_MATCH_METHODS, reasons: REJECT_REASONS,

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUES, translator } from '../../console/i18n.ts';
 import { formatters } from '../../console/format.ts';
 import { renderView } from '../../console/render.ts';
-import { filterQuery, matchRegion, REJECT_REASONS } from '../../console/routes/review.ts';
+import { filterQuery, matchRegion, matchTime, REJECT_REASONS } from '../../console/routes/review.ts';
 import { ALL_MATCH_METHODS } from '../../hashing/match/methods.ts';
 import { insertMaterial, insertMaterialHashes } from '../../db/queries/material.ts';
 import { fingerprintBuffer } from '../../hashing/fingerprint.ts';
@@ -370,7 +370,7 @@ describe('the match box', () => {
   const render = (d: object) => renderView('review', {
     t: translator('en'), fmt: formatters('en', 'Asia/Seoul'), locale: 'en', user: { name: 'op', role: 'operator', ready: true }, nav: [], path: '/review', here: '/review', csrf: 'token',
     f: { site: '', case: '', method: '' }, qs: '', queue: [d], index: 0, current: d, evidence: { thumbnail: { available: true }, screenshot: { available: false } }, revealed: null,
-    counts: { total: 1, reuploads: 0 }, region: matchRegion(d as never), prev: null, next: null, exposure: { reveals: 0, limit: 50, breakDue: false, since: '' }, canDecide: true,
+    counts: { total: 1, reuploads: 0 }, region: matchRegion(d as never), matchTime: matchTime(d as never), prev: null, next: null, exposure: { reveals: 0, limit: 50, breakDue: false, since: '' }, canDecide: true,
     sites: ['board'], methods: ['pdq-crop'], reasons: ['different'], done: '', filterQuery,
   });
 
@@ -386,6 +386,17 @@ describe('the match box', () => {
     }
     // A box reaching past the picture is clipped to it.
     expect(matchRegion({ ...detail, detail: { region: { x: 0.8, y: 0.5, width: 0.5, height: 0.9 } } } as never)).toEqual({ x: 0.8, y: 0.5, width: 0.2, height: 0.5 });
+  });
+
+  it('says when in the posted video a keyframe matched, and draws no box on a thumbnail of another frame', () => {
+    const video = { ...detail, method: 'video-features', detail: { region: { x: 0.1, y: 0.2, width: 0.5, height: 0.5 }, queryTime: 75.4, inliers: 30 } };
+    expect(matchRegion(video as never)).toBeNull();
+    expect(matchTime(video as never)).toBe('1:15');
+    const html = render(video);
+    expect(html).not.toContain('match-box');
+    expect(html).toContain('Found 1:15 into the posted video.');
+    expect(matchTime({ ...video, detail: { queryTime: 'x' } } as never)).toBeNull();
+    expect(matchTime(detail as never)).toBeNull();
   });
 
   it('every match method has a name and an explanation in both languages', () => {
