@@ -42,6 +42,13 @@ export class FingerprintError extends Error {
   override name = 'FingerprintError';
 }
 
+/**
+ * Fingerprinting was stopped before it could say anything about the file: its worker crashed or hit
+ * the watchdog, or the video process stopped. Callers that must not read "not the material" into a
+ * missing answer (a removal check) tell it from a file that is simply unreadable.
+ */
+export class FingerprintAbortedError extends FingerprintError {}
+
 /** Frames of an animation closer than this to the previous kept frame count as the same picture. */
 const SAME_FRAME_BITS = 8;
 

@@ -10,7 +10,7 @@
  *   buffer is empty (bytes that share their memory with other buffers, such as Node's small-Buffer
  *   pool, are copied once instead - transferring would empty the others too).
  * - One file per worker at a time, so a file that brings its worker down (a crash, the heap cap, the
- *   watchdog) is known for certain: that one file gets a FingerprintError saying so, the worker is
+ *   watchdog) is known for certain: that one file gets a FingerprintAbortedError saying so, the worker is
  *   replaced, and the other files carry on.
  * - A watchdog stops a worker that spends longer than the limit on one image (libvips has its own
  *   per-image time cap; the watchdog is the backstop for the rest); a video past its watchdog is failed
@@ -19,7 +19,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { DEFAULT_MAX_IMAGE_BYTES, FingerprintError, readMediaFile, videoOptions, type FingerprintOptions } from '../fingerprint.ts';
+import { DEFAULT_MAX_IMAGE_BYTES, FingerprintAbortedError, readMediaFile, videoOptions, type FingerprintOptions } from '../fingerprint.ts';
 import { sniffFingerprintKind } from '../fingerprint-kind.ts';
 import type { Fingerprint } from '../types.ts';
 import { type PlainVideoOptions, type PoolReply, type PoolRequest, receivedError } from './protocol.ts';
@@ -257,12 +257,12 @@ export class FingerprintPool {
     }
     if (job) {
       if (slot.stopReason === 'timeout') {
-        job.reject(new FingerprintError(`Fingerprinting the file took longer than ${job.timeoutMs / 1000} s and was stopped; its worker thread was replaced.`));
+        job.reject(new FingerprintAbortedError(`Fingerprinting the file took longer than ${job.timeoutMs / 1000} s and was stopped; its worker thread was replaced.`));
       } else if (slot.stopReason === 'closed') {
         job.reject(new Error('The fingerprinting pool was closed before the file was fingerprinted.'));
       } else {
         const why = slot.error ? firstLine(slot.error.message) : `exit code ${code}`;
-        job.reject(new FingerprintError(`The file brought down the worker thread fingerprinting it (${why}); it was skipped and the worker replaced.`, slot.error ? { cause: slot.error } : undefined));
+        job.reject(new FingerprintAbortedError(`The file brought down the worker thread fingerprinting it (${why}); it was skipped and the worker replaced.`, slot.error ? { cause: slot.error } : undefined));
       }
     }
     if (!this.closed || this.queue.length > 0) this.pump();

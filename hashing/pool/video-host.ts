@@ -13,7 +13,7 @@
  *   from a pipe, and a large video never crosses the IPC channel. The file is removed when the job ends,
  *   the directory when the host ends - by the host itself if the pool's process was killed.
  * - Several videos run at once (each is mostly an ffmpeg process); the host hashes their frames.
- * - A job past its watchdog is answered at once with a FingerprintError and the host kills that job's
+ * - A job past its watchdog is answered at once with a FingerprintAbortedError and the host kills that job's
  *   ffmpeg. A host that dies fails only the jobs it held (with a sentence) and is started again for the
  *   next video. When the pool's process ends, the host sees its channel close and stops its decoders.
  */
@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FingerprintError } from '../fingerprint.ts';
+import { FingerprintAbortedError } from '../fingerprint.ts';
 import type { Fingerprint } from '../types.ts';
 import { configuredFfmpeg } from '../video/ffmpeg.ts';
 import { type PlainVideoOptions, receivedError, type VideoHostMessage, type VideoHostReply } from './protocol.ts';
@@ -127,7 +127,7 @@ export class VideoHost {
     if (this.queue.length === 0) return;
     if (!this.child) {
       if (this.startFailures >= MAX_START_FAILURES) {
-        const err = new FingerprintError(`The video process could not start (${this.stderrTail.trim().split('\n').pop() || 'no reason given'}); check that the installation is complete (npm ci).`);
+        const err = new FingerprintAbortedError(`The video process could not start (${this.stderrTail.trim().split('\n').pop() || 'no reason given'}); check that the installation is complete (npm ci).`);
         for (const job of this.queue.splice(0)) job.reject(err);
         this.startFailures = 0; // the next video tries again
         return;
@@ -173,10 +173,10 @@ export class VideoHost {
       }
       const child = this.child;
       if (entry.settled) return;
-      if (!child || !this.ready) throw new FingerprintError('The video process stopped before the video could be handed to it.');
+      if (!child || !this.ready) throw new FingerprintAbortedError('The video process stopped before the video could be handed to it.');
       entry.timer = setTimeout(() => {
         this.send({ type: 'cancel', id: job.id });
-        this.settle(job.id, new FingerprintError(`Fingerprinting the file took longer than ${job.timeoutMs / 1000} s and was stopped.`));
+        this.settle(job.id, new FingerprintAbortedError(`Fingerprinting the file took longer than ${job.timeoutMs / 1000} s and was stopped.`));
       }, job.timeoutMs);
       // A forked process starts with this module unconfigured: where ffmpeg is travels with each job.
       this.send({ type: 'job', id: job.id, path, video: { ffmpeg: configuredFfmpeg(), ...(job.video ?? this.opts.video) } });
@@ -230,7 +230,7 @@ export class VideoHost {
     if (!wasReady && !this.closing) this.startFailures++;
     const why = signal ? `signal ${signal}` : `exit code ${code}`;
     for (const id of [...this.running.keys()]) {
-      this.settle(id, new FingerprintError(`The process fingerprinting videos stopped (${why}) while this video was in it; the video was skipped and the process restarted.`));
+      this.settle(id, new FingerprintAbortedError(`The process fingerprinting videos stopped (${why}) while this video was in it; the video was skipped and the process restarted.`));
     }
     const dir = this.dir;
     void rm(dir, { recursive: true, force: true }).catch(() => undefined);

@@ -23,7 +23,7 @@ import { extractFromHtml, type MediaCandidate } from '../../crawler/extract.ts';
 import { downloadMedia, type PoliteFetch } from '../../crawler/media-download.ts';
 import { acquireHost, type HostSlotStore } from '../../crawler/politeness.ts';
 import { sniffFingerprintKind } from '../../hashing/fingerprint-kind.ts';
-import { FingerprintError } from '../../hashing/fingerprint.ts';
+import { FingerprintAbortedError, FingerprintError } from '../../hashing/fingerprint.ts';
 import type { Fingerprint } from '../../hashing/types.ts';
 import type { CrawlFeatures } from '../platform/config.ts';
 import { wantQueryFeatures } from '../crawling/index.ts';
@@ -142,7 +142,9 @@ export class RemovalVerifier {
     let p = this.fingerprints.get(key);
     if (!p) {
       p = this.deps.fingerprint(bytes, req).catch((err: Error): Hashed => {
-        if (err instanceof FingerprintError) return null;
+        // A file that cannot be read is not the material; one whose fingerprinting was stopped (a crash,
+        // the watchdog) told us nothing, and "nothing matched" must not be read into it.
+        if (err instanceof FingerprintError && !(err instanceof FingerprintAbortedError)) return null;
         // Not remembered: the next check of these bytes tries again.
         this.fingerprints.delete(key);
         return { failed: err.message };

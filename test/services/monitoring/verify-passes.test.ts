@@ -150,6 +150,21 @@ describe('removal checks fingerprint in two passes', () => {
     expect(asked).toEqual([]);
   }, 60_000);
 
+  it('fingerprinting stopped by the watchdog leaves the check unknown, never removed (a hostile file cannot pass for gone)', async () => {
+    const v = new RemovalVerifier({
+      // A watchdog of 1 ms: the worker is stopped before it can say anything about the file.
+      fingerprint: (b, req) => pool.fingerprint(b, { options: crawlFingerprintOptions(req), timeoutMs: 1 }),
+      reference: async (id) => refs[id] ?? null,
+      hostSlots: new MemoryHostSlots(),
+    });
+    verifiers.push(v);
+    const r = await check(v, 'm', '/nothing/here', '/up/file.jpg');
+    expect(r.result).toBe('unknown');
+    expect(r.reason).toMatch(/fingerprinting failed: Fingerprinting the file took longer than 0.001 s and was stopped/);
+    // The same pool still fingerprints the next file: only that worker was replaced.
+    expect(await check(verifier(), 'm', '/nothing/here', '/up/file.jpg')).toMatchObject({ result: 'present' });
+  }, 60_000);
+
   it('fingerprinting that fails (the pool closed as the service stops) leaves the check unknown, never removed', async () => {
     const closed = new FingerprintPool({ size: 1 });
     await closed.close();
