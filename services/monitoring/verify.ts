@@ -14,8 +14,8 @@
  * the same probes under the same rules), so the verdicts are those of the full pass.
  *
  * Bytes that are not an image or video staydown reads cannot show the material; but fingerprinting that
- * itself failed (the pool closed as the service stops, or could not start) says nothing about the file,
- * so that media is not verified - never counted as removed.
+ * itself failed (the pool closed as the service stops or could not start, the file's worker crashed or
+ * hit the watchdog) says nothing about the file, so that media is not verified - never counted as removed.
  */
 import { createHash } from 'node:crypto';
 import { Fetcher, DEFAULT_LIMITS, type FetchLimits, type FetchOutcome } from '../../crawler/fetcher.ts';
@@ -112,7 +112,8 @@ class Lru<V> {
 /**
  * A file's fingerprint; null when its bytes cannot be fingerprinted (not an image or video staydown
  * reads: they cannot show the material); `failed` when fingerprinting itself failed (the pool closed or
- * could not start) - that says nothing about the file, so the check is not verified.
+ * could not start, the worker crashed or hit the watchdog) - that says nothing about the file, so the
+ * check is not verified.
  */
 type Hashed = Fingerprint | null | { failed: string };
 
