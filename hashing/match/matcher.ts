@@ -10,12 +10,13 @@
  * explains: which method matched and how strongly. Each reference matches at most once, by the first of
  * those that finds it.
  */
-import { DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex, type FeatureCandidate, type LocalFeatures } from '../features/index.ts';
+import { decideFeatureMatch, DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex, type FeatureCandidate, type LocalFeatures } from '../features/index.ts';
 import { HashIndex } from '../index/index.ts';
 import { referenceHashes, type ReferenceHash } from '../reference.ts';
 import type { Fingerprint } from '../types.ts';
 import { MATCH_METHODS, isExactMethod } from './methods.ts';
-import { decideBeyondPdq, featuresOf, lowQualityProbes, WHOLE_QUERY, type FeaturePair } from './features-policy.ts';
+import { decideBeyondPdq, featuresOf, lowQualityProbes, toQueryRegion, WHOLE_QUERY, type FeaturePair } from './features-policy.ts';
+import { dropExplained } from './explained.ts';
 import { CANDIDATE_RADIUS, decideMatch, MIN_QUALITY, PDQ_RADIUS, probeHashes, type MatchDecision } from './policy.ts';
 import type { KeyframeFeatures } from '../video/keyframes.ts';
 import { keyframesOf, VideoFeatureIndex } from './video-features.ts';
@@ -161,6 +162,15 @@ export class ReferenceMatcher<Meta = undefined> {
         : undefined;
       const beyond = decideBeyondPdq(query, e.fp, pair);
       if (beyond) found.set(id, beyond);
+    }
+    // A picture found by local features only where another one explains that part of the query twice as
+    // well is a shared overlay, not a sighting (explained.ts).
+    if (queryFeatures) {
+      dropExplained(found, (id) => {
+        const f = this.entries.get(id)?.features;
+        const d = f ? decideFeatureMatch(queryFeatures, f) : null;
+        return d ? { inliers: d.inliers, region: toQueryRegion(d.region) } : null;
+      });
     }
     this.matchVideoFeatures(query, found);
     const out: Array<ReferenceMatch<Meta>> = [];
