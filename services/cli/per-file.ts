@@ -1,3 +1,4 @@
+import { withTimeout } from '../platform/timeout.ts';
 import type { CliIo } from './io.ts';
 
 /**
@@ -24,7 +25,7 @@ export async function forEachFile<T>(
     const file = files[i];
     if (progress) io.stderr.write(`\r[${i + 1}/${files.length}] ${file.slice(-60)}\x1b[K`);
     try {
-      print(file, await withTimeout(work(file), PER_FILE_TIMEOUT_MS));
+      print(file, await withTimeout(work(file), PER_FILE_TIMEOUT_MS, `Processing the file took longer than ${PER_FILE_TIMEOUT_MS / 1000} s and was abandoned.`));
     } catch (err) {
       failed++;
       const error = errorSentence(err);
@@ -34,14 +35,6 @@ export async function forEachFile<T>(
   }
   if (progress) io.stderr.write('\r\x1b[K');
   return failed === 0 ? 0 : 2;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Processing the file took longer than ${ms / 1000} s and was abandoned.`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 function errorSentence(err: unknown): string {

@@ -19,6 +19,7 @@ import { requirePermission } from '../platform/access.ts';
 import type { Actor } from '../platform/audit.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import { NotFoundError } from '../platform/errors.ts';
+import { withTimeout } from '../platform/timeout.ts';
 import { domainCovers, guessJurisdiction } from './platform-domains.ts';
 import { platformJson, type Jurisdiction, type NoticeLanguage, type Platform, type PlatformKind } from './platforms.ts';
 import { lookupDomain, lookupIp, RdapError, type RdapContacts, type RdapNetwork } from './rdap.ts';
@@ -89,15 +90,6 @@ export function proposalJson(r: ProposalRow): EscalationProposal {
 /** ISO 3166 country of an IP network -> the law its host answers under (EU member codes are their ccTLDs). */
 const countryJurisdiction = (cc: string | null): Jurisdiction => (cc ? guessJurisdiction(`x.${cc.toLowerCase()}`) : 'OTHER');
 
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_r, reject) => { timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms); })]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 const systemResolve = async (host: string) => (await dnsLookup(host)).address;
 
 /** The record a contact becomes: reused when a platform already covers its e-mail domain or has its name. */
@@ -155,7 +147,7 @@ async function lookUp(ctx: ServiceContext, site: PlatformRow, host: string | nul
   const domain = isIP(host) ? null : getDomain(host);
   const [hostFound, registrarFound] = await Promise.all([
     (async () => {
-      const address = isIP(host) ? host : await withTimeout(resolve(host), LOOKUP_TIMEOUT_MS, `resolving ${host}`);
+      const address = isIP(host) ? host : await withTimeout(resolve(host), LOOKUP_TIMEOUT_MS, `resolving ${host} took longer than ${LOOKUP_TIMEOUT_MS / 1000} s`);
       return hostTarget(await lookupIp(ctx.config.rdapUrl, address, fetchImpl, LOOKUP_TIMEOUT_MS), host);
     })().catch((err: Error) => {
       problems.push(err instanceof RdapError ? err.message : `The address of ${host} could not be found (${err.message}); its hosting provider is unknown for now.`);
