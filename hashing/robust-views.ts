@@ -82,19 +82,20 @@ export function robustViews(img: RgbaImage, _pdq: PdqResult, which: ViewSet = 'a
   const { luma, factor } = shrunkLuma(img.data, img.width, img.height, BASE_SIDE);
   const sa = new SummedArea(luma);
   const out: PdqView[] = [];
-  const add = (view: string, r: Region, mirrored = false) => {
+  const add = (view: string, r: Region, mirrored = false, part?: Rect) => {
     if (which === 'query' && !isQueryProbeView(view)) return;
     const h = regionHash(sa, { cx: r.cx / factor, cy: r.cy / factor, w: r.w / factor, h: r.h / factor, angle: r.angle });
-    out.push({ view, hash: h.hash, quality: h.quality });
+    const region = part ? fractionOf(part, img.width, img.height) : undefined;
+    out.push({ view, hash: h.hash, quality: h.quality, ...(region ? { region } : {}) });
     // A mirrored copy is the commonest companion of a border or screenshot; one extra hash covers it.
-    if (mirrored) out.push({ view: `${view}:flipy`, hash: thresholdToHex(dihedralBlock(h.dct, 'flipy')), quality: h.quality });
+    if (mirrored) out.push({ view: `${view}:flipy`, hash: thresholdToHex(dihedralBlock(h.dct, 'flipy')), quality: h.quality, ...(region ? { region } : {}) });
   };
   const full: Rect = { x: 0, y: 0, w: img.width, h: img.height };
   add('box', regionOf(full));
   const trim = trimBorders(img);
-  if (trim) add('trim', regionOf(trim), true);
+  if (trim) add('trim', regionOf(trim), true, trim);
   const content = contentRect(img);
-  if (content && !(trim && sameRect(trim, content))) add('content', regionOf(content), true);
+  if (content && !(trim && sameRect(trim, content))) add('content', regionOf(content), true, content);
   // The wedges of a turned copy reach the canvas edges only at single points, so trimming would nibble
   // at the canvas; the turned picture is worked out from the whole canvas.
   if (hasCornerWedges(img)) for (const deg of ROTATIONS) add(`rot:${deg < 0 ? 'm' : 'p'}${String(Math.abs(deg)).replace('.', '_')}`, unrotated(full, (deg * Math.PI) / 180));
@@ -102,7 +103,10 @@ export function robustViews(img: RgbaImage, _pdq: PdqResult, which: ViewSet = 'a
   if (Math.abs(img.width - img.height) > side * 0.05) add('crop:sq', regionOf(cropRect(full, side / img.width, side / img.height, 0.5, 0.5)));
   for (const [tag, ax, ay] of ANCHORS) {
     for (const keep of tag === 'c' ? [0.95, ...REF_CROPS] : REF_CROPS) add(`crop:${tag}${pct(keep)}`, regionOf(cropRect(full, keep, keep, ax, ay)));
-    for (const keep of QUERY_CROPS) add(`qcrop:${tag}${pct(keep)}`, regionOf(cropRect(full, keep, keep, ax, ay)));
+    for (const keep of QUERY_CROPS) {
+      const r = cropRect(full, keep, keep, ax, ay);
+      add(`qcrop:${tag}${pct(keep)}`, regionOf(r), false, r);
+    }
   }
   for (const cut of SIDE_CUTS) {
     for (const [tag, ax, ay, axis] of CUTS) {
@@ -115,6 +119,12 @@ export function robustViews(img: RgbaImage, _pdq: PdqResult, which: ViewSet = 'a
 function sameRect(a: Rect, b: Rect): boolean {
   const tol = Math.max(a.w, a.h) * 0.02;
   return Math.abs(a.x - b.x) <= tol && Math.abs(a.y - b.y) <= tol && Math.abs(a.w - b.w) <= tol && Math.abs(a.h - b.h) <= tol;
+}
+
+/** A rectangle of a w x h image as fractions of its sides (4 decimals: a bank line stays short). */
+function fractionOf(r: Rect, w: number, h: number): NonNullable<PdqView['region']> {
+  const f = (v: number) => Math.round(v * 1e4) / 1e4;
+  return { x: f(r.x / w), y: f(r.y / h), width: f(r.w / w), height: f(r.h / h) };
 }
 
 function regionOf(r: Rect): Region {

@@ -20,6 +20,12 @@ export interface PdqView {
   view: string;
   hash: string;
   quality: number;
+  /**
+   * Where the view's picture lies in the image, as fractions of its width and height, for the views
+   * that are a part of it ('trim', 'content', their mirrors, a query's own re-crops 'qcrop:*'): a match
+   * on such a view reports it as the region of the query, so the console can draw where the picture was.
+   */
+  region?: { x: number; y: number; width: number; height: number };
 }
 
 /** A file's exact hashes (signals/exact.ts): staydown's own dedupe key and the hash StopNCII and NCMEC exchange. */

@@ -15,7 +15,7 @@ import { HashIndex } from '../index/index.ts';
 import { referenceHashes, type ReferenceHash } from '../reference.ts';
 import type { Fingerprint } from '../types.ts';
 import { MATCH_METHODS, isExactMethod } from './methods.ts';
-import { decideBeyondPdq, featuresOf, lowQualityProbes, toQueryRegion, WHOLE_QUERY, type FeaturePair } from './features-policy.ts';
+import { decideBeyondPdq, featuresOf, lowQualityProbes, toQueryRegion, WHOLE_QUERY, type FeaturePair, type QueryRegion } from './features-policy.ts';
 import { dropExplained } from './explained.ts';
 import { CANDIDATE_RADIUS, decideMatch, MIN_QUALITY, PDQ_RADIUS, probeHashes, type MatchDecision } from './policy.ts';
 import type { KeyframeFeatures } from '../video/keyframes.ts';
@@ -151,7 +151,8 @@ export class ReferenceMatcher<Meta = undefined> {
       if (!e) continue;
       const d = decideMatch(query, e.fp);
       if (d) {
-        found.set(id, WHOLE_VIEWS.has(String(d.queryView)) ? { ...d, region: { ...WHOLE_QUERY } } : d);
+        const region = regionOfView(query, String(d.queryView));
+        found.set(id, region ? { ...d, region } : d);
         continue;
       }
       // The index's voting pairs go along as the hint: the verifier's gate rejects an impostor on them in
@@ -223,6 +224,17 @@ export class ReferenceMatcher<Meta = undefined> {
 
 /** Query views that show the whole query: a match through them found the registered picture in all of it. */
 const WHOLE_VIEWS = new Set(['orig', 'box', 'blockhash', 'rot90', 'rot180', 'rot270', 'flipx', 'flipy', 'flipp', 'flipm']);
+
+/**
+ * Where a PDQ match found the registered picture in the query: all of it for a whole-picture view, the
+ * view's own rectangle for a part of it (borders trimmed, a screenshot's picture, a re-crop), else none.
+ */
+function regionOfView(query: Fingerprint, view: string): QueryRegion | undefined {
+  if (WHOLE_VIEWS.has(view)) return { ...WHOLE_QUERY };
+  if (query.kind !== 'image') return undefined;
+  const r = query.views.find((v) => v.view === view)?.region;
+  return r ? { ...r } : undefined;
+}
 
 export interface BankEntry {
   /** The caller's name for the reference (the bank line's `file`, or a material id). */
