@@ -15,6 +15,10 @@ import { ADMIN, serviceContext } from '../../support/service.ts';
 import { fixtureImage } from '../../crawler/support/fixture-images.ts';
 import { rdapDomainAnswer, startRdapFixture, type RdapFixture } from '../../support/takedown.ts';
 import { startSmtpSink, type SmtpSink } from '../delivery/support/smtp-sink.ts';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { monitoringJobs, NOTICE_ESCALATIONS_JOB } from '../../../services/monitoring/jobs.ts';
+import type { JobEnv } from '../../../services/runtime/job.ts';
 import { runMonitorPass } from '../../../services/monitoring/pass.ts';
 import { syncTracking } from '../../../services/monitoring/tracking.ts';
 import { acceptEscalationProposal, getPlatformWithProposal } from '../../../services/takedown/index.ts';
@@ -157,6 +161,32 @@ describe('escalation targets staydown proposes', { timeout: 60_000 }, () => {
     await sentNotice(other, 'http://board2.kr/p/1', 80);
     const r2 = await runMonitorPass(ctx, { proposals: { resolve } });
     expect(r2.proposedEscalationTargets.find((x) => x.platform === 'board-kr2')!.targets[0]).toMatchObject({ name: 'KCSC', existing: 'KCSC' });
+  });
+
+  it('the scheduler\'s notice-escalations job proposes a target the same way, queues nothing to it, and logs counts only', async () => {
+    const site = await seedPlatformRow(ctx.sql, { name: 'job-board-kr', jurisdiction: 'KR' });
+    await ctx.sql.query("UPDATE platforms SET domains = '{jobboard.kr}' WHERE id = $1", [site.id]);
+    const { alert } = await sentNotice(site, 'http://jobboard.kr/p/secret-42', 80);
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
+    const queued: Array<{ name: string; data: object }> = [];
+    const env: JobEnv = {
+      ctx, log, signal: new AbortController().signal,
+      matcher: () => { throw new Error('the escalation job needs no match index'); },
+      send: async (name, data) => { queued.push({ name, data }); return null; },
+    };
+    await monitoringJobs.find((j) => j.name === NOTICE_ESCALATIONS_JOB)!.run({}, env);
+
+    const p = (await getPlatformWithProposal(ctx, ADMIN, 'job-board-kr')).escalationProposal;
+    expect(p).toMatchObject({ status: 'proposed', targets: [{ role: 'kcsc', name: 'KCSC' }] });
+    // Nothing was escalated for this platform: no target until a person accepts one.
+    expect(await escalationsTo('job-board-kr')).toEqual([]);
+    const warned = lines.map((l) => JSON.parse(l)).find((l) => /accept-escalation/.test(l.msg));
+    expect(warned).toMatchObject({ level: 40, proposed: expect.any(Number), platforms: expect.any(Number) });
+    expect(warned.proposed).toBeGreaterThanOrEqual(1);
+    // The log names no URL, case, alert or platform: counts and the command to run.
+    const all = lines.join('');
+    for (const secret of ['secret-42', 'jobboard', caseId, alert]) expect(all).not.toContain(secret);
   });
 
   it('says clearly when RDAP cannot be reached, goes on with the pass, and looks up again only after the retry time', async () => {
