@@ -5,6 +5,7 @@
  * equal on every query. Also sustained queries per second at 1M.
  *
  *   npm run bench:index [-- --json] [-- --sizes 100000,1000000]
+ *   npm run bench:index -- --features [--sizes 10000,100000] [--key-bits 16,20]   (the local-feature index: bench/feature-scale.ts)
  */
 import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
@@ -17,6 +18,17 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const args = process.argv.slice(2);
+if (args.includes('--feature-keys')) {
+  await import('./feature-keys.ts');
+  await new Promise((done) => process.stdout.write('', done));
+  process.exit(0);
+}
+if (args.includes('--features')) {
+  // The local-feature index at scale (bench/feature-scale.ts): its own report, then stop.
+  await import('./feature-scale.ts');
+  await new Promise((done) => process.stdout.write('', done));
+  process.exit(0);
+}
 const json = args.includes('--json');
 const sizesArg = args[args.indexOf('--sizes') + 1];
 const sizes = args.includes('--sizes') && sizesArg ? sizesArg.split(',').map(Number) : [100_000, 1_000_000, 10_000_000];

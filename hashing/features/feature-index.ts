@@ -2,17 +2,17 @@
  * FeatureIndex: which registered pictures share enough descriptors with a query to be worth a
  * geometric verification. A candidate generator, not a decision: `decideFeatureMatch` decides.
  *
- * How: every registered descriptor is filed under TABLES keys, the top `keyBits` bits of four of its
- * words (two from each mirror half, so a mirrored query is looked up just as well). A query
+ * How: every registered descriptor is filed under TABLES keys of `keyBits` chosen bits each
+ * (index-keys.ts: the bits that best separate true pairs from chance collisions). A query
  * descriptor votes for the registered picture of its NEAREST stored descriptor among its key
  * collisions, when that is within VOTE_RADIUS bits (checked on the stored descriptor). Voting for every
  * descriptor within the radius let each textured impostor collect hundreds of chance votes (as many
  * as the true picture: the index barely narrowed); the nearest one is the true corner far more often.
  * The query is looked up as given and mirrored.
  *
- * Two descriptors of one corner 25-35 bits apart share a given 16-bit key with probability ~0.1-0.2,
- * so with four tables ~40% of true pairs vote; a re-upload has dozens of true pairs, a distinct photo
- * a few chance ones. Buckets holding more than `maxBucketShare` of all entries (flat skies, text
+ * One corner in a photo and in a lightly edited copy shares a table's 16-bit key about half the time
+ * and at least one of the four ~74% of the time (fewer in heavier edits); a re-upload has dozens of
+ * true pairs, a distinct photo a few chance ones. Buckets holding more than `maxBucketShare` of all entries (flat skies, text
  * strokes: keys every picture has) are skipped as stop words.
  *
  * Votes are then checked for geometric agreement before a picture becomes a candidate: the votes of a
@@ -27,12 +27,11 @@
  * Removes are tombstones; `compact()` (or an add once they pass a quarter) rebuilds the lists.
  */
 import { popcount32 } from '../bits.ts';
+import { descriptorKey, KEY_TABLES } from './index-keys.ts';
 import { mirrorFeatures } from './mirror.ts';
 import { DESCRIPTOR_WORDS, type LocalFeatures } from './types.ts';
 
-export const TABLES = 4;
-/** Words the keys come from: 0 and 2 (first mirror half), 4 and 6 (second). */
-const KEY_WORDS = [0, 2, 4, 6];
+export const TABLES = KEY_TABLES;
 export const VOTE_RADIUS = 56;
 /** Collisions within this many bits of the nearest one vote too (0: the nearest only). */
 const NEAREST_MARGIN = 0;
@@ -137,7 +136,7 @@ export class FeatureIndex {
     // Which query descriptor last voted for each picture (one vote per descriptor per picture).
     const stamp = new Int32Array(nRefs).fill(-1);
     const maxBucket = Math.max(256, this.opts.maxBucketShare * (this.size - this.dead));
-    const shift = 32 - this.opts.keyBits;
+    const keyBits = this.opts.keyBits;
     // Every vote as (picture, side * BINS + bin), checked for agreement once the votes are in.
     let nv = 0;
     let vRef = new Int32Array(4096);
@@ -156,13 +155,13 @@ export class FeatureIndex {
         // within the radius would let each textured impostor collect hundreds of chance votes).
         let nh = 0;
         for (let t = 0; t < TABLES; t++) {
-          const key = d[o + KEY_WORDS[t]] >>> shift;
+          const key = descriptorKey(d, o, t, keyBits);
           if (counts[t][key] > maxBucket) continue;
           const nxt = next[t];
           for (let s = heads[t][key]; s >= 0; s = nxt[s]) {
             if (alive[slotRef[s]] === 0) continue;
-            // Words 1 and 5 first (no key comes from them): a collision by chance differs in ~32 of
-            // their 64 bits, a descriptor within VOTE_RADIUS in ~14.
+            // Words 1 and 5 first (a cheap prefilter): a collision by chance differs in ~30 of their
+            // 64 bits, a descriptor within VOTE_RADIUS in ~14.
             const p = s * DESCRIPTOR_WORDS;
             const h = popcount32(d[o + 1] ^ desc[p + 1]) + popcount32(d[o + 5] ^ desc[p + 5]);
             if (h > VOTE_PRUNE) continue;
@@ -256,9 +255,8 @@ export class FeatureIndex {
     this.slotRef[slot] = r;
     this.slotAngle[slot] = angle;
     this.slotLevel[slot] = level;
-    const shift = 32 - this.opts.keyBits;
     for (let t = 0; t < TABLES; t++) {
-      const key = src[o + KEY_WORDS[t]] >>> shift;
+      const key = descriptorKey(src, o, t, this.opts.keyBits);
       this.next[t][slot] = this.heads[t][key];
       this.heads[t][key] = slot;
       this.counts[t][key]++;

@@ -1,0 +1,117 @@
+/**
+ * npm run bench:index -- --features [--sizes 10000,100000] [--key-bits 16,20] [--json]
+ *
+ * How the local-feature index (hashing/features/feature-index.ts) scales with the bank: bytes per
+ * registered picture, build time, query time, and whether the true picture is still among the (at
+ * most 16) candidates the verifier is given when it hides among N other registered pictures.
+ *
+ * The real registered pictures are the shared vectors' and python3-skimage's photos (reference
+ * features, as registration takes them); the queries are partial views of some of them (a corner crop,
+ * a collage tile, a picture beside another, a crop + caption). The crowd they hide in is made from the
+ * same photos' descriptors with each bit flipped at a 35% chance and random orientations: descriptors
+ * spread over the keys as real ones are (same bit biases, flattened), yet ~90 bits from their source,
+ * beyond the index's 56-bit vote radius, as a distinct photo's are.
+ * That is an estimate, not a bank of a million real photos; it measures the index's cost and crowding,
+ * not the verifier's false-match rate (bench:features and bench:robustness do that on real photos).
+ */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex, QUERY_OPTIONS, queryFeatures, REFERENCE_OPTIONS, referenceFeatures, type LocalFeatures } from '../hashing/features/index.ts';
+import { DESCRIPTOR_WORDS } from '../hashing/features/types.ts';
+import { decodeGrey } from '../hashing/image-decoder.ts';
+import { loadSource } from '../test/support/image-edits.ts';
+import { PARTIAL_EDITS, seeded } from '../test/support/partial-edits.ts';
+import { skimagePhotos, vectorPhotos } from '../test/support/robust-photos.ts';
+import { log, median, percentile, report } from './support.ts';
+
+const args = process.argv.slice(2);
+const opt = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+const sizes = (opt('--sizes') ?? '0,10000,100000').split(',').map(Number);
+const keyBitsList = (opt('--key-bits') ?? '16,20').split(',').map(Number);
+/** Each bit of a crowd descriptor is flipped with this chance: ~90 bits from its source, as distinct photos' are. */
+const FLIP = 0.35;
+const EDITS = ['crop-15-corner-offcentre', 'collage-tile', 'beside-another', 'crop-caption-jpeg'];
+const QUERY_PHOTOS = 10;
+
+const photos = [...vectorPhotos(), ...skimagePhotos()];
+if (photos.length < 12) throw new Error('The feature-index scale benchmark needs the shared vectors (../shared/vectors) and python3-skimage (apt-get install -y python3-skimage).');
+
+log(`registering ${photos.length} real photos and making ${EDITS.length * QUERY_PHOTOS} partial-view queries ...`);
+const real: Array<{ name: string; f: LocalFeatures }> = [];
+for (const p of photos) {
+  const bytes = readFileSync(p.path);
+  real.push({ name: p.name, f: referenceFeatures(await decodeGrey(bytes, REFERENCE_OPTIONS.maxSide), null) });
+}
+const queries: Array<{ truth: string; edit: string; f: LocalFeatures }> = [];
+const chosen = Array.from({ length: QUERY_PHOTOS }, (_, k) => photos[Math.floor((k * photos.length) / QUERY_PHOTOS)]);
+for (const [k, p] of chosen.entries()) {
+  const src = await loadSource(readFileSync(p.path));
+  const others = [await loadSource(readFileSync(photos[(photos.indexOf(p) + 7) % photos.length].path)), await loadSource(readFileSync(photos[(photos.indexOf(p) + 13) % photos.length].path))];
+  for (const name of EDITS) {
+    const e = PARTIAL_EDITS.find((x) => x.name === name)!;
+    const bytes = await e.apply(src, others, seeded(1000 + k));
+    queries.push({ truth: p.name, edit: name, f: queryFeatures(await decodeGrey(bytes, QUERY_OPTIONS.maxSide), QUERY_OPTIONS) });
+  }
+}
+
+/** The k-th crowd picture: a real photo's descriptors with each bit flipped at FLIP, orientations at random. */
+function crowdPicture(k: number, out: { desc: Uint32Array; angle: Uint8Array; level: Uint8Array }): LocalFeatures {
+  const src = real[k % real.length].f;
+  const rnd = seeded(k + 1);
+  const n = src.count;
+  out.desc.set(src.descriptors.subarray(0, n * DESCRIPTOR_WORDS));
+  for (let i = 0; i < n; i++) {
+    const o = i * DESCRIPTOR_WORDS;
+    for (let w = 0; w < DESCRIPTOR_WORDS; w++) {
+      let mask = 0;
+      for (let b = 0; b < 32; b++) if (rnd() < FLIP) mask |= 1 << b;
+      out.desc[o + w] ^= mask;
+    }
+    out.angle[i] = Math.floor(rnd() * 256);
+    out.level[i] = src.level[i];
+  }
+  return { width: src.width, height: src.height, count: n, x: src.x, y: src.y, level: out.level.subarray(0, n), angle: out.angle.subarray(0, n), descriptors: out.desc.subarray(0, n * DESCRIPTOR_WORDS) };
+}
+
+const rows: Array<Record<string, number>> = [];
+const scratch = { desc: new Uint32Array(REFERENCE_OPTIONS.maxKeypoints * 2 * DESCRIPTOR_WORDS), angle: new Uint8Array(REFERENCE_OPTIONS.maxKeypoints * 2), level: new Uint8Array(REFERENCE_OPTIONS.maxKeypoints * 2) };
+for (const keyBits of keyBitsList) {
+  for (const size of sizes) {
+    const before = process.memoryUsage().arrayBuffers;
+    const index = new FeatureIndex({ ...DEFAULT_FEATURE_INDEX_OPTIONS, keyBits });
+    const t0 = performance.now();
+    for (const r of real) index.add(r.name, r.f);
+    for (let k = 0; k < size; k++) index.add(`crowd-${k}`, crowdPicture(k, scratch));
+    const buildS = (performance.now() - t0) / 1000;
+    const bytes = process.memoryUsage().arrayBuffers - before;
+    const times: number[] = [];
+    let found = 0;
+    let first = 0;
+    let candidates = 0;
+    for (const q of queries) {
+      const t = performance.now();
+      const c = index.query(q.f);
+      times.push(performance.now() - t);
+      candidates += c.length;
+      const at = c.findIndex((x) => x.refId === q.truth);
+      if (at >= 0) found++;
+      if (at === 0) first++;
+    }
+    const row = {
+      keyBits, crowd: size, pictures: index.pictures, buildSeconds: Math.round(buildS * 10) / 10,
+      indexBytesPerPicture: index.bytesPerPicture(), arrayBufferBytesPerPicture: Math.round(bytes / index.pictures),
+      queryMsMedian: Math.round(median(times) * 10) / 10, queryMsP95: Math.round(percentile(times, 95) * 10) / 10,
+      truthAmongCandidates: found, truthFirst: first, queries: queries.length, meanCandidates: Math.round((candidates / queries.length) * 10) / 10,
+    };
+    rows.push(row);
+    log(`key ${keyBits} bits, ${size.toLocaleString('en')} crowd pictures: build ${row.buildSeconds} s, ${row.arrayBufferBytesPerPicture} B a picture, query ${row.queryMsMedian} ms (p95 ${row.queryMsP95}), truth among candidates ${found}/${queries.length} (first ${first}), ${row.meanCandidates} candidates`);
+  }
+}
+
+const load = loadavg().map((x) => Math.round(x * 100) / 100);
+report({ benchmark: 'feature-index-scale', realPictures: real.length, queries: queries.length, edits: EDITS, flipChance: FLIP, loadAverage: load, rows }, () => {
+  const lines = [`feature index at scale (${real.length} real photos hidden among N crowd pictures; ${queries.length} partial-view queries; load ${load.join(' ')})`,
+    'key bits  crowd      build s  B/picture  query ms (p95)   truth in candidates  candidates'];
+  for (const r of rows) lines.push(`${String(r.keyBits).padStart(8)}  ${r.crowd.toLocaleString('en').padEnd(9)}  ${String(r.buildSeconds).padStart(7)}  ${String(r.arrayBufferBytesPerPicture).padStart(9)}  ${`${r.queryMsMedian} (${r.queryMsP95})`.padStart(14)}   ${`${r.truthAmongCandidates}/${r.queries}`.padStart(19)}  ${String(r.meanCandidates).padStart(10)}`);
+  return lines.join('\n') + '\n';
+});
