@@ -16,8 +16,9 @@
  *   findPictureInKeyframes(keyframes, photoFeatures);      // the first verified sighting, or null
  *   matchKeyframes(queryKeyframes, refKeyframes);          // a video's re-upload, or null
  */
-import { extractFeatures, type ExtractOptions, QUERY_OPTIONS, REFERENCE_OPTIONS } from '../features/extract.ts';
+import { type ExtractOptions, QUERY_OPTIONS, REFERENCE_OPTIONS } from '../features/extract.ts';
 import { DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex } from '../features/feature-index.ts';
+import { adaptiveFeatures } from '../features/reference.ts';
 import { decideFeatureMatch, type FeatureMatchDecision } from '../features/policy.ts';
 import type { GreyImage, LocalFeatures } from '../features/types.ts';
 
@@ -40,6 +41,17 @@ export interface KeyframeOptions {
   same: number;
   /** A cap on keyframes per video (memory of a registered video: ~15 KB each). */
   maxKeyframes: number;
+  /**
+   * Keypoint options. On either side a keyframe is taken as a registered picture is (reference.ts
+   * adaptiveFeatures): a low-contrast frame again at the lower FAST threshold, unless its corners sit
+   * on one part of it. Why: the plain
+   * extraction kept 0-15 corners of a dim photo (labelme q0004, PDQ quality 3) shown in a slideshow,
+   * while its registration, taken at the lower threshold, kept 325 - no keyframe could verify. The same
+   * rule on both sides makes the same choice for the same content. (Not the picture query's
+   * queryFeatures, which ADDS the lower threshold's corners: on a frame of a picture registered at the
+   * normal threshold - skimage clock_motion, 78 corners on a flat wall - the added corners on the wall
+   * are "a large part of the picture with no inlier" and lost it.)
+   */
   extract: ExtractOptions;
 }
 
@@ -82,6 +94,11 @@ export function signatureChange(a: Float32Array, b: Float32Array): number {
   return d / a.length;
 }
 
+/** A keyframe's features (see KeyframeOptions.extract). */
+export function keyframeFeatures(grey: GreyImage, opts: KeyframeOptions): LocalFeatures {
+  return adaptiveFeatures(grey, opts.extract);
+}
+
 /** Streams frames in time order and keeps the features of the keyframes only. */
 export class KeyframeExtractor {
   private readonly opts: KeyframeOptions;
@@ -103,7 +120,7 @@ export class KeyframeExtractor {
       if (change < this.opts.sceneChange && !due) return false;
     }
     this.last = { timeSec: frame.timeSec, sig };
-    this.out.push({ timeSec: frame.timeSec, features: extractFeatures(frame.grey, this.opts.extract) });
+    this.out.push({ timeSec: frame.timeSec, features: keyframeFeatures(frame.grey, this.opts) });
     return true;
   }
 
