@@ -52,23 +52,22 @@ export async function videoFileKeyframes(path: string, opts: FeatureFrameOptions
     pixelFormat: 'gray',
   });
   const kx = new KeyframeExtractor(opts.side ?? 'query');
-  const picked: number[] = [];
   const decoded = await decodeRawFrames({
     tools,
     command: cmd,
     frameBytes: width * height,
     // The frame's time is known only once showinfo's log line is read: the sampling grid stands in
-    // for it while streaming, and the logged times replace it below.
+    // for it while streaming (and names the frame), and the logged times replace it below.
     onFrame: (grey, index) => {
       // The buffer is reused for the next frame: push() extracts what it keeps before returning.
-      if (kx.push({ timeSec: index * interval, grey: { width, height, data: grey } })) picked.push(index);
+      kx.push({ timeSec: index * interval, grey: { width, height, data: grey } });
     },
     budget: { stallMs: limits.stallTimeoutMs, totalMs: decodeBudgetMs(info.duration, limits) },
     watch: opts.watch,
   });
   const t0 = decoded.times[0] ?? 0;
-  return kx.keyframes().map((k, n) => {
-    const t = decoded.times[picked[n]];
+  return kx.keyframes().map((k) => {
+    const t = decoded.times[Math.round(k.timeSec / interval)];
     return t === undefined ? k : { ...k, timeSec: Math.round(Math.max(0, t - t0) * 1000) / 1000 };
   });
 }

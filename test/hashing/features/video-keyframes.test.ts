@@ -61,7 +61,29 @@ describe('keyframe selection', () => {
     expect(kx.keyframes().every((k) => k.features.count > 50)).toBe(true);
     expect(videoKeyframeFeatures(frames, { periodSec: 1.5, sceneChange: 0.45, same: 0.08, maxKeyframes: 2, extract: REFERENCE_OPTIONS })).toHaveLength(2);
   });
+
+  it('past the cap keeps the most distinct keyframes over the whole video (each cut), not its first minutes', async () => {
+    // 12 shots of 3 s, each a different picture panning slowly: a keyframe at each cut and one 1.5 s
+    // into each shot are candidates (24), and a cap of 12 keeps exactly the cuts, up to the last shot.
+    const frames = [];
+    for (let shot = 0; shot < 12; shot++) {
+      const pic = await greyOf(await syntheticPhoto(300 + shot, 400, 260), 400, 260);
+      for (let k = 0; k < 6; k++) frames.push({ timeSec: shot * 3 + k * 0.5, grey: shifted(pic, 320, 180, 6 * k) });
+    }
+    const opts = { periodSec: 1.5, sceneChange: 0.45, same: 0.08, extract: REFERENCE_OPTIONS };
+    const all = videoKeyframeFeatures(frames, { ...opts, maxKeyframes: 100 }).map((k) => k.timeSec);
+    expect(all.length).toBeGreaterThanOrEqual(24);
+    const capped = videoKeyframeFeatures(frames, { ...opts, maxKeyframes: 12 }).map((k) => k.timeSec);
+    expect(capped).toEqual(Array.from({ length: 12 }, (_, shot) => shot * 3));
+  });
 });
+
+/** A w x h window of `g` moved `dx` pixels right (a pan). */
+function shifted(g: GreyImage, w: number, h: number, dx: number): GreyImage {
+  const data = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) data.set(g.data.subarray(y * g.width + dx, y * g.width + dx + w), y * w);
+  return { width: w, height: h, data };
+}
 
 describe('photos inside a slideshow video (Ken Burns zoom and pan)', () => {
   it('finds each registered photo while it is on screen, and not a photo that was never shown', { timeout: SLOW }, async () => {
