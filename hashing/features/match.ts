@@ -38,6 +38,8 @@ const CONTENT_SIDE = 0.65;
 const CONTENT_MIN_INLIERS = 18;
 /** The keypoints' own box (no margin) must hold this share of the picture: clock_motion's holds 0.11. */
 const CONTENT_FLOOR = 0.1;
+/** Share of the keypoints in view left out at each end of each axis of the content's box. */
+const CONTENT_TRIM = 0.02;
 const GRID = 4;
 /** A grid cell counts as populated with at least this many reference keypoints in view. */
 const POPULATED = 3;
@@ -425,12 +427,16 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
  */
 function coversContent(r: LocalFeatures, visible: Point[], bx0: number, bx1: number, by0: number, by1: number, inliers: number): boolean {
   if (inliers < CONTENT_MIN_INLIERS) return false;
-  let cx0 = Infinity, cx1 = -Infinity, cy0 = Infinity, cy1 = -Infinity;
-  for (let j = 0; j < r.count; j++) {
-    if (!insideConvex(visible, r.x[j], r.y[j])) continue;
-    cx0 = Math.min(cx0, r.x[j]); cx1 = Math.max(cx1, r.x[j]); cy0 = Math.min(cy0, r.y[j]); cy1 = Math.max(cy1, r.y[j]);
-  }
-  if (!(cx1 > cx0 && cy1 > cy0) || ((cx1 - cx0) * (cy1 - cy0)) / (r.width * r.height) < CONTENT_FLOOR) return false;
+  const xs: number[] = [], ys: number[] = [];
+  for (let j = 0; j < r.count; j++) if (insideConvex(visible, r.x[j], r.y[j])) { xs.push(r.x[j]); ys.push(r.y[j]); }
+  if (xs.length < 2) return false;
+  xs.sort((a, b) => a - b); ys.sort((a, b) => a - b);
+  if (((xs[xs.length - 1] - xs[0]) * (ys[ys.length - 1] - ys[0])) / (r.width * r.height) < CONTENT_FLOOR) return false;
+  // The box the inliers must cover leaves out the CONTENT_TRIM most extreme keypoints at each end of
+  // each axis: a stray corner on the flat ground (a lamp housing's edge beside a column of stoplights,
+  // 100 inliers on the lights) must not widen it past what the content is.
+  const at = (a: number[], p: number) => a[Math.round(p * (a.length - 1))];
+  const cx0 = at(xs, CONTENT_TRIM), cx1 = at(xs, 1 - CONTENT_TRIM), cy0 = at(ys, CONTENT_TRIM), cy1 = at(ys, 1 - CONTENT_TRIM);
   const mx = MARGIN * r.width, my = MARGIN * r.height;
   const cw = cx1 - cx0 + 2 * mx, ch = cy1 - cy0 + 2 * my;
   return (bx1 - bx0) * (by1 - by0) >= CONTENT_COVERAGE * cw * ch && bx1 - bx0 >= CONTENT_SIDE * cw && by1 - by0 >= CONTENT_SIDE * ch;

@@ -174,6 +174,10 @@ export class ReferenceMatcher<Meta = undefined> {
       });
     }
     this.matchVideoFeatures(query, found);
+    // A still image against registered videos' keyframes (a screenshot of a registered video).
+    if (queryFeatures && this.videoFeatures.videos > 0) {
+      for (const [id, d] of this.videoFeatures.matchImage(queryFeatures, (id) => found.has(id) || !this.entries.has(id))) found.set(id, d);
+    }
     const out: Array<ReferenceMatch<Meta>> = [];
     for (const [id, decision] of found) {
       const e = this.entries.get(id)!;

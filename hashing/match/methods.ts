@@ -44,9 +44,10 @@ export const MATCH_METHODS = {
   videoContainsImage: 'video-contains-image',
   /**
    * Local features on a video's keyframes: a registered photo verified in a keyframe of the query video
-   * (a slideshow with zoom and pan), or a registered video's keyframes verified in the query's (a
-   * cropped, zoomed or mirrored re-upload); the match gives inliers, region and the time (`queryTime`,
-   * and `frameTime` in a registered video).
+   * (a slideshow with zoom and pan), a registered video's keyframes verified in the query's (a
+   * cropped, zoomed or mirrored re-upload), or a registered video's keyframe verified in a still image
+   * (a screenshot of it); the match gives inliers, region and the time (`queryTime` in a query video,
+   * `frameTime` in a registered video).
    */
   videoFeatures: 'video-features',
 } as const;

@@ -10,8 +10,13 @@
  *   against its candidates, and `judgeKeyframePairs` decides per registered video (>= 2 verified
  *   keyframe pairs covering >= 20% of the query's keyframes).
  *
- * Either way the decision is `video-features` with its inliers, the region of the query's frame, the
- * query's time (`queryTime`) and, against a registered video, the registered time (`frameTime`).
+ * - A still IMAGE (a screenshot or a grab of a registered video, cropped or zoomed as posts are): its
+ *   features are a query of the same keyframe index, and one verified registered keyframe is a match -
+ *   the evidence a posted photo gives against a registered photo (`matchImage`).
+ *
+ * Either way the decision is `video-features` with its inliers, the region of the query (its frame,
+ * for a video), the query's time (`queryTime`, videos only) and, against a registered video, the
+ * registered time (`frameTime`).
  */
 import { DEFAULT_FEATURE_INDEX_OPTIONS, decideFeatureMatch, FeatureIndex, featuresFromBase64, type FeatureCandidate, type FeatureMatchDecision, type LocalFeatures, type SideHint } from '../features/index.ts';
 import type { Fingerprint } from '../types.ts';
@@ -74,6 +79,30 @@ export class VideoFeatureIndex {
     if (query.length === 0) return out;
     if (pictures.index.pictures > 0) for (const [id, d] of picturesInVideo(query, pictures, skip)) out.set(id, d);
     if (this.refs.size > 0) for (const [id, d] of this.reuploads(query, skip)) if (!out.has(id)) out.set(id, d);
+    return out;
+  }
+
+  /**
+   * Registered videos one of whose keyframes is verified in a still image (a screenshot of the video):
+   * the strongest keyframe of each, with its time as `frameTime`. `skip` as for `match`.
+   */
+  matchImage(query: LocalFeatures, skip: (id: number) => boolean): Map<number, MatchDecision> {
+    const out = new Map<number, MatchDecision>();
+    if (this.refs.size === 0) return out;
+    const best = new Map<number, { k: number; d: FeatureMatchDecision }>();
+    for (const c of this.index.query(query).slice(0, MAX_KEYFRAME_CANDIDATES)) {
+      const [idText, kText] = c.refId.split(':');
+      const id = Number(idText), k = Number(kText);
+      if (skip(id)) continue;
+      const ref = this.refs.get(id)?.[k];
+      const d = ref ? decideFeatureMatch(query, ref.features, hintOf(c)) : null;
+      const had = best.get(id);
+      if (d && (!had || d.inliers > had.d.inliers)) best.set(id, { k, d });
+    }
+    for (const [id, { k, d }] of best) {
+      const { queryTime: _t, keyframes: _n, ...decision } = decisionOf(d, 0, 1);
+      out.set(id, { ...decision, frameTime: this.refs.get(id)![k].timeSec });
+    }
     return out;
   }
 

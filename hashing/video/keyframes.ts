@@ -16,8 +16,9 @@
  *   findPictureInKeyframes(keyframes, photoFeatures);      // the first verified sighting, or null
  *   matchKeyframes(queryKeyframes, refKeyframes);          // a video's re-upload, or null
  */
-import { extractFeatures, type ExtractOptions, QUERY_OPTIONS, REFERENCE_OPTIONS } from '../features/extract.ts';
+import { type ExtractOptions, QUERY_OPTIONS, REFERENCE_OPTIONS } from '../features/extract.ts';
 import { DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex } from '../features/feature-index.ts';
+import { adaptiveFeatures } from '../features/reference.ts';
 import { decideFeatureMatch, type FeatureMatchDecision } from '../features/policy.ts';
 import type { GreyImage, LocalFeatures } from '../features/types.ts';
 
@@ -38,15 +39,37 @@ export interface KeyframeOptions {
   sceneChange: number;
   /** Below this change from the last keyframe, a frame is the same picture (no keyframe, whatever the time). */
   same: number;
-  /** A cap on keyframes per video (memory of a registered video: ~15 KB each). */
+  /**
+   * A cap on keyframes per video, chosen over its whole length (see KeyframeExtractor). Each registered
+   * keyframe costs ~15 KB of bank line (base64 ~20 KB) and ~38 KB of matcher memory (index + decoded).
+   */
   maxKeyframes: number;
+  /**
+   * Keypoint options. On either side a keyframe is taken as a registered picture is (reference.ts
+   * adaptiveFeatures): a low-contrast frame again at the lower FAST threshold, unless its corners sit
+   * on one part of it. Why: the plain
+   * extraction kept 0-15 corners of a dim photo (labelme q0004, PDQ quality 3) shown in a slideshow,
+   * while its registration, taken at the lower threshold, kept 325 - no keyframe could verify. The same
+   * rule on both sides makes the same choice for the same content. (Not the picture query's
+   * queryFeatures, which ADDS the lower threshold's corners: on a frame of a picture registered at the
+   * normal threshold - skimage clock_motion, 78 corners on a flat wall - the added corners on the wall
+   * are "a large part of the picture with no inlier" and lost it.)
+   */
   extract: ExtractOptions;
 }
 
 /** Queries: a keyframe each 1.5 s of a moving shot - a photo shown for 3 s gets at least two. */
 export const QUERY_KEYFRAMES: Readonly<KeyframeOptions> = Object.freeze({ periodSec: 1.5, sceneChange: 0.45, same: 0.08, maxKeyframes: 400, extract: QUERY_OPTIONS });
-/** Registered videos: sparser (each keyframe is index memory), registered-side extraction. */
-export const REFERENCE_KEYFRAMES: Readonly<KeyframeOptions> = Object.freeze({ periodSec: 3, sceneChange: 0.45, same: 0.08, maxKeyframes: 200, extract: REFERENCE_OPTIONS });
+/**
+ * Registered videos: sparser (each keyframe is index memory), registered-side extraction, at most 32.
+ * The budget: 32 x ~15 KB = ~0.5 MB of features in the bank line and ~1.2 MB of matcher memory per
+ * registered video whatever its length (the weight of ~20-50 pictures at 24 KB of index each; 200
+ * keyframes made a long video's line several MB). A video of up to ~96 s of continuous motion (one
+ * keyframe per 3 s) keeps all of its keyframes; a longer one keeps its 32 most distinct moments, the
+ * first and each hard cut before the steps of a slow pan. vPDQ's dense frame hashes still cover every
+ * frame for uncropped re-uploads.
+ */
+export const REFERENCE_KEYFRAMES: Readonly<KeyframeOptions> = Object.freeze({ periodSec: 3, sceneChange: 0.45, same: 0.08, maxKeyframes: 32, extract: REFERENCE_OPTIONS });
 
 const SIG = 16;
 
@@ -82,33 +105,66 @@ export function signatureChange(a: Float32Array, b: Float32Array): number {
   return d / a.length;
 }
 
-/** Streams frames in time order and keeps the features of the keyframes only. */
+/** A keyframe's features (see KeyframeOptions.extract). */
+export function keyframeFeatures(grey: GreyImage, opts: KeyframeOptions): LocalFeatures {
+  return adaptiveFeatures(grey, opts.extract);
+}
+
+/**
+ * Streams frames in time order and keeps the features of the keyframes only. At most `maxKeyframes`
+ * are kept, chosen over the WHOLE video: past the cap, the keyframe that differs least from the one
+ * before it goes (a step of a slow zoom before a cut to a new shot), so a long video keeps a keyframe
+ * of each of its most distinct shots rather than its first minutes only.
+ */
 export class KeyframeExtractor {
   private readonly opts: KeyframeOptions;
-  private readonly out: KeyframeFeatures[] = [];
+  /** Kept keyframes with their signature and how much they differ from the kept one before (Infinity for the first). */
+  private readonly out: Array<KeyframeFeatures & { sig: Float32Array; novelty: number }> = [];
   private last: { timeSec: number; sig: Float32Array } | null = null;
 
   constructor(side: 'query' | 'reference' | KeyframeOptions = 'query') {
     this.opts = side === 'query' ? QUERY_KEYFRAMES : side === 'reference' ? REFERENCE_KEYFRAMES : side;
   }
 
-  /** Whether the frame became a keyframe. The frame's pixels are not kept (the buffer may be reused). */
+  /**
+   * Whether the frame became a keyframe (it may still be thinned out later, see the class). The frame's
+   * pixels are not kept (the buffer may be reused).
+   */
   push(frame: VideoFrame): boolean {
-    if (this.out.length >= this.opts.maxKeyframes) return false;
+    const max = Math.max(1, this.opts.maxKeyframes);
     const sig = frameSignature(frame.grey);
+    let novelty = Infinity;
     if (this.last) {
       const change = signatureChange(sig, this.last.sig);
       const due = frame.timeSec - this.last.timeSec >= this.opts.periodSec - 1e-6;
       if (change < this.opts.same) return false;
       if (change < this.opts.sceneChange && !due) return false;
+      novelty = signatureChange(sig, this.out[this.out.length - 1].sig);
     }
     this.last = { timeSec: frame.timeSec, sig };
-    this.out.push({ timeSec: frame.timeSec, features: extractFeatures(frame.grey, this.opts.extract) });
+    // Full: a keyframe that would be the first to go is not worth its extraction.
+    if (this.out.length >= max && novelty <= this.leastNovel().novelty) return false;
+    this.out.push({ timeSec: frame.timeSec, features: keyframeFeatures(frame.grey, this.opts), sig, novelty });
+    if (this.out.length > max) this.drop(this.leastNovel().at);
     return true;
   }
 
   keyframes(): KeyframeFeatures[] {
-    return this.out.slice();
+    return this.out.map(({ timeSec, features }) => ({ timeSec, features }));
+  }
+
+  private leastNovel(): { at: number; novelty: number } {
+    let at = -1, novelty = Infinity;
+    // The first keyframe (novelty Infinity) always stays.
+    for (let k = 1; k < this.out.length; k++) if (this.out[k].novelty < novelty) { at = k; novelty = this.out[k].novelty; }
+    return { at, novelty };
+  }
+
+  private drop(at: number): void {
+    if (at < 1) return;
+    this.out.splice(at, 1);
+    // The next one now follows the one before the dropped keyframe.
+    if (at < this.out.length) this.out[at].novelty = signatureChange(this.out[at].sig, this.out[at - 1].sig);
   }
 }
 

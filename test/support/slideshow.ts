@@ -58,7 +58,11 @@ export function kenBurnsSlideshow(photos: Uint8Array[], opts: SlideshowOptions):
     const z = `1+${(zoomTo - 1).toFixed(4)}*on/${d}`;
     const px = `(iw-iw/zoom)*(${sx}+(${(ex - sx).toFixed(3)})*on/${d})`;
     const py = `(ih-ih/zoom)*(${sy}+(${(ey - sy).toFixed(3)})*on/${d})`;
-    chains.push(`[${k}:v]${prep},zoompan=z='${z}':x='${px}':y='${py}':d=${d}:s=${W}x${H}:fps=${fps},setsar=1,format=yuv420p[v${k}]`);
+    // A picture with transparency goes onto a white canvas, as staydown's decoder flattens it
+    // (image-decoder.ts) and slideshow apps show it; zoompan alone would turn the transparent parts
+    // black - a line drawing on a transparent ground became a black frame.
+    const flat = `[${k}:v]format=rgba,split[a${k}][b${k}];[a${k}]drawbox=c=white@1:t=fill[w${k}];[w${k}][b${k}]overlay=format=auto,format=rgb24`;
+    chains.push(`${flat},${prep},zoompan=z='${z}':x='${px}':y='${py}':d=${d}:s=${W}x${H}:fps=${fps},setsar=1,format=yuv420p[v${k}]`);
     slots.push({ start: t, end: t + d / fps, zoomTo, fit });
     t += d / fps;
     digest.update(h);

@@ -73,12 +73,13 @@ describe('registered photos inside a slideshow video, through the matcher', () =
 
 describe('a cropped, zoomed and mirrored re-upload of a registered video', () => {
   let reupload: string;
-  beforeAll(() => {
+  let ref: VideoFingerprint;
+  beforeAll(async () => {
     reupload = makeVideo([], shown.path, ['-vf', 'hflip,crop=iw*0.6:ih*0.6:iw*0.3:ih*0.1,scale=-2:360', ...X264]);
+    ref = (await fingerprintFile(shown.path, { features: 'reference', video: { interval: 0 } })) as VideoFingerprint;
   }, SLOW);
 
   it('is found through the registered video\'s keyframes, where vPDQ finds nothing; a video of other pictures is not', { timeout: SLOW }, async () => {
-    const ref = (await fingerprintFile(shown.path, { features: 'reference', video: { interval: 0 } })) as VideoFingerprint;
     expect(ref.keyframes!.length).toBeGreaterThanOrEqual(4);
     const bank = new ReferenceBank([{ ref: 'video', fp: ref }]);
     const query = (await fingerprintFile(reupload, { features: 'query' })) as VideoFingerprint;
@@ -95,6 +96,33 @@ describe('a cropped, zoomed and mirrored re-upload of a registered video', () =>
     const { keyframes: _k, ...plain } = query;
     expect(bank.match(plain)).toEqual([]);
     expect(bank.match(await fingerprintFile(other.path, { features: 'query' }))).toEqual([]);
+  });
+
+  it('a cropped, zoomed screenshot of the registered video (a still image) is found through its keyframes, and a screenshot of another video is not', { timeout: SLOW }, async () => {
+    const grab = (video: string, at: number, name: string) => {
+      const out = join(tmp(), name);
+      const r = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-ss', String(at), '-i', video, '-frames:v', '1', '-vf', 'crop=iw*0.55:ih*0.7:iw*0.4:ih*0.2,scale=720:-2', out], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return out;
+    };
+    const slot = shown.slots[1];
+    const still = await fingerprintFile(grab(shown.path, (slot.start + slot.end) / 2, 'still.png'), { features: 'query' });
+    expect(still.kind).toBe('image');
+    const bank = new ReferenceBank([{ ref: 'video', fp: ref }]);
+    const [m, ...rest] = bank.match(still);
+    expect(rest).toEqual([]);
+    expect(m).toMatchObject({ ref: 'video', method: MATCH_METHODS.videoFeatures });
+    expect(m.inliers as number).toBeGreaterThanOrEqual(12);
+    expect(m.frameTime as number).toBeGreaterThanOrEqual(slot.start - 0.6);
+    expect(m.frameTime as number).toBeLessThanOrEqual(slot.end + 0.6);
+    expect(m.queryTime).toBeUndefined();
+    const r = m.region as { x: number; y: number; width: number; height: number };
+    expect(r.width * r.height).toBeGreaterThan(0.5);
+    // The frame hashes alone (the registered video without keyframes) do not find the crop.
+    const { keyframes: _k, ...plain } = ref;
+    expect(new ReferenceBank([{ ref: 'video', fp: plain }]).match(still)).toEqual([]);
+    // A screenshot of a video of other photos matches nothing.
+    expect(bank.match(await fingerprintFile(grab(other.path, 2, 'other.png'), { features: 'query' }))).toEqual([]);
   });
 
   it('is found by staydown match in a bank of staydown hash --json lines, and a video of other pictures is not', { timeout: SLOW }, () => {
