@@ -42,15 +42,39 @@ const GRID = 8;
 // FAST circle of radius 3, clockwise from 12 o'clock.
 const CIRCLE = [[0, -3], [1, -3], [2, -2], [3, -1], [3, 0], [3, 1], [2, 2], [1, 3], [0, 3], [-1, 3], [-2, 2], [-3, 1], [-3, 0], [-3, -1], [-2, -2], [-1, -3]];
 
-export function extractFeatures(grey: GreyImage, opts: ExtractOptions = QUERY_OPTIONS): LocalFeatures {
-  let base = grey;
+/** The picture features are taken from: `grey` itself, or shrunk (area average) so its longer side is `maxSide`. */
+export function workingGrey(grey: GreyImage, maxSide: number): GreyImage {
   const longer = Math.max(grey.width, grey.height);
-  if (longer > opts.maxSide) {
-    const s = opts.maxSide / longer;
-    base = resizeArea(grey, Math.max(1, Math.round(grey.width * s)), Math.max(1, Math.round(grey.height * s)));
-  }
-  const eq = equalise(base);
-  const levels = pyramid(eq, LEVEL_SCALE, opts.levels, MIN_LEVEL_SIDE);
+  if (longer <= maxSide) return grey;
+  const s = maxSide / longer;
+  return resizeArea(grey, Math.max(1, Math.round(grey.width * s)), Math.max(1, Math.round(grey.height * s)));
+}
+
+/**
+ * What extraction computes before it looks for corners - the working picture, its equalised pyramid,
+ * each level's box sums once asked for - kept so a second extraction of the same picture at another
+ * FAST threshold (reference.ts lowerThreshold) does not compute it again.
+ */
+export interface PreparedPicture {
+  base: GreyImage;
+  levels: GreyImage[];
+  box: Array<Uint16Array | undefined>;
+  /** The ExtractOptions fields it was prepared for (maxSide, levels). */
+  maxSide: number;
+  levelCount: number;
+}
+
+export function preparePicture(grey: GreyImage, opts: ExtractOptions): PreparedPicture {
+  const base = workingGrey(grey, opts.maxSide);
+  const levels = pyramid(equalise(base), LEVEL_SCALE, opts.levels, MIN_LEVEL_SIDE);
+  return { base, levels, box: [], maxSide: opts.maxSide, levelCount: opts.levels };
+}
+
+/** Features of `grey`, or of a picture prepared for the same maxSide and levels (preparePicture). */
+export function extractFeatures(grey: GreyImage | PreparedPicture, opts: ExtractOptions = QUERY_OPTIONS): LocalFeatures {
+  const prep = 'levels' in grey ? grey : preparePicture(grey, opts);
+  if (prep.maxSide !== opts.maxSide || prep.levelCount !== opts.levels) throw new Error('extractFeatures was given a picture prepared for other options (maxSide, levels).');
+  const { base, levels } = prep;
   // Quotas by the square root of level area: ORB gives each level its share of the area, which leaves
   // the coarse levels - the ones that find a picture shown small (a collage tile) - with a handful.
   const areas = levels.map((l) => Math.sqrt(l.width * l.height));
@@ -67,7 +91,7 @@ export function extractFeatures(grey: GreyImage, opts: ExtractOptions = QUERY_OP
     if (quota < 1) continue;
     const pts = detect(lv, opts.fastThreshold, quota);
     if (pts.length === 0) continue;
-    const box = boxSums(lv);
+    const box = (prep.box[li] ??= boxSums(lv));
     const offsets = patternOffsets(lv.width);
     const sx = base.width / lv.width;
     const sy = base.height / lv.height;

@@ -10,7 +10,7 @@
  *   // passing the candidate as the hint lets the verifier reject impostors on the index's own pairs (~0.1 ms)
  * Video keyframes (photos in slideshows, re-uploads of registered videos): hashing/video/keyframes.ts.
  */
-export { extractFeatures, QUERY_OPTIONS, REFERENCE_OPTIONS, type ExtractOptions } from './extract.ts';
+export { extractFeatures, QUERY_OPTIONS, REFERENCE_OPTIONS, workingGrey, type ExtractOptions } from './extract.ts';
 export { decodeFeatures, encodeFeatures, FeatureCodecError, featuresFromBase64, featuresToBase64 } from './codec.ts';
 export { DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex, type FeatureCandidate, type FeatureIndexOptions } from './feature-index.ts';
 export { matchFeatures, verifyFeatures, type FeatureMatch, type Region, type SideHint, type Verification } from './match.ts';

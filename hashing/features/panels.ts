@@ -15,8 +15,7 @@
  * whole-query keypoints, in the whole query's pixels, so a match anywhere is still reported as a region
  * of the query and the verifier needs nothing new.
  */
-import { QUERY_OPTIONS, type ExtractOptions } from './extract.ts';
-import { resizeArea } from './pyramid.ts';
+import { preparePicture, QUERY_OPTIONS, workingGrey, type ExtractOptions } from './extract.ts';
 import type { Rect } from '../borders.ts';
 import { cropGrey, lowContrast, lowerThreshold } from './reference.ts';
 import { extractFeatures } from './extract.ts';
@@ -111,10 +110,7 @@ const sameRect = (a: PanelRect, b: PanelRect) => a.x === b.x && a.y === b.y && a
  * panels. Positions are in the whole query's working pixels either way.
  */
 export function queryFeatures(grey: GreyImage, opts: ExtractOptions = QUERY_OPTIONS): LocalFeatures {
-  const longer = Math.max(grey.width, grey.height);
-  const base = longer > opts.maxSide
-    ? resizeArea(grey, Math.max(1, Math.round((grey.width * opts.maxSide) / longer)), Math.max(1, Math.round((grey.height * opts.maxSide) / longer)))
-    : grey;
+  const base = workingGrey(grey, opts.maxSide);
   const whole = withLowContrast(base, opts);
   const panels = findPanels(base);
   if (panels.length === 0) return whole;
@@ -133,26 +129,32 @@ export function queryFeatures(grey: GreyImage, opts: ExtractOptions = QUERY_OPTI
  * Corners found both ways (same level, same pixel) are kept once.
  */
 function withLowContrast(grey: GreyImage, opts: ExtractOptions): LocalFeatures {
-  const f = extractFeatures(grey, opts);
+  const prep = preparePicture(grey, opts);
+  const f = extractFeatures(prep, opts);
   if (!lowContrast(f, opts)) return f;
-  const low = lowerThreshold(grey, f, opts);
+  const low = lowerThreshold(prep, f, opts);
   if (low === f) return f;
   const seen = new Set<number>();
   const key = (g: LocalFeatures, i: number) => (g.level[i] * 16384 + Math.round(g.y[i])) * 16384 + Math.round(g.x[i]);
   for (let i = 0; i < f.count; i++) seen.add(key(f, i));
   const keep: number[] = [];
   for (let i = 0; i < low.count; i++) if (!seen.has(key(low, i))) keep.push(i);
-  const extra: LocalFeatures = {
-    width: low.width, height: low.height, count: keep.length,
-    x: Float32Array.from(keep, (i) => low.x[i]), y: Float32Array.from(keep, (i) => low.y[i]),
-    level: Uint8Array.from(keep, (i) => low.level[i]), angle: Uint8Array.from(keep, (i) => low.angle[i]),
-    descriptors: new Uint32Array(keep.length * DESCRIPTOR_WORDS),
-  };
-  keep.forEach((i, k) => extra.descriptors.set(low.descriptors.subarray(i * DESCRIPTOR_WORDS, (i + 1) * DESCRIPTOR_WORDS), k * DESCRIPTOR_WORDS));
-  return concatFeatures(f, [{ p: { x: 0, y: 0, w: f.width, h: f.height }, f: extra }]);
+  return concatFeatures(f, [{ p: { x: 0, y: 0, w: f.width, h: f.height }, f: pickFeatures(low, keep) }]);
 }
 
-function concatFeatures(whole: LocalFeatures, parts: Array<{ p: PanelRect; f: LocalFeatures }>): LocalFeatures {
+/** The keypoints of `f` at `indices`, in that order. */
+export function pickFeatures(f: LocalFeatures, indices: number[]): LocalFeatures {
+  const descriptors = new Uint32Array(indices.length * DESCRIPTOR_WORDS);
+  indices.forEach((i, k) => descriptors.set(f.descriptors.subarray(i * DESCRIPTOR_WORDS, (i + 1) * DESCRIPTOR_WORDS), k * DESCRIPTOR_WORDS));
+  return {
+    width: f.width, height: f.height, count: indices.length,
+    x: Float32Array.from(indices, (i) => f.x[i]), y: Float32Array.from(indices, (i) => f.y[i]),
+    level: Uint8Array.from(indices, (i) => f.level[i]), angle: Uint8Array.from(indices, (i) => f.angle[i]),
+    descriptors,
+  };
+}
+
+export function concatFeatures(whole: LocalFeatures, parts: Array<{ p: PanelRect; f: LocalFeatures }>): LocalFeatures {
   const count = whole.count + parts.reduce((s, x) => s + x.f.count, 0);
   const x = new Float32Array(count), y = new Float32Array(count);
   const level = new Uint8Array(count), angle = new Uint8Array(count);

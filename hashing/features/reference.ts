@@ -5,7 +5,7 @@
  * the same app match. `content` is the picture's rectangle that hashing/borders.ts `contentRect`
  * found on the working copy, as fractions of the picture.
  */
-import { extractFeatures, REFERENCE_OPTIONS, type ExtractOptions } from './extract.ts';
+import { extractFeatures, preparePicture, REFERENCE_OPTIONS, type ExtractOptions, type PreparedPicture } from './extract.ts';
 import type { GreyImage, LocalFeatures } from './types.ts';
 
 export interface FractionRect {
@@ -40,12 +40,13 @@ const CONCENTRATED_SHARE = 0.2;
  * grey levels such a picture keeps a few dozen corners - labelme q0003 119, q0004 6 of 400 - and is
  * found in hardly any partial view; at 8 it keeps 300-370 and is found in most (an experiment on
  * 2026-12-01). Registration swaps the lower threshold's corners in; queries and their panels add them
- * (panels.ts), so a query meets a registration made either way. Costs a second extraction only for
- * such pictures.
+ * (panels.ts), so a query meets a registration made either way. Costs a second corner search only
+ * for such pictures (the pyramid and box sums of the first are reused).
  */
 export function adaptiveFeatures(grey: GreyImage, opts: ExtractOptions): LocalFeatures {
-  const f = extractFeatures(grey, opts);
-  return lowContrast(f, opts) ? lowerThreshold(grey, f, opts) : f;
+  const prep = preparePicture(grey, opts);
+  const f = extractFeatures(prep, opts);
+  return lowContrast(f, opts) ? lowerThreshold(prep, f, opts) : f;
 }
 
 /** Whether a picture's features are worth taking again at the lower threshold. */
@@ -54,7 +55,7 @@ export function lowContrast(f: LocalFeatures, opts: ExtractOptions): boolean {
 }
 
 /** The features at LOW_CONTRAST_THRESHOLD, unless the picture's corners are packed on one part of it. */
-export function lowerThreshold(grey: GreyImage, f: LocalFeatures, opts: ExtractOptions): LocalFeatures {
+export function lowerThreshold(grey: GreyImage | PreparedPicture, f: LocalFeatures, opts: ExtractOptions): LocalFeatures {
   // Corners packed on one part of the picture (a clock on a blank wall) are its content: a lower
   // threshold would add only unrepeatable corners on the flat rest, and widen the box the inliers
   // must cover (match.ts coversContent).

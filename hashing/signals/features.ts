@@ -4,7 +4,7 @@ import type { SignalType } from './signal.ts';
 /** The picture's grey copy for local features and, for a registered file, the picture inside a screenshot (fractions). */
 export interface FeatureInput {
   grey: GreyImage;
-  /** 'reference': 400 keypoints of the registered picture (a screenshot's picture only); 'query': up to 4000 of the whole query. */
+  /** 'reference': 400 keypoints of the registered picture (a screenshot's picture only); 'query': 1,500 of the whole query, plus each panel's own (panels.ts). */
   role: 'reference' | 'query';
   content?: { x: number; y: number; w: number; h: number } | null;
 }
