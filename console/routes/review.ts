@@ -87,9 +87,11 @@ function grantValid(input: PageInput, alertId: string, part: EvidenceImage, gran
 
 /** `detail.region` = {x, y, width, height} as fractions of the candidate, when the matcher recorded where. */
 export function matchRegion(d: AlertDetail): { x: number; y: number; width: number; height: number } | null {
-  const r = (d as AlertDetail & { detail?: { region?: Record<string, unknown> } }).detail?.region;
-  // A video's region lies in the keyframe that matched, not in the thumbnail shown: say when instead (matchTime).
-  if (!r || d.method === 'video-features') return null;
+  const detail = (d as AlertDetail & { detail?: { region?: Record<string, unknown>; queryTime?: unknown } }).detail;
+  const r = detail?.region;
+  // A posted video's region lies in the keyframe that matched, not in the thumbnail shown: say when
+  // instead (matchTime). A posted picture found as a registered video's frame has its box drawn.
+  if (!r || (d.method === 'video-features' && detail?.queryTime !== undefined)) return null;
   const n = [r.x, r.y, r.width, r.height].map(Number);
   if (n.some((v) => !Number.isFinite(v) || v < 0 || v > 1) || n[2] <= 0 || n[3] <= 0) return null;
   // Clipped to the picture; four decimals are finer than a pixel of a 320 px thumbnail.

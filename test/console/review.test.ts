@@ -397,6 +397,11 @@ describe('the match box', () => {
     expect(html).toContain('Found 1:15 into the posted video.');
     expect(matchTime({ ...video, detail: { queryTime: 'x' } } as never)).toBeNull();
     expect(matchTime(detail as never)).toBeNull();
+    // A posted picture that is a frame of a registered video (a screenshot) has no time, and its box is drawn.
+    const still = { ...detail, method: 'video-features', detail: { region: { x: 0.1, y: 0.2, width: 0.5, height: 0.5 }, refTime: 12, inliers: 30 } };
+    expect(matchRegion(still as never)).toEqual({ x: 0.1, y: 0.2, width: 0.5, height: 0.5 });
+    expect(matchTime(still as never)).toBeNull();
+    expect(render(still)).toContain('match-box');
   });
 
   it('every match method has a name and an explanation in both languages', () => {
