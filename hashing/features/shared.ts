@@ -8,9 +8,9 @@
  * a registered picture is found by what is its own.
  *
  * What is NOT a shared overlay: the same picture registered twice (two cases, a version re-encoded,
- * cropped or placed in a collage). There a large share of the keypoints is in common, or the common
- * ones cover the smaller picture all over, where an overlay covers a band or a corner with the
- * pictures' own texture between its strokes (DUPLICATE_SHARE, DUPLICATE_CELLS).
+ * cropped or placed in a collage). There the keypoints in common are all over one of the two, where an
+ * overlay covers a band, a corner or a frame and leaves the pictures' own texture without any
+ * (DUPLICATE_SHARE, UNSHARED_BLOCK).
  */
 import { popcount32 } from '../bits.ts';
 import { type Affine, seededRandom, similarityFrom2 } from './geometry.ts';
@@ -21,20 +21,20 @@ import { DESCRIPTOR_WORDS, LEVEL_SCALE, type LocalFeatures } from './types.ts';
  * backgrounds keeps ~60-75% of its bits; unrelated corners of two photos are rarely this close AND at
  * one placement).
  */
-export const SHARE_RADIUS = 48;
+export const SHARE_RADIUS = 36;
 /** Fewest placement-consistent pairs that make an overlay (chance pairs at one placement: 1-3). */
-export const MIN_SHARED = 8;
-/** Shared keypoints in this share of either picture's populated 4x4 cells: all over it. */
-export const DUPLICATE_CELLS = 0.75;
-/** The same picture, not an overlay: this share of the smaller keypoint set in common, or DUPLICATE_SHARE_ALL_OVER all over one of the two. */
-export const DUPLICATE_SHARE = 0.35;
-export const DUPLICATE_SHARE_ALL_OVER = 0.15;
+export const MIN_SHARED = 20;
+/** The same picture, not an overlay: this share of the smaller keypoint set in common, all over one of the two. */
+export const DUPLICATE_SHARE = 0.15;
+/** Largest share of a picture's populated 8x8 cells a block without a shared keypoint may hold, for them to be all over it. */
+export const UNSHARED_BLOCK = 0.2;
 /** How near a shared keypoint another keypoint is on the overlay too, as a share of the picture's diagonal. */
 export const NEIGHBOURHOOD = 0.02;
 /** Keypoints closer than this share of the diagonal are one place (one corner at several levels). */
 const PLACE = 0.01;
-const GRID = 4;
-const POPULATED = 3;
+/** The grid `allOver` looks for a block without shared keypoints on (a cell with POPULATED keypoints counts). */
+const GRID = 8;
+const POPULATED = 2;
 /** Pairwise fits tried in each of the PEAKS fullest bins of shifts (SHIFT_BIN of the diagonal wide). */
 const ITERATIONS = 100;
 const PEAKS = 3;
@@ -112,14 +112,15 @@ export function sharedPlacement(a: LocalFeatures, b: LocalFeatures, pairs: Int32
   // ...and one corner once: a corner found at several pyramid levels pairs with each level of a corner in
   // the other picture, so a chance match of two or three corners can make dozens of pairs.
   if (Math.min(places(a, as), places(b, bs)) < MIN_SHARED) return null;
-  // The same picture twice: much of the smaller set in common, or its keypoints in common all over one of
-  // the two (a crop or a collage registered beside the picture). Measured on generated pictures: a
-  // re-encode shares 0.8 of its keypoints, a registered crop 0.5-0.65; a watermark over two different
-  // photos 0.02-0.3. A tiled mark that reaches every cell is taken for the same picture when it holds a
-  // fifth of the corners: the stop list then keeps out of it (a missed stop costs nothing that was not
-  // so before; stopping a picture's own keypoints would lose it).
+  // The same picture twice: keypoints in common all over one of the two (the whole of a re-encode, of a
+  // crop or a collage tile registered beside the picture), and a share of them. An overlay leaves a block
+  // of each picture's own texture with nothing in common: the photo between a screenshot's app chrome
+  // (72% of its keypoints in common with another screenshot's), the corners a diagonal watermark misses.
+  // Measured on generated pictures: a re-encode shares 0.8 of its keypoints, a registered crop 0.5-0.65.
+  // A tiled mark that reaches every cell passes for the same picture: the stop list keeps out of it (a
+  // missed stop costs nothing that was not so before; stopping a picture's own keypoints would lose it).
   const share = Math.min(as.length, bs.length) / Math.max(1, Math.min(a.count, b.count));
-  if (share >= DUPLICATE_SHARE || (share >= DUPLICATE_SHARE_ALL_OVER && (coversCells(a, as) || coversCells(b, bs)))) return null;
+  if (share >= DUPLICATE_SHARE && (allOver(a, as) || allOver(b, bs))) return null;
   return { a: around(a, as), b: around(b, bs) };
 }
 
@@ -141,15 +142,29 @@ function places(f: LocalFeatures, idx: number[]): number {
   return new Set(idx.map((j) => `${Math.floor(f.x[j] / c)},${Math.floor(f.y[j] / c)}`)).size;
 }
 
-/** Whether `idx` holds a keypoint in DUPLICATE_CELLS of the 4x4 cells where `f` has keypoints. */
-function coversCells(f: LocalFeatures, idx: number[]): boolean {
+/**
+ * Whether the keypoints `idx` are all over `f`: no axis-aligned block of its 8x8 grid holding more than
+ * UNSHARED_BLOCK of the populated cells (>= 2 keypoints) is without one.
+ */
+function allOver(f: LocalFeatures, idx: number[]): boolean {
   const pop = new Int32Array(GRID * GRID), hit = new Uint8Array(GRID * GRID);
   const cell = (j: number) => Math.min(GRID - 1, Math.floor((f.y[j] / f.height) * GRID)) * GRID + Math.min(GRID - 1, Math.floor((f.x[j] / f.width) * GRID));
   for (let j = 0; j < f.count; j++) pop[cell(j)]++;
   for (const j of idx) hit[cell(j)] = 1;
-  let populated = 0, covered = 0;
-  for (let c = 0; c < GRID * GRID; c++) if (pop[c] >= POPULATED) { populated++; covered += hit[c]; }
-  return populated > 0 && covered >= DUPLICATE_CELLS * populated;
+  let populated = 0;
+  for (let c = 0; c < GRID * GRID; c++) if (pop[c] >= POPULATED) populated++;
+  if (populated === 0) return true;
+  let block = 0;
+  for (let y0 = 0; y0 < GRID; y0++) for (let y1 = y0; y1 < GRID; y1++) for (let x0 = 0; x0 < GRID; x0++) for (let x1 = x0; x1 < GRID; x1++) {
+    let n = 0, shared = false;
+    for (let y = y0; y <= y1 && !shared; y++) for (let x = x0; x <= x1; x++) {
+      const c = y * GRID + x;
+      if (hit[c]) { shared = true; break; }
+      if (pop[c] >= POPULATED) n++;
+    }
+    if (!shared) block = Math.max(block, n);
+  }
+  return block <= UNSHARED_BLOCK * populated;
 }
 
 /** Candidate pairs of `a` against `b` by brute force (~1 ms for 400 x 400 keypoints; FeatureIndex runs it on the pictures its buckets propose). */

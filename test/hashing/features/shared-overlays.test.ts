@@ -95,6 +95,26 @@ describe('the stop list of overlays registered pictures share', () => {
   }, SLOW);
 });
 
+describe('app chrome registered in several screenshots', () => {
+  it('marks the chrome the screenshots share, so a screenshot of another photo in the same app matches none of them', async () => {
+    // Registered whole (as when the picture inside is not found): the status bar, header, buttons and
+    // comment lines are the same around every photo.
+    const shot = EDITS.find((e) => e.name === 'screenshot-light')!;
+    const index = new FeatureIndex();
+    const regs: LocalFeatures[] = [];
+    for (const [i, seed] of [101, 102, 103].entries()) {
+      regs.push(await register(await shot.apply(await loadSource(await syntheticPhoto(seed, 640, 480)))));
+      index.add(`shot-${i}`, regs[i]);
+    }
+    for (let i = 0; i < 3; i++) expect(stopped(index.sharedMask(`shot-${i}`)), `screenshot ${i}: chrome marked`).toBeGreaterThan(0);
+    const other = await query(await shot.apply(await loadSource(await syntheticPhoto(109, 640, 480))));
+    for (let i = 0; i < 3; i++) expect(matchFeatures(other, regs[i], undefined, index.sharedMask(`shot-${i}`)), `screenshot ${i}`).toBeNull();
+    // A re-upload of a registered screenshot itself is still found, by its picture.
+    const again = await query(await sharp(await shot.apply(await loadSource(await syntheticPhoto(102, 640, 480)))).resize(600).jpeg({ quality: 70 }).toBuffer());
+    expect(matchFeatures(again, regs[1], undefined, index.sharedMask('shot-1'))).not.toBeNull();
+  }, SLOW);
+});
+
 describe('a site watermark on one registered picture only', () => {
   it('does not let another photo carrying the mark in the corner match; the picture\'s own crop does', async () => {
     for (const span of [1, 0.4]) {
