@@ -141,7 +141,7 @@ function judgeQuery(edit: string, i: number, q: { fp: ImageFingerprint; f: Local
     row.n++;
     if (hammingHex(q.fp.pdq.hash, own.fp.pdq.hash) <= 31) row.pdq31++;
     const pol = decideMatch(q.fp, own.fp);
-    const feat = cands.has(i) ? decideFeatureMatch(q.f, own.f, cands.get(i)) : null;
+    const feat = cands.has(i) ? decideFeatureMatch(q.f, own.f, cands.get(i), index.sharedMask(String(i))) : null;
     const low = decideLowQualityMatch(q.fp, own.fp, { query: q.f, ref: own.f });
     if (cands.has(i)) row.candidates++;
     if (pol) row.policy++;
@@ -161,7 +161,7 @@ function judgeQuery(edit: string, i: number, q: { fp: ImageFingerprint; f: Local
     if (decideMatch(q.fp, refs[j].fp)) { falseM.policy++; if (falseM.examples.length < 10) falseM.examples.push(`policy: ${who}`); }
     if (decideLowQualityMatch(q.fp, refs[j].fp, cands.has(j) ? { query: q.f, ref: refs[j].f } : undefined)) { falseM.lowQuality++; if (falseM.examples.length < 10) falseM.examples.push(`low-quality: ${who}`); }
     if (cands.has(j)) {
-      const v = verifyFeatures(q.f, refs[j].f, cands.get(j));
+      const v = verifyFeatures(q.f, refs[j].f, cands.get(j), index.sharedMask(String(j)));
       if (v.accepted) { falseM.features++; if (falseM.examples.length < 10) falseM.examples.push(`features: ${who} (${v.inliers} inliers)`); }
       else if (v.inliers > closest.inliers) closest = { inliers: v.inliers, pair: who, reason: v.reason ?? '' };
     }
@@ -199,7 +199,9 @@ for (const e of edits) {
 if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 
 // Negatives local features invite: registered screenshots / watermarked photos vs the same template around another photo.
-const negatives = { chromePairs: 0, chromeMatched: 0, watermarkPairs: 0, watermarkMatched: 0, maxInliers: 0 };
+// Pairwise (the verifier alone, as featuresSignal.compare does) and in one bank (the stop list of
+// shared.ts: the template's keypoints the registered pictures share are left out).
+const negatives = { chromePairs: 0, chromeMatched: 0, watermarkPairs: 0, watermarkMatched: 0, maxInliers: 0, inBank: { chromeMatched: 0, watermarkMatched: 0, maxInliers: 0, sharedKeypointsPerPicture: 0 } };
 for (const [kind, editName] of [['chrome', 'screenshot-light'], ['watermark', 'watermark']] as const) {
   const edit = EDITS.find((x) => x.name === editName)!;
   const n = Math.min(photoCount, 16);
@@ -207,8 +209,14 @@ for (const [kind, editName] of [['chrome', 'screenshot-light'], ['watermark', 'w
   for (let i = 0; i < n; i++) fs.push(queryFeatures(await decodeGrey(await edit.apply(sources[i]), QUERY_OPTIONS.maxSide), QUERY_OPTIONS));
   const regs: LocalFeatures[] = [];
   for (let i = 0; i < n; i++) regs.push(await registrationFeatures(await edit.apply(sources[i])));
+  const bank = new FeatureIndex();
+  for (const [i, f] of regs.entries()) bank.add(String(i), f);
+  const masks = regs.map((_, i) => bank.sharedMask(String(i)));
+  negatives.inBank.sharedKeypointsPerPicture = Math.max(negatives.inBank.sharedKeypointsPerPicture, Math.round(masks.reduce((s, m) => s + (m ? m.reduce((c, v) => c + (v > 0 ? 1 : 0), 0) : 0), 0) / n));
   for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
     if (a === b || sameScene(photos[a].name, photos[b].name)) continue;
+    const inBank = verifyFeatures(fs[a], regs[b], undefined, masks[b]);
+    if (inBank.accepted) { negatives.inBank.maxInliers = Math.max(negatives.inBank.maxInliers, inBank.inliers); negatives.inBank[kind === 'chrome' ? 'chromeMatched' : 'watermarkMatched']++; }
     const v = verifyFeatures(fs[a], regs[b]);
     negatives.maxInliers = Math.max(negatives.maxInliers, v.accepted ? v.inliers : 0);
     if (kind === 'chrome') { negatives.chromePairs++; if (v.accepted) negatives.chromeMatched++; }
@@ -218,6 +226,15 @@ for (const [kind, editName] of [['chrome', 'screenshot-light'], ['watermark', 'w
 
 // Budgets.
 const blobBytes = refs.slice(0, photoCount).map((r) => featuresToBase64(r.f).length);
+// The stop list among the bench's distinct photos and distractors: what it took (nothing, ideally).
+const stopList = { pictures: refs.length, picturesWithOverlay: 0, sharedKeypoints: 0, pairs: [] as string[] };
+for (let i = 0; i < refs.length; i++) {
+  const m = index.sharedMask(String(i));
+  if (!m) continue;
+  stopList.picturesWithOverlay++;
+  stopList.sharedKeypoints += m.reduce((c, v) => c + (v > 0 ? 1 : 0), 0);
+  for (const p of index.sharedWith(String(i))) stopList.pairs.push(`${refs[i].name} ~ ${refs[Number(p.refId)].name} (${p.keypoints})`);
+}
 const budgets: Record<string, number> = { indexBytesPerPicture: index.bytesPerPicture(), base64BytesPerPicture: Math.round(blobBytes.reduce((a, b) => a + b, 0) / blobBytes.length), meanKeypoints: Math.round(refs.reduce((a, r) => a + r.f.count, 0) / refs.length) };
 if (timing) {
   const src = readFileSync(photos[photos.length - 1].path);
@@ -242,7 +259,7 @@ if (timing) {
       const f = queryFeatures(grey, QUERY_OPTIONS);
       // Every candidate the index returns is verified, as the matcher does.
       const cands = index.query(f);
-      for (const cand of cands) decideFeatureMatch(f, refs[Number(cand.refId)].f, { ...cand, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes });
+      for (const cand of cands) decideFeatureMatch(f, refs[Number(cand.refId)].f, { ...cand, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes }, index.sharedMask(cand.refId));
       candCount.push(cands.length);
       qry.push(performance.now() - t);
       qryCpu.push(cpuMs(c));
@@ -279,6 +296,7 @@ const result = {
   closestDistinctPair: closest,
   impostorCandidatesPerQuery: { mean: Math.round((10 * candidateCounts.reduce((a, b) => a + b, 0)) / candidateCounts.length) / 10, max: Math.max(...candidateCounts) },
   negatives,
+  stopList,
   weakRegistered: refs.map((r) => ({ name: r.name, s: matchStrength(r.fp, r.f) })).filter((x) => x.s.weak).map((x) => `${x.name} (PDQ quality ${x.s.pdqQuality}, ${x.s.keypoints} keypoints)`),
   budgets: { ...budgets, medianQueryMsInRun: Math.round(median(queryMs)), peakRssMb: Math.round(peakRssMb()) },
   seconds: Math.round((Date.now() - started) / 1000),
@@ -295,7 +313,8 @@ report(result, () => {
   for (const e of fm.examples) out.push(`  false: ${e}`);
   out.push(`closest distinct pair (features, rejected): ${closest.inliers} inliers, ${closest.pair} (${closest.reason})`);
   out.push(`impostor candidates from the index per query: mean ${result.impostorCandidatesPerQuery.mean}, max ${result.impostorCandidatesPerQuery.max} (of ${refs.length - 1})`);
-  out.push(`same chrome around distinct photos: ${negatives.chromeMatched}/${negatives.chromePairs} matched; same watermark: ${negatives.watermarkMatched}/${negatives.watermarkPairs}`);
+  out.push(`same chrome around distinct photos: ${negatives.chromeMatched}/${negatives.chromePairs} matched; same watermark: ${negatives.watermarkMatched}/${negatives.watermarkPairs} (pairwise); in one bank with the stop list: chrome ${negatives.inBank.chromeMatched}, watermark ${negatives.inBank.watermarkMatched}`);
+  out.push(`stop list: ${result.stopList.sharedKeypoints} shared keypoints over ${result.stopList.pictures} registered pictures (${result.stopList.picturesWithOverlay} with an overlay)`);
   out.push(`weak registered files: ${result.weakRegistered.length} (${result.weakRegistered.slice(0, 6).join('; ')})`);
   out.push(`budgets: ${Object.entries(result.budgets).map(([k, v]) => `${k} ${v}`).join(', ')}; ${result.seconds} s`);
   return out.join('\n') + '\n';

@@ -21,14 +21,23 @@
  * the largest agreeing group (a 2 x 2 window of angle and level bins), so impostors that share a few
  * textures rarely reach `minVotes` and the verifier (~10 ms a candidate) is spent on real candidates.
  *
+ * The stop list (shared.ts): when a picture is added, its descriptors within SHARE_RADIUS of another
+ * registered picture's, at one consistent placement and not all over either picture, are an overlay the
+ * two share (a watermark, a logo, app chrome). Those keypoints of both are marked and no longer vote;
+ * `sharedMask` gives them to the verifier, which leaves them out (match.ts `verifyFeatures`). A picture
+ * removed takes its marks off its partners again.
+ *
  * Memory per descriptor: 32 B descriptor + 4 B picture slot + 4 x 4 B list links + 2 B angle and level
- * = 54 B, so 400 keypoints = 21.6 KB a registered picture, plus 4 x 2^keyBits x 8 B of bucket heads
- * and counts.
+ * + 1 B stop-list count = 55 B, so 400 keypoints = 22.0 KB a registered picture, plus 4 x 2^keyBits x
+ * 8 B of bucket heads and counts, plus, for a picture sharing an overlay, 2 B per keypoint it marked
+ * on each partner (at most MAX_PARTNERS: ~250 B each, 2 KB at most). The index keeps a reference to the features it was given (their positions place the
+ * shared keypoints), not a copy.
  * Removes are tombstones; `compact()` (or an add once they pass a quarter) rebuilds the lists.
  */
 import { popcount32 } from '../bits.ts';
 import { descriptorKey, KEY_TABLES } from './index-keys.ts';
 import { mirrorFeatures } from './mirror.ts';
+import { closePairs, MIN_SHARED, SHARE_RADIUS, sharedPlacement } from './shared.ts';
 import { DESCRIPTOR_WORDS, type LocalFeatures } from './types.ts';
 
 export const TABLES = KEY_TABLES;
@@ -37,6 +46,11 @@ export const VOTE_RADIUS = 56;
 const NEAREST_MARGIN = 0;
 /** Skip a collision when words 1 and 5 alone differ in more than this (loses ~1% of votes within the radius). */
 const VOTE_PRUNE = 28;
+/** Stop list: a registered picture with this many keypoint collisions is compared in full, at most PROPOSE_MAX of them a new picture. */
+const PROPOSE_HITS = MIN_SHARED / 2;
+const PROPOSE_MAX = 32;
+/** Partners a picture keeps on record (2 B a marked keypoint of the partner's: ~250 B each). */
+const MAX_PARTNERS = 8;
 const grown = (a: Int32Array) => { const b = new Int32Array(2 * a.length); b.set(a); return b; };
 
 export interface FeatureIndexOptions {
@@ -48,9 +62,11 @@ export interface FeatureIndexOptions {
   maxCandidates: number;
   /** Buckets longer than this share of the entries (and than 256) are skipped. */
   maxBucketShare: number;
+  /** Keep the stop list of keypoints two different registered pictures share (shared.ts). */
+  stopShared: boolean;
 }
 
-export const DEFAULT_FEATURE_INDEX_OPTIONS: FeatureIndexOptions = Object.freeze({ keyBits: 16, minVotes: 5, maxCandidates: 16, maxBucketShare: 0.002 });
+export const DEFAULT_FEATURE_INDEX_OPTIONS: FeatureIndexOptions = Object.freeze({ keyBits: 16, minVotes: 5, maxCandidates: 16, maxBucketShare: 0.002, stopShared: true });
 
 export interface FeatureCandidate {
   refId: string;
@@ -69,6 +85,13 @@ export interface FeatureCandidate {
   mirroredPairs: Int32Array;
 }
 
+/** An overlay shared with another registered picture: how many keypoints of this one, and which of that one it marked. */
+interface Partner {
+  id: string;
+  count: number;
+  theirs: Uint16Array;
+}
+
 /** Orientation bins (1/16 turn) and level differences -LEVEL_SPAN..LEVEL_SPAN of the agreement check. */
 const ANGLE_BINS = 16;
 const LEVEL_SPAN = 7;
@@ -84,10 +107,12 @@ export class FeatureIndex {
   /** Orientation (1/256 turn) and pyramid level of each stored keypoint, for the agreement check. */
   private slotAngle = new Uint8Array(0);
   private slotLevel = new Uint8Array(0);
+  /** Stop list: how many other registered pictures share this keypoint at one placement (0: its own). */
+  private slotShared = new Uint8Array(0);
   private next: Int32Array[] = [];
   private readonly heads: Int32Array[] = [];
   private readonly counts: Int32Array[] = [];
-  private readonly refs: Array<{ id: string; first: number; count: number; alive: boolean }> = [];
+  private readonly refs: Array<{ id: string; first: number; count: number; alive: boolean; features: LocalFeatures; partners: Partner[] }> = [];
   private readonly byId = new Map<string, number>();
   private dead = 0;
 
@@ -108,15 +133,83 @@ export class FeatureIndex {
 
   /** Bytes held per registered picture (descriptors, slots, links), bucket heads excluded. */
   bytesPerPicture(): number {
-    return this.byId.size === 0 ? 0 : Math.round((this.size * (4 * DESCRIPTOR_WORDS + 4 + 4 * TABLES + 2)) / this.byId.size);
+    let partners = 0;
+    for (const r of this.refs) if (r.alive) for (const p of r.partners) partners += 2 * p.theirs.length + 32;
+    return this.byId.size === 0 ? 0 : Math.round((this.size * (4 * DESCRIPTOR_WORDS + 4 + 4 * TABLES + 3) + partners) / this.byId.size);
   }
 
   add(refId: string, f: LocalFeatures): void {
     if (this.byId.has(refId)) this.remove(refId);
     if (this.size + f.count > this.cap) this.grow(Math.max(this.cap * 2, this.size + f.count));
-    const r = this.refs.push({ id: refId, first: this.size, count: f.count, alive: true }) - 1;
+    // Shared with pictures already in (before the new one is linked, so it does not find itself).
+    const overlays = this.opts.stopShared ? this.overlaysOf(f) : [];
+    const r = this.refs.push({ id: refId, first: this.size, count: f.count, alive: true, features: f, partners: [] }) - 1;
     this.byId.set(refId, r);
     for (let i = 0; i < f.count; i++) this.link(this.size++, r, f.descriptors, i * DESCRIPTOR_WORDS, f.angle[i], f.level[i]);
+    for (const o of overlays) {
+      const other = this.refs[o.r];
+      // A picture keeps MAX_PARTNERS on record (what a removal must undo): beyond, a watermark that
+      // dozens of pictures carry is marked on it already, and the newcomer marks only itself (its marks
+      // then outlive that partner's removal: a stop kept, never a false match let in).
+      const room = other.partners.length < MAX_PARTNERS;
+      if (room) {
+        for (const j of o.theirs) this.slotShared[other.first + j] = Math.min(255, this.slotShared[other.first + j] + 1);
+        other.partners.push({ id: refId, count: o.theirs.length, theirs: Uint16Array.from(o.mine) });
+      }
+      for (const i of o.mine) this.slotShared[this.refs[r].first + i] = Math.min(255, this.slotShared[this.refs[r].first + i] + 1);
+      this.refs[r].partners.push({ id: other.id, count: o.mine.length, theirs: Uint16Array.from(room ? o.theirs : []) });
+    }
+  }
+
+  /**
+   * The registered keypoints of `refId` that another registered picture shares (non-zero: stop), or
+   * null when none is (the verifier then takes the picture whole).
+   */
+  sharedMask(refId: string): Uint8Array | null {
+    const r = this.byId.get(refId);
+    if (r === undefined) return null;
+    const { first, count } = this.refs[r];
+    const m = this.slotShared.subarray(first, first + count);
+    return m.some((v) => v > 0) ? m.slice() : null;
+  }
+
+  /** Registered pictures sharing an overlay with `refId`, with how many of its keypoints (diagnostics, tests). */
+  sharedWith(refId: string): Array<{ refId: string; keypoints: number }> {
+    const r = this.byId.get(refId);
+    return r === undefined ? [] : this.refs[r].partners.map((p) => ({ refId: p.id, keypoints: p.count }));
+  }
+
+  /**
+   * Placement-consistent shared keypoints of `f` with each alive registered picture (shared.ts). The
+   * buckets propose the pictures (a key collision within SHARE_RADIUS: ~40% of an overlay's pairs
+   * collide); the proposed ones are compared keypoint by keypoint, so the overlay is seen whole.
+   */
+  private overlaysOf(f: LocalFeatures): Array<{ r: number; mine: number[]; theirs: number[] }> {
+    const maxBucket = Math.max(256, this.opts.maxBucketShare * (this.size - this.dead));
+    const { counts, heads, next, desc, slotRef } = this;
+    const hits = new Map<number, number>();
+    const d = f.descriptors;
+    for (let i = 0; i < f.count; i++) {
+      const o = i * DESCRIPTOR_WORDS;
+      const voted = new Set<number>();
+      for (let t = 0; t < TABLES; t++) {
+        const key = descriptorKey(d, o, t, this.opts.keyBits);
+        if (counts[t][key] > maxBucket) continue;
+        for (let s = heads[t][key]; s >= 0; s = next[t][s]) {
+          const r = slotRef[s];
+          if (voted.has(r) || !this.refs[r].alive || distance(d, o, desc, s * DESCRIPTOR_WORDS) > SHARE_RADIUS) continue;
+          voted.add(r);
+          hits.set(r, (hits.get(r) ?? 0) + 1);
+        }
+      }
+    }
+    const proposed = [...hits].filter(([, h]) => h >= PROPOSE_HITS).sort((x, y) => y[1] - x[1]).slice(0, PROPOSE_MAX);
+    const out: Array<{ r: number; mine: number[]; theirs: number[] }> = [];
+    for (const [r] of proposed) {
+      const placed = sharedPlacement(f, this.refs[r].features, closePairs(f, this.refs[r].features));
+      if (placed) out.push({ r, mine: placed.a, theirs: placed.b });
+    }
+    return out;
   }
 
   remove(refId: string): boolean {
@@ -124,6 +217,15 @@ export class FeatureIndex {
     if (r === undefined) return false;
     this.byId.delete(refId);
     this.refs[r].alive = false;
+    // Its overlays are no longer shared with it: take its marks off the partners.
+    for (const p of this.refs[r].partners) {
+      const o = this.byId.get(p.id);
+      if (o === undefined) continue;
+      const other = this.refs[o];
+      for (const j of p.theirs) this.slotShared[other.first + j] = Math.max(0, this.slotShared[other.first + j] - 1);
+      other.partners = other.partners.filter((x) => x.id !== refId);
+    }
+    this.refs[r].partners = [];
     this.dead += this.refs[r].count;
     if (this.dead > this.size / 4 && this.dead > 4096) this.compact();
     return true;
@@ -142,7 +244,7 @@ export class FeatureIndex {
     let vRef = new Int32Array(4096);
     let vBin = new Int32Array(4096);
     let vPair = new Int32Array(8192);
-    const { counts, heads, next, desc, slotRef } = this;
+    const { counts, heads, next, desc, slotRef, slotShared } = this;
     const alive = Uint8Array.from(this.refs, (x) => (x.alive ? 1 : 0));
     let hitSlot = new Int32Array(1024);
     let hitDist = new Int32Array(1024);
@@ -159,7 +261,8 @@ export class FeatureIndex {
           if (counts[t][key] > maxBucket) continue;
           const nxt = next[t];
           for (let s = heads[t][key]; s >= 0; s = nxt[s]) {
-            if (alive[slotRef[s]] === 0) continue;
+            // A removed picture's keypoints, and the stop list's (an overlay other pictures share).
+            if (alive[slotRef[s]] === 0 || slotShared[s] > 0) continue;
             // Words 1 and 5 first (a cheap prefilter): a collision by chance differs in ~30 of their
             // 64 bits, a descriptor within VOTE_RADIUS in ~14.
             const p = s * DESCRIPTOR_WORDS;
@@ -237,6 +340,7 @@ export class FeatureIndex {
     const oldDesc = this.desc;
     const oldAngle = this.slotAngle;
     const oldLevel = this.slotLevel;
+    const oldShared = this.slotShared;
     this.grow(this.cap, true);
     this.refs.length = 0;
     this.byId.clear();
@@ -244,8 +348,9 @@ export class FeatureIndex {
     this.dead = 0;
     for (let t = 0; t < TABLES; t++) { this.heads[t].fill(-1); this.counts[t].fill(0); }
     for (const old of live) {
-      const r = this.refs.push({ id: old.id, first: this.size, count: old.count, alive: true }) - 1;
+      const r = this.refs.push({ ...old, first: this.size }) - 1;
       this.byId.set(old.id, r);
+      this.slotShared.set(oldShared.subarray(old.first, old.first + old.count), this.size);
       for (let i = 0; i < old.count; i++) this.link(this.size++, r, oldDesc, (old.first + i) * DESCRIPTOR_WORDS, oldAngle[old.first + i], oldLevel[old.first + i]);
     }
   }
@@ -274,6 +379,9 @@ export class FeatureIndex {
     slotAngle.set(this.slotAngle.subarray(0, keep));
     const slotLevel = new Uint8Array(cap);
     slotLevel.set(this.slotLevel.subarray(0, keep));
+    const slotShared = new Uint8Array(cap);
+    slotShared.set(this.slotShared.subarray(0, keep));
+    this.slotShared = slotShared;
     this.slotAngle = slotAngle;
     this.slotLevel = slotLevel;
     this.next = Array.from({ length: TABLES }, (_, t) => {

@@ -17,6 +17,7 @@
 import { popcount32 } from '../bits.ts';
 import { type Affine, apply, type Point, clipToBox, fitAffine, insideConvex, invertAffine, linearShape, polygonArea, rectangle, seededRandom, similarityFrom2 } from './geometry.ts';
 import { mirrorFeatures } from './mirror.ts';
+import { ownFeatures } from './shared.ts';
 import { DESCRIPTOR_WORDS, LEVEL_SCALE, type LocalFeatures } from './types.ts';
 
 export const MAX_DISTANCE = 64;
@@ -93,6 +94,10 @@ export interface FeatureMatch {
   anisotropy: number;
   /** Mean Hamming distance of the inlier pairs. */
   meanDistance: number;
+  /** The inliers' registered keypoints (indices into the reference's features). */
+  refInliers: number[];
+  /** Their query keypoints, in the same order. */
+  queryInliers: number[];
 }
 
 export interface Verification extends Partial<FeatureMatch> {
@@ -123,20 +128,42 @@ export interface SideHint {
  */
 export const GATE_MIN = 6;
 
-/** The verified match of `ref` in `query` (direct or mirrored), or null. */
-export function matchFeatures(query: LocalFeatures, ref: LocalFeatures, hint?: SideHint): FeatureMatch | null {
-  const v = verifyFeatures(query, ref, hint);
+/**
+ * The verified match of `ref` in `query` (direct or mirrored), or null. `shared`: the bank's stop list
+ * for `ref` (FeatureIndex.sharedMask) - its keypoints another registered picture shares (a watermark,
+ * a logo, app chrome) are left out, so the picture must be found by what is its own.
+ */
+export function matchFeatures(query: LocalFeatures, ref: LocalFeatures, hint?: SideHint, shared?: Uint8Array | null): FeatureMatch | null {
+  const v = verifyFeatures(query, ref, hint, shared);
   return v.accepted ? (v as FeatureMatch & Verification) : null;
 }
 
 /** Like matchFeatures, but also reports the best rejected attempt (benchmarks: how close do distinct photos get). */
-export function verifyFeatures(query: LocalFeatures, ref: LocalFeatures, hint?: SideHint): Verification {
+export function verifyFeatures(query: LocalFeatures, full: LocalFeatures, hint?: SideHint, shared?: Uint8Array | null): Verification {
+  const { features: ref, kept } = ownFeatures(full, shared);
+  if (kept) {
+    const v = verifyFeatures(query, ref, hint && ownHint(hint, kept, full.count));
+    return v.refInliers ? { ...v, refInliers: v.refInliers.map((j) => kept[j]) } : v;
+  }
   const tryDirect = !hint || hint.votes - hint.mirroredVotes >= hint.minVotes;
   const tryMirrored = !hint || hint.mirroredVotes >= hint.minVotes;
   const direct: Verification = tryDirect ? gated(query, ref, false, hint?.pairs) : { accepted: false, reason: 'no votes for this side', inliers: 0 };
   if (direct.accepted || !tryMirrored) return direct;
   const mirrored = gated(mirrorFeatures(query), ref, true, hint?.mirroredPairs);
   return mirrored.accepted || mirrored.inliers > direct.inliers ? mirrored : direct;
+}
+
+/** The index's voting pairs in the numbering of the picture without its shared keypoints. */
+function ownHint(hint: SideHint, kept: Int32Array, count: number): SideHint {
+  const to = new Int32Array(count).fill(-1);
+  for (const [k, j] of kept.entries()) to[j] = k;
+  const remap = (p: Int32Array | undefined) => {
+    if (!p) return p;
+    const out: number[] = [];
+    for (let k = 0; k < p.length; k += 2) if (to[p[k + 1]] >= 0) out.push(p[k], to[p[k + 1]]);
+    return Int32Array.from(out);
+  };
+  return { ...hint, pairs: remap(hint.pairs), mirroredPairs: remap(hint.mirroredPairs) };
 }
 
 function gated(q: LocalFeatures, r: LocalFeatures, mirrored: boolean, votePairs: Int32Array | undefined): Verification {
@@ -324,7 +351,7 @@ function sane(m: Affine): boolean {
 /** Acceptance: enough inliers, a sane model, and inliers spread over the part of the picture in view. */
 function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], queryIdx: number[], dists: number[], tentative: number, mirrored: boolean): Verification {
   const inliers = refIdx.length;
-  const base = { inliers, tentative, mirrored };
+  const base = { inliers, tentative, mirrored, refInliers: refIdx, queryInliers: queryIdx };
   if (inliers < MIN_INLIERS) return { accepted: false, reason: 'too few inliers', ...base };
   if (!sane(m)) return { accepted: false, reason: 'implausible geometry', ...base };
   const inv = invertAffine(m)!;

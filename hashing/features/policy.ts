@@ -21,9 +21,12 @@ export interface FeatureMatchDecision {
   distance: number;
 }
 
-/** `hint`: the candidate's votes from FeatureIndex.query (with its minVotes), to verify only the sides they support. */
-export function decideFeatureMatch(query: LocalFeatures, ref: LocalFeatures, hint?: SideHint): FeatureMatchDecision | null {
-  const m = matchFeatures(query, ref, hint);
+/**
+ * `hint`: the candidate's votes from FeatureIndex.query (with its minVotes), to verify only the sides they
+ * support. `shared`: the bank's stop list for `ref` (FeatureIndex.sharedMask), left out of the verification.
+ */
+export function decideFeatureMatch(query: LocalFeatures, ref: LocalFeatures, hint?: SideHint, shared?: Uint8Array | null): FeatureMatchDecision | null {
+  const m = matchFeatures(query, ref, hint, shared);
   if (!m) return null;
   const strength = Math.min(1, (m.inliers - MIN_INLIERS) / (4 * MIN_INLIERS));
   const spread = m.cells.populated > 0 ? m.cells.hit / m.cells.populated : 0;

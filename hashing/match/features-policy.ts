@@ -14,6 +14,7 @@
  * the query's width and height - the console draws it), with inliers and a confidence.
  */
 import { decideFeatureMatch, decideLowQualityMatch, featuresFromBase64, type LocalFeatures, type Region, type SideHint } from '../features/index.ts';
+import { ownFeatures } from '../features/shared.ts';
 import { DIHEDRALS } from '../pdq-hasher.ts';
 import type { Fingerprint, ImageFingerprint } from '../types.ts';
 import { MATCH_METHODS as M } from './methods.ts';
@@ -35,6 +36,8 @@ export interface FeaturePair {
   query: LocalFeatures;
   ref: LocalFeatures;
   hint?: SideHint;
+  /** The bank's stop list for `ref` (FeatureIndex.sharedMask): keypoints another registered picture shares. */
+  shared?: Uint8Array | null;
 }
 
 /** A fingerprint's local features, or null when it has none or they do not decode (an old or damaged bank line). */
@@ -61,7 +64,8 @@ export function lowQualityProbes(q: Fingerprint): string[] {
 /** The decision for an image pair the PDQ policy refused, or null. */
 export function decideBeyondPdq(query: Fingerprint, ref: Fingerprint, pair?: FeaturePair): MatchDecision | null {
   if (query.kind !== 'image' || ref.kind !== 'image') return null;
-  const low = decideLowQualityMatch(query as ImageFingerprint, ref as ImageFingerprint, pair ? { query: pair.query, ref: pair.ref } : undefined);
+  // A shared overlay corroborates nothing: the low-quality rule sees the registered picture's own keypoints only.
+  const low = decideLowQualityMatch(query as ImageFingerprint, ref as ImageFingerprint, pair ? { query: pair.query, ref: ownFeatures(pair.ref, pair.shared).features } : undefined);
   if (low) {
     const f = low.features;
     return {
@@ -74,7 +78,7 @@ export function decideBeyondPdq(query: Fingerprint, ref: Fingerprint, pair?: Fea
     };
   }
   if (!pair) return null;
-  const f = decideFeatureMatch(pair.query, pair.ref, pair.hint);
+  const f = decideFeatureMatch(pair.query, pair.ref, pair.hint, pair.shared);
   if (!f) return null;
   return {
     method: M.features,

@@ -11,6 +11,7 @@
  * those that finds it.
  */
 import { decideFeatureMatch, DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex, type FeatureCandidate, type LocalFeatures } from '../features/index.ts';
+import { ownFeatures } from '../features/shared.ts';
 import { HashIndex } from '../index/index.ts';
 import { referenceHashes, type ReferenceHash } from '../reference.ts';
 import type { Fingerprint } from '../types.ts';
@@ -159,7 +160,7 @@ export class ReferenceMatcher<Meta = undefined> {
       // ~0.1 ms instead of a full verification (5-50 ms).
       const v = votes.get(id);
       const pair: FeaturePair | undefined = queryFeatures && e.features
-        ? { query: queryFeatures, ref: e.features, ...(v ? { hint: { votes: v.votes, mirroredVotes: v.mirroredVotes, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes, pairs: v.pairs, mirroredPairs: v.mirroredPairs } } : {}) }
+        ? { query: queryFeatures, ref: e.features, shared: this.featureIndex.sharedMask(String(id)), ...(v ? { hint: { votes: v.votes, mirroredVotes: v.mirroredVotes, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes, pairs: v.pairs, mirroredPairs: v.mirroredPairs } } : {}) }
         : undefined;
       const beyond = decideBeyondPdq(query, e.fp, pair);
       if (beyond) found.set(id, beyond);
@@ -190,7 +191,12 @@ export class ReferenceMatcher<Meta = undefined> {
   private matchVideoFeatures(query: Fingerprint, found: Map<number, MatchDecision>): void {
     const keyframes = keyframesOf(query);
     if (!keyframes || this.withFeatures === 0) return;
-    const pictures = { index: this.featureIndex, features: (id: number) => this.entries.get(id)?.features ?? null };
+    // A picture's own keypoints only: the stop list's shared overlays find no picture in a video either.
+    const own = (id: number) => {
+      const f = this.entries.get(id)?.features;
+      return f ? ownFeatures(f, this.featureIndex.sharedMask(String(id))).features : null;
+    };
+    const pictures = { index: this.featureIndex, features: own };
     for (const [id, d] of this.videoFeatures.match(keyframes, pictures, (id) => found.has(id) || !this.entries.has(id))) found.set(id, d);
   }
 
