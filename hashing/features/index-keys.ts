@@ -18,7 +18,7 @@
 import { DESCRIPTOR_WORDS } from './types.ts';
 
 export const KEY_TABLES = 4;
-/** Longest key the lists allow (FeatureIndexOptions.keyBits: 16 up to ~100k pictures, 20-24 beyond). */
+/** Longest key the lists allow (FeatureIndex starts at 16 bits and lengthens them as the bank grows: KEY_GROWTH). */
 export const KEY_BITS_MAX = 24;
 
 /** Per table, bit positions (0..255: word = position >> 5, bit = position & 31) in the order chosen. */

@@ -1,12 +1,17 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { extractFeatures, QUERY_OPTIONS } from '../../../hashing/features/index.ts';
+import { extractFeatures, FeatureIndex, QUERY_OPTIONS, REFERENCE_OPTIONS, type LocalFeatures } from '../../../hashing/features/index.ts';
 import { descriptorKey, KEY_BIT_POSITIONS, KEY_BITS_MAX, KEY_TABLES } from '../../../hashing/features/index-keys.ts';
 import { DESCRIPTOR_WORDS } from '../../../hashing/features/types.ts';
 import { syntheticPhoto } from '../../support/images.ts';
 
 /** Descriptors of generated photos, with the share of a bank one lookup walks under a key function. */
 const descriptors: Uint32Array[] = [];
+const registered: LocalFeatures[] = [];
+const grey = async (bytes: Buffer) => {
+  const { data, info } = await sharp(bytes).greyscale().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height };
+};
 function collision(key: (d: Uint32Array) => number): number {
   const counts = new Map<number, number>();
   for (const d of descriptors) counts.set(key(d), (counts.get(key(d)) ?? 0) + 1);
@@ -18,9 +23,10 @@ function collision(key: (d: Uint32Array) => number): number {
 describe('the feature index keys', () => {
   beforeAll(async () => {
     for (let seed = 1; seed <= 20; seed++) {
-      const { data, info } = await sharp(await syntheticPhoto(seed, 900, 700)).greyscale().raw().toBuffer({ resolveWithObject: true });
-      const f = extractFeatures({ data: new Uint8Array(data), width: info.width, height: info.height }, QUERY_OPTIONS);
+      const photo = await syntheticPhoto(seed, 900, 700);
+      const f = extractFeatures(await grey(photo), QUERY_OPTIONS);
       for (let i = 0; i < f.count; i++) descriptors.push(f.descriptors.slice(i * DESCRIPTOR_WORDS, (i + 1) * DESCRIPTOR_WORDS));
+      registered.push(extractFeatures(await grey(photo), REFERENCE_OPTIONS));
     }
   });
 
@@ -58,5 +64,21 @@ describe('the feature index keys', () => {
       // uniform key's share here); the chosen bits must still walk several times less of the bank.
       expect(chosen, `table ${t}: ${(chosen / uniform).toFixed(0)}x uniform, old keys ${(old / uniform).toFixed(0)}x`).toBeLessThan(old / 4);
     }
+  });
+
+  it('lengthen as the bank grows: past a step every descriptor is re-filed, and a copy finds the same candidates', async () => {
+    const total = registered.reduce((n, f) => n + f.count, 0);
+    const growing = new FeatureIndex({ keyGrowth: [[Math.floor(total / 2), 20]] });
+    const fixed = new FeatureIndex({ keyBits: 20, keyGrowth: [] });
+    expect(growing.keyBits).toBe(16);
+    registered.forEach((f, i) => { growing.add(String(i), f); fixed.add(String(i), f); });
+    expect(growing.keyBits).toBe(20);
+    expect(fixed.keyBits).toBe(20);
+    // A smaller, re-encoded copy of photo 4, cropped: found first, with the same votes either way.
+    const copy = await sharp(await syntheticPhoto(5, 900, 700)).extract({ left: 90, top: 60, width: 700, height: 560 }).resize(560).jpeg({ quality: 70 }).toBuffer();
+    const q = extractFeatures(await grey(copy), QUERY_OPTIONS);
+    const a = growing.query(q);
+    expect(a[0]?.refId).toBe('4');
+    expect(a.map((c) => [c.refId, c.votes])).toEqual(fixed.query(q).map((c) => [c.refId, c.votes]));
   });
 });
