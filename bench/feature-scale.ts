@@ -1,5 +1,8 @@
 /**
- * npm run bench:index -- --features [--sizes 10000,100000] [--key-bits 16,20] [--json]
+ * npm run bench:index -- --features [--sizes 0,10000,100000] [--key-bits 16,20] [--json]
+ *
+ * `--key-bits`: the bits each index starts with; it lengthens them as it grows (KEY_GROWTH), and the row
+ * says the bits it ended with.
  *
  * How the local-feature index (hashing/features/feature-index.ts) scales with the bank: bytes per
  * registered picture, build time, query time, and whether the true picture is still among the (at
@@ -98,13 +101,13 @@ for (const keyBits of keyBitsList) {
       if (at === 0) first++;
     }
     const row = {
-      keyBits, crowd: size, pictures: index.pictures, buildSeconds: Math.round(buildS * 10) / 10,
+      keyBits, keyBitsAtEnd: index.keyBits, crowd: size, pictures: index.pictures, buildSeconds: Math.round(buildS * 10) / 10,
       indexBytesPerPicture: index.bytesPerPicture(), arrayBufferBytesPerPicture: Math.round(bytes / index.pictures),
       queryMsMedian: Math.round(median(times) * 10) / 10, queryMsP95: Math.round(percentile(times, 95) * 10) / 10,
       truthAmongCandidates: found, truthFirst: first, queries: queries.length, meanCandidates: Math.round((candidates / queries.length) * 10) / 10,
     };
     rows.push(row);
-    log(`key ${keyBits} bits, ${size.toLocaleString('en')} crowd pictures: build ${row.buildSeconds} s, ${row.arrayBufferBytesPerPicture} B a picture, query ${row.queryMsMedian} ms (p95 ${row.queryMsP95}), truth among candidates ${found}/${queries.length} (first ${first}), ${row.meanCandidates} candidates`);
+    log(`key ${keyBits} bits (${index.keyBits} at the end), ${size.toLocaleString('en')} crowd pictures: build ${row.buildSeconds} s, ${row.arrayBufferBytesPerPicture} B a picture, query ${row.queryMsMedian} ms (p95 ${row.queryMsP95}), truth among candidates ${found}/${queries.length} (first ${first}), ${row.meanCandidates} candidates`);
   }
 }
 
@@ -112,6 +115,6 @@ const load = loadavg().map((x) => Math.round(x * 100) / 100);
 report({ benchmark: 'feature-index-scale', realPictures: real.length, queries: queries.length, edits: EDITS, flipChance: FLIP, loadAverage: load, rows }, () => {
   const lines = [`feature index at scale (${real.length} real photos hidden among N crowd pictures; ${queries.length} partial-view queries; load ${load.join(' ')})`,
     'key bits  crowd      build s  B/picture  query ms (p95)   truth in candidates  candidates'];
-  for (const r of rows) lines.push(`${String(r.keyBits).padStart(8)}  ${r.crowd.toLocaleString('en').padEnd(9)}  ${String(r.buildSeconds).padStart(7)}  ${String(r.arrayBufferBytesPerPicture).padStart(9)}  ${`${r.queryMsMedian} (${r.queryMsP95})`.padStart(14)}   ${`${r.truthAmongCandidates}/${r.queries}`.padStart(19)}  ${String(r.meanCandidates).padStart(10)}`);
+  for (const r of rows) lines.push(`${`${r.keyBits}->${r.keyBitsAtEnd}`.padStart(8)}  ${r.crowd.toLocaleString('en').padEnd(9)}  ${String(r.buildSeconds).padStart(7)}  ${String(r.arrayBufferBytesPerPicture).padStart(9)}  ${`${r.queryMsMedian} (${r.queryMsP95})`.padStart(14)}   ${`${r.truthAmongCandidates}/${r.queries}`.padStart(19)}  ${String(r.meanCandidates).padStart(10)}`);
   return lines.join('\n') + '\n';
 });
