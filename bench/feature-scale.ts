@@ -73,7 +73,8 @@ function crowdPicture(k: number, out: { desc: Uint32Array; angle: Uint8Array; le
     out.angle[i] = Math.floor(rnd() * 256);
     out.level[i] = src.level[i];
   }
-  return { width: src.width, height: src.height, count: n, x: src.x, y: src.y, level: out.level.subarray(0, n), angle: out.angle.subarray(0, n), descriptors: out.desc.subarray(0, n * DESCRIPTOR_WORDS) };
+  // Copies: the index keeps the registered features it is given (its stop list compares pictures).
+  return { width: src.width, height: src.height, count: n, x: src.x, y: src.y, level: out.level.slice(0, n), angle: out.angle.slice(0, n), descriptors: out.desc.slice(0, n * DESCRIPTOR_WORDS) };
 }
 
 const rows: Array<Record<string, number>> = [];
