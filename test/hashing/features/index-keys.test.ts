@@ -70,7 +70,7 @@ describe('the feature index keys', () => {
     const total = registered.reduce((n, f) => n + f.count, 0);
     const growing = new FeatureIndex({ keyGrowth: [[Math.floor(total / 2), 20]] });
     const fixed = new FeatureIndex({ keyBits: 20, keyGrowth: [] });
-    expect(growing.keyBits).toBe(16);
+    expect(growing.keyBits).toBe(14);
     registered.forEach((f, i) => { growing.add(String(i), f); fixed.add(String(i), f); });
     expect(growing.keyBits).toBe(20);
     expect(fixed.keyBits).toBe(20);
