@@ -10,7 +10,7 @@
  * as the true picture: the index barely narrowed); the nearest one is the true corner far more often.
  * The query is looked up as given and mirrored.
  *
- * One corner in a photo and in a lightly edited copy shares a table's 16-bit key about half the time
+ * One corner in a photo and in a lightly edited copy shares a table's key (at 16 bits) about half the time
  * and at least one of the four ~74% of the time (fewer in heavier edits); a re-upload has dozens of
  * true pairs, a distinct photo a few chance ones. Buckets holding more than `maxBucketShare` of all entries (flat skies, text
  * strokes: keys every picture has) are skipped as stop words.

@@ -143,11 +143,15 @@ function withLowContrast(grey: GreyImage, opts: ExtractOptions): LocalFeatures {
 }
 
 /** The keypoints of `f` at `indices`, in that order. */
-export function pickFeatures(f: LocalFeatures, indices: number[]): LocalFeatures {
-  const descriptors = new Uint32Array(indices.length * DESCRIPTOR_WORDS);
-  indices.forEach((i, k) => descriptors.set(f.descriptors.subarray(i * DESCRIPTOR_WORDS, (i + 1) * DESCRIPTOR_WORDS), k * DESCRIPTOR_WORDS));
+export function pickFeatures(f: LocalFeatures, indices: ArrayLike<number>): LocalFeatures {
+  const n = indices.length;
+  const descriptors = new Uint32Array(n * DESCRIPTOR_WORDS);
+  for (let k = 0; k < n; k++) {
+    const i = indices[k];
+    descriptors.set(f.descriptors.subarray(i * DESCRIPTOR_WORDS, (i + 1) * DESCRIPTOR_WORDS), k * DESCRIPTOR_WORDS);
+  }
   return {
-    width: f.width, height: f.height, count: indices.length,
+    width: f.width, height: f.height, count: n,
     x: Float32Array.from(indices, (i) => f.x[i]), y: Float32Array.from(indices, (i) => f.y[i]),
     level: Uint8Array.from(indices, (i) => f.level[i]), angle: Uint8Array.from(indices, (i) => f.angle[i]),
     descriptors,

@@ -14,6 +14,7 @@
  */
 import { popcount32 } from '../bits.ts';
 import { type Affine, seededRandom, similarityFrom2 } from './geometry.ts';
+import { pickFeatures } from './panels.ts';
 import { DESCRIPTOR_WORDS, LEVEL_SCALE, type LocalFeatures } from './types.ts';
 
 /**
@@ -190,14 +191,8 @@ export function ownFeatures(f: LocalFeatures, shared: Uint8Array | null | undefi
   for (let j = 0; j < f.count; j++) if (!shared[j]) n++;
   if (n === f.count) return { features: f, kept: null };
   const kept = new Int32Array(n);
-  const x = new Float32Array(n), y = new Float32Array(n), level = new Uint8Array(n), angle = new Uint8Array(n), descriptors = new Uint32Array(n * DESCRIPTOR_WORDS);
-  for (let j = 0, k = 0; j < f.count; j++) {
-    if (shared[j]) continue;
-    kept[k] = j; x[k] = f.x[j]; y[k] = f.y[j]; level[k] = f.level[j]; angle[k] = f.angle[j];
-    descriptors.set(f.descriptors.subarray(j * DESCRIPTOR_WORDS, (j + 1) * DESCRIPTOR_WORDS), k * DESCRIPTOR_WORDS);
-    k++;
-  }
-  return { features: { width: f.width, height: f.height, count: n, x, y, level, angle, descriptors }, kept };
+  for (let j = 0, k = 0; j < f.count; j++) if (!shared[j]) kept[k++] = j;
+  return { features: pickFeatures(f, kept), kept };
 }
 
 function angleGap(a: number, b: number): number {

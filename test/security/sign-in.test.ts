@@ -75,7 +75,7 @@ describe('sign-in slow-down', () => {
     expect((await signIn('carol', people.carol.password, '203.0.113.2')).statusCode).toBe(429);
     // ... and only from that address.
     expect((await signIn('carol', people.carol.password, '203.0.113.3')).statusCode).toBe(201);
-    const byLower = await ctx.sql.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname = 'users_name_lower'`);
+    const byLower = await ctx.sql.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'users_name_lower'`);
     expect(byLower[0].indexdef).toMatch(/UNIQUE INDEX .* \(lower\(name\)\)/);
   });
 
