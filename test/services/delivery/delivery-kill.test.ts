@@ -44,7 +44,10 @@ const env = () => childEnv(ctx, {
   STAYDOWN_SMTP_URL: sink.url,
   STAYDOWN_NOTICE_FROM: FROM,
   STAYDOWN_PUBLIC_URL: 'https://staydown.example',
-  STAYDOWN_DELIVERY_LEASE_SECONDS: '3',
+  // Long enough that the first worker's own claim cannot lapse before it reaches the hold on a loaded
+  // machine (at 3 s, a CI run saw the sweep re-claim it first: attempts 2 at the kill); the second
+  // worker waits it out.
+  STAYDOWN_DELIVERY_LEASE_SECONDS: '10',
   STAYDOWN_DELIVERY_SWEEP_SECONDS: '1',
   STAYDOWN_LOG_LEVEL: 'warn',
 });
