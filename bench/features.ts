@@ -201,7 +201,7 @@ if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 // Negatives local features invite: registered screenshots / watermarked photos vs the same template around another photo.
 // Pairwise (the verifier alone, as featuresSignal.compare does) and in one bank (the stop list of
 // shared.ts: the template's keypoints the registered pictures share are left out).
-const negatives = { chromePairs: 0, chromeMatched: 0, watermarkPairs: 0, watermarkMatched: 0, maxInliers: 0, inBank: { chromeMatched: 0, watermarkMatched: 0, maxInliers: 0, sharedKeypointsPerPicture: 0 } };
+const negatives = { chromePairs: 0, chromeMatched: 0, watermarkPairs: 0, watermarkMatched: 0, maxInliers: 0, examples: [] as string[], inBank: { chromeMatched: 0, watermarkMatched: 0, maxInliers: 0, sharedKeypointsPerPicture: 0 } };
 for (const [kind, editName] of [['chrome', 'screenshot-light'], ['watermark', 'watermark']] as const) {
   const edit = EDITS.find((x) => x.name === editName)!;
   const n = Math.min(photoCount, 16);
@@ -219,6 +219,7 @@ for (const [kind, editName] of [['chrome', 'screenshot-light'], ['watermark', 'w
     if (inBank.accepted) { negatives.inBank.maxInliers = Math.max(negatives.inBank.maxInliers, inBank.inliers); negatives.inBank[kind === 'chrome' ? 'chromeMatched' : 'watermarkMatched']++; }
     const v = verifyFeatures(fs[a], regs[b]);
     negatives.maxInliers = Math.max(negatives.maxInliers, v.accepted ? v.inliers : 0);
+    if (v.accepted && negatives.examples.length < 10) negatives.examples.push(`${kind}: ${photos[a].name} ~ ${photos[b].name} (${v.inliers} inliers)`);
     if (kind === 'chrome') { negatives.chromePairs++; if (v.accepted) negatives.chromeMatched++; }
     else { negatives.watermarkPairs++; if (v.accepted) negatives.watermarkMatched++; }
   }
@@ -314,6 +315,7 @@ report(result, () => {
   out.push(`closest distinct pair (features, rejected): ${closest.inliers} inliers, ${closest.pair} (${closest.reason})`);
   out.push(`impostor candidates from the index per query: mean ${result.impostorCandidatesPerQuery.mean}, max ${result.impostorCandidatesPerQuery.max} (of ${refs.length - 1})`);
   out.push(`same chrome around distinct photos: ${negatives.chromeMatched}/${negatives.chromePairs} matched; same watermark: ${negatives.watermarkMatched}/${negatives.watermarkPairs} (pairwise); in one bank with the stop list: chrome ${negatives.inBank.chromeMatched}, watermark ${negatives.inBank.watermarkMatched}`);
+  for (const e of negatives.examples) out.push(`  matched: ${e}`);
   out.push(`stop list: ${result.stopList.sharedKeypoints} shared keypoints over ${result.stopList.pictures} registered pictures (${result.stopList.picturesWithOverlay} with an overlay)`);
   out.push(`weak registered files: ${result.weakRegistered.length} (${result.weakRegistered.slice(0, 6).join('; ')})`);
   out.push(`budgets: ${Object.entries(result.budgets).map(([k, v]) => `${k} ${v}`).join(', ')}; ${result.seconds} s`);

@@ -16,6 +16,7 @@
  */
 import { popcount32 } from '../bits.ts';
 import { type Affine, apply, type Point, clipToBox, fitAffine, insideConvex, invertAffine, linearShape, polygonArea, rectangle, seededRandom, similarityFrom2 } from './geometry.ts';
+import { REFERENCE_OPTIONS } from './extract.ts';
 import { mirrorFeatures } from './mirror.ts';
 import { ownFeatures } from './shared.ts';
 import { DESCRIPTOR_WORDS, LEVEL_SCALE, type LocalFeatures } from './types.ts';
@@ -142,6 +143,7 @@ export function matchFeatures(query: LocalFeatures, ref: LocalFeatures, hint?: S
 export function verifyFeatures(query: LocalFeatures, full: LocalFeatures, hint?: SideHint, shared?: Uint8Array | null): Verification {
   const { features: ref, kept } = ownFeatures(full, shared);
   if (kept) {
+    registeredCount.set(ref, full.count);
     const v = verifyFeatures(query, ref, hint && ownHint(hint, kept, full.count));
     return v.refInliers ? { ...v, refInliers: v.refInliers.map((j) => kept[j]) } : v;
   }
@@ -165,6 +167,9 @@ function ownHint(hint: SideHint, kept: Int32Array, count: number): SideHint {
   };
   return { ...hint, pairs: remap(hint.pairs), mirroredPairs: remap(hint.mirroredPairs) };
 }
+
+/** Keypoints a registration had before the stop list took its shared ones (judge: was it at its budget). */
+const registeredCount = new WeakMap<LocalFeatures, number>();
 
 function gated(q: LocalFeatures, r: LocalFeatures, mirrored: boolean, votePairs: Int32Array | undefined): Verification {
   if (votePairs) {
@@ -408,8 +413,15 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
   // The same on the query side, over the box taken into the query: a shared watermark or logo over two
   // different photos matches while the query's own picture inside the box does not.
   const qBox = clipToBox([apply(m, bx0, by0), apply(m, bx1, by0), apply(m, bx1, by1), apply(m, bx0, by1)], q.width, q.height);
+  // Where the registration kept every corner it found (fewer than its keypoint budget: a clock on a
+  // motion-blurred wall has 78), a cell without any is flat at its scale, and the query's keypoints
+  // there (an overlay the re-upload added, detail of a finer query) have nothing to match: only query
+  // keypoints landing on the registered picture's populated cells count then. A registration at its
+  // budget says nothing by an empty cell (its corners went to stronger ones), so every query keypoint counts.
+  const matchable = (registeredCount.get(r) ?? r.count) < REFERENCE_OPTIONS.maxKeypoints ? refPopulatedCells(visible, bx0, bx1, by0, by1, r) : null;
   const qShare = qBox.length >= 3
-    ? largestUnmatchedShare(qBox, Math.min(...qBox.map((p) => p.x)), Math.max(...qBox.map((p) => p.x)), Math.min(...qBox.map((p) => p.y)), Math.max(...qBox.map((p) => p.y)), q, queryIdx)
+    ? largestUnmatchedShare(qBox, Math.min(...qBox.map((p) => p.x)), Math.max(...qBox.map((p) => p.x)), Math.min(...qBox.map((p) => p.y)), Math.max(...qBox.map((p) => p.y)), q, queryIdx,
+      matchable ? (k) => { const p = apply(inv, q.x[k], q.y[k]); return matchable(p.x, p.y); } : undefined)
     : 1;
   const flatness = inlierFlatness(r, refIdx);
   // The line check asks the inliers to spread like a picture; a picture whose own keypoints in view
@@ -475,11 +487,11 @@ function coversContent(r: LocalFeatures, visible: Point[], bx0: number, bx1: num
  * (a caption band, stickers) leave small blocks; a registered screenshot matched only through its app
  * chrome leaves the whole picture inside it unmatched.
  */
-function largestUnmatchedShare(visible: Point[], x0: number, x1: number, y0: number, y1: number, r: LocalFeatures, refIdx: number[]): number {
+function largestUnmatchedShare(visible: Point[], x0: number, x1: number, y0: number, y1: number, r: LocalFeatures, refIdx: number[], counted?: (j: number) => boolean): number {
   const pop = new Int32Array(FINE * FINE);
   const hit = new Int32Array(FINE * FINE);
-  const cell = (x: number, y: number) => Math.min(FINE - 1, Math.max(0, Math.floor(((y - y0) / (y1 - y0)) * FINE))) * FINE + Math.min(FINE - 1, Math.max(0, Math.floor(((x - x0) / (x1 - x0)) * FINE)));
-  for (let j = 0; j < r.count; j++) if (r.x[j] >= x0 && r.x[j] <= x1 && r.y[j] >= y0 && r.y[j] <= y1 && insideConvex(visible, r.x[j], r.y[j])) pop[cell(r.x[j], r.y[j])]++;
+  const cell = fineCell(x0, x1, y0, y1);
+  for (let j = 0; j < r.count; j++) if (r.x[j] >= x0 && r.x[j] <= x1 && r.y[j] >= y0 && r.y[j] <= y1 && insideConvex(visible, r.x[j], r.y[j]) && (!counted || counted(j))) pop[cell(r.x[j], r.y[j])]++;
   for (const j of refIdx) hit[cell(r.x[j], r.y[j])]++;
   // Prefix sums of populated-and-unmatched cells and of hit cells.
   const P = FINE + 1;
@@ -502,6 +514,18 @@ function largestUnmatchedShare(visible: Point[], x0: number, x1: number, y0: num
     if (e > best) best = e;
   }
   return best / populated;
+}
+
+function fineCell(x0: number, x1: number, y0: number, y1: number): (x: number, y: number) => number {
+  return (x, y) => Math.min(FINE - 1, Math.max(0, Math.floor(((y - y0) / (y1 - y0)) * FINE))) * FINE + Math.min(FINE - 1, Math.max(0, Math.floor(((x - x0) / (x1 - x0)) * FINE)));
+}
+
+/** Whether a point of the box falls in a cell of its FINE grid that holds >= 2 of the picture's keypoints in view. */
+function refPopulatedCells(visible: Point[], x0: number, x1: number, y0: number, y1: number, r: LocalFeatures): (x: number, y: number) => boolean {
+  const pop = new Int32Array(FINE * FINE);
+  const cell = fineCell(x0, x1, y0, y1);
+  for (let j = 0; j < r.count; j++) if (r.x[j] >= x0 && r.x[j] <= x1 && r.y[j] >= y0 && r.y[j] <= y1 && insideConvex(visible, r.x[j], r.y[j])) pop[cell(r.x[j], r.y[j])]++;
+  return (x, y) => x >= x0 && x <= x1 && y >= y0 && y <= y1 && pop[cell(x, y)] >= 2;
 }
 
 /** sqrt(minor / major eigenvalue) of the inliers' covariance on the reference, 0..1. */
