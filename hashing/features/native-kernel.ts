@@ -1,7 +1,7 @@
 /**
  * The native feature kernel: native/features.c through Node-API (built into native/build by the
  * package's install script). Arguments are checked in C as well; this side only shapes them and sends
- * the few cases the C does not take (a non-integer FAST threshold, pictures under 2 px a side) to the
+ * the few cases the C does not take (a non-integer FAST threshold or quota, pictures under 2 px a side) to the
  * reference implementation, so the two never differ.
  */
 import { createRequire } from 'node:module';
@@ -50,7 +50,8 @@ function wrap(addon: Addon): FeatureKernel {
     },
     boxSums: (img: GreyImage) => addon.boxSums(img.data, img.width, img.height, BOX),
     detect(img: GreyImage, t: number, quota: number): ArrayLike<number> {
-      if (!Number.isInteger(t) || t < 0 || t > 255) return JS_KERNEL.detect(img, t, quota);
+      // (A 0 x 0 picture asks for a NaN quota.)
+      if (!Number.isInteger(t) || t < 0 || t > 255 || !Number.isInteger(quota) || quota < 0 || quota > 1 << 24) return JS_KERNEL.detect(img, t, quota);
       return addon.detect(img.data, img.width, img.height, t, quota, BORDER);
     },
     moments: (img: GreyImage, pts: ArrayLike<number>) => addon.moments(img.data, img.width, img.height, int32(pts)),

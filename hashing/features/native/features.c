@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define GRID 8
 #define PATCH_RADIUS 15
@@ -87,8 +90,8 @@ static int get_image(napi_env env, napi_value *argv, int64_t min, const uint8_t 
 
 static napi_value new_array(napi_env env, napi_typedarray_type type, size_t n, size_t elem, void **data) {
   napi_value ab, out;
+  /* V8 zero-fills a new ArrayBuffer (box_sums relies on it for the edges). */
   if (napi_create_arraybuffer(env, n * elem, data, &ab) != napi_ok) return NULL;
-  if (n > 0) memset(*data, 0, n * elem);
   if (napi_create_typedarray(env, type, n, ab, 0, &out) != napi_ok) return NULL;
   return out;
 }
@@ -367,21 +370,59 @@ static napi_value detect(napi_env env, napi_callback_info info) {
   int64_t w, h, t, quota, border;
   if (!get_args(env, info, 6, argv) || !get_image(env, argv, 0, &data, &w, &h)) return NULL;
   if (!get_int(env, argv[3], 0, 255, "the FAST threshold", &t) || !get_int(env, argv[4], 0, 1 << 24, "the quota", &quota) || !get_int(env, argv[5], 4, 4096, "the border", &border)) return NULL;
-  int64_t n = w * h;
-  int32_t *score = calloc(n > 0 ? (size_t)n : 1, sizeof(int32_t));
-  int32_t *cand = NULL, *cells = NULL, *order = NULL, *vals = NULL, *out = NULL;
+  /* Scores live in a ring of 3 rows (the suppression of row y - 1 runs once row y is scored): the
+     whole-picture score buffer of the TypeScript cost more in page faults than the test itself. */
+  int32_t *ring = calloc(3 * (size_t)w + 1, sizeof(int32_t));
+  int32_t *rowc = malloc((3 * (size_t)w + 1) * sizeof(int32_t));
+  int64_t rown[3] = {0, 0, 0};
+  int32_t *cand = NULL, *cand_score = NULL, *cells = NULL, *order = NULL, *vals = NULL, *out = NULL;
   Kept *kept = NULL;
   int64_t ncand = 0, cap_cand = 1024;
   napi_value result = NULL;
   cand = malloc((size_t)cap_cand * sizeof(int32_t));
-  if (!score || !cand) { result = out_of_memory(env); goto done; }
+  cand_score = malloc((size_t)cap_cand * sizeof(int32_t));
+  if (!ring || !rowc || !cand || !cand_score) { result = out_of_memory(env); goto done; }
+  Cells g = {(double)(w - 2 * border) / GRID, (double)(h - 2 * border) / GRID, w, border};
 
   int64_t off[16];
   for (int k = 0; k < 16; k++) off[k] = CIRCLE[k][1] * w + CIRCLE[k][0];
   uint8_t tab[511];
   for (int dv = -255; dv <= 255; dv++) tab[dv + 255] = dv > t ? 2 : dv < -t ? 1 : 0;
-  for (int64_t y = border; y < h - border; y++) {
-    for (int64_t x = border, i = y * w + border; x < w - border; x++, i++) {
+  for (int64_t y = border; y <= h - border; y++) {
+    int32_t *cur = ring + (y % 3) * w;
+    memset(cur, 0, (size_t)w * sizeof(int32_t));
+    rown[y % 3] = 0;
+    int32_t *curc = rowc + (y % 3) * w;
+    for (int64_t x = border, i = y * w + border; y < h - border && x < w - border; x++, i++) {
+#ifdef __SSE2__
+      /* 16 pixels at once through the scalar code's pair test: a pixel goes on only if each of the 8
+         opposite pairs (k, k + 8) has an end brighter than the centre by more than t, or each has an
+         end darker. The scalar test leaves the pixels this leaves (its exits test the same AND, in
+         steps), so skipping them changes nothing; the rest go through it unchanged. */
+      if (x + 16 <= w - border) {
+        const __m128i tv = _mm_set1_epi8((char)t), zero = _mm_setzero_si128();
+        const __m128i cv = _mm_loadu_si128((const __m128i *)(data + i));
+        __m128i nb = zero, nd = zero;
+        static const int pairs[8][2] = {{0, 8}, {4, 12}, {2, 10}, {6, 14}, {1, 9}, {3, 11}, {5, 13}, {7, 15}};
+        for (int k = 0; k < 8; k++) {
+          const __m128i a = _mm_loadu_si128((const __m128i *)(data + i + off[pairs[k][0]]));
+          const __m128i b = _mm_loadu_si128((const __m128i *)(data + i + off[pairs[k][1]]));
+          /* 0xFF where the point is NOT brighter (darker) than the centre by more than t. */
+          const __m128i fa = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(a, cv), tv), zero);
+          const __m128i fb = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(b, cv), tv), zero);
+          const __m128i ga = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(cv, a), tv), zero);
+          const __m128i gb = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(cv, b), tv), zero);
+          nb = _mm_or_si128(nb, _mm_and_si128(fa, fb));
+          nd = _mm_or_si128(nd, _mm_and_si128(ga, gb));
+        }
+        unsigned pass = ~(unsigned)_mm_movemask_epi8(_mm_and_si128(nb, nd)) & 0xFFFF;
+        if (pass == 0) { x += 15; i += 15; continue; }
+        /* Jump to the first pixel that may pass; the scalar test takes it from there. */
+        int skip = __builtin_ctz(pass);
+        x += skip;
+        i += skip;
+      }
+#endif
       const uint8_t *p = data + i;
       int c = p[0];
       const uint8_t *tb = tab + 255 - c;
@@ -397,62 +438,75 @@ static napi_value detect(napi_env env, napi_callback_info info) {
       v &= tb[p[off[7]]] | tb[p[off[15]]];
       if (v == 0) continue;
       uint32_t bright = 0, dark = 0;
-      int32_t s = 0;
+      int32_t sc = 0;
       int hi = c + (int)t, lo = c - (int)t;
       for (int k = 0; k < 16; k++) {
+        /* Branch-free: which side a circle pixel falls is a coin flip on texture. */
         int q = p[off[k]];
-        if (q > hi) { bright |= 1u << k; s += q - hi; }
-        else if (q < lo) { dark |= 1u << k; s += lo - q; }
+        uint32_t bb = q > hi, dd = q < lo;
+        bright |= bb << k;
+        dark |= dd << k;
+        sc += (int32_t)bb * (q - hi) + (int32_t)dd * (lo - q);
       }
       if (!has_arc9(bright) && !has_arc9(dark)) continue;
-      score[i] = s;
+      cur[x] = sc;
+      curc[rown[y % 3]++] = (int32_t)x;
+    }
+    /* 3x3 non-maximum suppression of row y - 1 (rows y - 2 and y are scored, or zero). */
+    int64_t r = y - 1;
+    if (r < border) continue;
+    const int32_t *up = ring + ((r + 2) % 3) * w, *mid = ring + (r % 3) * w, *dn = cur;
+    const int32_t *rc = rowc + (r % 3) * w;
+    for (int64_t k = 0; k < rown[r % 3]; k++) {
+      int64_t x = rc[k];
+      int32_t sc = mid[x];
+      if (sc < mid[x - 1] || sc <= mid[x + 1] || sc < up[x - 1] || sc < up[x] || sc < up[x + 1] || sc <= dn[x - 1] || sc <= dn[x] || sc <= dn[x + 1]) continue;
       if (ncand == cap_cand) {
         cap_cand *= 2;
-        int32_t *grown = realloc(cand, (size_t)cap_cand * sizeof(int32_t));
-        if (!grown) { result = out_of_memory(env); goto done; }
-        cand = grown;
+        int32_t *g1 = realloc(cand, (size_t)cap_cand * sizeof(int32_t));
+        if (g1) cand = g1;
+        int32_t *g2 = realloc(cand_score, (size_t)cap_cand * sizeof(int32_t));
+        if (g2) cand_score = g2;
+        if (!g1 || !g2) { result = out_of_memory(env); goto done; }
       }
-      cand[ncand++] = (int32_t)i;
+      cand[ncand] = (int32_t)(r * w + x);
+      cand_score[ncand++] = sc;
     }
   }
 
-  /* select: 3x3 non-maximum suppression into the grid's cells, kept in scan order within a cell. */
-  Cells g = {(double)(w - 2 * border) / GRID, (double)(h - 2 * border) / GRID, w, border};
-  int64_t nsup = 0;
-  cells = malloc((ncand > 0 ? (size_t)ncand : 1) * sizeof(int32_t));
-  order = malloc((ncand > 0 ? (size_t)ncand : 1) * sizeof(int32_t));
-  vals = malloc((ncand > 0 ? (size_t)ncand : 1) * sizeof(int32_t));
-  kept = malloc((ncand > 0 ? (size_t)ncand : 1) * sizeof(Kept));
+  /* select: the survivors into the grid's cells, kept in scan order within a cell. */
+  int64_t nsup = ncand;
+  cells = malloc((nsup > 0 ? (size_t)nsup : 1) * sizeof(int32_t));
+  order = malloc((nsup > 0 ? (size_t)nsup : 1) * sizeof(int32_t));
+  vals = malloc((nsup > 0 ? (size_t)nsup : 1) * sizeof(int32_t));
+  kept = malloc((nsup > 0 ? (size_t)nsup : 1) * sizeof(Kept));
   if (!cells || !order || !vals || !kept) { result = out_of_memory(env); goto done; }
   int64_t count[GRID * GRID + 1] = {0};
-  for (int64_t k = 0; k < ncand; k++) {
-    int64_t i = cand[k];
-    int32_t s = score[i];
-    if (s < score[i - 1] || s <= score[i + 1] || s < score[i - w - 1] || s < score[i - w] || s < score[i - w + 1] || s <= score[i + w - 1] || s <= score[i + w] || s <= score[i + w + 1]) continue;
-    cand[nsup] = (int32_t)i;
-    cells[nsup] = cell_of(&g, i);
-    count[cells[nsup] + 1]++;
-    nsup++;
+  for (int64_t k = 0; k < nsup; k++) {
+    cells[k] = cell_of(&g, cand[k]);
+    count[cells[k] + 1]++;
   }
   for (int c = 0; c < GRID * GRID; c++) count[c + 1] += count[c];
   int64_t fill[GRID * GRID];
   for (int c = 0; c < GRID * GRID; c++) fill[c] = count[c];
-  for (int64_t k = 0; k < nsup; k++) order[fill[cells[k]]++] = cand[k];
+  for (int64_t k = 0; k < nsup; k++) order[fill[cells[k]]++] = (int32_t)k;
 
   int64_t shortlist = (int64_t)fmax(6, ceil((double)(4 * quota) / (GRID * GRID)));
   int64_t nkept = 0;
   for (int c = 0; c < GRID * GRID; c++) {
     const int32_t *b = order + count[c];
     int64_t len = count[c + 1] - count[c];
+#define KEEP(j) do { kept[nkept] = (Kept){cand[j], (int32_t)nkept, harris(data, w, cand[j])}; nkept++; } while (0)
     if (len > shortlist) {
-      for (int64_t k = 0; k < len; k++) vals[k] = score[b[k]];
+      for (int64_t k = 0; k < len; k++) vals[k] = cand_score[b[k]];
       int32_t cut = kth_largest(vals, len, shortlist);
       int64_t taken = 0;
-      for (int64_t k = 0; k < len; k++) if (score[b[k]] > cut && taken < shortlist) { kept[nkept] = (Kept){b[k], (int32_t)nkept, harris(data, w, b[k])}; nkept++; taken++; }
-      for (int64_t k = 0; k < len; k++) if (score[b[k]] == cut && taken < shortlist) { kept[nkept] = (Kept){b[k], (int32_t)nkept, harris(data, w, b[k])}; nkept++; taken++; }
+      for (int64_t k = 0; k < len; k++) if (cand_score[b[k]] > cut && taken < shortlist) { KEEP(b[k]); taken++; }
+      for (int64_t k = 0; k < len; k++) if (cand_score[b[k]] == cut && taken < shortlist) { KEEP(b[k]); taken++; }
       continue;
     }
-    for (int64_t k = 0; k < len; k++) { kept[nkept] = (Kept){b[k], (int32_t)nkept, harris(data, w, b[k])}; nkept++; }
+    for (int64_t k = 0; k < len; k++) KEEP(b[k]);
+#undef KEEP
   }
   qsort(kept, (size_t)nkept, sizeof(Kept), by_response);
 
@@ -478,7 +532,7 @@ static napi_value detect(napi_env env, napi_callback_info info) {
   result = new_array(env, napi_int32_array, (size_t)nout, 4, (void **)&dst);
   if (result && nout > 0) memcpy(dst, out, (size_t)nout * sizeof(int32_t));
 done:
-  free(score); free(cand); free(cells); free(order); free(vals); free(kept); free(out);
+  free(ring); free(rowc); free(cand); free(cand_score); free(cells); free(order); free(vals); free(kept); free(out);
   return result;
 }
 
