@@ -292,6 +292,35 @@ static int has_arc9(uint32_t mask) {
   return m != 0;
 }
 
+/* The scalar FAST-9 test of one pixel (js-kernel.ts detect): its score, or -1 when it is no corner. */
+static inline int32_t fast_score(const uint8_t *p, const int64_t *off, const uint8_t *tab, int t) {
+  int c = p[0];
+  const uint8_t *tb = tab + 255 - c;
+  int v = tb[p[off[0]]] | tb[p[off[8]]];
+  if (v == 0) return -1;
+  v &= tb[p[off[4]]] | tb[p[off[12]]];
+  v &= tb[p[off[2]]] | tb[p[off[10]]];
+  v &= tb[p[off[6]]] | tb[p[off[14]]];
+  if (v == 0) return -1;
+  v &= tb[p[off[1]]] | tb[p[off[9]]];
+  v &= tb[p[off[3]]] | tb[p[off[11]]];
+  v &= tb[p[off[5]]] | tb[p[off[13]]];
+  v &= tb[p[off[7]]] | tb[p[off[15]]];
+  if (v == 0) return -1;
+  uint32_t bright = 0, dark = 0;
+  int32_t sc = 0;
+  int hi = c + t, lo = c - t;
+  for (int k = 0; k < 16; k++) {
+    /* Branch-free: which side a circle pixel falls is a coin flip on texture. */
+    int q = p[off[k]];
+    uint32_t bb = q > hi, dd = q < lo;
+    bright |= bb << k;
+    dark |= dd << k;
+    sc += (int32_t)bb * (q - hi) + (int32_t)dd * (lo - q);
+  }
+  return has_arc9(bright) || has_arc9(dark) ? sc : -1;
+}
+
 /* Harris response over a 7x7 window of Sobel gradients, k = 0.04 (js-kernel.ts harris). */
 static double harris(const uint8_t *d, int64_t w, int64_t c) {
   int32_t hx[9 * 7], vy[7 * 9];
@@ -393,20 +422,22 @@ static napi_value detect(napi_env env, napi_callback_info info) {
     memset(cur, 0, (size_t)w * sizeof(int32_t));
     rown[y % 3] = 0;
     int32_t *curc = rowc + (y % 3) * w;
-    for (int64_t x = border, i = y * w + border; y < h - border && x < w - border; x++, i++) {
+    for (int64_t x = border; y < h - border && x < w - border;) {
+      uint32_t pass = 1;
+      int span = 1;
 #ifdef __SSE2__
       /* 16 pixels at once through the scalar code's pair test: a pixel goes on only if each of the 8
          opposite pairs (k, k + 8) has an end brighter than the centre by more than t, or each has an
          end darker. The scalar test leaves the pixels this leaves (its exits test the same AND, in
          steps), so skipping them changes nothing; the rest go through it unchanged. */
       if (x + 16 <= w - border) {
+        const uint8_t *p = data + y * w + x;
         const __m128i tv = _mm_set1_epi8((char)t), zero = _mm_setzero_si128();
-        const __m128i cv = _mm_loadu_si128((const __m128i *)(data + i));
+        const __m128i cv = _mm_loadu_si128((const __m128i *)p);
         __m128i nb = zero, nd = zero;
-        static const int pairs[8][2] = {{0, 8}, {4, 12}, {2, 10}, {6, 14}, {1, 9}, {3, 11}, {5, 13}, {7, 15}};
         for (int k = 0; k < 8; k++) {
-          const __m128i a = _mm_loadu_si128((const __m128i *)(data + i + off[pairs[k][0]]));
-          const __m128i b = _mm_loadu_si128((const __m128i *)(data + i + off[pairs[k][1]]));
+          const __m128i a = _mm_loadu_si128((const __m128i *)(p + off[k]));
+          const __m128i b = _mm_loadu_si128((const __m128i *)(p + off[k + 8]));
           /* 0xFF where the point is NOT brighter (darker) than the centre by more than t. */
           const __m128i fa = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(a, cv), tv), zero);
           const __m128i fb = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(b, cv), tv), zero);
@@ -415,42 +446,18 @@ static napi_value detect(napi_env env, napi_callback_info info) {
           nb = _mm_or_si128(nb, _mm_and_si128(fa, fb));
           nd = _mm_or_si128(nd, _mm_and_si128(ga, gb));
         }
-        unsigned pass = ~(unsigned)_mm_movemask_epi8(_mm_and_si128(nb, nd)) & 0xFFFF;
-        if (pass == 0) { x += 15; i += 15; continue; }
-        /* Jump to the first pixel that may pass; the scalar test takes it from there. */
-        int skip = __builtin_ctz(pass);
-        x += skip;
-        i += skip;
+        pass = ~(uint32_t)_mm_movemask_epi8(_mm_and_si128(nb, nd)) & 0xFFFF;
+        span = 16;
       }
 #endif
-      const uint8_t *p = data + i;
-      int c = p[0];
-      const uint8_t *tb = tab + 255 - c;
-      int v = tb[p[off[0]]] | tb[p[off[8]]];
-      if (v == 0) continue;
-      v &= tb[p[off[4]]] | tb[p[off[12]]];
-      v &= tb[p[off[2]]] | tb[p[off[10]]];
-      v &= tb[p[off[6]]] | tb[p[off[14]]];
-      if (v == 0) continue;
-      v &= tb[p[off[1]]] | tb[p[off[9]]];
-      v &= tb[p[off[3]]] | tb[p[off[11]]];
-      v &= tb[p[off[5]]] | tb[p[off[13]]];
-      v &= tb[p[off[7]]] | tb[p[off[15]]];
-      if (v == 0) continue;
-      uint32_t bright = 0, dark = 0;
-      int32_t sc = 0;
-      int hi = c + (int)t, lo = c - (int)t;
-      for (int k = 0; k < 16; k++) {
-        /* Branch-free: which side a circle pixel falls is a coin flip on texture. */
-        int q = p[off[k]];
-        uint32_t bb = q > hi, dd = q < lo;
-        bright |= bb << k;
-        dark |= dd << k;
-        sc += (int32_t)bb * (q - hi) + (int32_t)dd * (lo - q);
+      for (; pass != 0; pass &= pass - 1) {
+        int64_t px = x + __builtin_ctz(pass);
+        int32_t sc = fast_score(data + y * w + px, off, tab, (int)t);
+        if (sc < 0) continue;
+        cur[px] = sc;
+        curc[rown[y % 3]++] = (int32_t)px;
       }
-      if (!has_arc9(bright) && !has_arc9(dark)) continue;
-      cur[x] = sc;
-      curc[rown[y % 3]++] = (int32_t)x;
+      x += span;
     }
     /* 3x3 non-maximum suppression of row y - 1 (rows y - 2 and y are scored, or zero). */
     int64_t r = y - 1;
