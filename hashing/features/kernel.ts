@@ -69,4 +69,4 @@ function pick(choice: FeatureKernelChoice): FeatureKernel {
   return JS_KERNEL;
 }
 
-export const BUILD_HINT = 'Build it with `npm rebuild staydown` or `npm run build:native` (needs g++, make and python3), or set STAYDOWN_FEATURES_KERNEL=js to use the TypeScript on purpose.';
+export const BUILD_HINT = 'Build it with `npm rebuild` or `npm run build:native` (needs g++, make and python3), or set STAYDOWN_FEATURES_KERNEL=js to use the TypeScript on purpose.';

@@ -10,7 +10,9 @@ import { ADDON_PATH, loadNativeKernel } from '../../../hashing/features/native-k
 import { queryFeatures } from '../../../hashing/features/panels.ts';
 import { referenceFeatures } from '../../../hashing/features/reference.ts';
 import type { GreyImage, LocalFeatures } from '../../../hashing/features/types.ts';
+import { fingerprintBuffer } from '../../../hashing/fingerprint.ts';
 import { decodeGrey } from '../../../hashing/image-decoder.ts';
+import { FingerprintPool } from '../../../hashing/pool/fingerprint-pool.ts';
 import { syntheticPhoto } from '../../support/images.ts';
 
 /**
@@ -143,6 +145,27 @@ describe('the native feature kernel', () => {
       expectSame(g, REFERENCE_OPTIONS, 'referenceFeatures', (x) => referenceFeatures(x));
       expectSame(g, REFERENCE_OPTIONS, 'referenceFeatures, embedded', (x) => referenceFeatures(x, { x: 0.1, y: 0.2, w: 0.5, h: 0.6 }));
       expectSame(g, QUERY_OPTIONS, 'queryFeatures', (x, o) => queryFeatures(x, o));
+    }
+  }, 120_000);
+
+  it('loads in the fingerprinting worker threads, two at once, and gives there what the TypeScript gives here', async () => {
+    const files = await Promise.all([31, 32, 33, 34].map((seed) => syntheticPhoto(seed, 1000, 700)));
+    // Worker threads copy the environment when they start: =native makes a worker without the addon fail.
+    const before = process.env.STAYDOWN_FEATURES_KERNEL;
+    process.env.STAYDOWN_FEATURES_KERNEL = 'native';
+    const pool = new FingerprintPool({ size: 2 });
+    try {
+      const pooled = await Promise.all(files.map((f) => pool.fingerprint(new Uint8Array(f), { options: { features: 'query' } })));
+      for (const [i, f] of files.entries()) {
+        const here = await withKernel('js', () => fingerprintBuffer(f, { features: 'query' }));
+        const there = pooled[i] as typeof here & { features?: string };
+        expect(there.features).toBeTruthy();
+        expect(there.features).toBe((here as typeof there).features);
+      }
+    } finally {
+      await pool.close();
+      if (before === undefined) delete process.env.STAYDOWN_FEATURES_KERNEL;
+      else process.env.STAYDOWN_FEATURES_KERNEL = before;
     }
   }, 120_000);
 
