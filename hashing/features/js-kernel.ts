@@ -19,7 +19,7 @@ export const GRID = 8;
 // FAST circle of radius 3, clockwise from 12 o'clock.
 const CIRCLE = [[0, -3], [1, -3], [2, -2], [3, -1], [3, 0], [3, 1], [2, 2], [1, 3], [0, 3], [-1, 3], [-2, 2], [-3, 1], [-3, 0], [-3, -1], [-2, -2], [-1, -3]];
 
-export const JS_KERNEL: FeatureKernel = Object.freeze({ name: 'js' as const, resizeArea, equalise, shrinkBilinear, boxSums, detect, moments, describe });
+export const JS_KERNEL: FeatureKernel = Object.freeze({ name: 'js' as const, resizeArea, equalise, shrinkBilinear, boxSums, detect, moments, describe, uniformLines });
 
 /** Area-average resize (a box filter with fractional edges): the right filter for shrinking. */
 function resizeArea(src: GreyImage, w: number, h: number): GreyImage {
@@ -422,4 +422,28 @@ function describeOne(box: Uint16Array, offsets: Int32Array, c: number, angle: nu
     }
     out[o + w] = word >>> 0;
   }
+}
+
+/**
+ * For each row (`rows`) or column of rectangle `r`: 1 when at most `outliers` of its pixels (a share)
+ * are more than `tolerance` grey levels off its mean (panels.ts cuts on runs of such lines).
+ */
+function uniformLines(g: GreyImage, r: { x: number; y: number; w: number; h: number }, rows: boolean, outliers: number, tolerance: number): Uint8Array {
+  const lines = rows ? r.h : r.w;
+  const out = new Uint8Array(lines);
+  const { data, width } = g;
+  const n = rows ? r.w : r.h;
+  const step = rows ? 1 : width;
+  const allowed = Math.floor(outliers * n);
+  for (let k = 0; k < lines; k++) {
+    const o = rows ? (r.y + k) * width + r.x : r.y * width + r.x + k;
+    let sum = 0;
+    for (let i = 0, p = o; i < n; i++, p += step) sum += data[p];
+    const mean = sum / n;
+    let off = 0;
+    let uniform = 1;
+    for (let i = 0, p = o; i < n; i++, p += step) if (Math.abs(data[p] - mean) > tolerance && ++off > allowed) { uniform = 0; break; }
+    out[k] = uniform;
+  }
+  return out;
 }

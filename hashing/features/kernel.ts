@@ -1,6 +1,7 @@
 /**
  * The feature kernel: the per-pixel and per-sample loops of extraction (resizing, equalisation, the
- * pyramid, box sums, FAST with its ranking, orientation moments, BRIEF sampling) behind one interface,
+ * pyramid, box sums, FAST with its ranking, orientation moments, BRIEF sampling, the panel finder's
+ * uniform lines) behind one interface,
  * so extract.ts keeps the orchestration and either implementation computes the loops:
  *   - 'native': native/features.c, a Node-API addon built by `npm ci` (the package's install script);
  *     ~4x less CPU per picture (bench/feature-kernel.ts);
@@ -26,6 +27,8 @@ export interface FeatureKernel {
   moments(img: GreyImage, pts: ArrayLike<number>): Int32Array;
   /** Steered BRIEF of each point at its angle, written to out[o..o + 8 * points). */
   describe(box: Uint16Array, w: number, h: number, pts: ArrayLike<number>, angles: Uint8Array, out: Uint32Array, o: number): void;
+  /** Per row (or column) of `r`: 1 when at most `outliers` (a share) of it is over `tolerance` off its mean. */
+  uniformLines(g: GreyImage, r: { x: number; y: number; w: number; h: number }, rows: boolean, outliers: number, tolerance: number): Uint8Array;
 }
 
 export type FeatureKernelChoice = 'auto' | 'native' | 'js';

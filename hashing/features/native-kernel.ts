@@ -19,6 +19,7 @@ interface Addon {
   detect(src: Uint8Array, w: number, h: number, t: number, quota: number, border: number): Int32Array;
   moments(src: Uint8Array, w: number, h: number, pts: Int32Array): Int32Array;
   describe(box: Uint16Array, w: number, h: number, pts: Int32Array, angles: Uint8Array, pattern: Int8Array, out: Uint32Array, o: number): void;
+  uniformLines(src: Uint8Array, w: number, h: number, x: number, y: number, rw: number, rh: number, rows: boolean, outliers: number, tolerance: number): Uint8Array;
 }
 
 /** Where binding.gyp's Release build puts the addon. */
@@ -58,6 +59,8 @@ function wrap(addon: Addon): FeatureKernel {
     describe(box: Uint16Array, w: number, h: number, pts: ArrayLike<number>, angles: Uint8Array, out: Uint32Array, o: number): void {
       addon.describe(box, w, h, int32(pts), angles, PATTERN, out, o);
     },
+    uniformLines: (g: GreyImage, r: { x: number; y: number; w: number; h: number }, rows: boolean, outliers: number, tolerance: number) =>
+      addon.uniformLines(g.data, g.width, g.height, r.x, r.y, r.w, r.h, rows, outliers, tolerance),
   });
 }
 

@@ -629,10 +629,53 @@ static napi_value describe(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- uniformLines(src, w, h, x, y, rw, rh, rows, outliers, tolerance): panels.ts's uniform lines ---- */
+
+static napi_value uniform_lines(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  const uint8_t *data;
+  int64_t w, h, rx, ry, rw, rh;
+  bool rows;
+  double outliers, tol;
+  if (!get_args(env, info, 10, argv) || !get_image(env, argv, 0, &data, &w, &h)) return NULL;
+  if (!get_int(env, argv[3], 0, w, "the rectangle's x", &rx) || !get_int(env, argv[4], 0, h, "the rectangle's y", &ry) ||
+      !get_int(env, argv[5], 0, w - rx, "the rectangle's width", &rw) || !get_int(env, argv[6], 0, h - ry, "the rectangle's height", &rh)) return NULL;
+  if (napi_get_value_bool(env, argv[7], &rows) != napi_ok || napi_get_value_double(env, argv[8], &outliers) != napi_ok || napi_get_value_double(env, argv[9], &tol) != napi_ok) {
+    napi_throw_type_error(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: rows must be a boolean, outliers and tolerance numbers.");
+    return NULL;
+  }
+  int64_t lines = rows ? rh : rw, n = rows ? rw : rh;
+  uint8_t *out;
+  napi_value result = new_array(env, napi_uint8_array, (size_t)lines, 1, (void **)&out);
+  if (!result) return NULL;
+  double allowed = floor(outliers * (double)n);
+  if (rows) {
+    for (int64_t k = 0; k < lines; k++) {
+      const uint8_t *p = data + (ry + k) * w + rx;
+      int64_t sum = 0, off = 0;
+      for (int64_t i = 0; i < n; i++) sum += p[i];
+      double mean = (double)sum / (double)n;
+      for (int64_t i = 0; i < n; i++) off += fabs((double)p[i] - mean) > tol;
+      out[k] = (double)off <= allowed;
+    }
+    return result;
+  }
+  /* Columns: summed and counted a row at a time (the TypeScript's stride reads miss the cache). */
+  int64_t *sum = calloc((size_t)lines + 1, sizeof(int64_t)), *off = calloc((size_t)lines + 1, sizeof(int64_t));
+  double *mean = malloc(((size_t)lines + 1) * sizeof(double));
+  if (!sum || !off || !mean) { free(sum); free(off); free(mean); return out_of_memory(env); }
+  for (int64_t i = 0; i < n; i++) { const uint8_t *p = data + (ry + i) * w + rx; for (int64_t k = 0; k < lines; k++) sum[k] += p[k]; }
+  for (int64_t k = 0; k < lines; k++) mean[k] = (double)sum[k] / (double)n;
+  for (int64_t i = 0; i < n; i++) { const uint8_t *p = data + (ry + i) * w + rx; for (int64_t k = 0; k < lines; k++) off[k] += fabs((double)p[k] - mean[k]) > tol; }
+  for (int64_t k = 0; k < lines; k++) out[k] = (double)off[k] <= allowed;
+  free(sum); free(off); free(mean);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   static const struct { const char *name; napi_callback fn; } fns[] = {
     {"resizeArea", resize_area}, {"equalise", equalise}, {"shrinkBilinear", shrink_bilinear}, {"boxSums", box_sums},
-    {"detect", detect}, {"moments", moments}, {"describe", describe},
+    {"detect", detect}, {"moments", moments}, {"describe", describe}, {"uniformLines", uniform_lines},
   };
   for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
     napi_value f;

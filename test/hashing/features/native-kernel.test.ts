@@ -180,6 +180,17 @@ describe('the native feature kernel', () => {
       if (w >= 2 && h >= 2) expect(bytes(native.shrinkBilinear(g, Math.ceil(w / 1.5), Math.ceil(h / 1.5)).data)).toBe(bytes(JS_KERNEL.shrinkBilinear(g, Math.ceil(w / 1.5), Math.ceil(h / 1.5)).data));
       expect(bytes(native.boxSums(g))).toBe(bytes(JS_KERNEL.boxSums(g)));
     }
+    // The panel finder's uniform lines: flat bands with a few outliers, in rows and in columns.
+    const bands = generated('blobs', 300, 200, 4);
+    for (let y = 50; y < 60; y++) bands.data.fill(200, y * 300, (y + 1) * 300);
+    for (let y = 0; y < 200; y++) bands.data.fill(30, y * 300 + 100, y * 300 + 104);
+    for (let k = 0; k < 40; k++) bands.data[Math.floor(r() * bands.data.length)] = Math.floor(r() * 256);
+    for (const rect of [{ x: 0, y: 0, w: 300, h: 200 }, { x: 17, y: 33, w: 150, h: 101 }, { x: 5, y: 5, w: 0, h: 7 }, { x: 299, y: 199, w: 1, h: 1 }]) {
+      for (const rows of [true, false]) for (const [outliers, tolerance] of [[0.01, 10], [0, 0], [0.2, 3.5]]) {
+        expect(Array.from(native.uniformLines(bands, rect, rows, outliers, tolerance)), `${JSON.stringify(rect)} ${rows}`).toEqual(Array.from(JS_KERNEL.uniformLines(bands, rect, rows, outliers, tolerance)));
+      }
+    }
+    expect(Array.from(JS_KERNEL.uniformLines(bands, { x: 0, y: 0, w: 300, h: 200 }, true, 0.05, 10).slice(49, 61))).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
     const g = generated('noise', 400, 300, 9);
     for (const t of [0, 1, 16, 200, 255]) for (const quota of [0, 1, 7, 500, 5000]) expect(Array.from(native.detect(g, t, quota)), `t ${t} quota ${quota}`).toEqual(Array.from(JS_KERNEL.detect(g, t, quota)));
     const pts = Int32Array.from({ length: 400 }, (_, k) => (k % 2 === 0 ? 21 + Math.floor(r() * 358) : 21 + Math.floor(r() * 258)));
@@ -213,6 +224,7 @@ describe('the native feature kernel', () => {
       ['wrong pattern', () => addon.describe(new Uint16Array(10000), 100, 100, Int32Array.of(50, 50), Uint8Array.of(0), new Int8Array(10), new Uint32Array(8), 0), /30 x 256 pairs/],
       ['angles per point', () => addon.describe(new Uint16Array(10000), 100, 100, Int32Array.of(50, 50), new Uint8Array(2), new Int8Array(30 * 1024), new Uint32Array(8), 0), /one angle per point/],
       ['huge picture', () => addon.boxSums(px, 65535, 65535, 2), /more than 2\^30 pixels/],
+      ['rectangle outside the picture', () => addon.uniformLines(px, 100, 100, 50, 0, 60, 10, true, 0.01, 10), /rectangle's width must be an integer from 0 to 50/],
     ];
     for (const [label, call, message] of bad) expect(call, label).toThrow(message);
     // Through extraction: a picture whose data does not fit its size is refused, not read past its end.
