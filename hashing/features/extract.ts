@@ -1,12 +1,13 @@
 /**
- * ORB-style local features in pure TypeScript (no WebAssembly to load in every worker thread):
+ * ORB-style local features (the per-pixel loops in kernel.ts: a native addon, or the TypeScript reference):
  * FAST-9 corners on a scale pyramid of the equalised picture, ranked by the Harris response, spread
  * over a grid so every part of the picture keeps its share (a collage tile or a picture beside another
  * must still own keypoints), oriented by the intensity centroid, described by steered BRIEF (256 bits).
  *
  * References: Rosten & Drummond (FAST, 2006), Calonder et al. (BRIEF, 2010), Rublee et al. (ORB, 2011).
  */
-import { ANGLE_BINS, PATTERN_EXTENT, STEERED_PATTERNS } from './brief-pattern.ts';
+import { BORDER } from './js-kernel.ts';
+import { featureKernel } from './kernel.ts';
 import { equalise, pyramid, resizeArea } from './pyramid.ts';
 import { DESCRIPTOR_WORDS, type GreyImage, LEVEL_SCALE, type LocalFeatures } from './types.ts';
 
@@ -30,17 +31,7 @@ export const REFERENCE_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 4
  */
 export const QUERY_OPTIONS: ExtractOptions = Object.freeze({ maxKeypoints: 1500, maxSide: 1024, fastThreshold: 16, levels: 6 });
 
-/** Orientation patch radius (ORB's 31 px patch) and the margin every keypoint keeps from the edge. */
-const PATCH_RADIUS = 15;
-/** Descriptor samples are 5x5 box means (the smoothing BRIEF needs), so the pattern reaches 2 px further. */
-const BOX = 2;
-const BORDER = Math.max(PATCH_RADIUS, PATTERN_EXTENT + BOX) + 2;
 const MIN_LEVEL_SIDE = 2 * BORDER + 24;
-/** Grid used to spread keypoints: cells per side. */
-const GRID = 8;
-
-// FAST circle of radius 3, clockwise from 12 o'clock.
-const CIRCLE = [[0, -3], [1, -3], [2, -2], [3, -1], [3, 0], [3, 1], [2, 2], [1, 3], [0, 3], [-1, 3], [-2, 2], [-3, 1], [-3, 0], [-3, -1], [-2, -2], [-1, -3]];
 
 /** The picture features are taken from: `grey` itself, or shrunk (area average) so its longer side is `maxSide`. */
 export function workingGrey(grey: GreyImage, maxSide: number): GreyImage {
@@ -89,23 +80,25 @@ export function extractFeatures(grey: GreyImage | PreparedPicture, opts: Extract
   for (const [li, lv] of levels.entries()) {
     const quota = Math.min(cap - n, Math.round((opts.maxKeypoints * areas[li]) / total));
     if (quota < 1) continue;
-    const pts = detect(lv, opts.fastThreshold, quota);
+    const kernel = featureKernel();
+    const pts = kernel.detect(lv, opts.fastThreshold, quota);
     if (pts.length === 0) continue;
-    const box = (prep.box[li] ??= boxSums(lv));
-    const offsets = patternOffsets(lv.width);
+    const box = (prep.box[li] ??= kernel.boxSums(lv));
+    const m = kernel.moments(lv, pts);
+    const count = pts.length >> 1;
+    const angles = new Uint8Array(count);
     const sx = base.width / lv.width;
     const sy = base.height / lv.height;
-    for (let k = 0; k < pts.length; k += 2) {
-      const px = pts[k];
-      const py = pts[k + 1];
-      const a = orientation(lv, px, py);
-      describe(box, offsets, py * lv.width + px, a, descriptors, n * DESCRIPTOR_WORDS);
-      x[n] = (px + 0.5) * sx - 0.5;
-      y[n] = (py + 0.5) * sy - 0.5;
-      level[n] = li;
-      angle[n] = a;
-      n++;
+    for (let k = 0; k < count; k++) {
+      // The angle is taken here, not in C: V8's atan2 and the C library's differ in the last ulp.
+      angles[k] = Math.round((Math.atan2(m[2 * k + 1], m[2 * k]) / (2 * Math.PI)) * 256) & 255;
+      x[n + k] = (pts[2 * k] + 0.5) * sx - 0.5;
+      y[n + k] = (pts[2 * k + 1] + 0.5) * sy - 0.5;
+      level[n + k] = li;
+      angle[n + k] = angles[k];
     }
+    kernel.describe(box, lv.width, lv.height, pts, angles, descriptors, n * DESCRIPTOR_WORDS);
+    n += count;
   }
   return {
     width: base.width,
@@ -117,268 +110,4 @@ export function extractFeatures(grey: GreyImage | PreparedPicture, opts: Extract
     angle: angle.slice(0, n),
     descriptors: descriptors.slice(0, n * DESCRIPTOR_WORDS),
   };
-}
-
-/**
- * FAST-9 corners, non-maximum suppressed on a cheap score, then the best by Harris response with at
- * most ~2x its fair share per grid cell. Returns [x0, y0, x1, y1, ...].
- */
-function detect(img: GreyImage, t: number, quota: number): number[] {
-  const { width: w, height: h, data } = img;
-  const off = Int32Array.from(CIRCLE, ([dx, dy]) => dy * w + dx);
-  const [o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11, o12, o13, o14, o15] = off;
-  // Class of a circle pixel by its difference to the centre: 2 brighter by more than t, 1 darker.
-  const tab = new Uint8Array(511);
-  for (let dv = -255; dv <= 255; dv++) tab[dv + 255] = dv > t ? 2 : dv < -t ? 1 : 0;
-  const score = scratchScores(w * h);
-  const cand: number[] = [];
-  for (let y = BORDER; y < h - BORDER; y++) {
-    for (let x = BORDER, i = y * w + BORDER; x < w - BORDER; x++, i++) {
-      const c = data[i];
-      const hi = c + t;
-      const lo = c - t;
-      // An arc of 9 holds at least one pixel of every opposite pair (k, k + 8): its complement is
-      // only 7 long. So, as OpenCV's FAST does, AND the pairs' classes (1 dark, 2 bright, from a table:
-      // no data-dependent branches) and drop the pixel as soon as neither class is left.
-      const tb = 255 - c;
-      let v = tab[data[i + o0] + tb] | tab[data[i + o8] + tb];
-      if (v === 0) continue;
-      v &= tab[data[i + o4] + tb] | tab[data[i + o12] + tb];
-      v &= tab[data[i + o2] + tb] | tab[data[i + o10] + tb];
-      v &= tab[data[i + o6] + tb] | tab[data[i + o14] + tb];
-      if (v === 0) continue;
-      v &= tab[data[i + o1] + tb] | tab[data[i + o9] + tb];
-      v &= tab[data[i + o3] + tb] | tab[data[i + o11] + tb];
-      v &= tab[data[i + o5] + tb] | tab[data[i + o13] + tb];
-      v &= tab[data[i + o7] + tb] | tab[data[i + o15] + tb];
-      if (v === 0) continue;
-      let bright = 0;
-      let dark = 0;
-      let s = 0;
-      for (let k = 0; k < 16; k++) {
-        const p = data[i + off[k]];
-        if (p > hi) { bright |= 1 << k; s += p - hi; }
-        else if (p < lo) { dark |= 1 << k; s += lo - p; }
-      }
-      if (!hasArc9(bright) && !hasArc9(dark)) continue;
-      score[i] = s;
-      cand.push(i);
-    }
-  }
-  try {
-    return select(img, score, cand, quota);
-  } finally {
-    // The score buffer is shared between levels and calls: leave it all zero again.
-    for (const i of cand) score[i] = 0;
-  }
-}
-
-let scores = new Float32Array(0);
-function scratchScores(n: number): Float32Array {
-  if (scores.length < n) scores = new Float32Array(n);
-  return scores;
-}
-
-function select(img: GreyImage, score: Float32Array, cand: number[], quota: number): number[] {
-  const { width: w, height: h, data } = img;
-  // 3x3 non-maximum suppression; per grid cell only the best few by FAST score go on to the (costlier)
-  // Harris ranking, so the detector's cost does not grow with texture.
-  const cellW = (w - 2 * BORDER) / GRID;
-  const cellH = (h - 2 * BORDER) / GRID;
-  const cellOf = (i: number) => {
-    const x = i % w;
-    const y = (i - x) / w;
-    return Math.min(GRID - 1, Math.floor((y - BORDER) / cellH)) * GRID + Math.min(GRID - 1, Math.floor((x - BORDER) / cellW));
-  };
-  const buckets: number[][] = Array.from({ length: GRID * GRID }, () => []);
-  for (const i of cand) {
-    const s = score[i];
-    if (s < score[i - 1] || s <= score[i + 1] || s < score[i - w - 1] || s < score[i - w] || s < score[i - w + 1] || s <= score[i + w - 1] || s <= score[i + w] || s <= score[i + w + 1]) continue;
-    buckets[cellOf(i)].push(i);
-  }
-  const shortlist = Math.max(6, Math.ceil((4 * quota) / (GRID * GRID)));
-  const kept: Array<[number, number]> = [];
-  for (const b of buckets) {
-    if (b.length > shortlist) {
-      // The shortlist-th best score by selection (a full sort of busy cells cost more than FAST itself).
-      const vals = scratchValues(b.length);
-      for (let k = 0; k < b.length; k++) vals[k] = score[b[k]];
-      const cut = kthLargest(vals, b.length, shortlist);
-      let taken = 0;
-      for (const i of b) if (score[i] > cut && taken < shortlist) { kept.push([i, harris(data, w, i)]); taken++; }
-      for (const i of b) if (score[i] === cut && taken < shortlist) { kept.push([i, harris(data, w, i)]); taken++; }
-      continue;
-    }
-    for (const i of b) kept.push([i, harris(data, w, i)]);
-  }
-  kept.sort((a, b) => b[1] - a[1]);
-  const cap = Math.max(2, Math.ceil((2 * quota) / (GRID * GRID)));
-  const perCell = new Int32Array(GRID * GRID);
-  const out: number[] = [];
-  const skipped: number[] = [];
-  for (const [i, r] of kept) {
-    if (out.length >= 2 * quota) break;
-    if (r <= 0) break;
-    const x = i % w;
-    const y = (i - x) / w;
-    const cell = cellOf(i);
-    if (perCell[cell] >= cap) { skipped.push(x, y); continue; }
-    perCell[cell]++;
-    out.push(x, y);
-  }
-  for (let k = 0; k < skipped.length && out.length < 2 * quota; k += 2) out.push(skipped[k], skipped[k + 1]);
-  return out;
-}
-
-let values = new Float32Array(0);
-function scratchValues(n: number): Float32Array {
-  if (values.length < n) values = new Float32Array(Math.max(n, 2 * values.length));
-  return values;
-}
-
-/** The k-th largest value (1-based) of a[0..n), which it reorders (Hoare's selection). */
-function kthLargest(a: Float32Array, n: number, k: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] > pivot) i++;
-      while (a[j] < pivot) j--;
-      if (i <= j) {
-        const t = a[i]; a[i] = a[j]; a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else break;
-  }
-  return a[target];
-}
-
-function hasArc9(mask: number): boolean {
-  if (mask === 0) return false;
-  let m = mask | (mask << 16);
-  // m & m>>1 & ... & m>>8 nonzero means 9 consecutive set bits (with wrap-around).
-  m &= m >>> 1;
-  m &= m >>> 2;
-  m &= m >>> 4;
-  m &= m >>> 1;
-  return m !== 0;
-}
-
-/** Harris response over a 7x7 window of Sobel gradients (k = 0.04), as ORB ranks its corners. */
-const HX = new Int32Array(9 * 7);
-const VY = new Int32Array(7 * 9);
-function harris(d: Uint8Array, w: number, c: number): number {
-  // Sobel is separable: differences along one axis (over the 9x9 pixels the window's gradients read),
-  // then [1 2 1] along the other. The sums are integers, so this is exactly the direct 12-read Sobel.
-  const o = c - 4 * w - 4;
-  for (let r = 0; r < 9; r++) {
-    const row = o + r * w;
-    for (let k = 0; k < 7; k++) HX[r * 7 + k] = d[row + k + 2] - d[row + k];
-  }
-  for (let r = 0; r < 7; r++) {
-    const row = o + (r + 1) * w;
-    for (let k = 0; k < 9; k++) VY[r * 9 + k] = d[row + w + k] - d[row - w + k];
-  }
-  let a = 0, b = 0, cc = 0;
-  for (let r = 0; r < 7; r++) {
-    for (let k = 0; k < 7; k++) {
-      const gx = HX[r * 7 + k] + 2 * HX[(r + 1) * 7 + k] + HX[(r + 2) * 7 + k];
-      const v = r * 9 + k;
-      const gy = VY[v] + 2 * VY[v + 1] + VY[v + 2];
-      a += gx * gx;
-      b += gy * gy;
-      cc += gx * gy;
-    }
-  }
-  return a * b - cc * cc - 0.04 * (a + b) * (a + b);
-}
-
-// Half-width of the circular orientation patch on each row dy = -R..R.
-const SPAN = Int32Array.from({ length: 2 * PATCH_RADIUS + 1 }, (_, k) => Math.floor(Math.sqrt(PATCH_RADIUS * PATCH_RADIUS - (k - PATCH_RADIUS) ** 2)));
-
-/** Intensity-centroid orientation in 1/256 of a turn (moments over the disc of radius PATCH_RADIUS). */
-function orientation(img: GreyImage, cx: number, cy: number): number {
-  // Read straight from the ~700 pixels of the disc: cheaper than prefix sums over the whole level
-  // when only ~1500 keypoints are described, and the same integer moments.
-  const { width: w, data } = img;
-  let m10 = 0;
-  let m01 = 0;
-  for (let k = 0; k <= 2 * PATCH_RADIUS; k++) {
-    const dy = k - PATCH_RADIUS;
-    const span = SPAN[k];
-    const o = (cy + dy) * w + cx;
-    let s = 0;
-    let sx = 0;
-    for (let dx = -span; dx <= span; dx++) {
-      const v = data[o + dx];
-      s += v;
-      sx += dx * v;
-    }
-    m10 += sx;
-    m01 += dy * s;
-  }
-  const t = Math.atan2(m01, m10);
-  return Math.round((t / (2 * Math.PI)) * 256) & 255;
-}
-
-/**
- * 5x5 box sums of every pixel (zero within 2 px of the edge, where no keypoint is described): the
- * smoothing BRIEF needs, in two separable passes, so a descriptor bit costs two reads.
- */
-function boxSums(img: GreyImage): Uint16Array {
-  const { width: w, height: h, data } = img;
-  const out = new Uint16Array(w * h);
-  if (h < 2 * BOX + 1 || w < 2 * BOX + 1) return out;
-  // Column sums of the 5 rows around y, slid down one row at a time; then a 5-wide sum along x.
-  const col = new Uint16Array(w);
-  for (let r = 0; r < 2 * BOX + 1; r++) for (let x = 0, o = r * w; x < w; x++) col[x] += data[o + x];
-  for (let y = BOX; y < h - BOX; y++) {
-    if (y > BOX) {
-      const add = (y + BOX) * w;
-      const sub = (y - BOX - 1) * w;
-      for (let x = 0; x < w; x++) col[x] += data[add + x] - data[sub + x];
-    }
-    const o = y * w;
-    let s = col[0] + col[1] + col[2] + col[3];
-    for (let x = BOX; x < w - BOX; x++) {
-      s += col[x + BOX];
-      out[o + x] = s;
-      s -= col[x - BOX];
-    }
-  }
-  return out;
-}
-
-/** Per angle bin, the 512 sample offsets of the steered pattern in a picture of row length `w`. */
-function patternOffsets(w: number): Int32Array {
-  const out = new Int32Array(ANGLE_BINS * 512);
-  for (let b = 0; b < ANGLE_BINS; b++) {
-    const p = STEERED_PATTERNS[b];
-    for (let k = 0; k < 512; k++) out[b * 512 + k] = p[2 * k + 1] * w + p[2 * k];
-  }
-  return out;
-}
-
-/** Steered BRIEF: bit k is 1 when the 5x5 box at the pair's first point is darker than at its second. */
-function describe(box: Uint16Array, offsets: Int32Array, c: number, angle: number, out: Uint32Array, o: number): void {
-  const bin = Math.round((angle * ANGLE_BINS) / 256) % ANGLE_BINS;
-  const base = bin * 512;
-  for (let w = 0; w < DESCRIPTOR_WORDS; w++) {
-    let word = 0;
-    for (let bit = 0; bit < 32; bit++) {
-      const q = base + (w * 32 + bit) * 2;
-      // Branch-free: a coin-flip comparison mispredicts half the time. The sums are uint16, so the
-      // difference is negative exactly when the first is smaller.
-      word |= ((box[c + offsets[q]] - box[c + offsets[q + 1]]) >>> 31) << bit;
-    }
-    out[o + w] = word >>> 0;
-  }
 }

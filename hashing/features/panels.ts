@@ -19,6 +19,7 @@ import { preparePicture, QUERY_OPTIONS, workingGrey, type ExtractOptions } from 
 import type { Rect } from '../borders.ts';
 import { cropGrey, lowContrast, lowerThreshold } from './reference.ts';
 import { extractFeatures } from './extract.ts';
+import { featureKernel } from './kernel.ts';
 import { DESCRIPTOR_WORDS, type GreyImage, type LocalFeatures } from './types.ts';
 
 /** A panel of the query, in its pixels (the same rectangle the border finder uses). */
@@ -68,8 +69,7 @@ export function findPanels(g: GreyImage): PanelRect[] {
 /** Pieces of `r` between its uniform runs of rows (`rows`) or columns; edge runs trimmed. */
 function cut(g: GreyImage, r: PanelRect, rows: boolean): PanelRect[] {
   const lines = rows ? r.h : r.w;
-  const uniform = new Uint8Array(lines);
-  for (let k = 0; k < lines; k++) uniform[k] = isUniform(g, r, rows, k) ? 1 : 0;
+  const uniform = featureKernel().uniformLines(g, r, rows, UNIFORM_OUTLIERS, UNIFORM_TOLERANCE);
   const pieces: PanelRect[] = [];
   const piece = (a: number, b: number) => pieces.push(rows ? { x: r.x, y: r.y + a, w: r.w, h: b - a } : { x: r.x + a, y: r.y, w: b - a, h: r.h });
   let start = -1;
@@ -87,20 +87,6 @@ function cut(g: GreyImage, r: PanelRect, rows: boolean): PanelRect[] {
   }
   if (start >= 0) piece(start, lines);
   return pieces;
-}
-
-function isUniform(g: GreyImage, r: PanelRect, rows: boolean, k: number): boolean {
-  const { data, width } = g;
-  const n = rows ? r.w : r.h;
-  const step = rows ? 1 : width;
-  const o = rows ? (r.y + k) * width + r.x : r.y * width + r.x + k;
-  let sum = 0;
-  for (let i = 0, p = o; i < n; i++, p += step) sum += data[p];
-  const mean = sum / n;
-  const allowed = Math.floor(UNIFORM_OUTLIERS * n);
-  let off = 0;
-  for (let i = 0, p = o; i < n; i++, p += step) if (Math.abs(data[p] - mean) > UNIFORM_TOLERANCE && ++off > allowed) return false;
-  return true;
 }
 
 const sameRect = (a: PanelRect, b: PanelRect) => a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h;

@@ -1,0 +1,82 @@
+/**
+ * The native feature kernel: native/features.c through Node-API (built into native/build by the
+ * package's install script). Arguments are checked in C as well; this side only shapes them and sends
+ * the few cases the C does not take (a non-integer FAST threshold or quota, pictures under 2 px a side) to the
+ * reference implementation, so the two never differ.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { ANGLE_BINS, STEERED_PATTERNS } from './brief-pattern.ts';
+import { BORDER, BOX, JS_KERNEL } from './js-kernel.ts';
+import type { FeatureKernel } from './kernel.ts';
+import type { GreyImage } from './types.ts';
+
+interface Addon {
+  resizeArea(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Uint8Array;
+  equalise(src: Uint8Array, w: number, h: number, clip: number): Uint8Array;
+  shrinkBilinear(src: Uint8Array, sw: number, sh: number, w: number, h: number): Uint8Array;
+  boxSums(src: Uint8Array, w: number, h: number, box: number): Uint16Array;
+  detect(src: Uint8Array, w: number, h: number, t: number, quota: number, border: number): Int32Array;
+  moments(src: Uint8Array, w: number, h: number, pts: Int32Array): Int32Array;
+  describe(box: Uint16Array, w: number, h: number, pts: Int32Array, angles: Uint8Array, pattern: Int8Array, out: Uint32Array, o: number): void;
+  uniformLines(src: Uint8Array, w: number, h: number, x: number, y: number, rw: number, rh: number, rows: boolean, outliers: number, tolerance: number): Uint8Array;
+}
+
+/** Where binding.gyp's Release build puts the addon. */
+export const ADDON_PATH = fileURLToPath(new URL('./native/build/Release/staydown_features.node', import.meta.url));
+
+/** The 30 steered patterns end to end, as the C reads them. */
+const PATTERN = (() => {
+  const out = new Int8Array(ANGLE_BINS * 256 * 4);
+  STEERED_PATTERNS.forEach((p, b) => out.set(p, b * 256 * 4));
+  return out;
+})();
+
+const int32 = (pts: ArrayLike<number>) => (pts instanceof Int32Array ? pts : Int32Array.from(pts));
+
+function wrap(addon: Addon): FeatureKernel {
+  return Object.freeze({
+    name: 'native' as const,
+    resizeArea(src: GreyImage, w: number, h: number): GreyImage {
+      if (w === src.width && h === src.height) return src;
+      return { width: w, height: h, data: addon.resizeArea(src.data, src.width, src.height, w, h) };
+    },
+    equalise(img: GreyImage, clip: number): GreyImage {
+      if (!(clip > 0)) return JS_KERNEL.equalise(img, clip);
+      return { width: img.width, height: img.height, data: addon.equalise(img.data, img.width, img.height, clip) };
+    },
+    shrinkBilinear(src: GreyImage, w: number, h: number): GreyImage {
+      if (src.width < 2 || src.height < 2) return JS_KERNEL.shrinkBilinear(src, w, h);
+      return { width: w, height: h, data: addon.shrinkBilinear(src.data, src.width, src.height, w, h) };
+    },
+    boxSums: (img: GreyImage) => addon.boxSums(img.data, img.width, img.height, BOX),
+    detect(img: GreyImage, t: number, quota: number): ArrayLike<number> {
+      // (A 0 x 0 picture asks for a NaN quota.)
+      if (!Number.isInteger(t) || t < 0 || t > 255 || !Number.isInteger(quota) || quota < 0 || quota > 1 << 24) return JS_KERNEL.detect(img, t, quota);
+      return addon.detect(img.data, img.width, img.height, t, quota, BORDER);
+    },
+    moments: (img: GreyImage, pts: ArrayLike<number>) => addon.moments(img.data, img.width, img.height, int32(pts)),
+    describe(box: Uint16Array, w: number, h: number, pts: ArrayLike<number>, angles: Uint8Array, out: Uint32Array, o: number): void {
+      addon.describe(box, w, h, int32(pts), angles, PATTERN, out, o);
+    },
+    uniformLines: (g: GreyImage, r: { x: number; y: number; w: number; h: number }, rows: boolean, outliers: number, tolerance: number) =>
+      addon.uniformLines(g.data, g.width, g.height, r.x, r.y, r.w, r.h, rows, outliers, tolerance),
+  });
+}
+
+export type NativeLoad = { kernel: FeatureKernel; error?: undefined; cause?: undefined } | { kernel?: undefined; error: string; cause: unknown };
+
+let loaded: NativeLoad | undefined;
+
+/** The native kernel, or why it could not be loaded (tried once per thread). */
+export function loadNativeKernel(): NativeLoad {
+  if (loaded) return loaded;
+  try {
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+    loaded = { kernel: wrap(addon) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    loaded = { error: code === 'MODULE_NOT_FOUND' ? `${ADDON_PATH} is not built` : String((err as Error).message ?? err).split('\n')[0], cause: err };
+  }
+  return loaded;
+}
