@@ -149,7 +149,9 @@ export interface GreyPicture {
 }
 
 /**
- * The first frame as grey (Rec. 601 luma) with its longer side at most `maxSide`, for local features.
+ * The first frame as grey (sharp's greyscale: libvips' B_W, not Rec. 601 luma - up to 28 levels apart
+ * from ffmpeg's `gray` of a video frame; every threshold of hashing/features/ was chosen on it) with its
+ * longer side at most `maxSide`, for local features.
  * A separate decode from `decodeImage` because features want more pixels than PDQ's 512 px working
  * copy of a large image (one tile of a collage is a third of the picture); JPEG shrink-on-load keeps
  * it cheap. The same limits apply (pixel cap read from the header, time cap).
