@@ -53,8 +53,8 @@ interface Entry<Meta> {
   group: string | undefined;
   fp: Fingerprint;
   meta: Meta | undefined;
-  /** Decoded local features (an image registered with them). */
-  features: LocalFeatures | null;
+  /** Registered with local features: the feature index holds them (its `features(id)` views, the one copy in the worker). */
+  features: boolean;
 }
 
 /**
@@ -111,7 +111,9 @@ export class ReferenceMatcher<Meta = undefined> {
   add(ref: string, fp: Fingerprint, opts: AddOptions<Meta> = {}): void {
     const id = this.nextId++;
     const features = opts.features ?? featuresOf(fp);
-    this.entries.set(id, { ref, group: opts.group, fp, meta: opts.meta, features });
+    // The fingerprint's own features text (a bank line's) is not kept once the index holds them decoded: ~20 KB a picture.
+    const kept = features && fp.kind === 'image' && typeof fp.features === 'string' ? (({ features: _text, ...rest }) => rest)(fp) as Fingerprint : fp;
+    this.entries.set(id, { ref, group: opts.group, fp: kept, meta: opts.meta, features: features !== null });
     if (features) this.featureIndex.add(String(id), features);
     this.videoFeatures.add(id, opts.keyframes ?? keyframesOf(fp));
     if (fp.kind === 'image') this.plainIndex.add({ hash: fp.pdq.hash, materialId: id, view: 'orig' });
@@ -159,8 +161,9 @@ export class ReferenceMatcher<Meta = undefined> {
       // The index's voting pairs go along as the hint: the verifier's gate rejects an impostor on them in
       // ~0.1 ms instead of a full verification (5-50 ms).
       const v = votes.get(id);
-      const pair: FeaturePair | undefined = queryFeatures && e.features
-        ? { query: queryFeatures, ref: e.features, shared: this.featureIndex.sharedMask(String(id)), ...(v ? { hint: { votes: v.votes, mirroredVotes: v.mirroredVotes, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes, pairs: v.pairs, mirroredPairs: v.mirroredPairs } } : {}) }
+      const refFeatures = e.features ? this.featureIndex.features(String(id)) : null;
+      const pair: FeaturePair | undefined = queryFeatures && refFeatures
+        ? { query: queryFeatures, ref: refFeatures, shared: this.featureIndex.sharedMask(String(id)), ...(v ? { hint: { votes: v.votes, mirroredVotes: v.mirroredVotes, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes, pairs: v.pairs, mirroredPairs: v.mirroredPairs } } : {}) }
         : undefined;
       const beyond = decideBeyondPdq(query, e.fp, pair);
       if (beyond) found.set(id, beyond);
@@ -169,7 +172,7 @@ export class ReferenceMatcher<Meta = undefined> {
     // well is a shared overlay, not a sighting (explained.ts).
     if (queryFeatures) {
       dropExplained(found, (id) => {
-        const f = this.entries.get(id)?.features;
+        const f = this.featureIndex.features(String(id));
         const d = f ? decideFeatureMatch(queryFeatures, f) : null;
         return d ? { inliers: d.inliers, region: toQueryRegion(d.region) } : null;
       });
@@ -193,7 +196,7 @@ export class ReferenceMatcher<Meta = undefined> {
     if (!keyframes || this.withFeatures === 0) return;
     // A picture's own keypoints only: the stop list's shared overlays find no picture in a video either.
     const own = (id: number) => {
-      const f = this.entries.get(id)?.features;
+      const f = this.featureIndex.features(String(id));
       return f ? ownFeatures(f, this.featureIndex.sharedMask(String(id))).features : null;
     };
     const pictures = { index: this.featureIndex, features: own };
