@@ -144,6 +144,9 @@ export class FeatureIndex {
   private readonly refs: Array<{ id: string; first: number; count: number; alive: boolean; width: number; height: number; partners: Partner[] }> = [];
   private readonly byId = new Map<string, number>();
   private dead = 0;
+  /** overlaysOf's scratch, by picture (zero and -1 between calls). */
+  private hitCount = new Int32Array(0);
+  private hitStamp = new Int32Array(0);
 
   constructor(opts: Partial<FeatureIndexOptions> = {}) {
     this.opts = { ...DEFAULT_FEATURE_INDEX_OPTIONS, ...opts };
@@ -283,24 +286,42 @@ export class FeatureIndex {
   private overlaysOf(f: LocalFeatures): Array<{ r: number; mine: number[]; theirs: number[] }> {
     const maxBucket = Math.max(256, this.opts.maxBucketShare * (this.size - this.dead));
     const { counts, heads, next, desc, slotShared } = this;
-    const hits = new Map<number, number>();
+    const keyBits = this.opts.keyBits;
+    // Per picture: collisions within SHARE_RADIUS (one per new descriptor) and the last descriptor that
+    // counted; `touched` keeps the order pictures were first hit in (the proposals' tie order).
+    if (this.hitCount.length < this.refs.length) {
+      this.hitCount = new Int32Array(Math.ceil(this.refs.length * 1.25) + 64);
+      this.hitStamp = new Int32Array(this.hitCount.length).fill(-1);
+    }
+    const { hitCount, hitStamp } = this;
+    const touched: number[] = [];
     const d = f.descriptors;
     for (let i = 0; i < f.count; i++) {
       const o = i * DESCRIPTOR_WORDS;
-      const voted = new Set<number>();
       for (let t = 0; t < TABLES; t++) {
-        const key = descriptorKey(d, o, t, this.opts.keyBits);
+        const key = descriptorKey(d, o, t, keyBits);
         if (counts[t][key] > maxBucket) continue;
-        for (let s = heads[t][key]; s >= 0; s = next[t][s]) {
-          if ((slotShared[s] & DEAD) !== 0 || distance(d, o, desc, s * DESCRIPTOR_WORDS) > SHARE_RADIUS) continue;
+        const nxt = next[t];
+        for (let s = heads[t][key]; s >= 0; s = nxt[s]) {
+          // Words 1 and 5 first: a chance collision already differs in more than SHARE_RADIUS bits there
+          // most of the time (a lower bound of the distance, so nothing within the radius is lost).
+          const p = s * DESCRIPTOR_WORDS;
+          const h = popcount32(d[o + 1] ^ desc[p + 1]) + popcount32(d[o + 5] ^ desc[p + 5]);
+          if (h > SHARE_RADIUS) continue;
+          const dist = h + popcount32(d[o] ^ desc[p]) + popcount32(d[o + 2] ^ desc[p + 2]) + popcount32(d[o + 3] ^ desc[p + 3])
+            + popcount32(d[o + 4] ^ desc[p + 4]) + popcount32(d[o + 6] ^ desc[p + 6]) + popcount32(d[o + 7] ^ desc[p + 7]);
+          if (dist > SHARE_RADIUS || (slotShared[s] & DEAD) !== 0) continue;
           const r = this.refOf(s);
-          if (voted.has(r)) continue;
-          voted.add(r);
-          hits.set(r, (hits.get(r) ?? 0) + 1);
+          if (hitStamp[r] === i) continue;
+          if (hitStamp[r] === -1) touched.push(r);
+          hitStamp[r] = i;
+          hitCount[r]++;
         }
       }
     }
-    const proposed = [...hits].filter(([, h]) => h >= PROPOSE_HITS).sort((x, y) => y[1] - x[1]).slice(0, PROPOSE_MAX);
+    const hits: Array<[number, number]> = touched.map((r) => [r, hitCount[r]]);
+    for (const r of touched) { hitCount[r] = 0; hitStamp[r] = -1; }
+    const proposed = hits.filter(([, h]) => h >= PROPOSE_HITS).sort((x, y) => y[1] - x[1]).slice(0, PROPOSE_MAX);
     const out: Array<{ r: number; mine: number[]; theirs: number[] }> = [];
     for (const [r] of proposed) {
       const theirs = this.view(r);
@@ -512,10 +533,4 @@ function bestWindow(hist: Int32Array, o: number): number {
     }
   }
   return best;
-}
-
-function distance(a: Uint32Array, ao: number, b: Uint32Array, bo: number): number {
-  let d = 0;
-  for (let w = 0; w < DESCRIPTOR_WORDS; w++) d += popcount32(a[ao + w] ^ b[bo + w]);
-  return d;
 }
