@@ -111,11 +111,10 @@ export class ReferenceMatcher<Meta = undefined> {
   add(ref: string, fp: Fingerprint, opts: AddOptions<Meta> = {}): void {
     const id = this.nextId++;
     const features = opts.features ?? featuresOf(fp);
-    // The fingerprint's own features text (a bank line's) is not kept once the index holds them decoded: ~20 KB a picture.
-    const kept = features && fp.kind === 'image' && typeof fp.features === 'string' ? (({ features: _text, ...rest }) => rest)(fp) as Fingerprint : fp;
-    this.entries.set(id, { ref, group: opts.group, fp: kept, meta: opts.meta, features: features !== null });
+    const keyframes = opts.keyframes ?? keyframesOf(fp);
+    this.entries.set(id, { ref, group: opts.group, fp: withoutFeatureText(fp, features !== null, keyframes !== null), meta: opts.meta, features: features !== null });
     if (features) this.featureIndex.add(String(id), features);
-    this.videoFeatures.add(id, opts.keyframes ?? keyframesOf(fp));
+    this.videoFeatures.add(id, keyframes);
     if (fp.kind === 'image') this.plainIndex.add({ hash: fp.pdq.hash, materialId: id, view: 'orig' });
     addTo(this.byRef, ref, id);
     if (opts.group !== undefined) addTo(this.byGroup, opts.group, id);
@@ -233,6 +232,22 @@ export class ReferenceMatcher<Meta = undefined> {
     }
     return gone.length;
   }
+}
+
+/**
+ * The fingerprint without the features text the indexes hold decoded (a bank line carries it: ~20 KB
+ * of base64 a picture, more a video); nothing reads it from the entry after `add`.
+ */
+function withoutFeatureText(fp: Fingerprint, features: boolean, keyframes: boolean): Fingerprint {
+  if (fp.kind === 'image' && features && fp.features !== undefined) {
+    const { features: _text, ...rest } = fp;
+    return rest;
+  }
+  if (fp.kind === 'video' && keyframes && fp.keyframes !== undefined) {
+    const { keyframes: _list, ...rest } = fp;
+    return rest;
+  }
+  return fp;
 }
 
 /** Query views that show the whole query: a match through them found the registered picture in all of it. */
