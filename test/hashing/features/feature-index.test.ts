@@ -59,9 +59,10 @@ describe('FeatureIndex', () => {
   });
 
   it('is the one copy of a registered picture: its features come back equal after growing, removals, compaction and longer keys', async () => {
-    // A small key and growth steps that fire within a few pictures, so the arrays reallocate and the lists are rebuilt.
-    const index = new FeatureIndex({ keyBits: 10, keyGrowth: [[600, 12], [1500, 14]] });
+    // A small key and growth steps that fire within these pictures, so the arrays reallocate and the lists are rebuilt.
     const refs = await Promise.all([31, 32, 33, 34, 35, 36].map(async (s) => feats(await syntheticPhoto(s, 480, 360))));
+    const total = refs.reduce((n, f) => n + f.count, 0);
+    const index = new FeatureIndex({ keyBits: 10, keyGrowth: [[Math.floor(total / 4), 12], [Math.floor(total / 2), 14]] });
     for (const [i, f] of refs.entries()) index.add(`ref-${i}`, f);
     expect(index.keyBits).toBe(14);
     index.remove('ref-1');
