@@ -25,7 +25,11 @@
  * registered picture's, at one consistent placement and not all over either picture, are an overlay the
  * two share (a watermark, a logo, app chrome). Those keypoints of both are marked and no longer vote;
  * `sharedMask` gives them to the verifier, which leaves them out (match.ts `verifyFeatures`). A picture
- * removed takes its marks off its partners again.
+ * removed takes its marks off its partners again. Its cost is a look-up of the new picture's 400
+ * descriptors: profiled at 5,000 generated pictures, the bucket walk was 85% of an add's time and the
+ * full comparisons of proposed pictures under 2%; with words 1 and 5 checked first (a lower bound of
+ * the distance, so the same pairs pass) an add took 5.9 -> 4.8 ms of CPU at 10,000 pictures and
+ * 9.1 -> 7.0 ms at 40,000 (bench:index --features, load ~6).
  *
  * Memory per keypoint: 32 B descriptor + 4 x 4 B list links + 8 B position + 2 B angle and level + 1 B
  * stop-list count = 59 B, so 400 keypoints = 23.6 KB a registered picture, plus its record (~0.1 KB),
