@@ -4,6 +4,11 @@
  * `--key-bits`: the bits each index starts with; it lengthens them as it grows (KEY_GROWTH), and the row
  * says the bits it ended with.
  *
+ * Memory per picture three ways: the index's own count (`bytesPerPicture`: what each picture adds;
+ * `bytesHeld`: every array at its capacity, bucket heads included), and the process's (heap and array
+ * buffers after a full GC, before and after the build). Registration time is the adds alone
+ * (`addMs`: the crowd pictures are generated outside the clock), the stop list's walk included.
+ *
  * How the local-feature index (hashing/features/feature-index.ts) scales with the bank: bytes per
  * registered picture, build time, query time, and whether the true picture is still among the (at
  * most 16) candidates the verifier is given when it hides among N other registered pictures.
@@ -19,6 +24,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex, QUERY_OPTIONS, queryFeatures, REFERENCE_OPTIONS, referenceFeatures, type LocalFeatures } from '../hashing/features/index.ts';
 import { DESCRIPTOR_WORDS } from '../hashing/features/types.ts';
 import { decodeGrey } from '../hashing/image-decoder.ts';
@@ -73,21 +80,44 @@ function crowdPicture(k: number, out: { desc: Uint32Array; angle: Uint8Array; le
     out.angle[i] = Math.floor(rnd() * 256);
     out.level[i] = src.level[i];
   }
-  // Copies: the index keeps the registered features it is given (its stop list compares pictures).
-  return { width: src.width, height: src.height, count: n, x: src.x, y: src.y, level: out.level.slice(0, n), angle: out.angle.slice(0, n), descriptors: out.desc.slice(0, n * DESCRIPTOR_WORDS) };
+  // Views of the scratch arrays: the index copies what it keeps.
+  return { width: src.width, height: src.height, count: n, x: src.x, y: src.y, level: out.level.subarray(0, n), angle: out.angle.subarray(0, n), descriptors: out.desc.subarray(0, n * DESCRIPTOR_WORDS) };
 }
+
+// A full collection before reading the process's memory (the flag is allowed at run time; vm gives the function).
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+// Array buffers are swept after the collection, not in it: a few rounds with a pause between.
+const held = async () => {
+  for (let k = 0; k < 3; k++) { gc(); await new Promise((resolve) => setTimeout(resolve, 50)); }
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+/** Process CPU time in ms (all threads): under a loaded machine's contention it varies less than the wall clock. */
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 const rows: Array<Record<string, number>> = [];
 const scratch = { desc: new Uint32Array(REFERENCE_OPTIONS.maxKeypoints * 2 * DESCRIPTOR_WORDS), angle: new Uint8Array(REFERENCE_OPTIONS.maxKeypoints * 2), level: new Uint8Array(REFERENCE_OPTIONS.maxKeypoints * 2) };
+// Outside the loop, so the previous row's index is dropped before the next row's memory is read.
+let index: FeatureIndex | null = null;
 for (const keyBits of keyBitsList) {
   for (const size of sizes) {
-    const before = process.memoryUsage().arrayBuffers;
-    const index = new FeatureIndex({ ...DEFAULT_FEATURE_INDEX_OPTIONS, keyBits });
+    index = null;
+    const before = await held();
+    index = new FeatureIndex({ ...DEFAULT_FEATURE_INDEX_OPTIONS, keyBits });
     const t0 = performance.now();
-    for (const r of real) index.add(r.name, r.f);
-    for (let k = 0; k < size; k++) index.add(`crowd-${k}`, crowdPicture(k, scratch));
+    let addMs = 0;
+    let addCpu = 0;
+    for (const r of real) { const t = performance.now(), c = cpuMs(); index.add(r.name, r.f); addMs += performance.now() - t; addCpu += cpuMs() - c; }
+    for (let k = 0; k < size; k++) {
+      const f = crowdPicture(k, scratch);
+      const t = performance.now(), c = cpuMs();
+      index.add(`crowd-${k}`, f);
+      addMs += performance.now() - t;
+      addCpu += cpuMs() - c;
+    }
     const buildS = (performance.now() - t0) / 1000;
-    const bytes = process.memoryUsage().arrayBuffers - before;
+    const bytes = (await held()) - before;
     const times: number[] = [];
     let found = 0;
     let first = 0;
@@ -103,19 +133,20 @@ for (const keyBits of keyBitsList) {
     }
     const row = {
       keyBits, keyBitsAtEnd: index.keyBits, crowd: size, pictures: index.pictures, buildSeconds: Math.round(buildS * 10) / 10,
-      indexBytesPerPicture: index.bytesPerPicture(), arrayBufferBytesPerPicture: Math.round(bytes / index.pictures),
+      addMsPerPicture: Math.round((addMs / index.pictures) * 100) / 100, addCpuMsPerPicture: Math.round((addCpu / index.pictures) * 100) / 100,
+      indexBytesPerPicture: index.bytesPerPicture(), heldBytesPerPicture: Math.round(index.bytesHeld() / index.pictures), processBytesPerPicture: Math.round(bytes / index.pictures),
       queryMsMedian: Math.round(median(times) * 10) / 10, queryMsP95: Math.round(percentile(times, 95) * 10) / 10,
       truthAmongCandidates: found, truthFirst: first, queries: queries.length, meanCandidates: Math.round((candidates / queries.length) * 10) / 10,
     };
     rows.push(row);
-    log(`key ${keyBits} bits (${index.keyBits} at the end), ${size.toLocaleString('en')} crowd pictures: build ${row.buildSeconds} s, ${row.arrayBufferBytesPerPicture} B a picture, query ${row.queryMsMedian} ms (p95 ${row.queryMsP95}), truth among candidates ${found}/${queries.length} (first ${first}), ${row.meanCandidates} candidates`);
+    log(`key ${keyBits} bits (${index.keyBits} at the end), ${size.toLocaleString('en')} crowd pictures: build ${row.buildSeconds} s (adds ${row.addMsPerPicture} ms a picture, CPU ${row.addCpuMsPerPicture} ms), ${row.indexBytesPerPicture} B a picture (held ${row.heldBytesPerPicture}, process ${row.processBytesPerPicture}), query ${row.queryMsMedian} ms (p95 ${row.queryMsP95}), truth among candidates ${found}/${queries.length} (first ${first}), ${row.meanCandidates} candidates`);
   }
 }
 
 const load = loadavg().map((x) => Math.round(x * 100) / 100);
 report({ benchmark: 'feature-index-scale', realPictures: real.length, queries: queries.length, edits: EDITS, flipChance: FLIP, loadAverage: load, rows }, () => {
   const lines = [`feature index at scale (${real.length} real photos hidden among N crowd pictures; ${queries.length} partial-view queries; load ${load.join(' ')})`,
-    'key bits  crowd      build s  B/picture  query ms (p95)   truth in candidates  candidates'];
-  for (const r of rows) lines.push(`${`${r.keyBits}->${r.keyBitsAtEnd}`.padStart(8)}  ${r.crowd.toLocaleString('en').padEnd(9)}  ${String(r.buildSeconds).padStart(7)}  ${String(r.arrayBufferBytesPerPicture).padStart(9)}  ${`${r.queryMsMedian} (${r.queryMsP95})`.padStart(14)}   ${`${r.truthAmongCandidates}/${r.queries}`.padStart(19)}  ${String(r.meanCandidates).padStart(10)}`);
+    'key bits  crowd      build s  add ms  B/picture (held, process)  query ms (p95)   truth in candidates  candidates'];
+  for (const r of rows) lines.push(`${`${r.keyBits}->${r.keyBitsAtEnd}`.padStart(8)}  ${r.crowd.toLocaleString('en').padEnd(9)}  ${String(r.buildSeconds).padStart(7)}  ${String(r.addMsPerPicture).padStart(6)}  ${`${r.indexBytesPerPicture} (${r.heldBytesPerPicture}, ${r.processBytesPerPicture})`.padStart(25)}  ${`${r.queryMsMedian} (${r.queryMsP95})`.padStart(14)}   ${`${r.truthAmongCandidates}/${r.queries}`.padStart(19)}  ${String(r.meanCandidates).padStart(10)}`);
   return lines.join('\n') + '\n';
 });

@@ -25,14 +25,22 @@
  * registered picture's, at one consistent placement and not all over either picture, are an overlay the
  * two share (a watermark, a logo, app chrome). Those keypoints of both are marked and no longer vote;
  * `sharedMask` gives them to the verifier, which leaves them out (match.ts `verifyFeatures`). A picture
- * removed takes its marks off its partners again.
+ * removed takes its marks off its partners again. Its cost is a look-up of the new picture's 400
+ * descriptors: profiled at 5,000 generated pictures, the bucket walk was 85% of an add's time and the
+ * full comparisons of proposed pictures under 2%; with words 1 and 5 checked first (a lower bound of
+ * the distance, so the same pairs pass) an add took 5.9 -> 4.8 ms of CPU at 10,000 pictures and
+ * 9.1 -> 7.0 ms at 40,000 (bench:index --features, load ~6).
  *
- * Memory per descriptor: 32 B descriptor + 4 B picture slot + 4 x 4 B list links + 2 B angle and level
- * + 1 B stop-list count = 55 B, so 400 keypoints = 22.0 KB a registered picture, plus 4 x 2^keyBits x
- * 8 B of bucket heads and counts, plus, for a picture sharing an overlay, 2 B per keypoint it marked
- * on each partner (at most MAX_PARTNERS: ~250 B each, 2 KB at most). The index keeps a reference to the features it was given (their positions place the
- * shared keypoints), not a copy.
- * Removes are tombstones; `compact()` (or an add once they pass a quarter) rebuilds the lists.
+ * Memory per keypoint: 32 B descriptor + 4 x 4 B list links + 8 B position + 2 B angle and level + 1 B
+ * stop-list count = 59 B, so 400 keypoints = 23.6 KB a registered picture, plus its record (~0.1 KB),
+ * plus, for a picture sharing an overlay, 2 B per keypoint it marked on each partner (~250 B each),
+ * plus 4 x 2^keyBits x 8 B of bucket heads and counts for the bank. The index is the worker's one copy
+ * of a registered picture's features: `features(refId)` hands out views over its arrays (the matcher's
+ * verifier and the stop list read those), built on demand because growing and compacting reallocate
+ * them. Which picture a keypoint belongs to is found by binary search over the pictures' first slots
+ * (only for the few collisions that pass the distance check), not stored per keypoint.
+ * Removes are tombstones (a flag in the stop-list byte); `compact()` (or an add once they pass a
+ * quarter) rebuilds the lists.
  */
 import { popcount32 } from '../bits.ts';
 import { descriptorKey, KEY_BITS_MAX, KEY_TABLES } from './index-keys.ts';
@@ -52,6 +60,13 @@ const PROPOSE_MAX = 32;
 /** Partners a picture keeps on record (2 B a marked keypoint of the partner's: ~250 B each). */
 const MAX_PARTNERS = 8;
 const grown = (a: Int32Array) => { const b = new Int32Array(2 * a.length); b.set(a); return b; };
+/** The stop-list byte: a removed picture's keypoint (skipped like a stopped one), and the count below it. */
+const DEAD = 0x80;
+const SHARED_MAX = 0x7f;
+/** A registered picture's record, its id and its place in the Map: 97 B of heap measured (20,000 records, 7-digit ids, after full collections). */
+const REF_BYTES = 100;
+/** Per keypoint: descriptor, TABLES list links, x and y, angle, level, stop-list byte. */
+const SLOT_BYTES = 4 * DESCRIPTOR_WORDS + 4 * TABLES + 8 + 3;
 
 export interface FeatureIndexOptions {
   /** Bits per key to start with (8..24; index-keys.ts). */
@@ -118,18 +133,24 @@ export class FeatureIndex {
   private cap = 0;
   private size = 0;
   private desc = new Uint32Array(0);
-  private slotRef = new Int32Array(0);
+  /** Positions (working-picture pixels), for the stop list's placements and the verifier. */
+  private slotX = new Float32Array(0);
+  private slotY = new Float32Array(0);
   /** Orientation (1/256 turn) and pyramid level of each stored keypoint, for the agreement check. */
   private slotAngle = new Uint8Array(0);
   private slotLevel = new Uint8Array(0);
-  /** Stop list: how many other registered pictures share this keypoint at one placement (0: its own). */
+  /** Stop list: how many other registered pictures share this keypoint at one placement (0: its own), or DEAD. */
   private slotShared = new Uint8Array(0);
   private next: Int32Array[] = [];
   private readonly heads: Int32Array[] = [];
   private readonly counts: Int32Array[] = [];
-  private readonly refs: Array<{ id: string; first: number; count: number; alive: boolean; features: LocalFeatures; partners: Partner[] }> = [];
+  /** In slot order (`refOf` searches them by `first`); removed ones stay until `compact()`. */
+  private readonly refs: Array<{ id: string; first: number; count: number; alive: boolean; width: number; height: number; partners: Partner[] }> = [];
   private readonly byId = new Map<string, number>();
   private dead = 0;
+  /** overlaysOf's scratch, by picture (zero and -1 between calls). */
+  private hitCount = new Int32Array(0);
+  private hitStamp = new Int32Array(0);
 
   constructor(opts: Partial<FeatureIndexOptions> = {}) {
     this.opts = { ...DEFAULT_FEATURE_INDEX_OPTIONS, ...opts };
@@ -151,21 +172,68 @@ export class FeatureIndex {
     return this.byId.size;
   }
 
-  /** Bytes held per registered picture (descriptors, slots, links), bucket heads excluded. */
+  /**
+   * Bytes a registered picture costs (its keypoints' slots, record and partners; removed pictures'
+   * slots until compacted), the bank's bucket heads and the arrays' room to grow excluded (`bytesHeld`).
+   */
   bytesPerPicture(): number {
     let partners = 0;
     for (const r of this.refs) if (r.alive) for (const p of r.partners) partners += 2 * p.theirs.length + 32;
-    return this.byId.size === 0 ? 0 : Math.round((this.size * (4 * DESCRIPTOR_WORDS + 4 + 4 * TABLES + 3) + partners) / this.byId.size);
+    return this.byId.size === 0 ? 0 : Math.round((this.size * SLOT_BYTES + partners) / this.byId.size + REF_BYTES);
+  }
+
+  /** Every byte the index holds: slot arrays at their capacity, bucket heads and counts, records, partners. */
+  bytesHeld(): number {
+    let partners = 0;
+    for (const r of this.refs) for (const p of r.partners) partners += 2 * p.theirs.length + 32;
+    const heads = this.heads.reduce((n, a) => n + a.byteLength, 0) + this.counts.reduce((n, a) => n + a.byteLength, 0);
+    return this.cap * SLOT_BYTES + heads + partners + this.refs.length * REF_BYTES;
+  }
+
+  /**
+   * The registered features of `refId`, as views over the index's arrays (no copy): valid until the
+   * next add, remove or compact (they may reallocate), so take them per use and never keep them.
+   */
+  features(refId: string): LocalFeatures | null {
+    const r = this.byId.get(refId);
+    return r === undefined ? null : this.view(r);
+  }
+
+  private view(r: number): LocalFeatures {
+    const { first, count, width, height } = this.refs[r];
+    const end = first + count;
+    return {
+      width, height, count,
+      x: this.slotX.subarray(first, end), y: this.slotY.subarray(first, end),
+      level: this.slotLevel.subarray(first, end), angle: this.slotAngle.subarray(first, end),
+      descriptors: this.desc.subarray(first * DESCRIPTOR_WORDS, end * DESCRIPTOR_WORDS),
+    };
+  }
+
+  /** The picture a slot belongs to: the last ref whose first slot is at or before it. */
+  private refOf(s: number): number {
+    const refs = this.refs;
+    let lo = 0, hi = refs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (refs[mid].first <= s) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   add(refId: string, f: LocalFeatures): void {
     if (this.byId.has(refId)) this.remove(refId);
-    if (this.size + f.count > this.cap) this.grow(Math.max(this.cap * 2, this.size + f.count));
+    // A quarter more room at a time: doubling left up to half of the bank's slot arrays unused.
+    if (this.size + f.count > this.cap) this.grow(Math.max(Math.ceil(this.cap * 1.25), this.size + f.count));
     // Shared with pictures already in (before the new one is linked, so it does not find itself).
     const overlays = this.opts.stopShared ? this.overlaysOf(f) : [];
-    const r = this.refs.push({ id: refId, first: this.size, count: f.count, alive: true, features: f, partners: [] }) - 1;
+    const r = this.refs.push({ id: refId, first: this.size, count: f.count, alive: true, width: f.width, height: f.height, partners: [] }) - 1;
     this.byId.set(refId, r);
-    for (let i = 0; i < f.count; i++) this.link(this.size++, r, f.descriptors, i * DESCRIPTOR_WORDS, f.angle[i], f.level[i]);
+    this.slotX.set(f.x.subarray(0, f.count), this.size);
+    this.slotY.set(f.y.subarray(0, f.count), this.size);
+    this.slotShared.fill(0, this.size, this.size + f.count);
+    for (let i = 0; i < f.count; i++) this.link(this.size++, f.descriptors, i * DESCRIPTOR_WORDS, f.angle[i], f.level[i]);
     for (const o of overlays) {
       const other = this.refs[o.r];
       // A picture keeps MAX_PARTNERS on record (what a removal must undo): beyond, a watermark that
@@ -173,10 +241,10 @@ export class FeatureIndex {
       // then outlive that partner's removal: a stop kept, never a false match let in).
       const room = other.partners.length < MAX_PARTNERS;
       if (room) {
-        for (const j of o.theirs) this.slotShared[other.first + j] = Math.min(255, this.slotShared[other.first + j] + 1);
+        for (const j of o.theirs) this.slotShared[other.first + j] = Math.min(SHARED_MAX, this.slotShared[other.first + j] + 1);
         other.partners.push({ id: refId, count: o.theirs.length, theirs: Uint16Array.from(o.mine) });
       }
-      for (const i of o.mine) this.slotShared[this.refs[r].first + i] = Math.min(255, this.slotShared[this.refs[r].first + i] + 1);
+      for (const i of o.mine) this.slotShared[this.refs[r].first + i] = Math.min(SHARED_MAX, this.slotShared[this.refs[r].first + i] + 1);
       this.refs[r].partners.push({ id: other.id, count: o.mine.length, theirs: Uint16Array.from(room ? o.theirs : []) });
     }
     this.lengthenKeysIfDue();
@@ -221,27 +289,47 @@ export class FeatureIndex {
    */
   private overlaysOf(f: LocalFeatures): Array<{ r: number; mine: number[]; theirs: number[] }> {
     const maxBucket = Math.max(256, this.opts.maxBucketShare * (this.size - this.dead));
-    const { counts, heads, next, desc, slotRef } = this;
-    const hits = new Map<number, number>();
+    const { counts, heads, next, desc, slotShared } = this;
+    const keyBits = this.opts.keyBits;
+    // Per picture: collisions within SHARE_RADIUS (one per new descriptor) and the last descriptor that
+    // counted; `touched` keeps the order pictures were first hit in (the proposals' tie order).
+    if (this.hitCount.length < this.refs.length) {
+      this.hitCount = new Int32Array(Math.ceil(this.refs.length * 1.25) + 64);
+      this.hitStamp = new Int32Array(this.hitCount.length).fill(-1);
+    }
+    const { hitCount, hitStamp } = this;
+    const touched: number[] = [];
     const d = f.descriptors;
     for (let i = 0; i < f.count; i++) {
       const o = i * DESCRIPTOR_WORDS;
-      const voted = new Set<number>();
       for (let t = 0; t < TABLES; t++) {
-        const key = descriptorKey(d, o, t, this.opts.keyBits);
+        const key = descriptorKey(d, o, t, keyBits);
         if (counts[t][key] > maxBucket) continue;
-        for (let s = heads[t][key]; s >= 0; s = next[t][s]) {
-          const r = slotRef[s];
-          if (voted.has(r) || !this.refs[r].alive || distance(d, o, desc, s * DESCRIPTOR_WORDS) > SHARE_RADIUS) continue;
-          voted.add(r);
-          hits.set(r, (hits.get(r) ?? 0) + 1);
+        const nxt = next[t];
+        for (let s = heads[t][key]; s >= 0; s = nxt[s]) {
+          // Words 1 and 5 first: a chance collision already differs in more than SHARE_RADIUS bits there
+          // most of the time (a lower bound of the distance, so nothing within the radius is lost).
+          const p = s * DESCRIPTOR_WORDS;
+          const h = popcount32(d[o + 1] ^ desc[p + 1]) + popcount32(d[o + 5] ^ desc[p + 5]);
+          if (h > SHARE_RADIUS) continue;
+          const dist = h + popcount32(d[o] ^ desc[p]) + popcount32(d[o + 2] ^ desc[p + 2]) + popcount32(d[o + 3] ^ desc[p + 3])
+            + popcount32(d[o + 4] ^ desc[p + 4]) + popcount32(d[o + 6] ^ desc[p + 6]) + popcount32(d[o + 7] ^ desc[p + 7]);
+          if (dist > SHARE_RADIUS || (slotShared[s] & DEAD) !== 0) continue;
+          const r = this.refOf(s);
+          if (hitStamp[r] === i) continue;
+          if (hitStamp[r] === -1) touched.push(r);
+          hitStamp[r] = i;
+          hitCount[r]++;
         }
       }
     }
-    const proposed = [...hits].filter(([, h]) => h >= PROPOSE_HITS).sort((x, y) => y[1] - x[1]).slice(0, PROPOSE_MAX);
+    const hits: Array<[number, number]> = touched.map((r) => [r, hitCount[r]]);
+    for (const r of touched) { hitCount[r] = 0; hitStamp[r] = -1; }
+    const proposed = hits.filter(([, h]) => h >= PROPOSE_HITS).sort((x, y) => y[1] - x[1]).slice(0, PROPOSE_MAX);
     const out: Array<{ r: number; mine: number[]; theirs: number[] }> = [];
     for (const [r] of proposed) {
-      const placed = sharedPlacement(f, this.refs[r].features, closePairs(f, this.refs[r].features));
+      const theirs = this.view(r);
+      const placed = sharedPlacement(f, theirs, closePairs(f, theirs));
       if (placed) out.push({ r, mine: placed.a, theirs: placed.b });
     }
     return out;
@@ -261,7 +349,9 @@ export class FeatureIndex {
       other.partners = other.partners.filter((x) => x.id !== refId);
     }
     this.refs[r].partners = [];
-    this.dead += this.refs[r].count;
+    const { first, count } = this.refs[r];
+    this.slotShared.fill(DEAD, first, first + count);
+    this.dead += count;
     if (this.dead > this.size / 4 && this.dead > 4096) this.compact();
     return true;
   }
@@ -279,8 +369,7 @@ export class FeatureIndex {
     let vRef = new Int32Array(4096);
     let vBin = new Int32Array(4096);
     let vPair = new Int32Array(8192);
-    const { counts, heads, next, desc, slotRef, slotShared } = this;
-    const alive = Uint8Array.from(this.refs, (x) => (x.alive ? 1 : 0));
+    const { counts, heads, next, desc, slotShared } = this;
     let hitSlot = new Int32Array(1024);
     let hitDist = new Int32Array(1024);
     let qn = 0;
@@ -296,8 +385,8 @@ export class FeatureIndex {
           if (counts[t][key] > maxBucket) continue;
           const nxt = next[t];
           for (let s = heads[t][key]; s >= 0; s = nxt[s]) {
-            // A removed picture's keypoints, and the stop list's (an overlay other pictures share).
-            if (alive[slotRef[s]] === 0 || slotShared[s] > 0) continue;
+            // The stop list's keypoints (an overlay other pictures share), and a removed picture's (DEAD).
+            if (slotShared[s] > 0) continue;
             // Words 1 and 5 first (a cheap prefilter): a collision by chance differs in ~30 of their
             // 64 bits, a descriptor within VOTE_RADIUS in ~14.
             const p = s * DESCRIPTOR_WORDS;
@@ -318,7 +407,7 @@ export class FeatureIndex {
         for (let h = 0; h < nh; h++) {
           if (hitDist[h] > limit) continue;
           const s = hitSlot[h];
-          const r = this.slotRef[s];
+          const r = this.refOf(s);
           if (stamp[r] === qn) continue;
           stamp[r] = qn;
           votes[r]++;
@@ -373,6 +462,8 @@ export class FeatureIndex {
   compact(): void {
     const live = this.refs.filter((r) => r.alive);
     const oldDesc = this.desc;
+    const oldX = this.slotX;
+    const oldY = this.slotY;
     const oldAngle = this.slotAngle;
     const oldLevel = this.slotLevel;
     const oldShared = this.slotShared;
@@ -386,13 +477,14 @@ export class FeatureIndex {
       const r = this.refs.push({ ...old, first: this.size }) - 1;
       this.byId.set(old.id, r);
       this.slotShared.set(oldShared.subarray(old.first, old.first + old.count), this.size);
-      for (let i = 0; i < old.count; i++) this.link(this.size++, r, oldDesc, (old.first + i) * DESCRIPTOR_WORDS, oldAngle[old.first + i], oldLevel[old.first + i]);
+      this.slotX.set(oldX.subarray(old.first, old.first + old.count), this.size);
+      this.slotY.set(oldY.subarray(old.first, old.first + old.count), this.size);
+      for (let i = 0; i < old.count; i++) this.link(this.size++, oldDesc, (old.first + i) * DESCRIPTOR_WORDS, oldAngle[old.first + i], oldLevel[old.first + i]);
     }
   }
 
-  private link(slot: number, r: number, src: Uint32Array, o: number, angle: number, level: number): void {
+  private link(slot: number, src: Uint32Array, o: number, angle: number, level: number): void {
     this.desc.set(src.subarray(o, o + DESCRIPTOR_WORDS), slot * DESCRIPTOR_WORDS);
-    this.slotRef[slot] = r;
     this.slotAngle[slot] = angle;
     this.slotLevel[slot] = level;
     for (let t = 0; t < TABLES; t++) {
@@ -408,8 +500,10 @@ export class FeatureIndex {
     const keep = fresh ? 0 : this.size;
     const desc = new Uint32Array(cap * DESCRIPTOR_WORDS);
     desc.set(this.desc.subarray(0, keep * DESCRIPTOR_WORDS));
-    const slotRef = new Int32Array(cap);
-    slotRef.set(this.slotRef.subarray(0, keep));
+    const slotX = new Float32Array(cap);
+    slotX.set(this.slotX.subarray(0, keep));
+    const slotY = new Float32Array(cap);
+    slotY.set(this.slotY.subarray(0, keep));
     const slotAngle = new Uint8Array(cap);
     slotAngle.set(this.slotAngle.subarray(0, keep));
     const slotLevel = new Uint8Array(cap);
@@ -425,7 +519,8 @@ export class FeatureIndex {
       return n;
     });
     this.desc = desc;
-    this.slotRef = slotRef;
+    this.slotX = slotX;
+    this.slotY = slotY;
     this.cap = cap;
   }
 }
@@ -442,10 +537,4 @@ function bestWindow(hist: Int32Array, o: number): number {
     }
   }
   return best;
-}
-
-function distance(a: Uint32Array, ao: number, b: Uint32Array, bo: number): number {
-  let d = 0;
-  for (let w = 0; w < DESCRIPTOR_WORDS; w++) d += popcount32(a[ao + w] ^ b[bo + w]);
-  return d;
 }

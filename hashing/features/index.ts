@@ -6,7 +6,7 @@
  *   const m = matchFeatures(queryFeatures, featuresFromBase64(blob));   // verified, or null
  *   const index = new FeatureIndex(); index.add(refId, f);
  *   for (const c of index.query(queryFeatures))                          // agreeing votes, most first
- *     decideFeatureMatch(queryFeatures, refFeatures(c.refId), { ...c, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes });
+ *     decideFeatureMatch(queryFeatures, index.features(c.refId)!, { ...c, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes });
  *   // passing the candidate as the hint lets the verifier reject impostors on the index's own pairs (~0.1 ms)
  * Video keyframes (photos in slideshows, re-uploads of registered videos): hashing/video/keyframes.ts.
  */

@@ -53,8 +53,8 @@ interface Entry<Meta> {
   group: string | undefined;
   fp: Fingerprint;
   meta: Meta | undefined;
-  /** Decoded local features (an image registered with them). */
-  features: LocalFeatures | null;
+  /** Registered with local features: the feature index holds them (its `features(id)` views, the one copy in the worker). */
+  features: boolean;
 }
 
 /**
@@ -111,9 +111,10 @@ export class ReferenceMatcher<Meta = undefined> {
   add(ref: string, fp: Fingerprint, opts: AddOptions<Meta> = {}): void {
     const id = this.nextId++;
     const features = opts.features ?? featuresOf(fp);
-    this.entries.set(id, { ref, group: opts.group, fp, meta: opts.meta, features });
+    const keyframes = opts.keyframes ?? keyframesOf(fp);
+    this.entries.set(id, { ref, group: opts.group, fp: withoutFeatureText(fp, features !== null, keyframes !== null), meta: opts.meta, features: features !== null });
     if (features) this.featureIndex.add(String(id), features);
-    this.videoFeatures.add(id, opts.keyframes ?? keyframesOf(fp));
+    this.videoFeatures.add(id, keyframes);
     if (fp.kind === 'image') this.plainIndex.add({ hash: fp.pdq.hash, materialId: id, view: 'orig' });
     addTo(this.byRef, ref, id);
     if (opts.group !== undefined) addTo(this.byGroup, opts.group, id);
@@ -159,8 +160,9 @@ export class ReferenceMatcher<Meta = undefined> {
       // The index's voting pairs go along as the hint: the verifier's gate rejects an impostor on them in
       // ~0.1 ms instead of a full verification (5-50 ms).
       const v = votes.get(id);
-      const pair: FeaturePair | undefined = queryFeatures && e.features
-        ? { query: queryFeatures, ref: e.features, shared: this.featureIndex.sharedMask(String(id)), ...(v ? { hint: { votes: v.votes, mirroredVotes: v.mirroredVotes, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes, pairs: v.pairs, mirroredPairs: v.mirroredPairs } } : {}) }
+      const refFeatures = e.features ? this.featureIndex.features(String(id)) : null;
+      const pair: FeaturePair | undefined = queryFeatures && refFeatures
+        ? { query: queryFeatures, ref: refFeatures, shared: this.featureIndex.sharedMask(String(id)), ...(v ? { hint: { votes: v.votes, mirroredVotes: v.mirroredVotes, minVotes: DEFAULT_FEATURE_INDEX_OPTIONS.minVotes, pairs: v.pairs, mirroredPairs: v.mirroredPairs } } : {}) }
         : undefined;
       const beyond = decideBeyondPdq(query, e.fp, pair);
       if (beyond) found.set(id, beyond);
@@ -169,7 +171,7 @@ export class ReferenceMatcher<Meta = undefined> {
     // well is a shared overlay, not a sighting (explained.ts).
     if (queryFeatures) {
       dropExplained(found, (id) => {
-        const f = this.entries.get(id)?.features;
+        const f = this.featureIndex.features(String(id));
         const d = f ? decideFeatureMatch(queryFeatures, f) : null;
         return d ? { inliers: d.inliers, region: toQueryRegion(d.region) } : null;
       });
@@ -193,7 +195,7 @@ export class ReferenceMatcher<Meta = undefined> {
     if (!keyframes || this.withFeatures === 0) return;
     // A picture's own keypoints only: the stop list's shared overlays find no picture in a video either.
     const own = (id: number) => {
-      const f = this.entries.get(id)?.features;
+      const f = this.featureIndex.features(String(id));
       return f ? ownFeatures(f, this.featureIndex.sharedMask(String(id))).features : null;
     };
     const pictures = { index: this.featureIndex, features: own };
@@ -230,6 +232,22 @@ export class ReferenceMatcher<Meta = undefined> {
     }
     return gone.length;
   }
+}
+
+/**
+ * The fingerprint without the features text the indexes hold decoded (a bank line carries it: ~20 KB
+ * of base64 a picture, more a video); nothing reads it from the entry after `add`.
+ */
+function withoutFeatureText(fp: Fingerprint, features: boolean, keyframes: boolean): Fingerprint {
+  if (fp.kind === 'image' && features && fp.features !== undefined) {
+    const { features: _text, ...rest } = fp;
+    return rest;
+  }
+  if (fp.kind === 'video' && keyframes && fp.keyframes !== undefined) {
+    const { keyframes: _list, ...rest } = fp;
+    return rest;
+  }
+  return fp;
 }
 
 /** Query views that show the whole query: a match through them found the registered picture in all of it. */

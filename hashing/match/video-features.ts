@@ -49,7 +49,8 @@ const hintOf = (c: FeatureCandidate): SideHint => ({ votes: c.votes, mirroredVot
 /** Registered videos' keyframes, by the matcher's reference id. */
 export class VideoFeatureIndex {
   private readonly index = new FeatureIndex();
-  private readonly refs = new Map<number, KeyframeFeatures[]>();
+  /** Each registered video's keyframe times; their features are the index's (`keyframe`), its one copy. */
+  private readonly refs = new Map<number, number[]>();
 
   /** Registered videos with keyframes. */
   get videos(): number {
@@ -59,8 +60,15 @@ export class VideoFeatureIndex {
   add(id: number, keyframes: KeyframeFeatures[] | null): void {
     if (!keyframes || keyframes.length === 0) return;
     this.remove(id);
-    this.refs.set(id, keyframes);
+    this.refs.set(id, keyframes.map((k) => k.timeSec));
     for (const [k, kf] of keyframes.entries()) this.index.add(`${id}:${k}`, kf.features);
+  }
+
+  /** Registered keyframe `k` of video `id`: its time and features (views over the index's arrays, per use). */
+  private keyframe(id: number, k: number): KeyframeFeatures | null {
+    const timeSec = this.refs.get(id)?.[k];
+    const features = timeSec === undefined ? null : this.index.features(`${id}:${k}`);
+    return features ? { timeSec: timeSec!, features } : null;
   }
 
   remove(id: number): void {
@@ -94,14 +102,14 @@ export class VideoFeatureIndex {
       const [idText, kText] = c.refId.split(':');
       const id = Number(idText), k = Number(kText);
       if (skip(id)) continue;
-      const ref = this.refs.get(id)?.[k];
+      const ref = this.keyframe(id, k);
       const d = ref ? decideFeatureMatch(query, ref.features, hintOf(c)) : null;
       const had = best.get(id);
       if (d && (!had || d.inliers > had.d.inliers)) best.set(id, { k, d });
     }
     for (const [id, { k, d }] of best) {
       const { queryTime: _t, keyframes: _n, ...decision } = decisionOf(d, 0, 1);
-      out.set(id, { ...decision, frameTime: this.refs.get(id)![k].timeSec });
+      out.set(id, { ...decision, frameTime: this.refs.get(id)![k] });
     }
     return out;
   }
@@ -116,7 +124,7 @@ export class VideoFeatureIndex {
         const [idText, kText] = c.refId.split(':');
         const id = Number(idText), k = Number(kText);
         if (skip(id)) continue;
-        const ref = this.refs.get(id)?.[k];
+        const ref = this.keyframe(id, k);
         if (!ref) continue;
         const d = decideFeatureMatch(q.features, ref.features, hintOf(c));
         const had = best.get(id);
@@ -124,7 +132,7 @@ export class VideoFeatureIndex {
       }
       for (const [id, { k, d }] of best) {
         const r = perRef.get(id) ?? { pairs: [], used: new Set<number>() };
-        r.pairs.push({ queryTimeSec: q.timeSec, refTimeSec: this.refs.get(id)![k].timeSec, inliers: d.inliers, region: d.region, d });
+        r.pairs.push({ queryTimeSec: q.timeSec, refTimeSec: this.refs.get(id)![k], inliers: d.inliers, region: d.region, d });
         r.used.add(k);
         perRef.set(id, r);
       }

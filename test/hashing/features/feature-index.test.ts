@@ -58,6 +58,30 @@ describe('FeatureIndex', () => {
     expect(DEFAULT_FEATURE_INDEX_OPTIONS.maxCandidates).toBeLessThanOrEqual(16);
   });
 
+  it('is the one copy of a registered picture: its features come back equal after growing, removals, compaction and longer keys', async () => {
+    // A small key and growth steps that fire within these pictures, so the arrays reallocate and the lists are rebuilt.
+    const refs = await Promise.all([31, 32, 33, 34, 35, 36].map(async (s) => feats(await syntheticPhoto(s, 480, 360))));
+    const total = refs.reduce((n, f) => n + f.count, 0);
+    const index = new FeatureIndex({ keyBits: 10, keyGrowth: [[Math.floor(total / 4), 12], [Math.floor(total / 2), 14]] });
+    for (const [i, f] of refs.entries()) index.add(`ref-${i}`, f);
+    expect(index.keyBits).toBe(14);
+    index.remove('ref-1');
+    index.remove('ref-4');
+    index.compact();
+    index.add('ref-1', refs[1]);
+    expect(index.features('ref-4')).toBeNull();
+    for (const i of [0, 1, 2, 3, 5]) {
+      const got = index.features(`ref-${i}`)!;
+      const f = refs[i];
+      expect({ width: got.width, height: got.height, count: got.count }, `ref-${i}`).toEqual({ width: f.width, height: f.height, count: f.count });
+      for (const k of ['x', 'y', 'level', 'angle', 'descriptors'] as const) expect(Array.from(got[k]), `ref-${i} ${k}`).toEqual(Array.from(f[k]));
+    }
+    // Views, not copies: nothing per picture beyond the index's own slots and record.
+    expect(index.features('ref-0')!.descriptors.buffer).toBe(index.features('ref-5')!.descriptors.buffer);
+    expect(index.bytesPerPicture()).toBeLessThanOrEqual(24 * 1024);
+    expect(index.bytesHeld()).toBeGreaterThan(index.bytesPerPicture() * index.pictures);
+  });
+
   it('finds a mirrored copy through the mirrored descriptors', async () => {
     const index = new FeatureIndex();
     const p = await syntheticPhoto(9, 640, 480);
