@@ -13,6 +13,11 @@ const send = (m: VideoHostReply) => process.send!(m);
 
 /** The ffmpeg/ffprobe processes of each job, so a cancelled job (or the host's end) stops them. */
 const children = new Map<number, Set<number>>();
+/**
+ * Jobs cancelled while running: a decoder such a job starts after the cancel (its ffprobe was stopped
+ * between two runs, or the next keyframe pass begins) is stopped as soon as it is spawned.
+ */
+const cancelled = new Set<number>();
 /** The private directory the pool writes this host's job files into (removed by the pool, or here if the pool is gone first). */
 const jobDir = process.argv[2];
 
@@ -28,18 +33,27 @@ function killJob(id: number): void {
 
 process.on('message', (m: VideoHostMessage) => {
   if (m.type === 'cancel') {
+    if (children.has(m.id)) cancelled.add(m.id);
     killJob(m.id);
     return;
   }
+  const id = m.id;
   const pids = new Set<number>();
-  children.set(m.id, pids);
-  const video: VideoFingerprintOptions = { ...m.video, watch: { onSpawn: (pid) => pids.add(pid) } };
+  children.set(id, pids);
+  const onSpawn = (pid: number) => {
+    pids.add(pid);
+    if (cancelled.has(id)) killJob(id);
+  };
+  const video: VideoFingerprintOptions = { ...m.video, watch: { onSpawn } };
   fingerprintFile(m.path, { video })
     .then(
-      (fingerprint) => send({ type: 'done', id: m.id, ok: true, fingerprint }),
-      (err: unknown) => send({ type: 'done', id: m.id, ok: false, ...sendableError(err) }),
+      (fingerprint) => send({ type: 'done', id, ok: true, fingerprint }),
+      (err: unknown) => send({ type: 'done', id, ok: false, ...sendableError(err) }),
     )
-    .finally(() => children.delete(m.id));
+    .finally(() => {
+      children.delete(id);
+      cancelled.delete(id);
+    });
 });
 
 // The pool's process ended or let go of this one: stop every decoder still running, remove the job files

@@ -150,9 +150,13 @@ describe('fingerprinting worker pool', () => {
       }
     };
     const waitFor = async (what: () => boolean, ms = 10_000) => {
+      // True as soon as it holds (asking again after the loop could catch the next state instead).
       const until = Date.now() + ms;
-      while (!what() && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
-      return what();
+      for (;;) {
+        if (what()) return true;
+        if (Date.now() >= until) return false;
+        await new Promise((r) => setTimeout(r, 25));
+      }
     };
 
     it('fingerprints a video in one helper process, never in a worker thread, with the same result', async () => {
