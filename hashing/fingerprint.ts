@@ -5,7 +5,7 @@
 import { open } from 'node:fs/promises';
 import { hammingHex } from './bits.ts';
 import { contentRect } from './borders.ts';
-import { decodeGrey, decodeImage, DEFAULT_DECODE_LIMITS, type DecodeLimits, ImageDecodeError, type RgbaImage } from './image-decoder.ts';
+import { decodeGrey, decodeImage, greyOfDecoded, DEFAULT_DECODE_LIMITS, type DecodeLimits, ImageDecodeError, type RgbaImage } from './image-decoder.ts';
 import { sniffFingerprintKind } from './fingerprint-kind.ts';
 import { pdqDihedrals, pdqFromRgb } from './pdq-hasher.ts';
 import { pdqOf } from './signals/pdq.ts';
@@ -148,15 +148,17 @@ export async function fingerprintImage(bytes: Uint8Array, opts: FingerprintOptio
     }
     fp.frames = frames;
   }
-  if (opts.features) fp.features = await featuresOf(bytes, img, opts.features, limits);
+  if (opts.features) fp.features = await featuresOf(bytes, img, decoded.width, decoded.height, opts.features, limits);
   return fp;
 }
 
 /** The image's local features: its own grey decode; a registered screenshot keeps only the picture inside it. */
-async function featuresOf(bytes: Uint8Array, img: RgbaImage, role: 'reference' | 'query', limits: DecodeLimits): Promise<string> {
+async function featuresOf(bytes: Uint8Array, img: RgbaImage, width: number, height: number, role: 'reference' | 'query', limits: DecodeLimits): Promise<string> {
+  const maxSide = role === 'reference' ? REFERENCE_OPTIONS.maxSide : QUERY_OPTIONS.maxSide;
   let grey;
   try {
-    grey = await decodeGrey(bytes, role === 'reference' ? REFERENCE_OPTIONS.maxSide : QUERY_OPTIONS.maxSide, limits);
+    // PDQ's copy at full resolution is the grey's source too: no second decode.
+    grey = (img.width === width && img.height === height ? greyOfDecoded(img, maxSide) : null) ?? (await decodeGrey(bytes, maxSide, limits));
   } catch (err) {
     if (err instanceof ImageDecodeError) throw new FingerprintError(err.message, { cause: err });
     throw err;

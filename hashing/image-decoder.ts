@@ -5,6 +5,7 @@
  * than a 1 MP one.
  */
 import sharp, { type Metadata, type Sharp } from 'sharp';
+import { featureKernel } from './features/kernel.ts';
 
 // Global tuning, set once (STYLE.md habit 1): no operation cache (every image is new), and one libvips
 // thread per image - callers hash several images at once, and on two cores a second thread per image
@@ -149,18 +150,31 @@ export interface GreyPicture {
 }
 
 /**
- * The first frame as grey (sharp's greyscale: libvips' B_W, not Rec. 601 luma - up to 28 levels apart
- * from ffmpeg's `gray` of a video frame; every threshold of hashing/features/ was chosen on it) with its
- * longer side at most `maxSide`, for local features.
+ * The first frame as grey with its longer side at most `maxSide`, for local features: sharp's
+ * `greyscale()` (libvips' B_W, not Rec. 601 luma, which is up to 28 levels apart - ffmpeg's `gray` of
+ * a video frame is that) shrunk with the linear kernel. Every threshold of hashing/features/ was chosen
+ * on exactly these bytes.
  * A separate decode from `decodeImage` because features want more pixels than PDQ's 512 px working
- * copy of a large image (one tile of a collage is a third of the picture); JPEG shrink-on-load keeps
- * it cheap. The same limits apply (pixel cap read from the header, time cap).
+ * copy of a large image (one tile of a collage is a third of the picture). Two ways, one result:
+ *   - under 3x `maxSide` (no JPEG shrink-on-load applies) and 8 bits a channel: libvips decodes to
+ *     sRGB and the native feature kernel does the rest (greyFromSrgb, reduceLinear), byte-identical
+ *     (test/hashing/features/grey-decode.test.ts) at half the CPU of libvips' float colour path and
+ *     its one-band resize;
+ *   - larger, 16-bit, WebP/SVG/PDF (scaled while loading), or the TypeScript kernel (slower than
+ *     libvips at this): libvips does it all, shrinking on load.
+ * The same limits apply (pixel cap read from the header, time cap).
  */
 export async function decodeGrey(bytes: Uint8Array, maxSide: number, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<GreyPicture> {
   if (bytes.length === 0) throw new ImageDecodeError('The file is empty (0 bytes).');
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 })
-      .timeout({ seconds: limits.timeoutSeconds })
+    const input = sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 }).timeout({ seconds: limits.timeoutSeconds });
+    const meta = await input.metadata();
+    // (The TypeScript kernel would take longer than libvips over the same bytes: libvips does it all.)
+    if (featureKernel().name === 'native' && decodesWhole(meta, maxSide)) {
+      const { data, info } = await input.clone().toColourspace('srgb').flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true });
+      if (info.channels === 3 && data.length === info.width * info.height * 3) return shrunkGrey(featureKernel().greyFromSrgb(data, 3, info.width, info.height), maxSide);
+    }
+    const { data, info } = await input
       .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true, kernel: 'linear' })
       .toColourspace('srgb')
       .flatten({ background: '#ffffff' })
@@ -174,6 +188,38 @@ export async function decodeGrey(bytes: Uint8Array, maxSide: number, limits: Dec
     if (/pixel limit/i.test(msg)) throw new ImageDecodeError(`The image is over the limit of ${limits.maxInputPixels.toLocaleString('en')} pixels; it was not decoded (possible decompression bomb).`, { cause: err });
     throw new ImageDecodeError(`The image could not be decoded for local features (${firstLine(msg)}).`, { cause: err });
   }
+}
+
+/**
+ * Whether decodeGrey decodes the first frame whole: 8-bit, under 3x `maxSide` (from 3x sharp's JPEG
+ * loader shrinks by 2 or more while decoding, src/pipeline.cc), and not a format scaled while loading.
+ */
+export function decodesWhole(meta: Metadata, maxSide: number): boolean {
+  const w = meta.width ?? 0;
+  const h = meta.pageHeight ?? meta.height ?? 0;
+  if (w <= 0 || h <= 0 || meta.depth !== 'uchar') return false;
+  const shrink = Math.max(w, h) / maxSide;
+  if (shrink <= 1) return meta.format !== 'svg' && meta.format !== 'pdf';
+  return shrink < 3 && meta.format !== 'webp' && meta.format !== 'svg' && meta.format !== 'pdf';
+}
+
+/**
+ * decodeGrey's grey of pixels `decodeImage` already decoded at full resolution, or null when it cannot
+ * be taken from them (a transparent pixel: decodeGrey puts the picture on white). The same bytes
+ * decodeGrey gives, without decoding the file again.
+ */
+export function greyOfDecoded(img: RgbaImage, maxSide: number): GreyPicture | null {
+  if (featureKernel().name !== 'native') return null;
+  const d = img.data;
+  for (let i = 3; i < d.length; i += 4) if (d[i] !== 255) return null;
+  return shrunkGrey(featureKernel().greyFromSrgb(d, 4, img.width, img.height), maxSide);
+}
+
+/** sharp's `resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true, kernel: 'linear' })`. */
+function shrunkGrey(grey: GreyPicture, maxSide: number): GreyPicture {
+  // The factor as sharp works it out (src/common.cc ResolveShrink): one for both sides.
+  const shrink = Math.max(1, grey.width / maxSide, grey.height / maxSide);
+  return featureKernel().reduceLinear(grey, shrink);
 }
 
 /**

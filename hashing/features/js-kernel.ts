@@ -19,7 +19,123 @@ export const GRID = 8;
 // FAST circle of radius 3, clockwise from 12 o'clock.
 const CIRCLE = [[0, -3], [1, -3], [2, -2], [3, -1], [3, 0], [3, 1], [2, 2], [1, 3], [0, 3], [-1, 3], [-2, 2], [-3, 1], [-3, 0], [-3, -1], [-2, -2], [-1, -3]];
 
-export const JS_KERNEL: FeatureKernel = Object.freeze({ name: 'js' as const, resizeArea, equalise, shrinkBilinear, boxSums, detect, moments, describe, uniformLines });
+export const JS_KERNEL: FeatureKernel = Object.freeze({ name: 'js' as const, greyFromSrgb, reduceLinear, resizeArea, equalise, shrinkBilinear, boxSums, detect, moments, describe, uniformLines });
+
+// libvips' B_W from 8-bit sRGB (colour/LabQ2sRGB.c, vips_col_scRGB2BW_8), in its single-precision
+// arithmetic: each channel to linear light through a 256-entry table, Rec. 709 luminance, back to sRGB
+// by interpolating in a 257-entry table, rounded half to even. Built here once and handed to the
+// native kernel too, so the one transcendental step (pow) is V8's in both.
+const f32 = Math.fround;
+/** 8-bit sRGB to linear light (libvips' vips_v2Y_8). */
+export const SRGB_TO_LINEAR = new Float32Array(256);
+/** Linear light x 255 to 8-bit sRGB at whole steps, the last repeated for interpolation (vips_Y2v_8). */
+export const LINEAR_TO_SRGB = new Int32Array(257);
+const ONE_055 = f32(1 + f32(0.055));
+for (let i = 0; i < 256; i++) {
+  const x = f32(i / 255);
+  const v = x <= 0.0031308 ? f32(f32(12.92) * x) : f32(f32(ONE_055 * f32(Math.pow(x, f32(1 / f32(2.4))))) - f32(0.055));
+  LINEAR_TO_SRGB[i] = roundHalfEven(f32(255 * v));
+  SRGB_TO_LINEAR[i] = x <= 0.04045 ? f32(x / f32(12.92)) : f32(Math.pow(f32(f32(x + f32(0.055)) / ONE_055), f32(2.4)));
+}
+LINEAR_TO_SRGB[256] = LINEAR_TO_SRGB[255];
+const LUMA_R = f32(0.2126), LUMA_G = f32(0.7152), LUMA_B = f32(0.0722);
+
+function roundHalfEven(v: number): number {
+  const fl = Math.floor(v);
+  const d = v - fl;
+  return d > 0.5 || (d === 0.5 && fl % 2 !== 0) ? fl + 1 : fl;
+}
+
+/** sharp's `greyscale()` of 8-bit sRGB pixels, `channels` bytes a pixel (a 4th, alpha, is ignored). */
+function greyFromSrgb(rgb: Uint8Array, channels: number, width: number, height: number): GreyImage {
+  const n = width * height;
+  if (!(channels === 3 || channels === 4) || rgb.length !== n * channels) throw new RangeError('greyFromSrgb: the data is not width x height pixels of 3 or 4 bytes.');
+  const out = new Uint8Array(n);
+  const lin = SRGB_TO_LINEAR, enc = LINEAR_TO_SRGB;
+  for (let i = 0, j = 0; i < n; i++, j += channels) {
+    const y = f32(f32(f32(LUMA_R * lin[rgb[j]]) + f32(LUMA_G * lin[rgb[j + 1]])) + f32(LUMA_B * lin[rgb[j + 2]]));
+    const yf = Math.min(255, Math.max(0, f32(y * 255)));
+    const yi = yf | 0;
+    out[i] = roundHalfEven(f32(enc[yi] + f32(f32(enc[yi + 1] - enc[yi]) * f32(yf - yi))));
+  }
+  return { width, height, data: out };
+}
+
+// libvips' resize with the linear kernel (resample/resize.c: reducev, then reduceh), for a shrink of
+// 1 to 4 (below libvips' integer pre-shrink): a triangle filter as wide as the shrink, its 65 sub-pixel
+// phases as 12-bit fixed-point masks, edges repeated. What sharp's `resize(..., { kernel: 'linear' })`
+// gives a grey picture, byte for byte, so decodeGrey can shrink after taking the grey itself.
+export const REDUCE_PHASES = 64;
+export const REDUCE_SHIFT = 12;
+
+/** The masks of one axis: `points` taps for each of the 65 phases, Int16 as libvips keeps them. */
+export function reduceMasks(shrink: number): { points: number; masks: Int16Array } {
+  const points = 2 * roundHalfEven(shrink) + 1;
+  const masks = new Int16Array((REDUCE_PHASES + 1) * points);
+  const c = new Float64Array(points);
+  for (let ph = 0; ph <= REDUCE_PHASES; ph++) {
+    const half = f32(ph / REDUCE_PHASES) + points / 2 - 1;
+    let sum = 0;
+    for (let i = 0; i < points; i++) {
+      const x = Math.abs((i - half) / shrink); // libvips 8.18 divides (later versions multiply by 1 / shrink)
+      c[i] = x < 1 ? 1 - x : 0;
+      sum += c[i];
+    }
+    for (let i = 0; i < points; i++) masks[ph * points + i] = Math.trunc((c[i] / sum) * (1 << REDUCE_SHIFT));
+  }
+  return { points, masks };
+}
+
+/** Each output line's first input line and mask phase along one axis of `n` pixels shrunk by `shrink`. */
+export interface ReducePlan { out: number; first: Int32Array; phase: Int32Array; points: number; masks: Int16Array }
+
+export function reducePlan(n: number, shrink: number): ReducePlan {
+  const s = 1 / (1 / shrink);
+  const out = Math.max(1, Math.trunc(n / s + 0.5));
+  const offset = (1 + (out * s - n)) / 2 - 1;
+  const { points, masks } = reduceMasks(s);
+  const edge = Math.ceil(points / 2) - 1;
+  const first = new Int32Array(out), phase = new Int32Array(out);
+  let at = 0.5 * s - 0.5 - offset;
+  for (let k = 0; k < out; k++, at += s) {
+    first[k] = Math.trunc(at) - edge;
+    phase[k] = (((Math.trunc(at * REDUCE_PHASES * 2) | 0) & (REDUCE_PHASES * 2 - 1)) + 1) >> 1;
+  }
+  return { out, first, phase, points, masks };
+}
+
+export function checkReduceShrink(shrink: number): void {
+  if (!(shrink >= 1 && shrink < 4)) throw new RangeError(`reduceLinear: the shrink must be from 1 to under 4, not ${shrink}.`);
+}
+
+function reduceLinear(src: GreyImage, shrink: number): GreyImage {
+  checkReduceShrink(shrink);
+  if (shrink === 1) return src;
+  const { width: w, height: h, data } = src;
+  const round = 1 << (REDUCE_SHIFT - 1);
+  const v = reducePlan(h, shrink);
+  const mid = new Uint8Array(w * v.out);
+  for (let y = 0; y < v.out; y++) {
+    const m = v.phase[y] * v.points;
+    for (let x = 0; x < w; x++) {
+      let sum = round;
+      for (let i = 0; i < v.points; i++) sum += v.masks[m + i] * data[Math.min(h - 1, Math.max(0, v.first[y] + i)) * w + x];
+      mid[y * w + x] = Math.min(255, Math.max(0, sum >> REDUCE_SHIFT));
+    }
+  }
+  const u = reducePlan(w, shrink);
+  const out = new Uint8Array(u.out * v.out);
+  for (let y = 0; y < v.out; y++) {
+    const row = y * w;
+    for (let x = 0; x < u.out; x++) {
+      const m = u.phase[x] * u.points;
+      let sum = round;
+      for (let i = 0; i < u.points; i++) sum += u.masks[m + i] * mid[row + Math.min(w - 1, Math.max(0, u.first[x] + i))];
+      out[y * u.out + x] = Math.min(255, Math.max(0, sum >> REDUCE_SHIFT));
+    }
+  }
+  return { width: u.out, height: v.out, data: out };
+}
 
 /** Area-average resize (a box filter with fractional edges): the right filter for shrinking. */
 function resizeArea(src: GreyImage, w: number, h: number): GreyImage {

@@ -1,5 +1,5 @@
 /**
- * The feature kernel: the per-pixel and per-sample loops of extraction (resizing, equalisation, the
+ * The feature kernel: the per-pixel and per-sample loops of extraction (the grey picture, resizing, equalisation, the
  * pyramid, box sums, FAST with its ranking, orientation moments, BRIEF sampling, the panel finder's
  * uniform lines) behind one interface,
  * so extract.ts keeps the orchestration and either implementation computes the loops:
@@ -15,6 +15,10 @@ import type { GreyImage } from './types.ts';
 
 export interface FeatureKernel {
   readonly name: 'js' | 'native';
+  /** sharp's `greyscale()` (libvips' B_W) of 8-bit sRGB, 3 or 4 bytes a pixel (alpha ignored), exactly. */
+  greyFromSrgb(rgb: Uint8Array, channels: number, width: number, height: number): GreyImage;
+  /** libvips' linear-kernel resize by 1 / `shrink` (1 <= shrink < 4), exactly: what sharp gives. */
+  reduceLinear(src: GreyImage, shrink: number): GreyImage;
   resizeArea(src: GreyImage, w: number, h: number): GreyImage;
   equalise(img: GreyImage, clip: number): GreyImage;
   /** A pyramid step: bilinear shrink by less than 2x. */

@@ -7,11 +7,17 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ANGLE_BINS, STEERED_PATTERNS } from './brief-pattern.ts';
-import { BORDER, BOX, JS_KERNEL } from './js-kernel.ts';
+import { BORDER, BOX, checkReduceShrink, JS_KERNEL, LINEAR_TO_SRGB, reducePlan, SRGB_TO_LINEAR } from './js-kernel.ts';
 import type { FeatureKernel } from './kernel.ts';
 import type { GreyImage } from './types.ts';
 
 interface Addon {
+  reduceLinear(
+    src: Uint8Array, w: number, h: number,
+    vFirst: Int32Array, vPhase: Int32Array, vMasks: Int16Array, vPoints: number,
+    hFirst: Int32Array, hPhase: Int32Array, hMasks: Int16Array, hPoints: number,
+  ): Uint8Array;
+  greyFromSrgb(rgb: Uint8Array, channels: number, w: number, h: number, toLinear: Float32Array, toSrgb: Int32Array): Uint8Array;
   resizeArea(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Uint8Array;
   equalise(src: Uint8Array, w: number, h: number, clip: number): Uint8Array;
   shrinkBilinear(src: Uint8Array, sw: number, sh: number, w: number, h: number): Uint8Array;
@@ -37,6 +43,14 @@ const int32 = (pts: ArrayLike<number>) => (pts instanceof Int32Array ? pts : Int
 function wrap(addon: Addon): FeatureKernel {
   return Object.freeze({
     name: 'native' as const,
+    greyFromSrgb: (rgb: Uint8Array, channels: number, width: number, height: number): GreyImage =>
+      ({ width, height, data: addon.greyFromSrgb(rgb, channels, width, height, SRGB_TO_LINEAR, LINEAR_TO_SRGB) }),
+    reduceLinear(src: GreyImage, shrink: number): GreyImage {
+      checkReduceShrink(shrink);
+      if (shrink === 1) return src;
+      const v = reducePlan(src.height, shrink), u = reducePlan(src.width, shrink);
+      return { width: u.out, height: v.out, data: addon.reduceLinear(src.data, src.width, src.height, v.first, v.phase, v.masks, v.points, u.first, u.phase, u.masks, u.points) };
+    },
     resizeArea(src: GreyImage, w: number, h: number): GreyImage {
       if (w === src.width && h === src.height) return src;
       return { width: w, height: h, data: addon.resizeArea(src.data, src.width, src.height, w, h) };

@@ -3,7 +3,9 @@
  * plain-C Node-API addon. Every function gives byte for byte what the TypeScript gives:
  *   - floating point is double with float stores exactly where the TypeScript stores into a
  *     Float32Array; binding.gyp builds with -ffp-contract=off (no fused multiply-add) and no fast-math;
- *   - Math.round is mirrored by js_round (halves up, also for negatives), not C's round();
+ *   - Math.round is mirrored by js_round (halves up, also for negatives), not C's round(); the one
+ *     half-to-even rounding (greyFromSrgb, after libvips' rintf) is float arithmetic in the default
+ *     rounding mode;
  *   - no transcendental functions here (V8's and glibc's differ in the last ulp): orientation returns
  *     the integer moments and the TypeScript takes atan2.
  * Scratch memory is per call (worker threads call this concurrently).
@@ -99,6 +101,116 @@ static napi_value new_array(napi_env env, napi_typedarray_type type, size_t n, s
 static napi_value out_of_memory(napi_env env) {
   napi_throw_error(env, "ERR_STAYDOWN_FEATURES_MEMORY", "staydown features kernel: out of memory.");
   return NULL;
+}
+
+/* ---- greyFromSrgb(rgb, channels, w, h, toLinear, toSrgb): libvips' B_W of 8-bit sRGB ----
+ * vips_col_scRGB2BW_8 in the same float arithmetic; the two tables come from js-kernel.ts. */
+
+static napi_value grey_from_srgb(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  const uint8_t *src;
+  const float *lin;
+  const int32_t *enc;
+  size_t len, lin_len, enc_len;
+  int64_t ch, w, h;
+  if (!get_args(env, info, 6, argv)) return NULL;
+  if (!get_array(env, argv[0], napi_uint8_array, "the pixels", (void **)&src, &len)) return NULL;
+  if (!get_int(env, argv[1], 3, 4, "the channels", &ch) || !get_int(env, argv[2], 0, MAX_SIDE, "the width", &w) || !get_int(env, argv[3], 0, MAX_SIDE, "the height", &h)) return NULL;
+  if (w * h > (INT64_C(1) << 30)) { fail(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: the picture has more than 2^30 pixels."); return NULL; }
+  if ((int64_t)len != w * h * ch) { fail(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: the pixels are not width x height x channels bytes."); return NULL; }
+  if (!get_array(env, argv[4], napi_float32_array, "the linear table", (void **)&lin, &lin_len) || !get_array(env, argv[5], napi_int32_array, "the sRGB table", (void **)&enc, &enc_len)) return NULL;
+  if (lin_len != 256 || enc_len != 257) { fail(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: the colour tables have the wrong length."); return NULL; }
+  for (int k = 0; k < 257; k++) if (enc[k] < 0 || enc[k] > 255) { fail(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: the sRGB table is out of range."); return NULL; }
+  /* The products and steps as tables: the same float values the expressions give, once a call. */
+  float lr[256], lg[256], lb[256], base[257], step[257];
+  for (int k = 0; k < 256; k++) { lr[k] = 0.2126F * lin[k]; lg[k] = 0.7152F * lin[k]; lb[k] = 0.0722F * lin[k]; }
+  for (int k = 0; k < 256; k++) { base[k] = (float)enc[k]; step[k] = (float)(enc[k + 1] - enc[k]); }
+  base[256] = (float)enc[256]; step[256] = 0;
+  int64_t n = w * h;
+  uint8_t *out;
+  napi_value result = new_array(env, napi_uint8_array, (size_t)n, 1, (void **)&out);
+  if (!result) return NULL;
+#define GREY_PIXEL(S)                                                                    \
+  do {                                                                                   \
+    float yf = ((lr[(S)[0]] + lg[(S)[1]]) + lb[(S)[2]]) * 255;                           \
+    /* Whatever a caller's table holds, the index stays in range. */                    \
+    if (!(yf >= 0)) yf = 0;                                                              \
+    if (yf > 255) yf = 255;                                                              \
+    int yi = (int)yf;                                                                    \
+    float v = base[yi] + step[yi] * (yf - (float)yi);                                    \
+    /* rintf without a libm call: adding and taking away 2^23 rounds [0, 2^23) half to even. */ \
+    out[i] = (uint8_t)((v + 8388608.0F) - 8388608.0F);                                   \
+  } while (0)
+  if (ch == 3) for (int64_t i = 0; i < n; i++, src += 3) GREY_PIXEL(src);
+  else for (int64_t i = 0; i < n; i++, src += 4) GREY_PIXEL(src);
+#undef GREY_PIXEL
+  return result;
+}
+
+/* ---- reduceLinear(src, w, h, vFirst, vPhase, vMasks, vPoints, hFirst, hPhase, hMasks, hPoints) ----
+ * libvips' linear reduce, rows then columns, with the plans js-kernel.ts makes (first input line and
+ * mask phase of each output line, 12-bit masks). Integer sums: exact in any order. */
+
+typedef struct { const int32_t *first, *phase; const int16_t *masks; int64_t points, out; } Plan;
+
+static int get_plan(napi_env env, napi_value *argv, int64_t n, Plan *p) {
+  size_t lf, lp, lm;
+  if (!get_array(env, argv[0], napi_int32_array, "a plan's first lines", (void **)&p->first, &lf)) return 0;
+  if (!get_array(env, argv[1], napi_int32_array, "a plan's phases", (void **)&p->phase, &lp)) return 0;
+  if (!get_array(env, argv[2], napi_int16_array, "a plan's masks", (void **)&p->masks, &lm)) return 0;
+  if (!get_int(env, argv[3], 1, 15, "a plan's points", &p->points)) return 0;
+  p->out = (int64_t)lf;
+  if (lf == 0 || lf != lp || (int64_t)lf > n || (int64_t)lm != 65 * p->points)
+    return fail(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: a reduce plan does not fit the picture.");
+  for (int64_t k = 0; k < p->out; k++)
+    if (p->phase[k] < 0 || p->phase[k] > 64) return fail(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: a reduce plan's phase is out of range.");
+  return 1;
+}
+
+static inline int64_t clamp_line(int64_t v, int64_t n) { return v < 0 ? 0 : v >= n ? n - 1 : v; }
+static inline uint8_t fixed_to_byte(int32_t sum) { int32_t v = sum >> 12; return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+static napi_value reduce_linear(napi_env env, napi_callback_info info) {
+  napi_value argv[11];
+  const uint8_t *src;
+  int64_t w, h;
+  Plan pv, ph;
+  if (!get_args(env, info, 11, argv) || !get_image(env, argv, 1, &src, &w, &h)) return NULL;
+  if (!get_plan(env, argv + 3, h, &pv) || !get_plan(env, argv + 7, w, &ph)) return NULL;
+  int64_t ow = ph.out, oh = pv.out;
+  uint8_t *mid = malloc((size_t)(w * oh));
+  int32_t *acc = malloc((size_t)w * sizeof(int32_t));
+  if (!mid || !acc) { free(mid); free(acc); return out_of_memory(env); }
+  for (int64_t y = 0; y < oh; y++) {
+    const int16_t *m = pv.masks + pv.phase[y] * pv.points;
+    for (int64_t x = 0; x < w; x++) acc[x] = 2048;
+    for (int64_t i = 0; i < pv.points; i++) {
+      const uint8_t *row = src + clamp_line((int64_t)pv.first[y] + i, h) * w;
+      const int32_t k = m[i];
+      for (int64_t x = 0; x < w; x++) acc[x] += k * row[x];
+    }
+    uint8_t *q = mid + y * w;
+    for (int64_t x = 0; x < w; x++) q[x] = fixed_to_byte(acc[x]);
+  }
+  free(acc);
+  uint8_t *out;
+  napi_value result = new_array(env, napi_uint8_array, (size_t)(ow * oh), 1, (void **)&out);
+  if (result) {
+    for (int64_t y = 0; y < oh; y++) {
+      const uint8_t *row = mid + y * w;
+      uint8_t *q = out + y * ow;
+      for (int64_t x = 0; x < ow; x++) {
+        const int16_t *m = ph.masks + ph.phase[x] * ph.points;
+        int64_t f = ph.first[x];
+        int32_t sum = 2048;
+        if (f >= 0 && f + ph.points <= w) for (int64_t i = 0; i < ph.points; i++) sum += m[i] * row[f + i];
+        else for (int64_t i = 0; i < ph.points; i++) sum += m[i] * row[clamp_line(f + i, w)];
+        q[x] = fixed_to_byte(sum);
+      }
+    }
+  }
+  free(mid);
+  return result;
 }
 
 /* ---- resizeArea(src, sw, sh, dw, dh): area-average resize, Float32 intermediates ---- */
@@ -674,7 +786,7 @@ static napi_value uniform_lines(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   static const struct { const char *name; napi_callback fn; } fns[] = {
-    {"resizeArea", resize_area}, {"equalise", equalise}, {"shrinkBilinear", shrink_bilinear}, {"boxSums", box_sums},
+    {"greyFromSrgb", grey_from_srgb}, {"reduceLinear", reduce_linear}, {"resizeArea", resize_area}, {"equalise", equalise}, {"shrinkBilinear", shrink_bilinear}, {"boxSums", box_sums},
     {"detect", detect}, {"moments", moments}, {"describe", describe}, {"uniformLines", uniform_lines},
   };
   for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {

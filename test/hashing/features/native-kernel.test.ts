@@ -226,6 +226,13 @@ describe('the native feature kernel', () => {
       ['angles per point', () => addon.describe(new Uint16Array(10000), 100, 100, Int32Array.of(50, 50), new Uint8Array(2), new Int8Array(30 * 1024), new Uint32Array(8), 0), /one angle per point/],
       ['huge picture', () => addon.boxSums(px, 65535, 65535, 2), /more than 2\^30 pixels/],
       ['rectangle outside the picture', () => addon.uniformLines(px, 100, 100, 50, 0, 60, 10, true, 0.01, 10), /rectangle's width must be an integer from 0 to 50/],
+      ['grey of 2 channels', () => addon.greyFromSrgb(new Uint8Array(200), 2, 10, 10, new Float32Array(256), new Int32Array(257)), /channels must be an integer from 3 to 4/],
+      ['grey of short pixels', () => addon.greyFromSrgb(new Uint8Array(299), 3, 10, 10, new Float32Array(256), new Int32Array(257)), /not width x height x channels bytes/],
+      ['grey with a short table', () => addon.greyFromSrgb(new Uint8Array(300), 3, 10, 10, new Float32Array(255), new Int32Array(257)), /colour tables have the wrong length/],
+      ['grey with a wild table', () => addon.greyFromSrgb(new Uint8Array(300), 3, 10, 10, new Float32Array(256), new Int32Array(257).fill(999)), /sRGB table is out of range/],
+      ['reduce plan longer than the picture', () => addon.reduceLinear(px, 100, 100, new Int32Array(101), new Int32Array(101), new Int16Array(65 * 3), 3, new Int32Array(50), new Int32Array(50), new Int16Array(65 * 3), 3), /reduce plan does not fit/],
+      ['reduce plan with a wild phase', () => addon.reduceLinear(px, 100, 100, new Int32Array(50), new Int32Array(50).fill(65), new Int16Array(65 * 3), 3, new Int32Array(50), new Int32Array(50), new Int16Array(65 * 3), 3), /phase is out of range/],
+      ['reduce plan of the wrong type', () => addon.reduceLinear(px, 100, 100, new Float64Array(50), new Int32Array(50), new Int16Array(65 * 3), 3, new Int32Array(50), new Int32Array(50), new Int16Array(65 * 3), 3), /must be a Int32Array/],
     ];
     for (const [label, call, message] of bad) expect(call, label).toThrow(message);
     // Through extraction: a picture whose data does not fit its size is refused, not read past its end.
