@@ -106,6 +106,21 @@ static napi_value out_of_memory(napi_env env) {
 /* ---- greyFromSrgb(rgb, channels, w, h, toLinear, toSrgb): libvips' B_W of 8-bit sRGB ----
  * vips_col_scRGB2BW_8 in the same float arithmetic; the two tables come from js-kernel.ts. */
 
+/* inline, with the stride a constant at each call, so each loop is compiled for its own stride. */
+static inline void grey_pixels(const uint8_t *restrict src, int64_t n, const int stride, const float *restrict lr, const float *restrict lg,
+                               const float *restrict lb, const float *restrict base, const float *restrict step, uint8_t *restrict out) {
+  for (int64_t i = 0; i < n; i++, src += stride) {
+    float yf = ((lr[src[0]] + lg[src[1]]) + lb[src[2]]) * 255;
+    /* Whatever a caller's table holds, the index stays in range. */
+    if (!(yf >= 0)) yf = 0;
+    if (yf > 255) yf = 255;
+    int yi = (int)yf;
+    float v = base[yi] + step[yi] * (yf - (float)yi);
+    /* rintf without a libm call: adding and taking away 2^23 rounds [0, 2^23) half to even. */
+    out[i] = (uint8_t)((v + 8388608.0F) - 8388608.0F);
+  }
+}
+
 static napi_value grey_from_srgb(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   const uint8_t *src;
@@ -130,20 +145,8 @@ static napi_value grey_from_srgb(napi_env env, napi_callback_info info) {
   uint8_t *out;
   napi_value result = new_array(env, napi_uint8_array, (size_t)n, 1, (void **)&out);
   if (!result) return NULL;
-#define GREY_PIXEL(S)                                                                    \
-  do {                                                                                   \
-    float yf = ((lr[(S)[0]] + lg[(S)[1]]) + lb[(S)[2]]) * 255;                           \
-    /* Whatever a caller's table holds, the index stays in range. */                    \
-    if (!(yf >= 0)) yf = 0;                                                              \
-    if (yf > 255) yf = 255;                                                              \
-    int yi = (int)yf;                                                                    \
-    float v = base[yi] + step[yi] * (yf - (float)yi);                                    \
-    /* rintf without a libm call: adding and taking away 2^23 rounds [0, 2^23) half to even. */ \
-    out[i] = (uint8_t)((v + 8388608.0F) - 8388608.0F);                                   \
-  } while (0)
-  if (ch == 3) for (int64_t i = 0; i < n; i++, src += 3) GREY_PIXEL(src);
-  else for (int64_t i = 0; i < n; i++, src += 4) GREY_PIXEL(src);
-#undef GREY_PIXEL
+  if (ch == 3) grey_pixels(src, n, 3, lr, lg, lb, base, step, out);
+  else grey_pixels(src, n, 4, lr, lg, lb, base, step, out);
   return result;
 }
 
@@ -170,6 +173,35 @@ static int get_plan(napi_env env, napi_value *argv, int64_t n, Plan *p) {
 static inline int64_t clamp_line(int64_t v, int64_t n) { return v < 0 ? 0 : v >= n ? n - 1 : v; }
 static inline uint8_t fixed_to_byte(int32_t sum) { int32_t v = sum >> 12; return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
 
+/* One output row of the vertical pass: the taps' rows summed in `acc` (restrict: no aliasing, so the
+ * compiler vectorises the sums). */
+static void vertical_taps(int32_t *restrict acc, const uint8_t *restrict src, int64_t w, int64_t h, int64_t first,
+                          const int16_t *restrict m, int64_t points, uint8_t *restrict q) {
+  for (int64_t x = 0; x < w; x++) acc[x] = 2048;
+  for (int64_t i = 0; i < points; i++) {
+    const uint8_t *restrict row = src + clamp_line(first + i, h) * w;
+    const int32_t k = m[i];
+    for (int64_t x = 0; x < w; x++) acc[x] += k * row[x];
+  }
+  for (int64_t x = 0; x < w; x++) q[x] = fixed_to_byte(acc[x]);
+}
+
+static void horizontal_taps(const uint8_t *restrict row, int64_t w, const Plan *p, uint8_t *restrict q) {
+  const int n = (int)p->points;
+  for (int64_t x = 0; x < p->out; x++) {
+    const int16_t *restrict m = p->masks + p->phase[x] * n;
+    const int64_t f = p->first[x];
+    int32_t sum = 2048;
+    if (f >= 0 && f + n <= w) {
+      const uint8_t *restrict r = row + f;
+      for (int i = 0; i < n; i++) sum += m[i] * r[i];
+    } else {
+      for (int i = 0; i < n; i++) sum += m[i] * row[clamp_line(f + i, w)];
+    }
+    q[x] = fixed_to_byte(sum);
+  }
+}
+
 static napi_value reduce_linear(napi_env env, napi_callback_info info) {
   napi_value argv[11];
   const uint8_t *src;
@@ -183,31 +215,13 @@ static napi_value reduce_linear(napi_env env, napi_callback_info info) {
   if (!mid || !acc) { free(mid); free(acc); return out_of_memory(env); }
   for (int64_t y = 0; y < oh; y++) {
     const int16_t *m = pv.masks + pv.phase[y] * pv.points;
-    for (int64_t x = 0; x < w; x++) acc[x] = 2048;
-    for (int64_t i = 0; i < pv.points; i++) {
-      const uint8_t *row = src + clamp_line((int64_t)pv.first[y] + i, h) * w;
-      const int32_t k = m[i];
-      for (int64_t x = 0; x < w; x++) acc[x] += k * row[x];
-    }
-    uint8_t *q = mid + y * w;
-    for (int64_t x = 0; x < w; x++) q[x] = fixed_to_byte(acc[x]);
+    vertical_taps(acc, src, w, h, pv.first[y], m, pv.points, mid + y * w);
   }
   free(acc);
   uint8_t *out;
   napi_value result = new_array(env, napi_uint8_array, (size_t)(ow * oh), 1, (void **)&out);
   if (result) {
-    for (int64_t y = 0; y < oh; y++) {
-      const uint8_t *row = mid + y * w;
-      uint8_t *q = out + y * ow;
-      for (int64_t x = 0; x < ow; x++) {
-        const int16_t *m = ph.masks + ph.phase[x] * ph.points;
-        int64_t f = ph.first[x];
-        int32_t sum = 2048;
-        if (f >= 0 && f + ph.points <= w) for (int64_t i = 0; i < ph.points; i++) sum += m[i] * row[f + i];
-        else for (int64_t i = 0; i < ph.points; i++) sum += m[i] * row[clamp_line(f + i, w)];
-        q[x] = fixed_to_byte(sum);
-      }
-    }
+    for (int64_t y = 0; y < oh; y++) horizontal_taps(mid + y * w, w, &ph, out + y * ow);
   }
   free(mid);
   return result;
