@@ -5,7 +5,7 @@
 import { open } from 'node:fs/promises';
 import { hammingHex } from './bits.ts';
 import { contentRect } from './borders.ts';
-import { decodeGrey, decodeImage, greyOfDecoded, DEFAULT_DECODE_LIMITS, type DecodeLimits, ImageDecodeError, type RgbaImage } from './image-decoder.ts';
+import { decodeGrey, decodeImage, type GreyPicture, DEFAULT_DECODE_LIMITS, type DecodeLimits, ImageDecodeError, type RgbaImage } from './image-decoder.ts';
 import { sniffFingerprintKind } from './fingerprint-kind.ts';
 import { pdqDihedrals, pdqFromRgb } from './pdq-hasher.ts';
 import { pdqOf } from './signals/pdq.ts';
@@ -115,7 +115,7 @@ export async function fingerprintImage(bytes: Uint8Array, opts: FingerprintOptio
   const limits = { ...DEFAULT_DECODE_LIMITS, ...opts.limits };
   let decoded;
   try {
-    decoded = await decodeImage(bytes, limits);
+    decoded = await decodeImage(bytes, limits, opts.features ? greyMaxSide(opts.features) : undefined);
   } catch (err) {
     if (err instanceof ImageDecodeError) throw new FingerprintError(err.message, { cause: err });
     throw err;
@@ -148,17 +148,20 @@ export async function fingerprintImage(bytes: Uint8Array, opts: FingerprintOptio
     }
     fp.frames = frames;
   }
-  if (opts.features) fp.features = await featuresOf(bytes, img, decoded.width, decoded.height, opts.features, limits);
+  if (opts.features) fp.features = await featuresOf(bytes, img, decoded.grey, opts.features, limits);
   return fp;
 }
 
-/** The image's local features: its own grey decode; a registered screenshot keeps only the picture inside it. */
-async function featuresOf(bytes: Uint8Array, img: RgbaImage, width: number, height: number, role: 'reference' | 'query', limits: DecodeLimits): Promise<string> {
-  const maxSide = role === 'reference' ? REFERENCE_OPTIONS.maxSide : QUERY_OPTIONS.maxSide;
-  let grey;
+const greyMaxSide = (role: 'reference' | 'query') => (role === 'reference' ? REFERENCE_OPTIONS.maxSide : QUERY_OPTIONS.maxSide);
+
+/**
+ * The image's local features: from the grey decodeImage made from its own decode (`decoded`), or the
+ * grey's own decode; a registered screenshot keeps only the picture inside it.
+ */
+async function featuresOf(bytes: Uint8Array, img: RgbaImage, decoded: GreyPicture | undefined, role: 'reference' | 'query', limits: DecodeLimits): Promise<string> {
+  let grey = decoded;
   try {
-    // PDQ's copy at full resolution is the grey's source too: no second decode.
-    grey = (img.width === width && img.height === height ? greyOfDecoded(img, maxSide) : null) ?? (await decodeGrey(bytes, maxSide, limits));
+    grey ??= await decodeGrey(bytes, greyMaxSide(role), limits);
   } catch (err) {
     if (err instanceof ImageDecodeError) throw new FingerprintError(err.message, { cause: err });
     throw err;
