@@ -310,10 +310,9 @@ export class FeatureIndex {
           // Words 1 and 5 first: a chance collision already differs in more than SHARE_RADIUS bits there
           // most of the time (a lower bound of the distance, so nothing within the radius is lost).
           const p = s * DESCRIPTOR_WORDS;
-          const h = popcount32(d[o + 1] ^ desc[p + 1]) + popcount32(d[o + 5] ^ desc[p + 5]);
+          const h = words15(d, o, desc, p);
           if (h > SHARE_RADIUS) continue;
-          const dist = h + popcount32(d[o] ^ desc[p]) + popcount32(d[o + 2] ^ desc[p + 2]) + popcount32(d[o + 3] ^ desc[p + 3])
-            + popcount32(d[o + 4] ^ desc[p + 4]) + popcount32(d[o + 6] ^ desc[p + 6]) + popcount32(d[o + 7] ^ desc[p + 7]);
+          const dist = h + otherWords(d, o, desc, p);
           if (dist > SHARE_RADIUS || (slotShared[s] & DEAD) !== 0) continue;
           const r = this.refOf(s);
           if (hitStamp[r] === i) continue;
@@ -390,10 +389,9 @@ export class FeatureIndex {
             // Words 1 and 5 first (a cheap prefilter): a collision by chance differs in ~30 of their
             // 64 bits, a descriptor within VOTE_RADIUS in ~14.
             const p = s * DESCRIPTOR_WORDS;
-            const h = popcount32(d[o + 1] ^ desc[p + 1]) + popcount32(d[o + 5] ^ desc[p + 5]);
+            const h = words15(d, o, desc, p);
             if (h > VOTE_PRUNE) continue;
-            const dist = h + popcount32(d[o] ^ desc[p]) + popcount32(d[o + 2] ^ desc[p + 2]) + popcount32(d[o + 3] ^ desc[p + 3])
-              + popcount32(d[o + 4] ^ desc[p + 4]) + popcount32(d[o + 6] ^ desc[p + 6]) + popcount32(d[o + 7] ^ desc[p + 7]);
+            const dist = h + otherWords(d, o, desc, p);
             if (dist > VOTE_RADIUS) continue;
             if (nh === hitSlot.length) { hitSlot = grown(hitSlot); hitDist = grown(hitDist); }
             hitSlot[nh] = s;
@@ -523,6 +521,20 @@ export class FeatureIndex {
     this.slotY = slotY;
     this.cap = cap;
   }
+}
+
+/**
+ * Bits apart in words 1 and 5 of descriptors `d`[o..] and `e`[p..]: a lower bound of their distance,
+ * checked before the rest (V8 inlines both into the loops; bench:index --features measured no change).
+ */
+function words15(d: Uint32Array, o: number, e: Uint32Array, p: number): number {
+  return popcount32(d[o + 1] ^ e[p + 1]) + popcount32(d[o + 5] ^ e[p + 5]);
+}
+
+/** Bits apart in the other six words: with words15, the Hamming distance. */
+function otherWords(d: Uint32Array, o: number, e: Uint32Array, p: number): number {
+  return popcount32(d[o] ^ e[p]) + popcount32(d[o + 2] ^ e[p + 2]) + popcount32(d[o + 3] ^ e[p + 3])
+    + popcount32(d[o + 4] ^ e[p + 4]) + popcount32(d[o + 6] ^ e[p + 6]) + popcount32(d[o + 7] ^ e[p + 7]);
 }
 
 /** The largest sum over a 2 x 2 window of neighbouring angle bins (wrapping) and level bins. */
