@@ -142,16 +142,18 @@ export function matchFeatures(query: LocalFeatures, ref: LocalFeatures, hint?: S
 /** Like matchFeatures, but also reports the best rejected attempt (benchmarks: how close do distinct photos get). */
 export function verifyFeatures(query: LocalFeatures, full: LocalFeatures, hint?: SideHint, shared?: Uint8Array | null): Verification {
   const { features: ref, kept } = ownFeatures(full, shared);
-  if (kept) {
-    registeredCount.set(ref, full.count);
-    const v = verifyFeatures(query, ref, hint && ownHint(hint, kept, full.count));
-    return v.refInliers ? { ...v, refInliers: v.refInliers.map((j) => kept[j]) } : v;
-  }
+  if (!kept) return verifySides(query, full, hint, full.count);
+  const v = verifySides(query, ref, hint && ownHint(hint, kept, full.count), full.count);
+  return v.refInliers ? { ...v, refInliers: v.refInliers.map((j) => kept[j]) } : v;
+}
+
+/** Both sides of `ref` (direct, then mirrored); `registered`: its keypoints before the stop list took any (judge). */
+function verifySides(query: LocalFeatures, ref: LocalFeatures, hint: SideHint | undefined, registered: number): Verification {
   const tryDirect = !hint || hint.votes - hint.mirroredVotes >= hint.minVotes;
   const tryMirrored = !hint || hint.mirroredVotes >= hint.minVotes;
-  const direct: Verification = tryDirect ? gated(query, ref, false, hint?.pairs) : { accepted: false, reason: 'no votes for this side', inliers: 0 };
+  const direct: Verification = tryDirect ? gated(query, ref, false, hint?.pairs, registered) : { accepted: false, reason: 'no votes for this side', inliers: 0 };
   if (direct.accepted || !tryMirrored) return direct;
-  const mirrored = gated(mirrorFeatures(query), ref, true, hint?.mirroredPairs);
+  const mirrored = gated(mirrorFeatures(query), ref, true, hint?.mirroredPairs, registered);
   return mirrored.accepted || mirrored.inliers > direct.inliers ? mirrored : direct;
 }
 
@@ -168,15 +170,12 @@ function ownHint(hint: SideHint, kept: Int32Array, count: number): SideHint {
   return { ...hint, pairs: remap(hint.pairs), mirroredPairs: remap(hint.mirroredPairs) };
 }
 
-/** Keypoints a registration had before the stop list took its shared ones (judge: was it at its budget). */
-const registeredCount = new WeakMap<LocalFeatures, number>();
-
-function gated(q: LocalFeatures, r: LocalFeatures, mirrored: boolean, votePairs: Int32Array | undefined): Verification {
+function gated(q: LocalFeatures, r: LocalFeatures, mirrored: boolean, votePairs: Int32Array | undefined, registered: number): Verification {
   if (votePairs) {
     const agree = agreeingVotes(q, r, votePairs);
     if (agree < GATE_MIN) return { accepted: false, reason: 'the index votes do not agree on one placement', inliers: agree, tentative: votePairs.length / 2 };
   }
-  return verifyOne(q, r, mirrored);
+  return verifyOne(q, r, mirrored, registered);
 }
 
 /** The most voting pairs one similarity explains (stage 1 of the verification, on the index's pairs). */
@@ -284,7 +283,7 @@ function tentativePairs(q: LocalFeatures, r: LocalFeatures): Pairs {
   return { n, qi, ri, dist };
 }
 
-function verifyOne(q: LocalFeatures, r: LocalFeatures, mirrored: boolean): Verification {
+function verifyOne(q: LocalFeatures, r: LocalFeatures, mirrored: boolean, registered: number): Verification {
   const pairs = tentativePairs(q, r);
   const n = pairs.n;
   if (n < MIN_INLIERS) return { accepted: false, reason: 'too few tentative pairs', inliers: 0, tentative: n };
@@ -334,7 +333,7 @@ function verifyOne(q: LocalFeatures, r: LocalFeatures, mirrored: boolean): Verif
   // One reference keypoint counts once (several query keypoints may sit on one reference corner).
   const seen = new Set<number>();
   inl = inl.filter((k) => !seen.has(pairs.ri[k]) && (seen.add(pairs.ri[k]), true));
-  return judge(q, r, model, inl.map((k) => pairs.ri[k]), inl.map((k) => pairs.qi[k]), inl.map((k) => pairs.dist[k]), n, mirrored);
+  return judge(q, r, model, inl.map((k) => pairs.ri[k]), inl.map((k) => pairs.qi[k]), inl.map((k) => pairs.dist[k]), n, mirrored, registered);
 }
 
 function residual(m: Affine, rx: Float64Array, ry: Float64Array, qx: Float64Array, qy: Float64Array, k: number): number {
@@ -354,7 +353,7 @@ function sane(m: Affine): boolean {
 }
 
 /** Acceptance: enough inliers, a sane model, and inliers spread over the part of the picture in view. */
-function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], queryIdx: number[], dists: number[], tentative: number, mirrored: boolean): Verification {
+function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], queryIdx: number[], dists: number[], tentative: number, mirrored: boolean, registered: number): Verification {
   const inliers = refIdx.length;
   const base = { inliers, tentative, mirrored, refInliers: refIdx, queryInliers: queryIdx };
   if (inliers < MIN_INLIERS) return { accepted: false, reason: 'too few inliers', ...base };
@@ -418,7 +417,7 @@ function judge(q: LocalFeatures, r: LocalFeatures, m: Affine, refIdx: number[], 
   // there (an overlay the re-upload added, detail of a finer query) have nothing to match: only query
   // keypoints landing on the registered picture's populated cells count then. A registration at its
   // budget says nothing by an empty cell (its corners went to stronger ones), so every query keypoint counts.
-  const matchable = (registeredCount.get(r) ?? r.count) < REFERENCE_OPTIONS.maxKeypoints ? refPopulatedCells(visible, bx0, bx1, by0, by1, r) : null;
+  const matchable = registered < REFERENCE_OPTIONS.maxKeypoints ? refPopulatedCells(visible, bx0, bx1, by0, by1, r) : null;
   const qShare = qBox.length >= 3
     ? largestUnmatchedShare(qBox, Math.min(...qBox.map((p) => p.x)), Math.max(...qBox.map((p) => p.x)), Math.min(...qBox.map((p) => p.y)), Math.max(...qBox.map((p) => p.y)), q, queryIdx,
       matchable ? (k) => { const p = apply(inv, q.x[k], q.y[k]); return matchable(p.x, p.y); } : undefined)
