@@ -456,6 +456,14 @@ export class FeatureIndex {
     return chosen.map((x, c) => ({ refId: this.refs[x.r].id, votes: x.direct + x.mirrored, mirroredVotes: x.mirrored, rawVotes: votes[x.r], pairs: lists[2 * c], mirroredPairs: lists[2 * c + 1] }));
   }
 
+  /**
+   * Gives back the slot arrays' room to grow (up to a quarter of them): for a bank loaded whole, after
+   * the load. The next add grows them again. Views from `features` taken before are no longer valid.
+   */
+  trim(): void {
+    if (this.cap > this.size) this.grow(this.size);
+  }
+
   /** Drops removed pictures' descriptors and rebuilds the lists. */
   compact(): void {
     const live = this.refs.filter((r) => r.alive);

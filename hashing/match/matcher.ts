@@ -94,6 +94,15 @@ export class ReferenceMatcher<Meta = undefined> {
     return this.featureIndex.pictures + this.videoFeatures.videos;
   }
 
+  /**
+   * Gives back the local-feature indexes' room to grow (a quarter at most of their slot arrays): call it
+   * once a whole bank is loaded. Adds after it work as before.
+   */
+  trim(): void {
+    this.featureIndex.trim();
+    this.videoFeatures.trim();
+  }
+
   /** Hashes in the index (all references' views and frames). */
   get indexEntries(): number {
     return this.index.size;

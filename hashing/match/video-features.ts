@@ -71,6 +71,11 @@ export class VideoFeatureIndex {
     return features ? { timeSec: timeSec!, features } : null;
   }
 
+  /** The index's room to grow given back (after a bank load: FeatureIndex.trim). */
+  trim(): void {
+    this.index.trim();
+  }
+
   remove(id: number): void {
     const kfs = this.refs.get(id);
     if (!kfs) return;

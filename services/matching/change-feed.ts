@@ -81,6 +81,7 @@ export async function createMatcher(sql: Sql, log: Logger, opts: { pollMs?: numb
   const refs: MaterialRefs = new ReferenceMatcher<MaterialMeta>();
   const startSeq = await latestMatchChange(sql);
   await loadMaterials(sql, refs, {}, log);
+  refs.trim();
   log.info({ materials: refs.size, entries: refs.indexEntries, seq: startSeq }, 'match index loaded');
   const feed = followChanges(sql, startSeq, (change) => applyChange(sql, refs, change), log, opts.pollMs ?? 1000);
   return {

@@ -30,6 +30,29 @@ describe('FeatureIndex', () => {
     expect(index.query(q).map((h) => h.refId)).not.toContain('ref-2');
   });
 
+  it('gives back its room to grow after a load (trim), finds the same pictures, and takes adds after it', async () => {
+    const index = new FeatureIndex();
+    const photos = await Promise.all([31, 32, 33, 34, 35, 36, 37].map((s) => syntheticPhoto(s, 640, 480)));
+    const refs = await Promise.all(photos.map((p) => feats(p)));
+    for (const [i, f] of refs.slice(0, 6).entries()) index.add(`ref-${i}`, f);
+    const crop = await sharp(photos[3]).extract({ left: 80, top: 50, width: 480, height: 380 }).jpeg({ quality: 75 }).toBuffer();
+    const q = await feats(crop, QUERY_OPTIONS);
+    const before = index.query(q).map((h) => [h.refId, h.votes]);
+    const held = index.bytesHeld();
+    index.trim();
+    // Six pictures grew the arrays a quarter at a time: some room was left, and now none is.
+    const trimmed = index.bytesHeld();
+    expect(trimmed).toBeLessThan(held);
+    index.trim();
+    expect(index.bytesHeld()).toBe(trimmed);
+    expect(index.features('ref-3')?.count).toBe(refs[3].count);
+    expect(index.query(q).map((h) => [h.refId, h.votes])).toEqual(before);
+    index.add('ref-6', refs[6]);
+    expect(index.pictures).toBe(7);
+    expect(index.features('ref-6')?.count).toBe(refs[6].count);
+    expect(index.query(q)[0]?.refId).toBe('ref-3');
+  });
+
   it('counts only votes that agree on one turn and scale, hands the voting pairs to the verifier, and the gate turns impostors away', async () => {
     const index = new FeatureIndex({ minVotes: 1 });
     const photos = await Promise.all([21, 22, 23, 24].map((s) => syntheticPhoto(s, 640, 480)));
