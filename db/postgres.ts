@@ -29,10 +29,19 @@ function toParams(values: readonly SqlValue[] | undefined): unknown[] | undefine
 }
 
 function clientSql(client: pg.PoolClient, kind: Sql['kind']): Sql {
+  // One connection runs one statement at a time. Callers may start several at once inside a
+  // transaction (Promise.all over a few reads): they are queued here, in order, a failed one not
+  // stopping the next. pg queued them itself, deprecated since 8.x and removed in pg 9.
+  let tail: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(run: () => Promise<T>): Promise<T> => {
+    const turn = tail.then(run, run);
+    tail = turn.catch(() => {});
+    return turn;
+  };
   const sql: Sql = {
     kind,
-    query: <R>(text: string, values?: readonly SqlValue[]) => driverCall(async () => (await client.query(text, toParams(values))).rows as R[]),
-    script: (text: string) => driverCall(async () => void (await client.query(text))),
+    query: <R>(text: string, values?: readonly SqlValue[]) => inTurn(() => driverCall(async () => (await client.query(text, toParams(values))).rows as R[])),
+    script: (text: string) => inTurn(() => driverCall(async () => void (await client.query(text)))),
     // Nested transactions run inside the outer one: savepoints are not needed by any caller yet.
     transaction: (fn) => fn(sql),
     close: async () => {},

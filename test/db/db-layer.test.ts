@@ -28,6 +28,37 @@ describe('migrations on PostgreSQL', () => {
     await expect(sql.query('TRUNCATE audit_log')).rejects.toThrow(/append-only/);
   });
 
+  it('runs statements started together inside a transaction one after another, in order, without pg\'s deprecated queue', async () => {
+    const { sql } = db();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      // Started together, they still run in the order given: the statement after a failed one fails with
+      // the aborted transaction, and the one before it had run.
+      const settled = await sql.transaction(async (tx) => {
+        await tx.query(`CREATE TEMP TABLE turn_order (n int) ON COMMIT DROP`);
+        return Promise.allSettled([tx.query('INSERT INTO turn_order (n) VALUES (1) RETURNING n'), tx.query('SELECT 1 FROM no_such_table'), tx.query('SELECT count(*) FROM turn_order')]);
+      }).catch((err: Error) => err);
+      expect(settled).not.toBeInstanceOf(Error);
+      const [first, second, third] = settled as PromiseSettledResult<unknown>[];
+      expect(first).toEqual({ status: 'fulfilled', value: [{ n: 1 }] });
+      expect(second.status === 'rejected' && String(second.reason.message)).toMatch(/no_such_table/);
+      expect(third.status === 'rejected' && String(third.reason.message)).toMatch(/current transaction is aborted/);
+      const counts = await sql.transaction(async (tx) => {
+        await tx.query(`CREATE TEMP TABLE turn_order2 (n int) ON COMMIT DROP`);
+        await Promise.all(Array.from({ length: 8 }, (_, n) => tx.query('INSERT INTO turn_order2 (n) VALUES ($1)', [n])));
+        return Promise.all([tx.query<{ c: number }>('SELECT count(*)::int AS c FROM turn_order2'), tx.query<{ n: number }>('SELECT n FROM turn_order2 ORDER BY n')]);
+      });
+      expect(counts[0]).toEqual([{ c: 8 }]);
+      expect(counts[1].map((r) => r.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((m) => /already executing a query/.test(m))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('runs a transaction as one unit: a failure rolls everything back', async () => {
     const { sql } = db();
     await expect(
