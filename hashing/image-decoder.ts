@@ -198,20 +198,25 @@ export async function decodeGrey(bytes: Uint8Array, maxSide: number, limits: Dec
       const { data, info } = await input.clone().toColourspace('srgb').flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true });
       if (info.channels === 3 && data.length === info.width * info.height * 3) return shrunkGrey(featureKernel().greyFromSrgb(data, 3, info.width, info.height), maxSide);
     }
-    const { data, info } = await input
-      .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true, kernel: 'linear' })
-      .toColourspace('srgb')
-      .flatten({ background: '#ffffff' })
-      .greyscale()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 1) throw new Error(`expected 1 channel, got ${info.channels}`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+    return await libvipsGrey(input, maxSide);
   } catch (err) {
     const msg = String((err as Error).message ?? err);
     if (/pixel limit/i.test(msg)) throw new ImageDecodeError(`The image is over the limit of ${limits.maxInputPixels.toLocaleString('en')} pixels; it was not decoded (possible decompression bomb).`, { cause: err });
     throw new ImageDecodeError(`The image could not be decoded for local features (${firstLine(msg)}).`, { cause: err });
   }
+}
+
+/** decodeGrey's picture made by libvips alone, end to end: the reference the feature kernel's way must equal. */
+export async function libvipsGrey(input: Sharp, maxSide: number): Promise<GreyPicture> {
+  const { data, info } = await input
+    .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true, kernel: 'linear' })
+    .toColourspace('srgb')
+    .flatten({ background: '#ffffff' })
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw new Error(`expected 1 channel, got ${info.channels}`);
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
 /**

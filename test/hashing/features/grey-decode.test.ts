@@ -7,7 +7,7 @@ import { JS_KERNEL } from '../../../hashing/features/js-kernel.ts';
 import { loadNativeKernel } from '../../../hashing/features/native-kernel.ts';
 import { useFeatureKernel, type FeatureKernel } from '../../../hashing/features/kernel.ts';
 import { fingerprintBuffer } from '../../../hashing/fingerprint.ts';
-import { decodeGrey, decodeImage, decodesWhole } from '../../../hashing/image-decoder.ts';
+import { decodeGrey, decodeImage, decodesWhole, libvipsGrey } from '../../../hashing/image-decoder.ts';
 import { syntheticPhoto } from '../../support/images.ts';
 import { HAVE_VECTORS, NO_VECTORS_REASON, VECTORS_DIR } from '../../support/vectors.ts';
 
@@ -28,17 +28,8 @@ async function withKernel<T>(name: 'js' | 'native', fn: () => Promise<T>): Promi
   }
 }
 
-/** What decodeGrey gave before it did the work itself: sharp end to end. */
-async function sharpGrey(bytes: Buffer, maxSide: number) {
-  const { data, info } = await sharp(bytes, { failOn: 'error', pages: 1 })
-    .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true, kernel: 'linear' })
-    .toColourspace('srgb')
-    .flatten({ background: '#ffffff' })
-    .greyscale()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data) };
-}
+/** What decodeGrey gave before it did the work itself: libvips end to end. */
+const sharpGrey = (bytes: Buffer, maxSide: number) => libvipsGrey(sharp(bytes, { failOn: 'error', pages: 1 }), maxSide);
 
 function differing(a: Uint8Array, b: Uint8Array): number {
   let n = 0;
