@@ -5,8 +5,9 @@
  * STAYDOWN_FEATURES_KERNEL=js).
  */
 import { ANGLE_BINS, PATTERN_EXTENT, STEERED_PATTERNS } from './brief-pattern.ts';
+import { popcount32 } from '../bits.ts';
 import { DESCRIPTOR_WORDS, type GreyImage } from './types.ts';
-import type { FeatureKernel } from './kernel.ts';
+import type { FeatureKernel, NearestPairs } from './kernel.ts';
 
 /** Orientation patch radius (ORB's 31 px patch) and the margin every keypoint keeps from the edge. */
 export const PATCH_RADIUS = 15;
@@ -19,7 +20,7 @@ export const GRID = 8;
 // FAST circle of radius 3, clockwise from 12 o'clock.
 const CIRCLE = [[0, -3], [1, -3], [2, -2], [3, -1], [3, 0], [3, 1], [2, 2], [1, 3], [0, 3], [-1, 3], [-2, 2], [-3, 1], [-3, 0], [-3, -1], [-2, -2], [-1, -3]];
 
-export const JS_KERNEL: FeatureKernel = Object.freeze({ name: 'js' as const, greyFromSrgb, reduceLinear, resizeArea, equalise, shrinkBilinear, boxSums, detect, moments, describe, uniformLines });
+export const JS_KERNEL: FeatureKernel = Object.freeze({ name: 'js' as const, greyFromSrgb, reduceLinear, nearestPairs, resizeArea, equalise, shrinkBilinear, boxSums, detect, moments, describe, uniformLines });
 
 // libvips' B_W from 8-bit sRGB (colour/LabQ2sRGB.c, vips_col_scRGB2BW_8), in its single-precision
 // arithmetic: each channel to linear light through a 256-entry table, Rec. 709 luminance, back to sRGB
@@ -135,6 +136,45 @@ function reduceLinear(src: GreyImage, shrink: number): GreyImage {
     }
   }
   return { width: u.out, height: v.out, data: out };
+}
+
+function nearestPairs(qd: Uint32Array, qCount: number, rd: Uint32Array, rCount: number, prune: number, maxDistance: number, ratio: number): NearestPairs {
+  const qi = new Int32Array(qCount);
+  const ri = new Int32Array(qCount);
+  const dist = new Int32Array(qCount);
+  let n = 0;
+  // The pruning words of the reference packed on their own (one cache line holds 16 of them).
+  const r0 = new Uint32Array(rCount), r4 = new Uint32Array(rCount);
+  for (let j = 0; j < rCount; j++) { r0[j] = rd[j * DESCRIPTOR_WORDS]; r4[j] = rd[j * DESCRIPTOR_WORDS + 4]; }
+  for (let i = 0; i < qCount; i++) {
+    const o = i * DESCRIPTOR_WORDS;
+    const q0 = qd[o], q1 = qd[o + 1], q2 = qd[o + 2], q3 = qd[o + 3], q4 = qd[o + 4], q5 = qd[o + 5], q6 = qd[o + 6], q7 = qd[o + 7];
+    let best = 257, second = 257, bj = -1;
+    for (let j = 0; j < rCount; j++) {
+      // Two words first: a random pair differs in ~32 of 64 bits, a pair within 64 of 256 in ~16; the
+      // pruning loses < 0.5% of true pairs and skips ~93% of the work. Popcount of both words at once
+      // (SWAR, summed before the byte step: each byte holds at most 16).
+      let x = q0 ^ r0[j];
+      x -= (x >>> 1) & 0x55555555;
+      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+      let y = q4 ^ r4[j];
+      y -= (y >>> 1) & 0x55555555;
+      y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
+      let z = x + y;
+      z = (z & 0x0f0f0f0f) + ((z >>> 4) & 0x0f0f0f0f);
+      const h = Math.imul(z, 0x01010101) >>> 24;
+      if (h > prune) continue;
+      const p = j * DESCRIPTOR_WORDS;
+      const d = h + popcount32(q1 ^ rd[p + 1]) + popcount32(q2 ^ rd[p + 2]) + popcount32(q3 ^ rd[p + 3])
+        + popcount32(q5 ^ rd[p + 5]) + popcount32(q6 ^ rd[p + 6]) + popcount32(q7 ^ rd[p + 7]);
+      if (d < best) { second = best; best = d; bj = j; }
+      else if (d < second) second = d;
+    }
+    if (bj >= 0 && best <= maxDistance && best < ratio * second) {
+      qi[n] = i; ri[n] = bj; dist[n] = best; n++;
+    }
+  }
+  return { n, qi, ri, dist };
 }
 
 /** Area-average resize (a box filter with fractional edges): the right filter for shrinking. */

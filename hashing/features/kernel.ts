@@ -31,8 +31,22 @@ export interface FeatureKernel {
   moments(img: GreyImage, pts: ArrayLike<number>): Int32Array;
   /** Steered BRIEF of each point at its angle, written to out[o..o + 8 * points). */
   describe(box: Uint16Array, w: number, h: number, pts: ArrayLike<number>, angles: Uint8Array, out: Uint32Array, o: number): void;
+  /**
+   * For each query descriptor, the nearest of the registered ones (Hamming), kept when it is within
+   * `maxDistance` and under `ratio` times the second nearest; `prune`: words 0 and 4 further apart than
+   * this skip the rest of the comparison.
+   */
+  nearestPairs(q: Uint32Array, qCount: number, r: Uint32Array, rCount: number, prune: number, maxDistance: number, ratio: number): NearestPairs;
   /** Per row (or column) of `r`: 1 when at most `outliers` (a share) of it is over `tolerance` off its mean. */
   uniformLines(g: GreyImage, r: { x: number; y: number; w: number; h: number }, rows: boolean, outliers: number, tolerance: number): Uint8Array;
+}
+
+/** nearestPairs' result: the first `n` entries are [query keypoint, registered keypoint, distance]. */
+export interface NearestPairs {
+  n: number;
+  qi: Int32Array;
+  ri: Int32Array;
+  dist: Int32Array;
 }
 
 export type FeatureKernelChoice = 'auto' | 'native' | 'js';

@@ -14,9 +14,9 @@
  *    every populated row and column. A shared logo, watermark, caption font or app chrome matches as
  *    a cluster, or as bands with nothing between them; a re-upload of the picture matches all over.
  */
-import { popcount32 } from '../bits.ts';
 import { type Affine, apply, type Point, clipToBox, fitAffine, insideConvex, invertAffine, linearShape, polygonArea, rectangle, seededRandom, similarityFrom2 } from './geometry.ts';
 import { REFERENCE_OPTIONS } from './extract.ts';
+import { featureKernel, type NearestPairs } from './kernel.ts';
 import { mirrorFeatures } from './mirror.ts';
 import { ownFeatures } from './shared.ts';
 import { DESCRIPTOR_WORDS, LEVEL_SCALE, type LocalFeatures } from './types.ts';
@@ -234,53 +234,12 @@ function similarityRansac(p: PairArrays, refDiag: number, rand: () => number, it
   return { model, count: best };
 }
 
-interface Pairs {
-  n: number;
-  qi: Int32Array;
-  ri: Int32Array;
-  dist: Int32Array;
-}
-
-function tentativePairs(q: LocalFeatures, r: LocalFeatures): Pairs {
-  const qi = new Int32Array(q.count);
-  const ri = new Int32Array(q.count);
-  const dist = new Int32Array(q.count);
-  let n = 0;
-  const rd = r.descriptors;
-  const qd = q.descriptors;
-  // The pruning words of the reference packed on their own (one cache line holds 16 of them).
-  const r0 = new Uint32Array(r.count), r4 = new Uint32Array(r.count);
-  for (let j = 0; j < r.count; j++) { r0[j] = rd[j * DESCRIPTOR_WORDS]; r4[j] = rd[j * DESCRIPTOR_WORDS + 4]; }
-  const m = r.count;
-  for (let i = 0; i < q.count; i++) {
-    const o = i * DESCRIPTOR_WORDS;
-    const q0 = qd[o], q1 = qd[o + 1], q2 = qd[o + 2], q3 = qd[o + 3], q4 = qd[o + 4], q5 = qd[o + 5], q6 = qd[o + 6], q7 = qd[o + 7];
-    let best = 257, second = 257, bj = -1;
-    for (let j = 0; j < m; j++) {
-      // Two words first: a random pair differs in ~32 of 64 bits, a pair within 64 of 256 in ~16; the
-      // pruning loses < 0.5% of true pairs and skips ~93% of the work. Popcount of both words at once
-      // (SWAR, summed before the byte step: each byte holds at most 16).
-      let x = q0 ^ r0[j];
-      x -= (x >>> 1) & 0x55555555;
-      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-      let y = q4 ^ r4[j];
-      y -= (y >>> 1) & 0x55555555;
-      y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
-      let z = x + y;
-      z = (z & 0x0f0f0f0f) + ((z >>> 4) & 0x0f0f0f0f);
-      const h = Math.imul(z, 0x01010101) >>> 24;
-      if (h > QUARTER_PRUNE) continue;
-      const p = j * DESCRIPTOR_WORDS;
-      const d = h + popcount32(q1 ^ rd[p + 1]) + popcount32(q2 ^ rd[p + 2]) + popcount32(q3 ^ rd[p + 3])
-        + popcount32(q5 ^ rd[p + 5]) + popcount32(q6 ^ rd[p + 6]) + popcount32(q7 ^ rd[p + 7]);
-      if (d < best) { second = best; best = d; bj = j; }
-      else if (d < second) second = d;
-    }
-    if (bj >= 0 && best <= MAX_DISTANCE && best < RATIO * second) {
-      qi[n] = i; ri[n] = bj; dist[n] = best; n++;
-    }
-  }
-  return { n, qi, ri, dist };
+/**
+ * Each query keypoint's nearest registered descriptor when it passes the ratio test (the feature
+ * kernel's nearestPairs: native, or js-kernel.ts).
+ */
+function tentativePairs(q: LocalFeatures, r: LocalFeatures): NearestPairs {
+  return featureKernel().nearestPairs(q.descriptors, q.count, r.descriptors, r.count, QUARTER_PRUNE, MAX_DISTANCE, RATIO);
 }
 
 function verifyOne(q: LocalFeatures, r: LocalFeatures, mirrored: boolean, registered: number): Verification {

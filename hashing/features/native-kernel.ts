@@ -8,10 +8,11 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ANGLE_BINS, STEERED_PATTERNS } from './brief-pattern.ts';
 import { BORDER, BOX, checkReduceShrink, JS_KERNEL, LINEAR_TO_SRGB, reducePlan, SRGB_TO_LINEAR } from './js-kernel.ts';
-import type { FeatureKernel } from './kernel.ts';
+import type { FeatureKernel, NearestPairs } from './kernel.ts';
 import type { GreyImage } from './types.ts';
 
 interface Addon {
+  nearestPairs(q: Uint32Array, qCount: number, r: Uint32Array, rCount: number, prune: number, maxDistance: number, ratio: number): Int32Array;
   reduceLinear(
     src: Uint8Array, w: number, h: number,
     vFirst: Int32Array, vPhase: Int32Array, vMasks: Int16Array, vPoints: number,
@@ -50,6 +51,10 @@ function wrap(addon: Addon): FeatureKernel {
       if (shrink === 1) return src;
       const v = reducePlan(src.height, shrink), u = reducePlan(src.width, shrink);
       return { width: u.out, height: v.out, data: addon.reduceLinear(src.data, src.width, src.height, v.first, v.phase, v.masks, v.points, u.first, u.phase, u.masks, u.points) };
+    },
+    nearestPairs(q: Uint32Array, qCount: number, r: Uint32Array, rCount: number, prune: number, maxDistance: number, ratio: number): NearestPairs {
+      const a = addon.nearestPairs(q, qCount, r, rCount, prune, maxDistance, ratio);
+      return { n: a[3 * qCount], qi: a.subarray(0, qCount), ri: a.subarray(qCount, 2 * qCount), dist: a.subarray(2 * qCount, 3 * qCount) };
     },
     resizeArea(src: GreyImage, w: number, h: number): GreyImage {
       if (w === src.width && h === src.height) return src;

@@ -227,6 +227,82 @@ static napi_value reduce_linear(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* ---- nearestPairs(q, qCount, r, rCount, prune, maxDistance, ratio): ratio-tested nearest descriptors ----
+ * js-kernel.ts nearestPairs: the same pruning on words 0 and 4, the same first-nearest-wins order.
+ * Returns [qi x qCount, ri x qCount, dist x qCount, n]. */
+
+static inline int popcount32(uint32_t x) {
+  x -= (x >> 1) & 0x55555555U;
+  x = (x & 0x33333333U) + ((x >> 2) & 0x33333333U);
+  x = (x + (x >> 4)) & 0x0f0f0f0fU;
+  return (int)((x * 0x01010101U) >> 24);
+}
+
+/* One query descriptor after another: the nearest and second-nearest registered one, words 0 and 4 first. */
+#define NEAREST_LOOP(NAME, ATTR, POP)                                                                            \
+  ATTR static int32_t NAME(const uint32_t *restrict qd, int64_t qn, const uint32_t *restrict rd, int64_t rn,      \
+                           const uint32_t *restrict r0, const uint32_t *restrict r4, int prune, int maxd,        \
+                           double ratio, int32_t *restrict out) {                                                \
+    int32_t n = 0;                                                                                               \
+    for (int64_t i = 0; i < qn; i++) {                                                                           \
+      const uint32_t *qp = qd + i * 8;                                                                           \
+      const uint32_t q0 = qp[0], q4 = qp[4];                                                                     \
+      int best = 257, second = 257;                                                                              \
+      int64_t bj = -1;                                                                                           \
+      for (int64_t j = 0; j < rn; j++) {                                                                         \
+        const int hh = POP(q0 ^ r0[j]) + POP(q4 ^ r4[j]);                                                        \
+        if (hh > prune) continue;                                                                                \
+        const uint32_t *p = rd + j * 8;                                                                          \
+        const int d = hh + POP(qp[1] ^ p[1]) + POP(qp[2] ^ p[2]) + POP(qp[3] ^ p[3]) + POP(qp[5] ^ p[5]) +       \
+                      POP(qp[6] ^ p[6]) + POP(qp[7] ^ p[7]);                                                     \
+        if (d < best) { second = best; best = d; bj = j; }                                                       \
+        else if (d < second) second = d;                                                                         \
+      }                                                                                                          \
+      if (bj >= 0 && best <= maxd && (double)best < ratio * (double)second) {                                    \
+        out[n] = (int32_t)i;                                                                                     \
+        out[qn + n] = (int32_t)bj;                                                                               \
+        out[2 * qn + n] = best;                                                                                  \
+        n++;                                                                                                     \
+      }                                                                                                          \
+    }                                                                                                            \
+    return n;                                                                                                    \
+  }
+NEAREST_LOOP(nearest_loop, , popcount32)
+#if defined(__x86_64__) && defined(__GNUC__)
+NEAREST_LOOP(nearest_loop_popcnt, __attribute__((target("popcnt"))), __builtin_popcount)
+#endif
+
+static napi_value nearest_pairs(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  const uint32_t *qd, *rd;
+  size_t ql, rl;
+  int64_t qn, rn, prune, maxd;
+  double ratio;
+  if (!get_args(env, info, 7, argv)) return NULL;
+  if (!get_array(env, argv[0], napi_uint32_array, "the query descriptors", (void **)&qd, &ql) || !get_int(env, argv[1], 0, 1 << 24, "the query count", &qn)) return NULL;
+  if (!get_array(env, argv[2], napi_uint32_array, "the registered descriptors", (void **)&rd, &rl) || !get_int(env, argv[3], 0, 1 << 24, "the registered count", &rn)) return NULL;
+  if ((int64_t)ql < qn * 8 || (int64_t)rl < rn * 8) { fail(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: the descriptors are shorter than their count."); return NULL; }
+  if (!get_int(env, argv[4], 0, 256, "the prune distance", &prune) || !get_int(env, argv[5], 0, 256, "the largest distance", &maxd)) return NULL;
+  if (napi_get_value_double(env, argv[6], &ratio) != napi_ok || !(ratio > 0)) { fail(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: the ratio must be a number above 0."); return NULL; }
+  int32_t *out;
+  napi_value result = new_array(env, napi_int32_array, (size_t)(3 * qn + 1), sizeof(int32_t), (void **)&out);
+  if (!result) return NULL;
+  uint32_t *r0 = malloc((size_t)(rn > 0 ? rn : 1) * sizeof(uint32_t)), *r4 = malloc((size_t)(rn > 0 ? rn : 1) * sizeof(uint32_t));
+  if (!r0 || !r4) { free(r0); free(r4); return out_of_memory(env); }
+  for (int64_t j = 0; j < rn; j++) { r0[j] = rd[j * 8]; r4[j] = rd[j * 8 + 4]; }
+  int32_t n;
+#if defined(__x86_64__) && defined(__GNUC__)
+  /* The CPU's popcount instruction where it has one (every x86-64 since 2008), else the SWAR count. */
+  if (__builtin_cpu_supports("popcnt")) n = nearest_loop_popcnt(qd, qn, rd, rn, r0, r4, (int)prune, (int)maxd, ratio, out);
+  else
+#endif
+  n = nearest_loop(qd, qn, rd, rn, r0, r4, (int)prune, (int)maxd, ratio, out);
+  out[3 * qn] = n;
+  free(r0);
+  free(r4);
+  return result;
+}
+
 /* ---- resizeArea(src, sw, sh, dw, dh): area-average resize, Float32 intermediates ---- */
 
 typedef struct { int32_t *idx; float *wt; int32_t *start; } Footprints;
@@ -800,7 +876,7 @@ static napi_value uniform_lines(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   static const struct { const char *name; napi_callback fn; } fns[] = {
-    {"greyFromSrgb", grey_from_srgb}, {"reduceLinear", reduce_linear}, {"resizeArea", resize_area}, {"equalise", equalise}, {"shrinkBilinear", shrink_bilinear}, {"boxSums", box_sums},
+    {"greyFromSrgb", grey_from_srgb}, {"reduceLinear", reduce_linear}, {"nearestPairs", nearest_pairs}, {"resizeArea", resize_area}, {"equalise", equalise}, {"shrinkBilinear", shrink_bilinear}, {"boxSums", box_sums},
     {"detect", detect}, {"moments", moments}, {"describe", describe}, {"uniformLines", uniform_lines},
   };
   for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {

@@ -202,6 +202,21 @@ describe('the native feature kernel', () => {
     native.describe(box, g.width, g.height, pts, angles, a, 16);
     JS_KERNEL.describe(box, g.width, g.height, pts, angles, b, 16);
     expect(bytes(a)).toBe(bytes(b));
+    // The verifier's nearest pairs: near copies among random descriptors, ties, empty sides, other limits.
+    const word = () => Math.floor(r() * 2 ** 32) >>> 0;
+    const ref = Uint32Array.from({ length: 300 * 8 }, word);
+    const qry = Uint32Array.from({ length: 700 * 8 }, word);
+    for (let i = 0; i < 250; i++) for (let w = 0; w < 8; w++) qry[i * 8 + w] = ref[(i % 300) * 8 + w] ^ (word() & word() & (i % 3 === 0 ? word() : 0xffffffff));
+    qry.copyWithin(600 * 8, 0, 8); // two query descriptors with one registered nearest at the same distance
+    const pairs = (k: typeof native, qn: number, rn: number, prune: number, maxd: number, ratio: number) => {
+      const p = k.nearestPairs(qry, qn, ref, rn, prune, maxd, ratio);
+      return [p.n, Array.from(p.qi.subarray(0, p.n)), Array.from(p.ri.subarray(0, p.n)), Array.from(p.dist.subarray(0, p.n))];
+    };
+    for (const [qn, rn, prune, maxd, ratio] of [[700, 300, 26, 64, 0.8], [700, 300, 64, 256, 1], [700, 300, 0, 64, 0.8], [0, 300, 26, 64, 0.8], [700, 0, 26, 64, 0.8], [700, 1, 26, 64, 0.8], [650, 299, 40, 100, 0.5]]) {
+      const want = pairs(JS_KERNEL, qn, rn, prune, maxd, ratio);
+      expect(pairs(native, qn, rn, prune, maxd, ratio), `${qn} x ${rn}, prune ${prune}, max ${maxd}, ratio ${ratio}`).toEqual(want);
+      if (qn === 700 && rn === 300 && prune === 26) expect(want[0]).toBeGreaterThan(100);
+    }
   });
 
   it('refuses bad input with an error that says what is wrong, without crashing', () => {
@@ -226,6 +241,9 @@ describe('the native feature kernel', () => {
       ['angles per point', () => addon.describe(new Uint16Array(10000), 100, 100, Int32Array.of(50, 50), new Uint8Array(2), new Int8Array(30 * 1024), new Uint32Array(8), 0), /one angle per point/],
       ['huge picture', () => addon.boxSums(px, 65535, 65535, 2), /more than 2\^30 pixels/],
       ['rectangle outside the picture', () => addon.uniformLines(px, 100, 100, 50, 0, 60, 10, true, 0.01, 10), /rectangle's width must be an integer from 0 to 50/],
+      ['short query descriptors', () => addon.nearestPairs(new Uint32Array(15), 2, new Uint32Array(8), 1, 26, 64, 0.8), /shorter than their count/],
+      ['pairs with a bad ratio', () => addon.nearestPairs(new Uint32Array(16), 2, new Uint32Array(8), 1, 26, 64, 0), /ratio must be a number above 0/],
+      ['pairs of the wrong type', () => addon.nearestPairs(new Int32Array(16), 2, new Uint32Array(8), 1, 26, 64, 0.8), /must be a Uint32Array/],
       ['grey of 2 channels', () => addon.greyFromSrgb(new Uint8Array(200), 2, 10, 10, new Float32Array(256), new Int32Array(257)), /channels must be an integer from 3 to 4/],
       ['grey of short pixels', () => addon.greyFromSrgb(new Uint8Array(299), 3, 10, 10, new Float32Array(256), new Int32Array(257)), /not width x height x channels bytes/],
       ['grey with a short table', () => addon.greyFromSrgb(new Uint8Array(300), 3, 10, 10, new Float32Array(255), new Int32Array(257)), /colour tables have the wrong length/],
