@@ -293,6 +293,7 @@ static napi_value nearest_pairs(napi_env env, napi_callback_info info) {
   int32_t n;
 #if defined(__x86_64__) && defined(__GNUC__)
   /* The CPU's popcount instruction where it has one (every x86-64 since 2008), else the SWAR count. */
+  __builtin_cpu_init();
   if (__builtin_cpu_supports("popcnt")) n = nearest_loop_popcnt(qd, qn, rd, rn, r0, r4, (int)prune, (int)maxd, ratio, out);
   else
 #endif
