@@ -94,13 +94,11 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = DEFA
   }
   const pages = Math.min(meta.pages ?? 1, limits.maxFrames);
   try {
-    if (pages > 1) {
-      const decoded = await decodeAnimated(bytes, format, width, frameHeight, pages, meta.delay, limits);
-      return greyMaxSide === undefined ? decoded : withGreyOfWorking(decoded, meta, greyMaxSide);
-    }
-    const image = await toWorkingRgba(sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error' }), width, frameHeight, limits);
-    const decoded = { format, width, height: frameHeight, image };
-    return greyMaxSide === undefined ? decoded : withGreyOfWorking(decoded, meta, greyMaxSide);
+    const decoded = pages > 1
+      ? await decodeAnimated(bytes, format, width, frameHeight, pages, meta.delay, limits)
+      : { format, width, height: frameHeight, image: await toWorkingRgba(sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error' }), width, frameHeight, limits) };
+    const grey = greyMaxSide === undefined ? null : greyOfWorking(decoded, meta, greyMaxSide);
+    return grey ? { ...decoded, grey } : decoded;
   } catch (err) {
     if (err instanceof ImageDecodeError) throw err;
     const msg = String((err as Error).message ?? err);
@@ -118,13 +116,17 @@ function workingSize(width: number, height: number, limits: DecodeLimits): { w: 
 }
 
 /**
- * `decoded` with decodeGrey's picture taken from its working copy, when that is the file at full size
- * and opaque and decodeGrey would decode it whole too (a WebP is scaled while loading).
+ * decodeGrey's picture taken from the working copy `decodeImage` decoded, the same bytes without a
+ * second decode: when that copy is the file at full size and opaque (decodeGrey puts a transparent one
+ * on white), decodeGrey would decode the file whole too (a WebP is scaled while loading), and the
+ * native kernel is in use (decodeGrey's condition). Otherwise null.
  */
-function withGreyOfWorking(decoded: DecodedImage, meta: Metadata, greyMaxSide: number): DecodedImage {
-  if (decoded.image.width !== decoded.width || decoded.image.height !== decoded.height || !decodesWhole(meta, greyMaxSide)) return decoded;
-  const grey = greyOfDecoded(decoded.image, greyMaxSide);
-  return grey ? { ...decoded, grey } : decoded;
+function greyOfWorking(decoded: DecodedImage, meta: Metadata, maxSide: number): GreyPicture | null {
+  const img = decoded.image;
+  if (featureKernel().name !== 'native' || img.width !== decoded.width || img.height !== decoded.height || !decodesWhole(meta, maxSide)) return null;
+  const d = img.data;
+  for (let i = 3; i < d.length; i += 4) if (d[i] !== 255) return null;
+  return shrunkGrey(featureKernel().greyFromSrgb(d, 4, img.width, img.height), maxSide);
 }
 
 async function toWorkingRgba(pipeline: Sharp, width: number, height: number, limits: DecodeLimits): Promise<RgbaImage> {
@@ -227,21 +229,9 @@ export function decodesWhole(meta: Metadata, maxSide: number): boolean {
   const w = meta.width ?? 0;
   const h = meta.pageHeight ?? meta.height ?? 0;
   if (w <= 0 || h <= 0 || meta.depth !== 'uchar') return false;
+  if (meta.format === 'svg' || meta.format === 'pdf') return false;
   const shrink = Math.max(w, h) / maxSide;
-  if (shrink <= 1) return meta.format !== 'svg' && meta.format !== 'pdf';
-  return shrink < 3 && meta.format !== 'webp' && meta.format !== 'svg' && meta.format !== 'pdf';
-}
-
-/**
- * decodeGrey's grey of pixels `decodeImage` already decoded at full resolution, or null when it cannot
- * be taken from them (a transparent pixel: decodeGrey puts the picture on white). The same bytes
- * decodeGrey gives, without decoding the file again.
- */
-function greyOfDecoded(img: RgbaImage, maxSide: number): GreyPicture | null {
-  if (featureKernel().name !== 'native') return null;
-  const d = img.data;
-  for (let i = 3; i < d.length; i += 4) if (d[i] !== 255) return null;
-  return shrunkGrey(featureKernel().greyFromSrgb(d, 4, img.width, img.height), maxSide);
+  return shrink <= 1 || (shrink < 3 && meta.format !== 'webp');
 }
 
 /** sharp's `resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true, kernel: 'linear' })`. */

@@ -269,6 +269,11 @@ static inline int popcount32(uint32_t x) {
   }
 NEAREST_LOOP(nearest_loop, , popcount32)
 #if defined(__x86_64__) && defined(__GNUC__)
+/* The CPU's popcount instruction where it has one (every x86-64 since 2008), else the SWAR count:
+ * asked once, when the addon loads (every thread finds the same answer). */
+static int have_popcnt = 0;
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
 NEAREST_LOOP(nearest_loop_popcnt, __attribute__((target("popcnt"))), __builtin_popcount)
 #endif
 
@@ -292,9 +297,7 @@ static napi_value nearest_pairs(napi_env env, napi_callback_info info) {
   for (int64_t j = 0; j < rn; j++) { r0[j] = rd[j * 8]; r4[j] = rd[j * 8 + 4]; }
   int32_t n;
 #if defined(__x86_64__) && defined(__GNUC__)
-  /* The CPU's popcount instruction where it has one (every x86-64 since 2008), else the SWAR count. */
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("popcnt")) n = nearest_loop_popcnt(qd, qn, rd, rn, r0, r4, (int)prune, (int)maxd, ratio, out);
+  if (have_popcnt) n = nearest_loop_popcnt(qd, qn, rd, rn, r0, r4, (int)prune, (int)maxd, ratio, out);
   else
 #endif
   n = nearest_loop(qd, qn, rd, rn, r0, r4, (int)prune, (int)maxd, ratio, out);
@@ -876,6 +879,10 @@ static napi_value uniform_lines(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  have_popcnt = __builtin_cpu_supports("popcnt");
+#endif
   static const struct { const char *name; napi_callback fn; } fns[] = {
     {"greyFromSrgb", grey_from_srgb}, {"reduceLinear", reduce_linear}, {"nearestPairs", nearest_pairs}, {"resizeArea", resize_area}, {"equalise", equalise}, {"shrinkBilinear", shrink_bilinear}, {"boxSums", box_sums},
     {"detect", detect}, {"moments", moments}, {"describe", describe}, {"uniformLines", uniform_lines},
