@@ -19,6 +19,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #define GRID 8
 #define PATCH_RADIUS 15
@@ -498,6 +501,8 @@ static int has_arc9(uint32_t mask) {
   return m != 0;
 }
 
+static inline int32_t arc_score(const uint8_t *p, const int64_t *off, int c, int t);
+
 /* The scalar FAST-9 test of one pixel (js-kernel.ts detect): its score, or -1 when it is no corner. */
 static inline int32_t fast_score(const uint8_t *p, const int64_t *off, const uint8_t *tab, int t) {
   int c = p[0];
@@ -513,18 +518,27 @@ static inline int32_t fast_score(const uint8_t *p, const int64_t *off, const uin
   v &= tb[p[off[5]]] | tb[p[off[13]]];
   v &= tb[p[off[7]]] | tb[p[off[15]]];
   if (v == 0) return -1;
+  return arc_score(p, off, c, t);
+}
+
+/* The segment test and score of a pixel whose 8 opposite pairs passed (fast_score's first part). The
+   masks come first and the score only for a corner: most pixels that pass the pairs are no corner. */
+static inline int32_t arc_score(const uint8_t *p, const int64_t *off, int c, int t) {
   uint32_t bright = 0, dark = 0;
-  int32_t sc = 0;
   int hi = c + t, lo = c - t;
   for (int k = 0; k < 16; k++) {
     /* Branch-free: which side a circle pixel falls is a coin flip on texture. */
     int q = p[off[k]];
-    uint32_t bb = q > hi, dd = q < lo;
-    bright |= bb << k;
-    dark |= dd << k;
-    sc += (int32_t)bb * (q - hi) + (int32_t)dd * (lo - q);
+    bright |= (uint32_t)(q > hi) << k;
+    dark |= (uint32_t)(q < lo) << k;
   }
-  return has_arc9(bright) || has_arc9(dark) ? sc : -1;
+  if (!has_arc9(bright) && !has_arc9(dark)) return -1;
+  int32_t sc = 0;
+  for (int k = 0; k < 16; k++) {
+    int q = p[off[k]];
+    sc += (q > hi ? q - hi : 0) + (q < lo ? lo - q : 0);
+  }
+  return sc;
 }
 
 /* Harris response over a 7x7 window of Sobel gradients, k = 0.04 (js-kernel.ts harris). */
@@ -599,6 +613,52 @@ static int cell_of(const Cells *g, int64_t i) {
   return (int)(cy * GRID + cx);
 }
 
+#ifdef __SSE2__
+/* 16 pixels at once through the scalar code's pair test: a pixel goes on only if each of the 8
+   opposite pairs (k, k + 8) has an end brighter than the centre by more than t, or each has an end
+   darker. The scalar test leaves the pixels this leaves (its exits test the same AND, in steps), so
+   skipping them changes nothing, and the pixels left have passed it (arc_score goes on from there). */
+static inline uint32_t prefilter16(const uint8_t *p, const int64_t *off, int t) {
+  const __m128i tv = _mm_set1_epi8((char)t), zero = _mm_setzero_si128();
+  const __m128i cv = _mm_loadu_si128((const __m128i *)p);
+  __m128i nb = zero, nd = zero;
+  for (int k = 0; k < 8; k++) {
+    const __m128i a = _mm_loadu_si128((const __m128i *)(p + off[k]));
+    const __m128i b = _mm_loadu_si128((const __m128i *)(p + off[k + 8]));
+    /* 0xFF where the point is NOT brighter (darker) than the centre by more than t. */
+    const __m128i fa = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(a, cv), tv), zero);
+    const __m128i fb = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(b, cv), tv), zero);
+    const __m128i ga = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(cv, a), tv), zero);
+    const __m128i gb = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(cv, b), tv), zero);
+    nb = _mm_or_si128(nb, _mm_and_si128(fa, fb));
+    nd = _mm_or_si128(nd, _mm_and_si128(ga, gb));
+  }
+  return ~(uint32_t)_mm_movemask_epi8(_mm_and_si128(nb, nd)) & 0xFFFF;
+}
+#endif
+
+#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
+#define PREFILTER32 1
+/* The CPU's AVX2, asked once when the addon loads: prefilter16 on 32 pixels. */
+static int have_avx2 = 0;
+__attribute__((target("avx2"))) static uint32_t prefilter32(const uint8_t *p, const int64_t *off, int t) {
+  const __m256i tv = _mm256_set1_epi8((char)t), zero = _mm256_setzero_si256();
+  const __m256i cv = _mm256_loadu_si256((const __m256i *)p);
+  __m256i nb = zero, nd = zero;
+  for (int k = 0; k < 8; k++) {
+    const __m256i a = _mm256_loadu_si256((const __m256i *)(p + off[k]));
+    const __m256i b = _mm256_loadu_si256((const __m256i *)(p + off[k + 8]));
+    const __m256i fa = _mm256_cmpeq_epi8(_mm256_subs_epu8(_mm256_subs_epu8(a, cv), tv), zero);
+    const __m256i fb = _mm256_cmpeq_epi8(_mm256_subs_epu8(_mm256_subs_epu8(b, cv), tv), zero);
+    const __m256i ga = _mm256_cmpeq_epi8(_mm256_subs_epu8(_mm256_subs_epu8(cv, a), tv), zero);
+    const __m256i gb = _mm256_cmpeq_epi8(_mm256_subs_epu8(_mm256_subs_epu8(cv, b), tv), zero);
+    nb = _mm256_or_si256(nb, _mm256_and_si256(fa, fb));
+    nd = _mm256_or_si256(nd, _mm256_and_si256(ga, gb));
+  }
+  return ~(uint32_t)_mm256_movemask_epi8(_mm256_and_si256(nb, nd));
+}
+#endif
+
 static napi_value detect(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   const uint8_t *data;
@@ -632,33 +692,21 @@ static napi_value detect(napi_env env, napi_callback_info info) {
       uint32_t pass = 1;
       int span = 1;
 #ifdef __SSE2__
-      /* 16 pixels at once through the scalar code's pair test: a pixel goes on only if each of the 8
-         opposite pairs (k, k + 8) has an end brighter than the centre by more than t, or each has an
-         end darker. The scalar test leaves the pixels this leaves (its exits test the same AND, in
-         steps), so skipping them changes nothing; the rest go through it unchanged. */
+#ifdef PREFILTER32
+      if (have_avx2 && x + 32 <= w - border) {
+        pass = prefilter32(data + y * w + x, off, (int)t);
+        span = 32;
+      } else
+#endif
       if (x + 16 <= w - border) {
-        const uint8_t *p = data + y * w + x;
-        const __m128i tv = _mm_set1_epi8((char)t), zero = _mm_setzero_si128();
-        const __m128i cv = _mm_loadu_si128((const __m128i *)p);
-        __m128i nb = zero, nd = zero;
-        for (int k = 0; k < 8; k++) {
-          const __m128i a = _mm_loadu_si128((const __m128i *)(p + off[k]));
-          const __m128i b = _mm_loadu_si128((const __m128i *)(p + off[k + 8]));
-          /* 0xFF where the point is NOT brighter (darker) than the centre by more than t. */
-          const __m128i fa = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(a, cv), tv), zero);
-          const __m128i fb = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(b, cv), tv), zero);
-          const __m128i ga = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(cv, a), tv), zero);
-          const __m128i gb = _mm_cmpeq_epi8(_mm_subs_epu8(_mm_subs_epu8(cv, b), tv), zero);
-          nb = _mm_or_si128(nb, _mm_and_si128(fa, fb));
-          nd = _mm_or_si128(nd, _mm_and_si128(ga, gb));
-        }
-        pass = ~(uint32_t)_mm_movemask_epi8(_mm_and_si128(nb, nd)) & 0xFFFF;
+        pass = prefilter16(data + y * w + x, off, (int)t);
         span = 16;
       }
 #endif
       for (; pass != 0; pass &= pass - 1) {
         int64_t px = x + __builtin_ctz(pass);
-        int32_t sc = fast_score(data + y * w + px, off, tab, (int)t);
+        const uint8_t *pp = data + y * w + px;
+        int32_t sc = span > 1 ? arc_score(pp, off, pp[0], (int)t) : fast_score(pp, off, tab, (int)t);
         if (sc < 0) continue;
         cur[px] = sc;
         curc[rown[y % 3]++] = (int32_t)px;
@@ -837,6 +885,25 @@ static napi_value describe(napi_env env, napi_callback_info info) {
 
 /* ---- uniformLines(src, w, h, x, y, rw, rh, rows, outliers, tolerance): panels.ts's uniform lines ---- */
 
+/* The grey levels v with !(|v - mean| > tol), the test each pixel gets: an interval, because the
+   rounded |v - mean| only grows on either side of the mean. Found from the level next to the mean
+   with that same expression, so counting the pixels outside [lo, hi] counts the test's outliers. */
+static inline int is_outlier(int v, double mean, double tol) { return fabs((double)v - mean) > tol; }
+static void inlier_levels(double mean, double tol, int *lo, int *hi) {
+  if (!(mean >= 0 && mean <= 255)) {
+    /* Only an empty line's NaN mean: no pixel to count, and every level passes a NaN test. */
+    *lo = 0; *hi = 255;
+    return;
+  }
+  int m = (int)mean;
+  if (is_outlier(m, mean, tol)) m = m < 255 ? m + 1 : m;
+  if (is_outlier(m, mean, tol)) { *lo = 256; *hi = -1; return; }
+  int a = m, b = m;
+  while (a > 0 && !is_outlier(a - 1, mean, tol)) a--;
+  while (b < 255 && !is_outlier(b + 1, mean, tol)) b++;
+  *lo = a; *hi = b;
+}
+
 static napi_value uniform_lines(napi_env env, napi_callback_info info) {
   napi_value argv[10];
   const uint8_t *data;
@@ -860,21 +927,23 @@ static napi_value uniform_lines(napi_env env, napi_callback_info info) {
       const uint8_t *p = data + (ry + k) * w + rx;
       int64_t sum = 0, off = 0;
       for (int64_t i = 0; i < n; i++) sum += p[i];
-      double mean = (double)sum / (double)n;
-      for (int64_t i = 0; i < n; i++) off += fabs((double)p[i] - mean) > tol;
+      int lo, hi;
+      inlier_levels((double)sum / (double)n, tol, &lo, &hi);
+      for (int64_t i = 0; i < n; i++) off += (p[i] < lo) | (p[i] > hi);
       out[k] = (double)off <= allowed;
     }
     return result;
   }
   /* Columns: summed and counted a row at a time (the TypeScript's stride reads miss the cache). */
-  int64_t *sum = calloc((size_t)lines + 1, sizeof(int64_t)), *off = calloc((size_t)lines + 1, sizeof(int64_t));
-  double *mean = malloc(((size_t)lines + 1) * sizeof(double));
-  if (!sum || !off || !mean) { free(sum); free(off); free(mean); return out_of_memory(env); }
+  int64_t *sum = calloc((size_t)lines + 1, sizeof(int64_t));
+  int32_t *off = calloc((size_t)lines + 1, sizeof(int32_t));
+  int16_t *lo = malloc(((size_t)lines + 1) * sizeof(int16_t)), *hi = malloc(((size_t)lines + 1) * sizeof(int16_t));
+  if (!sum || !off || !lo || !hi) { free(sum); free(off); free(lo); free(hi); return out_of_memory(env); }
   for (int64_t i = 0; i < n; i++) { const uint8_t *p = data + (ry + i) * w + rx; for (int64_t k = 0; k < lines; k++) sum[k] += p[k]; }
-  for (int64_t k = 0; k < lines; k++) mean[k] = (double)sum[k] / (double)n;
-  for (int64_t i = 0; i < n; i++) { const uint8_t *p = data + (ry + i) * w + rx; for (int64_t k = 0; k < lines; k++) off[k] += fabs((double)p[k] - mean[k]) > tol; }
+  for (int64_t k = 0; k < lines; k++) { int a, b; inlier_levels((double)sum[k] / (double)n, tol, &a, &b); lo[k] = (int16_t)a; hi[k] = (int16_t)b; }
+  for (int64_t i = 0; i < n; i++) { const uint8_t *p = data + (ry + i) * w + rx; for (int64_t k = 0; k < lines; k++) off[k] += (p[k] < lo[k]) | (p[k] > hi[k]); }
   for (int64_t k = 0; k < lines; k++) out[k] = (double)off[k] <= allowed;
-  free(sum); free(off); free(mean);
+  free(sum); free(off); free(lo); free(hi);
   return result;
 }
 
@@ -882,6 +951,9 @@ NAPI_MODULE_INIT() {
 #if defined(__x86_64__) && defined(__GNUC__)
   __builtin_cpu_init();
   have_popcnt = __builtin_cpu_supports("popcnt");
+#ifdef PREFILTER32
+  have_avx2 = __builtin_cpu_supports("avx2");
+#endif
 #endif
   static const struct { const char *name; napi_callback fn; } fns[] = {
     {"greyFromSrgb", grey_from_srgb}, {"reduceLinear", reduce_linear}, {"nearestPairs", nearest_pairs}, {"resizeArea", resize_area}, {"equalise", equalise}, {"shrinkBilinear", shrink_bilinear}, {"boxSums", box_sums},

@@ -181,13 +181,14 @@ describe('the native feature kernel', () => {
       if (w >= 2 && h >= 2) expect(bytes(native.shrinkBilinear(g, Math.ceil(w / 1.5), Math.ceil(h / 1.5)).data)).toBe(bytes(JS_KERNEL.shrinkBilinear(g, Math.ceil(w / 1.5), Math.ceil(h / 1.5)).data));
       expect(bytes(native.boxSums(g))).toBe(bytes(JS_KERNEL.boxSums(g)));
     }
-    // The panel finder's uniform lines: flat bands with a few outliers, in rows and in columns.
+    // The panel finder's uniform lines: flat bands with a few outliers, in rows and in columns, with
+    // tolerances that leave no grey level in (negative), every level (NaN, 300) or one.
     const bands = generated('blobs', 300, 200, 4);
     for (let y = 50; y < 60; y++) bands.data.fill(200, y * 300, (y + 1) * 300);
     for (let y = 0; y < 200; y++) bands.data.fill(30, y * 300 + 100, y * 300 + 104);
     for (let k = 0; k < 40; k++) bands.data[Math.floor(r() * bands.data.length)] = Math.floor(r() * 256);
     for (const rect of [{ x: 0, y: 0, w: 300, h: 200 }, { x: 17, y: 33, w: 150, h: 101 }, { x: 5, y: 5, w: 0, h: 7 }, { x: 299, y: 199, w: 1, h: 1 }]) {
-      for (const rows of [true, false]) for (const [outliers, tolerance] of [[0.01, 10], [0, 0], [0.2, 3.5]]) {
+      for (const rows of [true, false]) for (const [outliers, tolerance] of [[0.01, 10], [0, 0], [0.2, 3.5], [0.05, 9.5], [0.01, -1], [0.01, NaN], [1, 300], [0.01, 1e-9]]) {
         expect(Array.from(native.uniformLines(bands, rect, rows, outliers, tolerance)), `${JSON.stringify(rect)} ${rows}`).toEqual(Array.from(JS_KERNEL.uniformLines(bands, rect, rows, outliers, tolerance)));
       }
     }
