@@ -22,6 +22,13 @@
 #if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #endif
+/* A loop the compiler vectorises, compiled twice: for AVX2 and for any x86-64, the one to run chosen
+   when the addon loads (glibc's ifunc). Integer arithmetic, so both give the same bytes. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__GLIBC__)
+#define AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define AVX2_CLONES
+#endif
 
 #define GRID 8
 #define PATCH_RADIUS 15
@@ -178,7 +185,7 @@ static inline uint8_t fixed_to_byte(int32_t sum) { int32_t v = sum >> 12; return
 
 /* One output row of the vertical pass: the taps' rows summed in `acc` (restrict: no aliasing, so the
  * compiler vectorises the sums). */
-static void vertical_taps(int32_t *restrict acc, const uint8_t *restrict src, int64_t w, int64_t h, int64_t first,
+AVX2_CLONES static void vertical_taps(int32_t *restrict acc, const uint8_t *restrict src, int64_t w, int64_t h, int64_t first,
                           const int16_t *restrict m, int64_t points, uint8_t *restrict q) {
   for (int64_t x = 0; x < w; x++) acc[x] = 2048;
   for (int64_t i = 0; i < points; i++) {
@@ -189,8 +196,8 @@ static void vertical_taps(int32_t *restrict acc, const uint8_t *restrict src, in
   for (int64_t x = 0; x < w; x++) q[x] = fixed_to_byte(acc[x]);
 }
 
-static void horizontal_taps(const uint8_t *restrict row, int64_t w, const Plan *p, uint8_t *restrict q) {
-  const int n = (int)p->points;
+/* inline with n a constant at each call: the taps' loop is unrolled (n is 3 for most shrinks). */
+static inline void horizontal_taps_n(const uint8_t *restrict row, int64_t w, const Plan *p, uint8_t *restrict q, const int n) {
   for (int64_t x = 0; x < p->out; x++) {
     const int16_t *restrict m = p->masks + p->phase[x] * n;
     const int64_t f = p->first[x];
@@ -202,6 +209,16 @@ static void horizontal_taps(const uint8_t *restrict row, int64_t w, const Plan *
       for (int i = 0; i < n; i++) sum += m[i] * row[clamp_line(f + i, w)];
     }
     q[x] = fixed_to_byte(sum);
+  }
+}
+
+static void horizontal_taps(const uint8_t *restrict row, int64_t w, const Plan *p, uint8_t *restrict q) {
+  switch (p->points) {
+    case 2: horizontal_taps_n(row, w, p, q, 2); break;
+    case 3: horizontal_taps_n(row, w, p, q, 3); break;
+    case 4: horizontal_taps_n(row, w, p, q, 4); break;
+    case 5: horizontal_taps_n(row, w, p, q, 5); break;
+    default: horizontal_taps_n(row, w, p, q, (int)p->points);
   }
 }
 
