@@ -144,11 +144,17 @@ async function featureCosts(source: string, sizes: Array<{ name: string; width: 
   const perImage = [];
   for (const s of sizes) {
     const jpeg = await makeJpeg(source, s.width, s.height, 11);
-    await fingerprintBuffer(jpeg, { features: 'query' });
-    const reg = await cpuRuns(runs, () => fingerprintBuffer(jpeg, { features: 'reference' }));
-    const regBase = await cpuRuns(runs, () => fingerprintBuffer(jpeg));
-    const qry = await cpuRuns(runs, async () => withF.match(await fingerprintBuffer(jpeg, { features: 'query' })));
-    const qryBase = await cpuRuns(runs, async () => withoutF.match(await fingerprintBuffer(jpeg)));
+    const registration = () => fingerprintBuffer(jpeg, { features: 'reference' });
+    const registrationBase = () => fingerprintBuffer(jpeg);
+    const query = async () => withF.match(await fingerprintBuffer(jpeg, { features: 'query' }));
+    const queryBase = async () => withoutF.match(await fingerprintBuffer(jpeg));
+    // Warm-up of each path, matching included: the first matches with features compile the verifier,
+    // which once cost the query figure 20-70 ms a run for its first runs (a start-up cost, not a query's).
+    for (const fn of [registration, registrationBase, query, queryBase]) await cpuRuns(3, fn);
+    const reg = await cpuRuns(runs, registration);
+    const regBase = await cpuRuns(runs, registrationBase);
+    const qry = await cpuRuns(runs, query);
+    const qryBase = await cpuRuns(runs, queryBase);
     perImage.push({
       image: s.name, registrationCpuMs: Math.round(reg), registrationBaseCpuMs: Math.round(regBase), registrationAddedCpuMs: Math.round(reg - regBase),
       queryCpuMs: Math.round(qry), queryBaseCpuMs: Math.round(qryBase), queryAddedCpuMs: Math.round(qry - qryBase),

@@ -27,6 +27,8 @@ interface Addon {
   moments(src: Uint8Array, w: number, h: number, pts: Int32Array): Int32Array;
   describe(box: Uint16Array, w: number, h: number, pts: Int32Array, angles: Uint8Array, pattern: Int8Array, out: Uint32Array, o: number): void;
   uniformLines(src: Uint8Array, w: number, h: number, x: number, y: number, rw: number, rh: number, rows: boolean, outliers: number, tolerance: number): Uint8Array;
+  /** Which vector loops run: AVX2 where the CPU has it (unless STAYDOWN_FEATURES_NO_AVX2=1), else SSE2. */
+  simd(): 'avx2' | 'sse2' | 'none';
 }
 
 /** Where binding.gyp's Release build puts the addon. */
@@ -81,6 +83,15 @@ function wrap(addon: Addon): FeatureKernel {
     uniformLines: (g: GreyImage, r: { x: number; y: number; w: number; h: number }, rows: boolean, outliers: number, tolerance: number) =>
       addon.uniformLines(g.data, g.width, g.height, r.x, r.y, r.w, r.h, rows, outliers, tolerance),
   });
+}
+
+/** Which vector loops the loaded addon runs ("avx2", "sse2" or "none"), or null when it is not loaded. */
+export function nativeSimd(): string | null {
+  try {
+    return (createRequire(import.meta.url)(ADDON_PATH) as Addon).simd();
+  } catch {
+    return null;
+  }
 }
 
 export type NativeLoad = { kernel: FeatureKernel; error?: undefined; cause?: undefined } | { kernel?: undefined; error: string; cause: unknown };

@@ -21,6 +21,9 @@
 #endif
 #if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+/* Loops written for AVX2 as well, run when the CPU has it (asked once, when the addon loads). */
+#define AVX2_PATHS 1
+static int have_avx2 = 0;
 #endif
 /* A loop the compiler vectorises, compiled twice: for AVX2 and for any x86-64, the one to run chosen
    when the addon loads (glibc's ifunc). Integer arithmetic, so both give the same bytes. */
@@ -520,6 +523,17 @@ static int has_arc9(uint32_t mask) {
 
 static inline int32_t arc_score(const uint8_t *p, const int64_t *off, int c, int t);
 
+/* A corner's score: how far its circle's pixels are past the threshold, either way. */
+static inline int32_t corner_score(const uint8_t *p, const int64_t *off, int c, int t) {
+  int32_t sc = 0;
+  int hi = c + t, lo = c - t;
+  for (int k = 0; k < 16; k++) {
+    int q = p[off[k]];
+    sc += (q > hi ? q - hi : 0) + (q < lo ? lo - q : 0);
+  }
+  return sc;
+}
+
 /* The scalar FAST-9 test of one pixel (js-kernel.ts detect): its score, or -1 when it is no corner. */
 static inline int32_t fast_score(const uint8_t *p, const int64_t *off, const uint8_t *tab, int t) {
   int c = p[0];
@@ -550,12 +564,7 @@ static inline int32_t arc_score(const uint8_t *p, const int64_t *off, int c, int
     dark |= (uint32_t)(q < lo) << k;
   }
   if (!has_arc9(bright) && !has_arc9(dark)) return -1;
-  int32_t sc = 0;
-  for (int k = 0; k < 16; k++) {
-    int q = p[off[k]];
-    sc += (q > hi ? q - hi : 0) + (q < lo ? lo - q : 0);
-  }
-  return sc;
+  return corner_score(p, off, c, t);
 }
 
 /* Harris response over a 7x7 window of Sobel gradients, k = 0.04 (js-kernel.ts harris). */
@@ -654,10 +663,8 @@ static inline uint32_t prefilter16(const uint8_t *p, const int64_t *off, int t) 
 }
 #endif
 
-#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
-#define PREFILTER32 1
-/* The CPU's AVX2, asked once when the addon loads: prefilter16 on 32 pixels. */
-static int have_avx2 = 0;
+#ifdef AVX2_PATHS
+/* prefilter16 on 32 pixels. */
 __attribute__((target("avx2"))) static uint32_t prefilter32(const uint8_t *p, const int64_t *off, int t) {
   const __m256i tv = _mm256_set1_epi8((char)t), zero = _mm256_setzero_si256();
   const __m256i cv = _mm256_loadu_si256((const __m256i *)p);
@@ -673,6 +680,32 @@ __attribute__((target("avx2"))) static uint32_t prefilter32(const uint8_t *p, co
     nd = _mm256_or_si256(nd, _mm256_and_si256(ga, gb));
   }
   return ~(uint32_t)_mm256_movemask_epi8(_mm256_and_si256(nb, nd));
+}
+
+/* Which of 32 pixels are corners (has_arc9 of their bright or dark circle), as arc_score decides it
+   one pixel at a time: with bytes 0xFF where circle pixel k is NOT brighter than the centre by more
+   than t, a run of 9 bright ones starting at k is a zero in the OR of the 9 from k, built in doublings. */
+__attribute__((target("avx2"))) static inline __m256i no_arc9(const __m256i *nb) {
+  __m256i q2[16], q4[16];
+  for (int k = 0; k < 16; k++) q2[k] = _mm256_or_si256(nb[k], nb[(k + 1) & 15]);
+  for (int k = 0; k < 16; k++) q4[k] = _mm256_or_si256(q2[k], q2[(k + 2) & 15]);
+  __m256i none = _mm256_set1_epi8((char)0xFF);
+  for (int k = 0; k < 16; k++) none = _mm256_and_si256(none, _mm256_or_si256(_mm256_or_si256(q4[k], q4[(k + 4) & 15]), nb[(k + 8) & 15]));
+  return none;
+}
+
+__attribute__((target("avx2"))) static uint32_t corners32(const uint8_t *p, const int64_t *off, int t) {
+  const __m256i tv = _mm256_set1_epi8((char)t), zero = _mm256_setzero_si256();
+  const __m256i cv = _mm256_loadu_si256((const __m256i *)p);
+  /* Saturated: c + t over 255 leaves no brighter pixel, c - t under 0 no darker one, as in ints. */
+  const __m256i hi = _mm256_adds_epu8(cv, tv), lo = _mm256_subs_epu8(cv, tv);
+  __m256i nb[16], nd[16];
+  for (int k = 0; k < 16; k++) {
+    const __m256i q = _mm256_loadu_si256((const __m256i *)(p + off[k]));
+    nb[k] = _mm256_cmpeq_epi8(_mm256_subs_epu8(q, hi), zero);
+    nd[k] = _mm256_cmpeq_epi8(_mm256_subs_epu8(lo, q), zero);
+  }
+  return ~(uint32_t)_mm256_movemask_epi8(_mm256_and_si256(no_arc9(nb), no_arc9(nd)));
 }
 #endif
 
@@ -709,10 +742,21 @@ static napi_value detect(napi_env env, napi_callback_info info) {
       uint32_t pass = 1;
       int span = 1;
 #ifdef __SSE2__
-#ifdef PREFILTER32
+#ifdef AVX2_PATHS
       if (have_avx2 && x + 32 <= w - border) {
-        pass = prefilter32(data + y * w + x, off, (int)t);
-        span = 32;
+        const uint8_t *p = data + y * w + x;
+        pass = prefilter32(p, off, (int)t);
+        /* The segment test on all 32 at once, then only the corners are scored. */
+        if (pass != 0) pass &= corners32(p, off, (int)t);
+        for (; pass != 0; pass &= pass - 1) {
+          int64_t px = x + __builtin_ctz(pass);
+          const uint8_t *pp = data + y * w + px;
+          int32_t sc = corner_score(pp, off, pp[0], (int)t);
+          cur[px] = sc;
+          curc[rown[y % 3]++] = (int32_t)px;
+        }
+        x += 32;
+        continue;
       } else
 #endif
       if (x + 16 <= w - border) {
@@ -964,17 +1008,32 @@ static napi_value uniform_lines(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* simd(): which vector loops run here - "avx2", "sse2" or "none". */
+static napi_value simd(napi_env env, napi_callback_info info) {
+#if defined(AVX2_PATHS)
+  const char *name = have_avx2 ? "avx2" : "sse2";
+#elif defined(__SSE2__)
+  const char *name = "sse2";
+#else
+  const char *name = "none";
+#endif
+  napi_value out;
+  return napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &out) == napi_ok ? out : NULL;
+}
+
 NAPI_MODULE_INIT() {
 #if defined(__x86_64__) && defined(__GNUC__)
   __builtin_cpu_init();
   have_popcnt = __builtin_cpu_supports("popcnt");
-#ifdef PREFILTER32
-  have_avx2 = __builtin_cpu_supports("avx2");
+#ifdef AVX2_PATHS
+  /* STAYDOWN_FEATURES_NO_AVX2=1 keeps to the SSE2 loops (how the tests check them on an AVX2 CPU). */
+  const char *no_avx2 = getenv("STAYDOWN_FEATURES_NO_AVX2");
+  have_avx2 = __builtin_cpu_supports("avx2") && !(no_avx2 && *no_avx2 && strcmp(no_avx2, "0") != 0);
 #endif
 #endif
   static const struct { const char *name; napi_callback fn; } fns[] = {
     {"greyFromSrgb", grey_from_srgb}, {"reduceLinear", reduce_linear}, {"nearestPairs", nearest_pairs}, {"resizeArea", resize_area}, {"equalise", equalise}, {"shrinkBilinear", shrink_bilinear}, {"boxSums", box_sums},
-    {"detect", detect}, {"moments", moments}, {"describe", describe}, {"uniformLines", uniform_lines},
+    {"detect", detect}, {"moments", moments}, {"describe", describe}, {"uniformLines", uniform_lines}, {"simd", simd},
   };
   for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
     napi_value f;

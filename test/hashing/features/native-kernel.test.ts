@@ -1,12 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractFeatures, QUERY_OPTIONS, REFERENCE_OPTIONS, type ExtractOptions } from '../../../hashing/features/extract.ts';
 import { JS_KERNEL } from '../../../hashing/features/js-kernel.ts';
 import { BUILD_HINT, featureKernel, useFeatureKernel, type FeatureKernel } from '../../../hashing/features/kernel.ts';
-import { ADDON_PATH, loadNativeKernel } from '../../../hashing/features/native-kernel.ts';
+import { ADDON_PATH, loadNativeKernel, nativeSimd } from '../../../hashing/features/native-kernel.ts';
 import { queryFeatures } from '../../../hashing/features/panels.ts';
 import { referenceFeatures } from '../../../hashing/features/reference.ts';
 import type { GreyImage, LocalFeatures } from '../../../hashing/features/types.ts';
@@ -21,6 +23,7 @@ import { HAVE_VECTORS, NO_VECTORS_REASON, VECTORS_DIR } from '../../support/vect
  * bytes exactly: a registration made with one is matched by queries made with the other, and the
  * stored features of existing registrations stay valid.
  */
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const vectorImages = HAVE_VECTORS ? ['pdq/data', 'blockhash/images'].flatMap((d) => listImages(join(VECTORS_DIR, d))) : [];
 
 function listImages(dir: string): string[] {
@@ -219,6 +222,23 @@ describe('the native feature kernel', () => {
       if (qn === 700 && rn === 300 && prune === 26) expect(want[0]).toBeGreaterThan(100);
     }
   });
+
+  it('gives the TypeScript result on the SSE2 loops too, the ones a CPU without AVX2 runs', () => {
+    // The loops the addon runs are chosen once, when it loads: each run is a child process.
+    const run = (env: NodeJS.ProcessEnv) => {
+      const out = spawnSync(process.execPath, ['bin/run-ts.js', 'test/support/kernel-paths.ts'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+      expect(out.status, out.stderr).toBe(0);
+      return JSON.parse(out.stdout) as { simd: string; checked: number; differs: string[] };
+    };
+    const sse2 = run({ STAYDOWN_FEATURES_NO_AVX2: '1' });
+    expect(sse2.simd).toBe(process.arch === 'x64' ? 'sse2' : 'none');
+    expect(sse2.checked).toBe(72);
+    expect(sse2.differs).toEqual([]);
+    // And the default: what this process runs (AVX2 on this machine's kind).
+    const auto = run({ STAYDOWN_FEATURES_NO_AVX2: '' });
+    expect(auto.simd).toBe(nativeSimd());
+    expect(auto.differs).toEqual([]);
+  }, 240_000);
 
   it('refuses bad input with an error that says what is wrong, without crashing', () => {
     type Fn = (...a: unknown[]) => unknown;
