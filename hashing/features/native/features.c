@@ -455,24 +455,29 @@ static napi_value shrink_bilinear(napi_env env, napi_callback_info info) {
     x0[x] = (int32_t)fmin((double)(sw - 2), floor(c));
     wx[x] = (int32_t)fmin(256, js_round((c - x0[x]) * 256));
   }
+  /* The two rows blended first (a loop the compiler vectorises), then the columns: the same integer
+     sum of the four pixels' weight products as blending columns first, so the same bytes. */
+  uint32_t *v = malloc((size_t)sw * sizeof(uint32_t));
+  if (!v) { free(x0); free(wx); return out_of_memory(env); }
   uint8_t *data;
   napi_value result = new_array(env, napi_uint8_array, (size_t)(w * h), 1, (void **)&data);
   if (result) {
     for (int64_t y = 0; y < h; y++) {
       double c = fmax(0, ((double)y + 0.5) * fy - 0.5);
       int64_t y0 = (int64_t)fmin((double)(sh - 2), floor(c));
-      int32_t wy = (int32_t)fmin(256, js_round((c - (double)y0) * 256));
-      const uint8_t *r0 = s + y0 * sw, *r1 = r0 + sw;
-      uint8_t *o = data + y * w;
+      uint32_t wy = (uint32_t)fmin(256, js_round((c - (double)y0) * 256));
+      const uint8_t *restrict r0 = s + y0 * sw, *restrict r1 = r0 + sw;
+      uint32_t *restrict vv = v;
+      for (int64_t x = 0; x < sw; x++) vv[x] = r0[x] * (256 - wy) + r1[x] * wy;
+      uint8_t *restrict o = data + y * w;
       for (int64_t x = 0; x < w; x++) {
-        int32_t i = x0[x], a = wx[x];
-        uint32_t top = (uint32_t)(r0[i] * (256 - a) + r0[i + 1] * a);
-        uint32_t bot = (uint32_t)(r1[i] * (256 - a) + r1[i + 1] * a);
-        o[x] = (uint8_t)((top * (uint32_t)(256 - wy) + bot * (uint32_t)wy + 32768) >> 16);
+        int32_t i = x0[x];
+        uint32_t a = (uint32_t)wx[x];
+        o[x] = (uint8_t)((vv[i] * (256 - a) + vv[i + 1] * a + 32768) >> 16);
       }
     }
   }
-  free(x0); free(wx);
+  free(x0); free(wx); free(v);
   return result;
 }
 
