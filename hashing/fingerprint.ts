@@ -5,7 +5,7 @@
 import { open } from 'node:fs/promises';
 import { hammingHex } from './bits.ts';
 import { contentRect } from './borders.ts';
-import { decodeGrey, decodeImage, type GreyPicture, DEFAULT_DECODE_LIMITS, type DecodeLimits, ImageDecodeError, type RgbaImage } from './image-decoder.ts';
+import { decodeGrey, decodeImage, type DecodedImage, type GreyPicture, DEFAULT_DECODE_LIMITS, type DecodeLimits, ImageDecodeError, type RgbaImage } from './image-decoder.ts';
 import { sniffFingerprintKind } from './fingerprint-kind.ts';
 import { pdqDihedrals, pdqFromRgb } from './pdq-hasher.ts';
 import { pdqOf } from './signals/pdq.ts';
@@ -148,7 +148,7 @@ export async function fingerprintImage(bytes: Uint8Array, opts: FingerprintOptio
     }
     fp.frames = frames;
   }
-  if (opts.features) fp.features = await featuresOf(bytes, img, decoded.grey, opts.features, limits);
+  if (opts.features) fp.features = await featuresOf(bytes, img, decoded, opts.features, limits);
   return fp;
 }
 
@@ -158,10 +158,10 @@ const greyMaxSide = (role: 'reference' | 'query') => (role === 'reference' ? REF
  * The image's local features: from the grey decodeImage made from its own decode (`decoded`), or the
  * grey's own decode; a registered screenshot keeps only the picture inside it.
  */
-async function featuresOf(bytes: Uint8Array, img: RgbaImage, decoded: GreyPicture | undefined, role: 'reference' | 'query', limits: DecodeLimits): Promise<string> {
-  let grey = decoded;
+async function featuresOf(bytes: Uint8Array, img: RgbaImage, decoded: DecodedImage, role: 'reference' | 'query', limits: DecodeLimits): Promise<string> {
+  let grey = decoded.grey;
   try {
-    grey ??= await decodeGrey(bytes, greyMaxSide(role), limits);
+    grey ??= await decodeGrey(bytes, greyMaxSide(role), limits, decoded.greyWhole);
   } catch (err) {
     if (err instanceof ImageDecodeError) throw new FingerprintError(err.message, { cause: err });
     throw err;

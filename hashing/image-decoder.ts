@@ -55,6 +55,8 @@ export interface DecodedImage {
   frames?: Array<{ t: number; image: RgbaImage }>;
   /** decodeGrey's picture, when `decodeImage` was asked for it and made it from its own decode. */
   grey?: GreyPicture;
+  /** When asked for the grey and it is not here: whether decodeGrey will decode the file whole (decodesWhole), so it need not read the header again. */
+  greyWhole?: boolean;
 }
 
 /** A file that is not an image staydown can read; the message is a full sentence for the user. */
@@ -97,8 +99,9 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = DEFA
     const decoded = pages > 1
       ? await decodeAnimated(bytes, format, width, frameHeight, pages, meta.delay, limits)
       : { format, width, height: frameHeight, image: await toWorkingRgba(sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error' }), width, frameHeight, limits) };
-    const grey = greyMaxSide === undefined ? null : greyOfWorking(decoded, meta, greyMaxSide);
-    return grey ? { ...decoded, grey } : decoded;
+    if (greyMaxSide === undefined) return decoded;
+    const grey = greyOfWorking(decoded, meta, greyMaxSide);
+    return grey ? { ...decoded, grey } : { ...decoded, greyWhole: decodesWhole(meta, greyMaxSide) };
   } catch (err) {
     if (err instanceof ImageDecodeError) throw err;
     const msg = String((err as Error).message ?? err);
@@ -190,13 +193,13 @@ export interface GreyPicture {
  *     libvips at this): libvips does it all, shrinking on load.
  * The same limits apply (pixel cap read from the header, time cap).
  */
-export async function decodeGrey(bytes: Uint8Array, maxSide: number, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Promise<GreyPicture> {
+export async function decodeGrey(bytes: Uint8Array, maxSide: number, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, whole?: boolean): Promise<GreyPicture> {
   if (bytes.length === 0) throw new ImageDecodeError('The file is empty (0 bytes).');
   try {
     const input = sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 }).timeout({ seconds: limits.timeoutSeconds });
-    const meta = await input.metadata();
     // (The TypeScript kernel would take longer than libvips over the same bytes: libvips does it all.)
-    if (featureKernel().name === 'native' && decodesWhole(meta, maxSide)) {
+    // `whole`: decodesWhole of the header a caller has read already (decodeImage's greyWhole).
+    if (featureKernel().name === 'native' && (whole ?? decodesWhole(await input.metadata(), maxSide))) {
       const { data, info } = await input.clone().toColourspace('srgb').flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true });
       if (info.channels === 3 && data.length === info.width * info.height * 3) return shrunkGrey(featureKernel().greyFromSrgb(data, 3, info.width, info.height), maxSide);
     }
