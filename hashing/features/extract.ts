@@ -42,14 +42,13 @@ export function workingGrey(grey: GreyImage, maxSide: number): GreyImage {
 }
 
 /**
- * What extraction computes before it looks for corners - the working picture, its equalised pyramid,
- * each level's box sums once asked for - kept so a second extraction of the same picture at another
- * FAST threshold (reference.ts lowerThreshold) does not compute it again.
+ * What extraction computes before it looks for corners - the working picture and its equalised
+ * pyramid - kept so a second extraction of the same picture at another FAST threshold
+ * (reference.ts lowerThreshold) does not compute it again.
  */
 export interface PreparedPicture {
   base: GreyImage;
   levels: GreyImage[];
-  box: Array<Uint16Array | undefined>;
   /** The ExtractOptions fields it was prepared for (maxSide, levels). */
   maxSide: number;
   levelCount: number;
@@ -58,7 +57,7 @@ export interface PreparedPicture {
 export function preparePicture(grey: GreyImage, opts: ExtractOptions): PreparedPicture {
   const base = workingGrey(grey, opts.maxSide);
   const levels = pyramid(equalise(base), LEVEL_SCALE, opts.levels, MIN_LEVEL_SIDE);
-  return { base, levels, box: [], maxSide: opts.maxSide, levelCount: opts.levels };
+  return { base, levels, maxSide: opts.maxSide, levelCount: opts.levels };
 }
 
 /** Features of `grey`, or of a picture prepared for the same maxSide and levels (preparePicture). */
@@ -83,7 +82,6 @@ export function extractFeatures(grey: GreyImage | PreparedPicture, opts: Extract
     const kernel = featureKernel();
     const pts = kernel.detect(lv, opts.fastThreshold, quota);
     if (pts.length === 0) continue;
-    const box = (prep.box[li] ??= kernel.boxSums(lv));
     const m = kernel.moments(lv, pts);
     const count = pts.length >> 1;
     const angles = new Uint8Array(count);
@@ -97,7 +95,7 @@ export function extractFeatures(grey: GreyImage | PreparedPicture, opts: Extract
       level[n + k] = li;
       angle[n + k] = angles[k];
     }
-    kernel.describe(box, lv.width, lv.height, pts, angles, descriptors, n * DESCRIPTOR_WORDS);
+    kernel.describe(lv, pts, angles, descriptors, n * DESCRIPTOR_WORDS);
     n += count;
   }
   return {

@@ -560,8 +560,11 @@ function patternOffsets(w: number): Int32Array {
 }
 
 /** Steered BRIEF: bit k is 1 when the 5x5 box at the pair's first point is darker than at its second. */
-function describe(box: Uint16Array, w: number, _h: number, pts: ArrayLike<number>, angles: Uint8Array, out: Uint32Array, o: number): void {
-  const offsets = patternOffsets(w);
+function describe(img: GreyImage, pts: ArrayLike<number>, angles: Uint8Array, out: Uint32Array, o: number): void {
+  if (pts.length === 0) return;
+  const box = boxSums(img);
+  const offsets = patternOffsets(img.width);
+  const w = img.width;
   for (let p = 0, d = o; p < pts.length; p += 2, d += DESCRIPTOR_WORDS) describeOne(box, offsets, pts[p + 1] * w + pts[p], angles[p >> 1], out, d);
 }
 

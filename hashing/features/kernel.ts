@@ -29,8 +29,8 @@ export interface FeatureKernel {
   detect(img: GreyImage, t: number, quota: number): ArrayLike<number>;
   /** Intensity-centroid moments [m10, m01] at each point (the angle is taken in TypeScript). */
   moments(img: GreyImage, pts: ArrayLike<number>): Int32Array;
-  /** Steered BRIEF of each point at its angle, written to out[o..o + 8 * points). */
-  describe(box: Uint16Array, w: number, h: number, pts: ArrayLike<number>, angles: Uint8Array, out: Uint32Array, o: number): void;
+  /** Steered BRIEF of each point at its angle on the picture's box sums (boxSums), written to out[o..o + 8 * points). */
+  describe(img: GreyImage, pts: ArrayLike<number>, angles: Uint8Array, out: Uint32Array, o: number): void;
   /**
    * For each query descriptor, the nearest of the registered ones (Hamming), kept when it is within
    * `maxDistance` and under `ratio` times the second nearest; `prune`: words 0 and 4 further apart than

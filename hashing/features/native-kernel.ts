@@ -25,7 +25,7 @@ interface Addon {
   boxSums(src: Uint8Array, w: number, h: number, box: number): Uint16Array;
   detect(src: Uint8Array, w: number, h: number, t: number, quota: number, border: number): Int32Array;
   moments(src: Uint8Array, w: number, h: number, pts: Int32Array): Int32Array;
-  describe(box: Uint16Array, w: number, h: number, pts: Int32Array, angles: Uint8Array, pattern: Int8Array, out: Uint32Array, o: number): void;
+  describe(src: Uint8Array, w: number, h: number, box: number, pts: Int32Array, angles: Uint8Array, pattern: Int8Array, out: Uint32Array, o: number): void;
   uniformLines(src: Uint8Array, w: number, h: number, x: number, y: number, rw: number, rh: number, rows: boolean, outliers: number, tolerance: number): Uint8Array;
   /** Which vector loops run: AVX2 where the CPU has it (unless STAYDOWN_FEATURES_NO_AVX2=1), else SSE2. */
   simd(): 'avx2' | 'sse2' | 'none';
@@ -77,8 +77,8 @@ function wrap(addon: Addon): FeatureKernel {
       return addon.detect(img.data, img.width, img.height, t, quota, BORDER);
     },
     moments: (img: GreyImage, pts: ArrayLike<number>) => addon.moments(img.data, img.width, img.height, int32(pts)),
-    describe(box: Uint16Array, w: number, h: number, pts: ArrayLike<number>, angles: Uint8Array, out: Uint32Array, o: number): void {
-      addon.describe(box, w, h, int32(pts), angles, PATTERN, out, o);
+    describe(img: GreyImage, pts: ArrayLike<number>, angles: Uint8Array, out: Uint32Array, o: number): void {
+      addon.describe(img.data, img.width, img.height, BOX, int32(pts), angles, PATTERN, out, o);
     },
     uniformLines: (g: GreyImage, r: { x: number; y: number; w: number; h: number }, rows: boolean, outliers: number, tolerance: number) =>
       addon.uniformLines(g.data, g.width, g.height, r.x, r.y, r.w, r.h, rows, outliers, tolerance),

@@ -483,16 +483,9 @@ static napi_value shrink_bilinear(napi_env env, napi_callback_info info) {
 
 /* ---- boxSums(src, w, h, box): (2 box + 1)^2 sums, zero within `box` px of the edge ---- */
 
-static napi_value box_sums(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  const uint8_t *data;
-  int64_t w, h, box;
-  if (!get_args(env, info, 4, argv) || !get_image(env, argv, 0, &data, &w, &h) || !get_int(env, argv[3], 0, 64, "the box radius", &box)) return NULL;
-  uint16_t *out;
-  napi_value result = new_array(env, napi_uint16_array, (size_t)(w * h), 2, (void **)&out);
-  if (!result || h < 2 * box + 1 || w < 2 * box + 1) return result;
-  uint16_t *col = calloc((size_t)w, sizeof(uint16_t));
-  if (!col) return out_of_memory(env);
+/* Into `out` (w x h, zeroed by the caller) with `col` (w values) as scratch. */
+static void box_sums_into(const uint8_t *data, int64_t w, int64_t h, int64_t box, uint16_t *restrict out, uint16_t *restrict col) {
+  if (h < 2 * box + 1 || w < 2 * box + 1) return;
   for (int64_t r = 0; r < 2 * box + 1; r++) for (int64_t x = 0; x < w; x++) col[x] = (uint16_t)(col[x] + data[r * w + x]);
   for (int64_t y = box; y < h - box; y++) {
     if (y > box) {
@@ -508,6 +501,19 @@ static napi_value box_sums(napi_env env, napi_callback_info info) {
       s -= col[x - box];
     }
   }
+}
+
+static napi_value box_sums(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  const uint8_t *data;
+  int64_t w, h, box;
+  if (!get_args(env, info, 4, argv) || !get_image(env, argv, 0, &data, &w, &h) || !get_int(env, argv[3], 0, 64, "the box radius", &box)) return NULL;
+  uint16_t *out;
+  napi_value result = new_array(env, napi_uint16_array, (size_t)(w * h), 2, (void **)&out);
+  if (!result) return NULL;
+  uint16_t *col = calloc((size_t)w + 1, sizeof(uint16_t));
+  if (!col) return out_of_memory(env);
+  box_sums_into(data, w, h, box, out, col);
   free(col);
   return result;
 }
@@ -910,29 +916,33 @@ static napi_value moments(napi_env env, napi_callback_info info) {
 /* ---- describe(box, w, h, pts, angles, pattern, out, offset): steered BRIEF into out[offset..] ---- */
 
 static napi_value describe(napi_env env, napi_callback_info info) {
-  napi_value argv[8];
-  const uint16_t *box;
+  napi_value argv[9];
+  const uint8_t *data;
   const uint8_t *angles;
   const int8_t *pattern;
   uint32_t *out;
-  size_t box_len, angles_len, pattern_len, out_len, npts;
-  int64_t w, h, offset;
+  size_t angles_len, pattern_len, out_len, npts;
+  int64_t w, h, radius, offset;
   const int32_t *pts;
-  if (!get_args(env, info, 8, argv) || !get_array(env, argv[0], napi_uint16_array, "the box sums", (void **)&box, &box_len)) return NULL;
-  if (!get_int(env, argv[1], 0, MAX_SIDE, "the width", &w) || !get_int(env, argv[2], 0, MAX_SIDE, "the height", &h)) return NULL;
-  if ((int64_t)box_len != w * h) { fail(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: the box sums are not width x height values."); return NULL; }
-  if (!get_array(env, argv[5], napi_int8_array, "the pattern", (void **)&pattern, &pattern_len)) return NULL;
+  if (!get_args(env, info, 9, argv) || !get_image(env, argv, 0, &data, &w, &h) || !get_int(env, argv[3], 0, 64, "the box radius", &radius)) return NULL;
+  if (!get_array(env, argv[6], napi_int8_array, "the pattern", (void **)&pattern, &pattern_len)) return NULL;
   if (pattern_len != ANGLE_BINS * PAIRS * 4) { fail(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: the pattern is not 30 x 256 pairs."); return NULL; }
   int extent = 0;
   for (size_t k = 0; k < pattern_len; k++) { int a = abs(pattern[k]); if (a > extent) extent = a; }
-  if (!get_points(env, argv[3], w, h, extent, &pts, &npts)) return NULL;
-  if (!get_array(env, argv[4], napi_uint8_array, "the angles", (void **)&angles, &angles_len)) return NULL;
+  if (!get_points(env, argv[4], w, h, extent, &pts, &npts)) return NULL;
+  if (!get_array(env, argv[5], napi_uint8_array, "the angles", (void **)&angles, &angles_len)) return NULL;
   if (angles_len != npts) { fail(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: one angle per point is needed."); return NULL; }
-  if (!get_array(env, argv[6], napi_uint32_array, "the descriptors", (void **)&out, &out_len)) return NULL;
-  if (!get_int(env, argv[7], 0, (int64_t)out_len, "the descriptor offset", &offset)) return NULL;
+  if (!get_array(env, argv[7], napi_uint32_array, "the descriptors", (void **)&out, &out_len)) return NULL;
+  if (!get_int(env, argv[8], 0, (int64_t)out_len, "the descriptor offset", &offset)) return NULL;
   if ((size_t)offset + npts * 8 > out_len) { fail(env, "ERR_STAYDOWN_FEATURES_ARGS", "staydown features kernel: the descriptors array is too short."); return NULL; }
+  if (npts == 0) return NULL;
+  /* The box sums in scratch memory, freed here: a picture's worth of them a level was the largest
+     short-lived allocation the garbage collector saw per query. */
   int32_t *offsets = malloc(ANGLE_BINS * PAIRS * 2 * sizeof(int32_t));
-  if (!offsets) return out_of_memory(env);
+  uint16_t *box = calloc((size_t)(w * h) + 1, sizeof(uint16_t)), *col = calloc((size_t)w + 1, sizeof(uint16_t));
+  if (!offsets || !box || !col) { free(offsets); free(box); free(col); return out_of_memory(env); }
+  box_sums_into(data, w, h, radius, box, col);
+  free(col);
   for (int k = 0; k < ANGLE_BINS * PAIRS * 2; k++) offsets[k] = (int32_t)(pattern[2 * k + 1] * w + pattern[2 * k]);
   for (size_t p = 0; p < npts; p++) {
     const uint16_t *c = box + (int64_t)pts[2 * p + 1] * w + pts[2 * p];
@@ -946,6 +956,7 @@ static napi_value describe(napi_env env, napi_callback_info info) {
     }
   }
   free(offsets);
+  free(box);
   return NULL;
 }
 

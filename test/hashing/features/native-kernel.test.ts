@@ -201,11 +201,11 @@ describe('the native feature kernel', () => {
     const pts = Int32Array.from({ length: 400 }, (_, k) => (k % 2 === 0 ? 21 + Math.floor(r() * 358) : 21 + Math.floor(r() * 258)));
     expect(Array.from(native.moments(g, pts))).toEqual(Array.from(JS_KERNEL.moments(g, pts)));
     const angles = Uint8Array.from({ length: 200 }, (_, k) => k);
-    const box = JS_KERNEL.boxSums(g);
     const a = new Uint32Array(210 * 8), b = new Uint32Array(210 * 8);
-    native.describe(box, g.width, g.height, pts, angles, a, 16);
-    JS_KERNEL.describe(box, g.width, g.height, pts, angles, b, 16);
+    native.describe(g, pts, angles, a, 16);
+    JS_KERNEL.describe(g, pts, angles, b, 16);
     expect(bytes(a)).toBe(bytes(b));
+    expect(a.subarray(0, 16).every((v) => v === 0) && a.subarray(16 + 200 * 8).every((v) => v === 0)).toBe(true);
     // The verifier's nearest pairs: near copies among random descriptors, ties, empty sides, other limits.
     const word = () => Math.floor(r() * 2 ** 32) >>> 0;
     const ref = Uint32Array.from({ length: 300 * 8 }, word);
@@ -257,9 +257,10 @@ describe('the native feature kernel', () => {
       ['missing arguments', () => addon.moments(px, 100, 100), /too few arguments/],
       ['point at the edge', () => addon.moments(px, 100, 100, Int32Array.of(3, 50)), /too close to the picture's edge/],
       ['odd points', () => addon.moments(px, 100, 100, Int32Array.of(50)), /x, y pairs/],
-      ['short descriptors', () => addon.describe(new Uint16Array(10000), 100, 100, Int32Array.of(50, 50), Uint8Array.of(0), new Int8Array(30 * 1024), new Uint32Array(7), 0), /too short/],
-      ['wrong pattern', () => addon.describe(new Uint16Array(10000), 100, 100, Int32Array.of(50, 50), Uint8Array.of(0), new Int8Array(10), new Uint32Array(8), 0), /30 x 256 pairs/],
-      ['angles per point', () => addon.describe(new Uint16Array(10000), 100, 100, Int32Array.of(50, 50), new Uint8Array(2), new Int8Array(30 * 1024), new Uint32Array(8), 0), /one angle per point/],
+      ['short descriptors', () => addon.describe(new Uint8Array(10000), 100, 100, 2, Int32Array.of(50, 50), Uint8Array.of(0), new Int8Array(30 * 1024), new Uint32Array(7), 0), /too short/],
+      ['wrong pattern', () => addon.describe(new Uint8Array(10000), 100, 100, 2, Int32Array.of(50, 50), Uint8Array.of(0), new Int8Array(10), new Uint32Array(8), 0), /30 x 256 pairs/],
+      ['picture of the wrong size', () => addon.describe(new Uint8Array(9999), 100, 100, 2, Int32Array.of(50, 50), Uint8Array.of(0), new Int8Array(30 * 1024), new Uint32Array(8), 0), /width x height/],
+      ['angles per point', () => addon.describe(new Uint8Array(10000), 100, 100, 2, Int32Array.of(50, 50), new Uint8Array(2), new Int8Array(30 * 1024), new Uint32Array(8), 0), /one angle per point/],
       ['huge picture', () => addon.boxSums(px, 65535, 65535, 2), /more than 2\^30 pixels/],
       ['rectangle outside the picture', () => addon.uniformLines(px, 100, 100, 50, 0, 60, 10, true, 0.01, 10), /rectangle's width must be an integer from 0 to 50/],
       ['short query descriptors', () => addon.nearestPairs(new Uint32Array(15), 2, new Uint32Array(8), 1, 26, 64, 0.8), /shorter than their count/],
