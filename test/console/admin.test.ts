@@ -25,7 +25,7 @@ import { addUser } from '../../services/accounts/index.ts';
 import { CATALOGUES } from '../../console/i18n.ts';
 import { getStats, statsCsv } from '../../services/stats/index.ts';
 import type { ServiceContext } from '../../services/platform/context.ts';
-import { capture, captureBoth, checked, launch, person } from './browser.ts';
+import { capture, captureBoth, checked, launch, person, closeBrowser } from './browser.ts';
 import { newPerson, signIn, type Accounts } from './session.ts';
 
 const db = useTestDatabase('console_admin');
@@ -56,7 +56,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await serve?.stop();
   await board?.close();
   await rdap?.close();

@@ -20,6 +20,18 @@ export async function launch(): Promise<Browser> {
   });
 }
 
+/**
+ * Closes the browser, waiting at most `graceMs`: a Chromium that does not answer its close (seen once on
+ * a loaded CI machine) is reported and left to the test run's end instead of hanging the teardown.
+ */
+export async function closeBrowser(browser: Browser | undefined, graceMs = 20_000): Promise<void> {
+  if (!browser) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([browser.close().then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+  clearTimeout(timer);
+  if (late) process.stderr.write(`Chromium had not closed ${graceMs} ms after it was asked to; the teardown goes on without it.\n`);
+}
+
 /** A browser profile of its own (one person at one computer); CSP violations are collected. */
 export async function person(browser: Browser, baseURL: string, locale: 'ko-KR' | 'en-US'): Promise<{ context: BrowserContext; page: Page; cspViolations: string[] }> {
   const context = await browser.newContext({ baseURL, locale, viewport: { width: 1200, height: 900 } });

@@ -16,7 +16,7 @@ import { childEnv, serviceContext, startServe, type RunningServe } from '../supp
 import { syntheticPhoto } from '../support/images.ts';
 import { makeVideo } from '../support/files.ts';
 import { darkWallpaper } from '../hashing/match/dark-wallpaper.ts';
-import { capture, captureBoth, checked, launch, person } from './browser.ts';
+import { capture, captureBoth, checked, launch, person, closeBrowser } from './browser.ts';
 import { code, firstSignIn as firstSignInAs, signIn, type Accounts } from './session.ts';
 
 const db = useTestDatabase('console');
@@ -41,7 +41,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await serve?.stop();
 });
 

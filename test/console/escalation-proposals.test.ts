@@ -19,7 +19,7 @@ import { seedPlatformRow } from '../services/monitoring/support.ts';
 import { proposeEscalationTargets } from '../../services/takedown/index.ts';
 import { selectPlatformByName } from '../../db/queries/platforms.ts';
 import type { ServiceContext } from '../../services/platform/context.ts';
-import { captureBoth, launch, person } from './browser.ts';
+import { captureBoth, launch, person, closeBrowser } from './browser.ts';
 import { newPerson, type Accounts } from './session.ts';
 
 const db = useTestDatabase('console_escalation');
@@ -59,13 +59,10 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (serve) {
-    serve.child.kill('SIGTERM');
-    await serve.exited;
-  }
+  await closeBrowser(browser);
+  await serve?.stop();
   await rdap?.close();
-});
+}, 180_000);
 
 describe('the console: proposed escalation targets', () => {
   it('lists the proposals, shows one on its platform page, and staff accept it', { timeout: 240_000 }, async () => {

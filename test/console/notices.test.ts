@@ -21,7 +21,7 @@ import { ADMIN, childEnv, serviceContext, startServe, type RunningServe } from '
 import { seedConfirmedAlert } from '../support/takedown.ts';
 import { useTempDir } from '../support/tmp.ts';
 import { startSmtpSink, type SmtpSink } from '../services/delivery/support/smtp-sink.ts';
-import { capture, captureBoth, launch, person } from './browser.ts';
+import { capture, captureBoth, launch, person, closeBrowser } from './browser.ts';
 import { firstSignIn, signIn, type Accounts } from './session.ts';
 
 const db = useTestDatabase('console_notices');
@@ -125,7 +125,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await serve?.stop();
   await sink?.close();
 });

@@ -30,7 +30,7 @@ import { useTestDatabase } from '../support/db.ts';
 import { useTempDir } from '../support/tmp.ts';
 import { ADMIN, childEnv, runCli, serviceContext, startServe, type RunningServe } from '../support/service.ts';
 import { syntheticPhoto } from '../support/images.ts';
-import { capture, launch, person } from './browser.ts';
+import { capture, launch, person, closeBrowser } from './browser.ts';
 import { firstSignIn, newPerson, signIn, type Accounts } from './session.ts';
 
 const db = useTestDatabase('console_review');
@@ -137,7 +137,7 @@ beforeAll(async () => {
 }, 400_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser(browser);
   await serve?.stop();
   for (const s of sites) {
     s.server.closeAllConnections();

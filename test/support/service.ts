@@ -73,8 +73,12 @@ export interface RunningServe {
   stderr: () => string;
   /** Resolves with the exit code (or signal) once the process has ended. */
   exited: Promise<number | string | null>;
-  /** Asks the serve to stop (SIGTERM, as an operator's `systemctl stop` does) and waits until it has. */
-  stop: () => Promise<number | string | null>;
+  /**
+   * Asks the serve to stop (SIGTERM, as an operator's `systemctl stop` does) and waits until it has; after
+   * `graceMs` it says so on stderr, with the serve's last output, and kills it (as systemd would), so a
+   * hung shutdown is reported instead of hanging the test's teardown.
+   */
+  stop: (graceMs?: number) => Promise<number | string | null>;
 }
 
 /** Starts `staydown serve --json` as a child and waits (up to `timeoutMs`) for its start-up line. */
@@ -95,8 +99,16 @@ export function startServe(env: NodeJS.ProcessEnv, args: string[] = [], timeoutM
       if (nl < 0) return;
       clearTimeout(timer);
       try {
-        const stop = () => {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        const stop = async (graceMs = 60_000) => {
+          if (child.exitCode !== null || child.signalCode !== null) return exited;
+          child.kill('SIGTERM');
+          let timer: NodeJS.Timeout | undefined;
+          const late = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+          clearTimeout(timer);
+          if (late) {
+            process.stderr.write(`staydown serve (pid ${child.pid}) had not stopped ${graceMs} ms after SIGTERM; killing it. Its last output:\n${err.slice(-3000)}\n`);
+            child.kill('SIGKILL');
+          }
           return exited;
         };
         resolve({ child, info: JSON.parse(out.slice(0, nl)) as ServeInfo, stderr: () => err, exited, stop });

@@ -48,7 +48,8 @@ export async function startRdapFixture(answers: Record<string, unknown>): Promis
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((r) => server.close(() => r())) };
+  // close() drops kept-alive connections too: an idle client's socket would otherwise hold it open.
+  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }) };
 }
 
 /** An RDAP domain answer with the abuse contact nested inside the registrar entity (as most registrars give it). */
