@@ -504,9 +504,9 @@ export class FeatureIndex {
   /** `fresh`: new arrays without copying (compact() re-links from the old ones). */
   private grow(cap: number, fresh = false): void {
     const keep = fresh ? 0 : this.size;
-    // Each array is replaced as soon as it is copied, so the old one is garbage before the next is
-    // made: a trim of a large bank peaks at the index plus its largest array (the descriptors, 32 of a
-    // keypoint's 59 bytes), not at two whole indexes.
+    // Each array is replaced as soon as it is copied, so the old one can be collected while the next
+    // is made (V8 frees it at its next collection, not at once: over a trim of 5,000 pictures the
+    // process's peak above the bank went 69 -> 61 MB).
     this.desc = resized(this.desc, cap * DESCRIPTOR_WORDS, keep * DESCRIPTOR_WORDS);
     this.slotX = resized(this.slotX, cap, keep);
     this.slotY = resized(this.slotY, cap, keep);
