@@ -28,6 +28,8 @@ const PHOTOS = ['astronaut.png', 'coffee.png', 'chelsea.png', 'rocket.jpg', 'mot
 const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
 const CACHE = '/tmp/staydown-bench-hash';
 const RUNS = Number(process.env.BENCH_RUNS ?? 25);
+/** Rounds of the feature-cost blocks (featureCosts). */
+const ROUNDS = 4;
 const FOLDER_SIZE = Number(process.env.BENCH_FOLDER ?? 1000);
 
 /** A photo-like JPEG: a real photo scaled up, with sensor-like noise so the JPEG is as dense as a camera's. */
@@ -103,8 +105,8 @@ function table(rows: Array<{ image: string; width: number; height: number; stayd
 type FeatureCosts = Awaited<ReturnType<typeof featureCosts>>;
 
 function featureLines(f: FeatureCosts): string {
-  const lines = [`local features, added CPU ms per image (median of ${f.runs}; bank of ${f.bank} registered photos):`];
-  for (const r of f.perImage) lines.push(`  ${r.image.padEnd(5)} registration +${r.registrationAddedCpuMs} (${r.registrationCpuMs} with, ${r.registrationBaseCpuMs} without)   query +${r.queryAddedCpuMs} (${r.queryCpuMs} with, ${r.queryBaseCpuMs} without)`);
+  const lines = [`local features, added CPU ms per image (median over ${f.rounds} rounds of the difference between blocks of ${f.perBlock} runs; bank of ${f.bank} registered photos):`];
+  for (const r of f.perImage) lines.push(`  ${r.image.padEnd(5)} registration +${r.registrationAddedCpuMs} (rounds ${r.registrationAddedRangeCpuMs.join('-')}; ${r.registrationCpuMs} with, ${r.registrationBaseCpuMs} without)   query +${r.queryAddedCpuMs} (rounds ${r.queryAddedRangeCpuMs.join('-')}; ${r.queryCpuMs} with, ${r.queryBaseCpuMs} without)`);
   lines.push(`  per registered picture: ${f.bankLineBase64Bytes} bytes of base64 in a bank line, ${f.storedBytes} bytes in material_features, ${f.indexBytesPerPicture} bytes of feature index`);
   return lines.join('\n');
 }
@@ -151,18 +153,30 @@ async function featureCosts(source: string, sizes: Array<{ name: string; width: 
     // Warm-up of each path, matching included: the first matches with features compile the verifier,
     // which once cost the query figure 20-70 ms a run for its first runs (a start-up cost, not a query's).
     for (const fn of [registration, registrationBase, query, queryBase]) await cpuRuns(3, fn);
-    const reg = await cpuRuns(runs, registration);
-    const regBase = await cpuRuns(runs, registrationBase);
-    const qry = await cpuRuns(runs, query);
-    const qryBase = await cpuRuns(runs, queryBase);
+    // ROUNDS rounds of four blocks (with and without, each path), each block the median of its runs: the
+    // added cost is each round's difference, and the figure their median. The load of this shared
+    // machine drifts over a minute; one block a path put all of a drift into one side (the same code
+    // read 36-51 in four runs).
+    const per = Math.max(3, Math.ceil(runs / ROUNDS));
+    const r: Record<'reg' | 'regBase' | 'qry' | 'qryBase', number[]> = { reg: [], regBase: [], qry: [], qryBase: [] };
+    for (let k = 0; k < ROUNDS; k++) {
+      r.reg.push(await cpuRuns(per, registration));
+      r.regBase.push(await cpuRuns(per, registrationBase));
+      r.qry.push(await cpuRuns(per, query));
+      r.qryBase.push(await cpuRuns(per, queryBase));
+    }
+    const added = (a: number[], b: number[]) => a.map((x, k) => x - b[k]).sort((x, y) => x - y);
+    const regAdded = added(r.reg, r.regBase), qryAdded = added(r.qry, r.qryBase);
     perImage.push({
-      image: s.name, registrationCpuMs: Math.round(reg), registrationBaseCpuMs: Math.round(regBase), registrationAddedCpuMs: Math.round(reg - regBase),
-      queryCpuMs: Math.round(qry), queryBaseCpuMs: Math.round(qryBase), queryAddedCpuMs: Math.round(qry - qryBase),
+      image: s.name,
+      registrationCpuMs: Math.round(median(r.reg)), registrationBaseCpuMs: Math.round(median(r.regBase)), registrationAddedCpuMs: Math.round(median(regAdded)),
+      queryCpuMs: Math.round(median(r.qry)), queryBaseCpuMs: Math.round(median(r.qryBase)), queryAddedCpuMs: Math.round(median(qryAdded)),
+      registrationAddedRangeCpuMs: [Math.round(regAdded[0]), Math.round(regAdded[ROUNDS - 1])], queryAddedRangeCpuMs: [Math.round(qryAdded[0]), Math.round(qryAdded[ROUNDS - 1])],
     });
-    log(`${s.name}: features add ${Math.round(reg - regBase)} CPU ms to registration, ${Math.round(qry - qryBase)} to a query`);
+    log(`${s.name}: features add ${Math.round(median(regAdded))} CPU ms to registration, ${Math.round(median(qryAdded))} to a query`);
   }
   const meanB64 = Math.round(base64.reduce((a, b) => a + b, 0) / base64.length);
-  return { runs, bank: PHOTOS.length, perImage, bankLineBase64Bytes: meanB64, storedBytes: Math.round((meanB64 * 3) / 4), indexBytesPerPicture: index.bytesPerPicture() };
+  return { runs, rounds: ROUNDS, perBlock: Math.max(3, Math.ceil(runs / ROUNDS)), bank: PHOTOS.length, perImage, bankLineBase64Bytes: meanB64, storedBytes: Math.round((meanB64 * 3) / 4), indexBytesPerPicture: index.bytesPerPicture() };
 }
 
 function round(x: number): number {
