@@ -532,8 +532,6 @@ static int has_arc9(uint32_t mask) {
   return m != 0;
 }
 
-static inline int32_t arc_score(const uint8_t *p, const int64_t *off, int c, int t);
-
 /* A corner's score: how far its circle's pixels are past the threshold, either way. */
 static inline int32_t corner_score(const uint8_t *p, const int64_t *off, int c, int t) {
   int32_t sc = 0;
@@ -543,6 +541,21 @@ static inline int32_t corner_score(const uint8_t *p, const int64_t *off, int c, 
     sc += (q > hi ? q - hi : 0) + (q < lo ? lo - q : 0);
   }
   return sc;
+}
+
+/* The segment test and score of a pixel whose 8 opposite pairs passed (fast_score's first part, below). The
+   masks come first and the score only for a corner: most pixels that pass the pairs are no corner. */
+static inline int32_t arc_score(const uint8_t *p, const int64_t *off, int c, int t) {
+  uint32_t bright = 0, dark = 0;
+  int hi = c + t, lo = c - t;
+  for (int k = 0; k < 16; k++) {
+    /* Branch-free: which side a circle pixel falls is a coin flip on texture. */
+    int q = p[off[k]];
+    bright |= (uint32_t)(q > hi) << k;
+    dark |= (uint32_t)(q < lo) << k;
+  }
+  if (!has_arc9(bright) && !has_arc9(dark)) return -1;
+  return corner_score(p, off, c, t);
 }
 
 /* The scalar FAST-9 test of one pixel (js-kernel.ts detect): its score, or -1 when it is no corner. */
@@ -561,21 +574,6 @@ static inline int32_t fast_score(const uint8_t *p, const int64_t *off, const uin
   v &= tb[p[off[7]]] | tb[p[off[15]]];
   if (v == 0) return -1;
   return arc_score(p, off, c, t);
-}
-
-/* The segment test and score of a pixel whose 8 opposite pairs passed (fast_score's first part). The
-   masks come first and the score only for a corner: most pixels that pass the pairs are no corner. */
-static inline int32_t arc_score(const uint8_t *p, const int64_t *off, int c, int t) {
-  uint32_t bright = 0, dark = 0;
-  int hi = c + t, lo = c - t;
-  for (int k = 0; k < 16; k++) {
-    /* Branch-free: which side a circle pixel falls is a coin flip on texture. */
-    int q = p[off[k]];
-    bright |= (uint32_t)(q > hi) << k;
-    dark |= (uint32_t)(q < lo) << k;
-  }
-  if (!has_arc9(bright) && !has_arc9(dark)) return -1;
-  return corner_score(p, off, c, t);
 }
 
 /* Harris response over a 7x7 window of Sobel gradients, k = 0.04 (js-kernel.ts harris). */
@@ -757,17 +755,9 @@ static napi_value detect(napi_env env, napi_callback_info info) {
       if (have_avx2 && x + 32 <= w - border) {
         const uint8_t *p = data + y * w + x;
         pass = prefilter32(p, off, (int)t);
-        /* The segment test on all 32 at once, then only the corners are scored. */
+        /* The segment test on all 32 at once: the pixels left are corners, only to be scored. */
         if (pass != 0) pass &= corners32(p, off, (int)t);
-        for (; pass != 0; pass &= pass - 1) {
-          int64_t px = x + __builtin_ctz(pass);
-          const uint8_t *pp = data + y * w + px;
-          int32_t sc = corner_score(pp, off, pp[0], (int)t);
-          cur[px] = sc;
-          curc[rown[y % 3]++] = (int32_t)px;
-        }
-        x += 32;
-        continue;
+        span = 32;
       } else
 #endif
       if (x + 16 <= w - border) {
@@ -778,7 +768,7 @@ static napi_value detect(napi_env env, napi_callback_info info) {
       for (; pass != 0; pass &= pass - 1) {
         int64_t px = x + __builtin_ctz(pass);
         const uint8_t *pp = data + y * w + px;
-        int32_t sc = span > 1 ? arc_score(pp, off, pp[0], (int)t) : fast_score(pp, off, tab, (int)t);
+        int32_t sc = span == 32 ? corner_score(pp, off, pp[0], (int)t) : span == 16 ? arc_score(pp, off, pp[0], (int)t) : fast_score(pp, off, tab, (int)t);
         if (sc < 0) continue;
         cur[px] = sc;
         curc[rown[y % 3]++] = (int32_t)px;
@@ -913,7 +903,8 @@ static napi_value moments(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* ---- describe(box, w, h, pts, angles, pattern, out, offset): steered BRIEF into out[offset..] ---- */
+/* ---- describe(src, w, h, box, pts, angles, pattern, out, offset): steered BRIEF into out[offset..], on
+ * the picture's box sums of radius `box` ---- */
 
 static napi_value describe(napi_env env, napi_callback_info info) {
   napi_value argv[9];
