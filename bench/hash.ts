@@ -144,6 +144,7 @@ async function featureCosts(source: string, sizes: Array<{ name: string; width: 
     if (f) index.add(String(i), f);
   }
   const perImage = [];
+  const per = Math.max(3, Math.ceil(runs / ROUNDS));
   for (const s of sizes) {
     const jpeg = await makeJpeg(source, s.width, s.height, 11);
     const registration = () => fingerprintBuffer(jpeg, { features: 'reference' });
@@ -157,7 +158,6 @@ async function featureCosts(source: string, sizes: Array<{ name: string; width: 
     // added cost is each round's difference, and the figure their median. The load of this shared
     // machine drifts over a minute; one block a path put all of a drift into one side (the same code
     // read 36-51 in four runs).
-    const per = Math.max(3, Math.ceil(runs / ROUNDS));
     const r: Record<'reg' | 'regBase' | 'qry' | 'qryBase', number[]> = { reg: [], regBase: [], qry: [], qryBase: [] };
     for (let k = 0; k < ROUNDS; k++) {
       r.reg.push(await cpuRuns(per, registration));
@@ -176,7 +176,7 @@ async function featureCosts(source: string, sizes: Array<{ name: string; width: 
     log(`${s.name}: features add ${Math.round(median(regAdded))} CPU ms to registration, ${Math.round(median(qryAdded))} to a query`);
   }
   const meanB64 = Math.round(base64.reduce((a, b) => a + b, 0) / base64.length);
-  return { runs, rounds: ROUNDS, perBlock: Math.max(3, Math.ceil(runs / ROUNDS)), bank: PHOTOS.length, perImage, bankLineBase64Bytes: meanB64, storedBytes: Math.round((meanB64 * 3) / 4), indexBytesPerPicture: index.bytesPerPicture() };
+  return { runs, rounds: ROUNDS, perBlock: per, bank: PHOTOS.length, perImage, bankLineBase64Bytes: meanB64, storedBytes: Math.round((meanB64 * 3) / 4), indexBytesPerPicture: index.bytesPerPicture() };
 }
 
 function round(x: number): number {

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { withTimeout } from '../../services/platform/timeout.ts';
 
 const require = createRequire(import.meta.url);
 export const AXE_PATH = require.resolve('axe-core/axe.min.js');
@@ -26,10 +27,8 @@ export async function launch(): Promise<Browser> {
  */
 export async function closeBrowser(browser: Browser | undefined, graceMs = 20_000): Promise<void> {
   if (!browser) return;
-  let timer: NodeJS.Timeout | undefined;
-  const late = await Promise.race([browser.close().then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
-  clearTimeout(timer);
-  if (late) process.stderr.write(`Chromium had not closed ${graceMs} ms after it was asked to; the teardown goes on without it.\n`);
+  await withTimeout(browser.close(), graceMs, `Chromium had not closed ${graceMs} ms after it was asked to; the teardown goes on without it.`)
+    .catch((err: Error) => process.stderr.write(`${err.message}\n`));
 }
 
 /** A browser profile of its own (one person at one computer); CSP violations are collected. */

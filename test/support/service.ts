@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../services/platform/config.ts';
 import { createLogger, silentLogger } from '../../services/platform/log.ts';
 import { checkMasterKey } from '../../services/platform/master-key.ts';
+import { withTimeout } from '../../services/platform/timeout.ts';
 import type { ServiceContext } from '../../services/platform/context.ts';
 import { FingerprintPool } from '../../hashing/pool/fingerprint-pool.ts';
 import type { Actor } from '../../services/platform/audit.ts';
@@ -102,13 +103,10 @@ export function startServe(env: NodeJS.ProcessEnv, args: string[] = [], timeoutM
         const stop = async (graceMs = 60_000) => {
           if (child.exitCode !== null || child.signalCode !== null) return exited;
           child.kill('SIGTERM');
-          let timer: NodeJS.Timeout | undefined;
-          const late = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
-          clearTimeout(timer);
-          if (late) {
-            process.stderr.write(`staydown serve (pid ${child.pid}) had not stopped ${graceMs} ms after SIGTERM; killing it. Its last output:\n${err.slice(-3000)}\n`);
+          await withTimeout(exited, graceMs, `staydown serve (pid ${child.pid}) had not stopped ${graceMs} ms after SIGTERM; killing it.`).catch((e: Error) => {
+            process.stderr.write(`${e.message} Its last output:\n${err.slice(-3000)}\n`);
             child.kill('SIGKILL');
-          }
+          });
           return exited;
         };
         resolve({ child, info: JSON.parse(out.slice(0, nl)) as ServeInfo, stderr: () => err, exited, stop });
