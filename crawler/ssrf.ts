@@ -142,6 +142,13 @@ export function guardedLookup(policy: SsrfPolicy, resolve: LookupFn = dnsLookup 
     resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return cb(err, '');
       const list = addresses as LookupAddress[];
+      // A resolver (the system's, or one a caller plugged in) that answers with something other than an
+      // address gets a refusal, not an exception thrown into its callback, where nobody would catch it.
+      const junk = list.find((a) => isIP(a.address) === 0);
+      if (junk) {
+        const e = new BlockedUrlError(`The host '${hostname}' resolved to '${junk.address}', which is not an IP address; the connection is refused.`) as BlockedUrlError & NodeJS.ErrnoException;
+        return cb(e, '');
+      }
       if (!isHostAllowed(hostname, policy)) {
         // Refuse when any answer is non-public: mixing a public and a private answer is a rebinding trick.
         const bad = list.find((a) => classifyAddress(a.address) !== 'public');

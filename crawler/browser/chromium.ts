@@ -12,7 +12,10 @@ const CHROMIUM_PATHS = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'];
 // two keep its memory down: renderers shared by the pages of a crawl (at most two processes), and the
 // GPU process (software only here) folded into the browser process. Measured on bench:crawl (60 pages,
 // 4 at a time): Chromium's summed RSS 1.57 GB -> 1.17 GB, PSS 650 -> 566 MB, the same pages/s.
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--mute-audio', '--renderer-process-limit=2', '--in-process-gpu', '--disable-features=BackForwardCache'];
+// No --disable-features here: Chromium keeps only the last one it is given, and Playwright's own list is
+// what stops the search-engine preconnect, AI-mode and network-time calls to Google from every context
+// (it also passes --disable-back-forward-cache). test/security/browser-egress.test.ts holds it to that.
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--mute-audio', '--renderer-process-limit=2', '--in-process-gpu'];
 
 export class BrowserUnavailableError extends Error {}
 

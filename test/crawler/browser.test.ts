@@ -3,6 +3,7 @@ import { BrowserEngine, findChromium } from '../../crawler/browser.ts';
 import { extractFromHtml } from '../../crawler/extract.ts';
 import { startLocalServer, type LocalServer } from './support/local-server.ts';
 import { fixtureImage } from './support/fixture-images.ts';
+import { testResolver } from './support/test-dns.ts';
 
 // A gallery that exists only in JavaScript: each scroll to the end fetches the next page of items as
 // JSON and appends <img> elements, five pages of six, like an infinite-scroll feed.
@@ -81,7 +82,7 @@ describe('BrowserEngine', () => {
   it('refuses a name that resolves to a private address, judged by the proxy at connect time: page, images and evidence', async () => {
     // The egress proxy resolves rebind.test to 127.0.0.1, which the site does not allow by that name.
     // (test/security/browser-egress.test.ts holds the full set: redirects, frames, WebSockets, rebinding.)
-    const staged = await BrowserEngine.launch({ resolve: async (host) => (host === 'rebind.test' ? [{ address: '127.0.0.1' }] : [{ address: host }]) });
+    const staged = await BrowserEngine.launch({ resolve: testResolver({ 'rebind.test': ['127.0.0.1'] }) });
     try {
       const port = new URL(srv.origin).port;
       const before = srv.hits.length;

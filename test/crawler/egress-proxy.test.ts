@@ -10,10 +10,11 @@ let proxy: EgressProxy;
 
 beforeAll(async () => {
   site = await startLocalServer({ '/hello': (q, res) => res.end(`hello ${q.headers.host}`) });
-  // private.test resolves to the site's loopback address but is not allowed by name; mixed.test mixes answers.
+  // private.test resolves to the site's loopback address but is not allowed by name; mixed.test mixes answers;
+  // junk.test gets an answer that is not an address (as a resolver that echoes unknown names gives).
   proxy = await startEgressProxy({
     policy: { allowHosts: ['127.0.0.1'] },
-    resolve: async (host) => ({ 'private.test': [{ address: '127.0.0.1' }], 'mixed.test': [{ address: '93.184.216.34' }, { address: '127.0.0.1' }] })[host] ?? [{ address: host }],
+    resolve: async (host) => ({ 'private.test': [{ address: '127.0.0.1' }], 'mixed.test': [{ address: '93.184.216.34' }, { address: '127.0.0.1' }], 'junk.test': [{ address: 'www.google.com' }] })[host] ?? [{ address: host }],
   });
 });
 
@@ -73,6 +74,15 @@ describe('egress proxy', () => {
     expect(await tunnel(`private.test:${site.port}`)).toMatch(/^HTTP\/1\.1 403 Forbidden/);
     expect(await tunnel(`127.0.0.2:${site.port}`)).toMatch(/^HTTP\/1\.1 403 Forbidden[\s\S]*127\.0\.0\.2 is loopback/);
     expect(site.hits.length).toBe(hits);
+  });
+
+  it('refuses a name whose answer is not an address, with the reason, and goes on serving', async () => {
+    const hits = site.hits.length;
+    const r = await viaProxy(`http://junk.test:${site.port}/hello`);
+    expect(r).toMatchObject({ status: 403, body: expect.stringMatching(/'junk.test' resolved to 'www.google.com', which is not an IP address/) });
+    expect(await tunnel(`junk.test:443`)).toMatch(/^HTTP\/1\.1 403 Forbidden[\s\S]*not an IP address/);
+    expect(site.hits.length).toBe(hits);
+    expect(await viaProxy(`${site.origin}/hello`)).toMatchObject({ status: 200 });
   });
 
   it('tunnels CONNECT to an allowed host', async () => {

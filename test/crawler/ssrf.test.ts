@@ -61,6 +61,13 @@ describe('guardedLookup', () => {
     expect(r.err?.message).toMatch(/link-local/);
   });
 
+  it('refuses, with a reason and without throwing, an answer that is not an IP address, allowed host or not', async () => {
+    for (const allow of [[], ['odd.example']]) {
+      const r = await run('odd.example', allow, { 'odd.example': ['93.184.216.34', 'www.google.com'] });
+      expect(r.err).toMatchObject({ code: 'SSRF_BLOCKED', message: expect.stringMatching(/'odd.example' resolved to 'www.google.com', which is not an IP address/) });
+    }
+  });
+
   it('passes public answers and allowed hosts', async () => {
     expect((await run('ok.example', [], { 'ok.example': ['93.184.216.34'] })).addr).toBe('93.184.216.34');
     expect((await run('localhost', ['localhost'], { localhost: ['127.0.0.1'] })).addr).toBe('127.0.0.1');
