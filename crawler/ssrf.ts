@@ -142,20 +142,15 @@ export function guardedLookup(policy: SsrfPolicy, resolve: LookupFn = dnsLookup 
     resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return cb(err, '');
       const list = addresses as LookupAddress[];
+      const refuse = (why: string) => cb(new BlockedUrlError(why) as BlockedUrlError & NodeJS.ErrnoException, '');
       // A resolver (the system's, or one a caller plugged in) that answers with something other than an
       // address gets a refusal, not an exception thrown into its callback, where nobody would catch it.
       const junk = list.find((a) => isIP(a.address) === 0);
-      if (junk) {
-        const e = new BlockedUrlError(`The host '${hostname}' resolved to '${junk.address}', which is not an IP address; the connection is refused.`) as BlockedUrlError & NodeJS.ErrnoException;
-        return cb(e, '');
-      }
+      if (junk) return refuse(`The host '${hostname}' resolved to '${junk.address}', which is not an IP address; the connection is refused.`);
       if (!isHostAllowed(hostname, policy)) {
         // Refuse when any answer is non-public: mixing a public and a private answer is a rebinding trick.
         const bad = list.find((a) => classifyAddress(a.address) !== 'public');
-        if (bad) {
-          const e = new BlockedUrlError(`The host '${hostname}' resolves to a ${classifyAddress(bad.address)} address and the site does not allow it (add it with --allow-host to crawl it).`) as BlockedUrlError & NodeJS.ErrnoException;
-          return cb(e, '');
-        }
+        if (bad) return refuse(`The host '${hostname}' resolves to a ${classifyAddress(bad.address)} address and the site does not allow it (add it with --allow-host to crawl it).`);
       }
       if (list.length === 0) return cb(Object.assign(new Error(`The host '${hostname}' has no address.`), { code: 'ENOTFOUND' }), '');
       if (options.all) return cb(null, list);

@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorityOf, REFUSED_HEADER, startEgressProxy, type EgressProxy } from '../../crawler/egress-proxy.ts';
 import { startLocalServer, type LocalServer } from './support/local-server.ts';
+import { testResolver } from './support/test-dns.ts';
 
 let site: LocalServer;
 let proxy: EgressProxy;
@@ -11,10 +12,10 @@ let proxy: EgressProxy;
 beforeAll(async () => {
   site = await startLocalServer({ '/hello': (q, res) => res.end(`hello ${q.headers.host}`) });
   // private.test resolves to the site's loopback address but is not allowed by name; mixed.test mixes answers;
-  // junk.test gets an answer that is not an address (as a resolver that echoes unknown names gives).
+  // junk.test gets an answer that is not an address (as a resolver that echoes unknown names would give).
   proxy = await startEgressProxy({
     policy: { allowHosts: ['127.0.0.1'] },
-    resolve: async (host) => ({ 'private.test': [{ address: '127.0.0.1' }], 'mixed.test': [{ address: '93.184.216.34' }, { address: '127.0.0.1' }], 'junk.test': [{ address: 'www.google.com' }] })[host] ?? [{ address: host }],
+    resolve: testResolver({ 'private.test': ['127.0.0.1'], 'mixed.test': ['93.184.216.34', '127.0.0.1'], 'junk.test': ['www.google.com'] }),
   });
 });
 

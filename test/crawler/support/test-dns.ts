@@ -10,8 +10,10 @@ import type { ResolveHost } from '../../../crawler/egress-proxy.ts';
 export function testResolver(table: Record<string, readonly string[]>, unknown: string[] = []): ResolveHost {
   return async (host) => {
     const known = table[host] ?? (isIP(host) ? [host] : undefined);
-    if (!known) unknown.push(host);
-    if (!known) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host} (no answer in the test's table)`), { code: 'ENOTFOUND' });
+    if (!known) {
+      unknown.push(host);
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host} (no answer in the test's table)`), { code: 'ENOTFOUND' });
+    }
     return known.map((address) => ({ address }));
   };
 }
