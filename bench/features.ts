@@ -9,7 +9,8 @@
  *   combined  policy OR features OR the low-quality rule (hashing/features/low-quality.ts),
  * false matches of every query (and every distractor) against every distinct registered picture, the
  * closest distinct pair, the two negatives local features invite (the same app chrome around two
- * photos, the same watermark over two photos, both registered that way), and the budgets: bytes per
+ * photos, the same watermark over two photos, both registered that way: pairwise, in one bank with the
+ * stop list, and through the matcher with every one registered and each re-uploaded), and the budgets: bytes per
  * registered picture, ms per registration and per query at 1 MP and 12 MP.
  *
  * Photos: the real photos among ../shared/vectors and python3-skimage's sample photos (registered,
@@ -27,6 +28,7 @@ import { fingerprintImage } from '../hashing/fingerprint.ts';
 import { contentRect } from '../hashing/borders.ts';
 import { referenceFeatures } from '../hashing/features/reference.ts';
 import { decodeGrey, decodeImage } from '../hashing/image-decoder.ts';
+import { ReferenceMatcher } from '../hashing/match/matcher.ts';
 import { decideMatch } from '../hashing/match/policy.ts';
 import type { ImageFingerprint } from '../hashing/types.ts';
 import { EDITS, loadSource, type Source } from '../test/support/image-edits.ts';
@@ -201,14 +203,29 @@ if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 // Negatives local features invite: registered screenshots / watermarked photos vs the same template around another photo.
 // Pairwise (the verifier alone, as featuresSignal.compare does) and in one bank (the stop list of
 // shared.ts: the template's keypoints the registered pictures share are left out).
-const negatives = { chromePairs: 0, chromeMatched: 0, watermarkPairs: 0, watermarkMatched: 0, maxInliers: 0, examples: [] as string[], inBank: { chromeMatched: 0, watermarkMatched: 0, maxInliers: 0, sharedKeypointsPerPicture: 0 } };
+const negatives = { chromePairs: 0, chromeMatched: 0, watermarkPairs: 0, watermarkMatched: 0, maxInliers: 0, examples: [] as string[], inBank: { chromeMatched: 0, watermarkMatched: 0, maxInliers: 0, sharedKeypointsPerPicture: 0 }, matcher: { chromeMatched: 0, watermarkMatched: 0, examples: [] as string[] } };
 for (const [kind, editName] of [['chrome', 'screenshot-light'], ['watermark', 'watermark']] as const) {
   const edit = EDITS.find((x) => x.name === editName)!;
   const n = Math.min(photoCount, 16);
   const fs: LocalFeatures[] = [];
   for (let i = 0; i < n; i++) fs.push(queryFeatures(await decodeGrey(await edit.apply(sources[i]), QUERY_OPTIONS.maxSide), QUERY_OPTIONS));
   const regs: LocalFeatures[] = [];
-  for (let i = 0; i < n; i++) regs.push(await registrationFeatures(await edit.apply(sources[i])));
+  const edited: Buffer[] = [];
+  for (let i = 0; i < n; i++) edited.push(await edit.apply(sources[i]));
+  for (let i = 0; i < n; i++) regs.push(await registrationFeatures(edited[i]));
+  // The product's own path: all n registered in one matcher (stop list and explaining away), each queried
+  // as a re-upload (re-encoded, so not the registered bytes): which other registered picture does it raise?
+  const matcher = new ReferenceMatcher();
+  for (let i = 0; i < n; i++) matcher.add(String(i), await fingerprintImage(edited[i], { features: 'reference' }));
+  for (let a = 0; a < n; a++) {
+    const reupload = await sharp(edited[a]).jpeg({ quality: 85 }).toBuffer();
+    for (const m of matcher.match(await fingerprintImage(reupload, { features: 'query', views: 'query' }))) {
+      const b = Number(m.ref);
+      if (b === a || sameScene(photos[a].name, photos[b].name)) continue;
+      negatives.matcher[kind === 'chrome' ? 'chromeMatched' : 'watermarkMatched']++;
+      if (negatives.matcher.examples.length < 10) negatives.matcher.examples.push(`${kind}: ${photos[a].name} ~ ${photos[b].name} (${m.decision.method})`);
+    }
+  }
   const bank = new FeatureIndex();
   for (const [i, f] of regs.entries()) bank.add(String(i), f);
   const masks = regs.map((_, i) => bank.sharedMask(String(i)));
@@ -314,8 +331,9 @@ report(result, () => {
   for (const e of fm.examples) out.push(`  false: ${e}`);
   out.push(`closest distinct pair (features, rejected): ${closest.inliers} inliers, ${closest.pair} (${closest.reason})`);
   out.push(`impostor candidates from the index per query: mean ${result.impostorCandidatesPerQuery.mean}, max ${result.impostorCandidatesPerQuery.max} (of ${refs.length - 1})`);
-  out.push(`same chrome around distinct photos: ${negatives.chromeMatched}/${negatives.chromePairs} matched; same watermark: ${negatives.watermarkMatched}/${negatives.watermarkPairs} (pairwise); in one bank with the stop list: chrome ${negatives.inBank.chromeMatched}, watermark ${negatives.inBank.watermarkMatched}`);
+  out.push(`same chrome around distinct photos: ${negatives.chromeMatched}/${negatives.chromePairs} matched; same watermark: ${negatives.watermarkMatched}/${negatives.watermarkPairs} (pairwise); in one bank with the stop list: chrome ${negatives.inBank.chromeMatched}, watermark ${negatives.inBank.watermarkMatched}; through the matcher (all registered, each re-uploaded): chrome ${negatives.matcher.chromeMatched}, watermark ${negatives.matcher.watermarkMatched}`);
   for (const e of negatives.examples) out.push(`  matched: ${e}`);
+  for (const e of negatives.matcher.examples) out.push(`  matched through the matcher: ${e}`);
   out.push(`stop list: ${result.stopList.sharedKeypoints} shared keypoints over ${result.stopList.pictures} registered pictures (${result.stopList.picturesWithOverlay} with an overlay)`);
   out.push(`weak registered files: ${result.weakRegistered.length} (${result.weakRegistered.slice(0, 6).join('; ')})`);
   out.push(`budgets: ${Object.entries(result.budgets).map(([k, v]) => `${k} ${v}`).join(', ')}; ${result.seconds} s`);
