@@ -201,17 +201,17 @@ for (const e of edits) {
 if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 
 // Negatives local features invite: registered screenshots / watermarked photos vs the same template around another photo.
-// Pairwise (the verifier alone, as featuresSignal.compare does) and in one bank (the stop list of
-// shared.ts: the template's keypoints the registered pictures share are left out).
+// Pairwise (the verifier alone, as featuresSignal.compare does), in one bank (the stop list of
+// shared.ts: the template's keypoints the registered pictures share are left out), and through the matcher.
 const negatives = { chromePairs: 0, chromeMatched: 0, watermarkPairs: 0, watermarkMatched: 0, maxInliers: 0, examples: [] as string[], inBank: { chromeMatched: 0, watermarkMatched: 0, maxInliers: 0, sharedKeypointsPerPicture: 0 }, matcher: { chromeMatched: 0, watermarkMatched: 0, examples: [] as string[] } };
 for (const [kind, editName] of [['chrome', 'screenshot-light'], ['watermark', 'watermark']] as const) {
   const edit = EDITS.find((x) => x.name === editName)!;
   const n = Math.min(photoCount, 16);
-  const fs: LocalFeatures[] = [];
-  for (let i = 0; i < n; i++) fs.push(queryFeatures(await decodeGrey(await edit.apply(sources[i]), QUERY_OPTIONS.maxSide), QUERY_OPTIONS));
-  const regs: LocalFeatures[] = [];
   const edited: Buffer[] = [];
   for (let i = 0; i < n; i++) edited.push(await edit.apply(sources[i]));
+  const fs: LocalFeatures[] = [];
+  for (let i = 0; i < n; i++) fs.push(queryFeatures(await decodeGrey(edited[i], QUERY_OPTIONS.maxSide), QUERY_OPTIONS));
+  const regs: LocalFeatures[] = [];
   for (let i = 0; i < n; i++) regs.push(await registrationFeatures(edited[i]));
   // The product's own path: all n registered in one matcher (stop list and explaining away), each queried
   // as a re-upload (re-encoded, so not the registered bytes): which other registered picture does it raise?
