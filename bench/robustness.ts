@@ -30,7 +30,7 @@ import { decideMatch } from '../hashing/match/policy.ts';
 import type { ImageFingerprint } from '../hashing/types.ts';
 import { EDITS, loadSource, type Source } from '../test/support/image-edits.ts';
 import { PARTIAL_EDITS, seeded } from '../test/support/partial-edits.ts';
-import { HAVE_SKIMAGE, NO_SKIMAGE_REASON, SKIMAGE_DIR, type Photo, skimagePhotos, vectorPhotos } from '../test/support/robust-photos.ts';
+import { MISSING_SKIMAGE, requireSkimage, SKIMAGE_DIR, type Photo, skimagePhotos, vectorPhotos } from '../test/support/robust-photos.ts';
 import { log, report } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -39,8 +39,10 @@ const only = opt('--edits')?.split(',');
 const sample = Number(opt('--sample') ?? 0);
 const limit = Number(opt('--photos') ?? Infinity);
 
-if (!HAVE_SKIMAGE) {
-  process.stderr.write(`bench:robustness: ${NO_SKIMAGE_REASON}.\n`);
+try {
+  requireSkimage();
+} catch {
+  process.stderr.write(`bench:robustness: ${MISSING_SKIMAGE}.\n`);
   process.exit(1);
 }
 

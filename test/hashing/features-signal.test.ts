@@ -6,9 +6,8 @@ import { QUERY_OPTIONS, REFERENCE_OPTIONS } from '../../hashing/features/index.t
 import { FEATURE_SIGNAL } from '../../hashing/signals/registry.ts';
 import { NO_FEATURE_MATCH } from '../../hashing/signals/features.ts';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { syntheticPhoto } from '../support/images.ts';
-import { HAVE_SKIMAGE, NO_SKIMAGE_REASON, SKIMAGE_DIR } from '../support/robust-photos.ts';
+import { skimagePhoto } from '../support/robust-photos.ts';
 
 /**
  * The local-features signal plug-in. No reference implementation publishes vectors for staydown's own
@@ -25,13 +24,13 @@ describe('the local-features signal', () => {
   });
 
   // A real photo: the generated ones are too smooth for a crop to keep enough keypoints reliably.
-  it.skipIf(!HAVE_SKIMAGE)(`measures a crop of the picture as close and another picture as no match${HAVE_SKIMAGE ? '' : ` (skipped: ${NO_SKIMAGE_REASON})`}`, { timeout: 120_000 }, async () => {
-    const photo = await sharp(readFileSync(join(SKIMAGE_DIR, 'coffee.png'))).resize(800, 600, { fit: 'fill' }).png().toBuffer();
+  it('measures a crop of the picture as close and another picture as no match', { timeout: 120_000 }, async () => {
+    const photo = await sharp(readFileSync(skimagePhoto('coffee.png'))).resize(800, 600, { fit: 'fill' }).png().toBuffer();
     const ref = FEATURE_SIGNAL.hash({ grey: await decodeGrey(photo, REFERENCE_OPTIONS.maxSide), role: 'reference' });
     const crop = await sharp(photo).extract({ left: 120, top: 60, width: 560, height: 480 }).jpeg({ quality: 80 }).toBuffer();
     const q = FEATURE_SIGNAL.hash({ grey: await decodeGrey(crop, QUERY_OPTIONS.maxSide), role: 'query' });
     expect(FEATURE_SIGNAL.compare(q, ref)).toBeLessThan(NO_FEATURE_MATCH);
-    const other = FEATURE_SIGNAL.hash({ grey: await decodeGrey(readFileSync(join(SKIMAGE_DIR, 'chelsea.png')), QUERY_OPTIONS.maxSide), role: 'query' });
+    const other = FEATURE_SIGNAL.hash({ grey: await decodeGrey(readFileSync(skimagePhoto('chelsea.png')), QUERY_OPTIONS.maxSide), role: 'query' });
     expect(FEATURE_SIGNAL.compare(other, ref)).toBe(NO_FEATURE_MATCH);
   });
 

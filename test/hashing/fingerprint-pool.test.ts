@@ -9,7 +9,7 @@ import { FingerprintPool } from '../../hashing/pool/fingerprint-pool.ts';
 import type { Fingerprint } from '../../hashing/types.ts';
 import { makeMp4 } from '../crawler/support/videos.ts';
 import { syntheticPhoto } from '../support/images.ts';
-import { HAVE_VECTORS, vector } from '../support/vectors.ts';
+import { vector } from '../support/vectors.ts';
 
 /** A noisy 3000x3000 PNG: decoding it takes far longer than a few milliseconds on any machine. */
 async function bigNoisyPng(): Promise<Buffer> {
@@ -25,15 +25,18 @@ const own = (b: Uint8Array) => new Uint8Array(b);
 
 describe('fingerprinting worker pool', () => {
   const files: Array<{ name: string; bytes: Buffer }> = [];
+  let longVideo: Buffer;
   let pool: FingerprintPool;
 
   beforeAll(async () => {
     for (let seed = 1; seed <= 4; seed++) files.push({ name: `synthetic-${seed}.jpg`, bytes: await syntheticPhoto(seed, 320 + seed * 40, 240) });
     files.push({ name: 'synthetic.png', bytes: await sharp(await syntheticPhoto(9, 200, 150)).png().toBuffer() });
-    if (HAVE_VECTORS) files.push({ name: 'q0291.jpg', bytes: readFileSync(vector('pdq/data/reg-test-input/labelme-subset/q0291.jpg')) });
+    files.push({ name: 'q0291.jpg', bytes: readFileSync(vector('pdq/data/reg-test-input/labelme-subset/q0291.jpg')) });
     const dir = mkdtempSync(join(tmpdir(), 'sd-pool-'));
     try {
       files.push({ name: 'clip.mp4', bytes: makeMp4(dir, 'clip.mp4', 3) });
+      // Long enough that it is still being fingerprinted when its host is killed, however loaded the machine.
+      longVideo = makeMp4(dir, 'long.mp4', 120);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -186,7 +189,7 @@ describe('fingerprinting worker pool', () => {
         expect(await waitFor(() => childrenOf(host).length === 0)).toBe(true);
         expect(p.stats().videoHostPid).toBe(host); // the host itself carries on
 
-        const inFlight = p.fingerprint(own(video())).then(() => null, (e: Error) => e);
+        const inFlight = p.fingerprint(own(longVideo)).then(() => null, (e: Error) => e);
         expect(await waitFor(() => childrenOf(host).length > 0)).toBe(true); // its ffprobe/ffmpeg started
         process.kill(host, 'SIGKILL');
         const err = await inFlight;

@@ -6,7 +6,7 @@ import { ReferenceBank } from '../../hashing/match/matcher.ts';
 import type { ImageFingerprint } from '../../hashing/types.ts';
 import { EDITS, loadSource } from '../support/image-edits.ts';
 import { syntheticPhoto } from '../support/images.ts';
-import { HAVE_VECTORS, vector } from '../support/vectors.ts';
+import { vector } from '../support/vectors.ts';
 
 /**
  * Crawled files are fingerprinted with `views: 'query'` (only the views a query is probed with). That
@@ -14,7 +14,7 @@ import { HAVE_VECTORS, vector } from '../support/vectors.ts';
  * distance, on edited copies of each photo and against the other photos.
  */
 const EDIT_NAMES = ['jpeg-q15', 'mirror', 'rotate-90', 'caption', 'crop-10-corner', 'crop-20-top-only', 'pad-white-20', 'letterbox-9x16', 'rotate-5', 'screenshot-light'];
-const PHOTO_FILES = HAVE_VECTORS ? ['pdq/data/reg-test-input/dih/bridge-1-original.jpg', 'blockhash/images/clipper_ship.jpg'].map((p) => vector(p)) : [];
+const PHOTO_FILES = ['pdq/data/reg-test-input/dih/bridge-1-original.jpg', 'blockhash/images/clipper_ship.jpg'].map((p) => vector(p));
 
 describe("query-only views ('query')", () => {
   const refs: ImageFingerprint[] = [];

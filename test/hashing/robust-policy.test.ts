@@ -7,7 +7,7 @@ import { referenceHashes } from '../../hashing/reference.ts';
 import type { ImageFingerprint } from '../../hashing/types.ts';
 import { EDITS, loadSource } from '../support/image-edits.ts';
 import { syntheticPhoto } from '../support/images.ts';
-import { HAVE_VECTORS, vector } from '../support/vectors.ts';
+import { vector } from '../support/vectors.ts';
 
 /**
  * The policy on a small edit set: a few photos x one edit of each family re-uploaders use. The full
@@ -19,10 +19,8 @@ const KEY_EDITS = [
   'rotate-5', 'screenshot-light', 'combo-mirror-pad-resize',
 ];
 
-// Real photos when the shared vectors are present; synthetic ones always (so the test never skips).
-const PHOTO_FILES = HAVE_VECTORS
-  ? ['pdq/data/reg-test-input/labelme-subset/q0291.jpg', 'pdq/data/reg-test-input/dih/bridge-1-original.jpg', 'blockhash/images/00094701.jpg', 'blockhash/images/clipper_ship.jpg'].map((p) => vector(p))
-  : [];
+// Real photos from the shared vectors, and synthetic ones.
+const PHOTO_FILES = ['pdq/data/reg-test-input/labelme-subset/q0291.jpg', 'pdq/data/reg-test-input/dih/bridge-1-original.jpg', 'blockhash/images/00094701.jpg', 'blockhash/images/clipper_ship.jpg'].map((p) => vector(p));
 
 interface Query {
   photo: number;

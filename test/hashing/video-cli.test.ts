@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticPhoto } from '../support/images.ts';
 import { editSet, makeEdit, sample } from '../support/video-edits.ts';
-import { HAVE_VECTORS, NO_VECTORS_REASON } from '../support/vectors.ts';
+import { requireVectors } from '../support/vectors.ts';
+
+requireVectors();
 
 const staydown = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
   spawnSync(process.execPath, ['bin/staydown.js', ...args], { encoding: 'utf8', env, timeout: 280_000, maxBuffer: 64 << 20 });
 
-describe.skipIf(!HAVE_VECTORS)(`staydown hash with videos${HAVE_VECTORS ? '' : ` (skipped: ${NO_VECTORS_REASON})`}`, () => {
+describe(`staydown hash with videos`, () => {
   let dir: string;
   let photo: string;
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import type { Fingerprint, VideoFingerprint, VideoFrameHash } from '../../hashin
 import { matchVideo, vpdqReferenceRule } from '../../hashing/video/match-video.ts';
 import { fingerprintVideoFile } from '../../hashing/video/video-fingerprint.ts';
 import { DISTINCT, editSet, makeEdit, makeVideo, sample, SAMPLE_PAIRS } from '../support/video-edits.ts';
-import { HAVE_VECTORS, NO_VECTORS_REASON, vector } from '../support/vectors.ts';
+import { vector } from '../support/vectors.ts';
 
 // ---- pure: synthetic frame bags -------------------------------------------------------------------
 
@@ -100,7 +100,7 @@ describe('matchVideo (pure)', () => {
 
 // ---- real ffmpeg: the edit set of the sample videos ------------------------------------------------
 
-describe.skipIf(!HAVE_VECTORS)(`video matching on real edits${HAVE_VECTORS ? '' : ` (skipped: ${NO_VECTORS_REASON})`}`, () => {
+describe(`video matching on real edits`, () => {
   const refs = new Map<string, VideoFingerprint>();
   let dir: string;
   beforeAll(async () => {

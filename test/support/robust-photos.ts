@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { vector, HAVE_VECTORS } from './vectors.ts';
+import { vector } from './vectors.ts';
 
 /**
  * Real photos for the robustness benchmark and tests: the photos among the shared reference vectors
@@ -13,8 +13,19 @@ export const SKIMAGE_PHOTOS = [
   'astronaut.png', 'brick.png', 'camera.png', 'cell.png', 'chelsea.png', 'clock_motion.png', 'coffee.png', 'coins.png',
   'grass.png', 'gravel.png', 'hubble_deep_field.jpg', 'ihc.png', 'moon.png', 'motorcycle_left.png', 'retina.jpg', 'rocket.jpg',
 ];
-export const HAVE_SKIMAGE = existsSync(join(SKIMAGE_DIR, 'astronaut.png'));
-export const NO_SKIMAGE_REASON = `the sample photos of python3-skimage are not installed (${SKIMAGE_DIR}); install them with: apt-get install -y python3-skimage`;
+const HAVE_SKIMAGE = existsSync(join(SKIMAGE_DIR, 'astronaut.png'));
+export const MISSING_SKIMAGE = `the sample photos of python3-skimage are not installed (${SKIMAGE_DIR}); install them with: apt-get install -y python3-skimage`;
+
+/** Throws, with the install command, when python3-skimage's photos are missing. */
+export function requireSkimage(): void {
+  if (!HAVE_SKIMAGE) throw new Error(MISSING_SKIMAGE);
+}
+
+/** The path of one of python3-skimage's sample photos; throws when they are not installed. */
+export function skimagePhoto(name: string): string {
+  requireSkimage();
+  return join(SKIMAGE_DIR, name);
+}
 
 export interface Photo {
   name: string;
@@ -22,7 +33,6 @@ export interface Photo {
 }
 
 export function vectorPhotos(): Photo[] {
-  if (!HAVE_VECTORS) return [];
   const out: Photo[] = [];
   const labelme = vector('pdq/data/reg-test-input/labelme-subset');
   for (const f of readdirSync(labelme).sort()) if (f.endsWith('.jpg')) out.push({ name: `labelme/${f}`, path: join(labelme, f) });
@@ -33,6 +43,6 @@ export function vectorPhotos(): Photo[] {
 }
 
 export function skimagePhotos(): Photo[] {
-  if (!HAVE_SKIMAGE) return [];
+  requireSkimage();
   return SKIMAGE_PHOTOS.map((f) => ({ name: `skimage/${f}`, path: join(SKIMAGE_DIR, f) })).filter((p) => existsSync(p.path));
 }

@@ -9,7 +9,7 @@ import { useFeatureKernel, type FeatureKernel } from '../../../hashing/features/
 import { fingerprintBuffer } from '../../../hashing/fingerprint.ts';
 import { decodeGrey, decodeImage, decodesWhole, libvipsGrey } from '../../../hashing/image-decoder.ts';
 import { syntheticPhoto } from '../../support/images.ts';
-import { HAVE_VECTORS, NO_VECTORS_REASON, VECTORS_DIR } from '../../support/vectors.ts';
+import { vector } from '../../support/vectors.ts';
 
 /**
  * decodeGrey takes the grey and shrinks it in the feature kernel when it can (hashing/image-decoder.ts):
@@ -114,9 +114,9 @@ describe('the grey picture of local features', () => {
     }
   }, 60_000);
 
-  it.skipIf(!HAVE_VECTORS)(`comes out of decodeGrey as sharp gives it for the shared vectors ${HAVE_VECTORS ? '' : NO_VECTORS_REASON}`, async () => {
+  it('comes out of decodeGrey as sharp gives it for the shared vectors', async () => {
     const list = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(join(dir, e.name)) : /\.(jpe?g|png)$/i.test(e.name) ? [join(dir, e.name)] : []));
-    const paths = ['pdq/data', 'blockhash/images'].flatMap((d) => list(join(VECTORS_DIR, d)));
+    const paths = ['pdq/data', 'blockhash/images'].flatMap((d) => list(vector(d)));
     expect(paths.length).toBeGreaterThan(40);
     for (const p of paths) {
       const bytes = readFileSync(p);

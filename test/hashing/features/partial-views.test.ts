@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { extractFeatures, QUERY_OPTIONS } from '../../../hashing/features/extract.ts';
@@ -12,14 +11,14 @@ import { decodeGrey, decodeImage } from '../../../hashing/image-decoder.ts';
 import { EDITS, loadSource, type Source } from '../../support/image-edits.ts';
 import { syntheticPhoto } from '../../support/images.ts';
 import { PARTIAL_EDITS, seeded } from '../../support/partial-edits.ts';
-import { HAVE_SKIMAGE, SKIMAGE_DIR } from '../../support/robust-photos.ts';
+import { skimagePhoto } from '../../support/robust-photos.ts';
 
 /**
  * Local features find a registered picture that is only part of what was posted, or warped, and do
  * not let two different photos match through what they share (app chrome, a watermark).
  * Real photos from python3-skimage when installed; seeded synthetic pictures otherwise (never skips).
  */
-const PHOTOS = HAVE_SKIMAGE ? ['astronaut.png', 'coffee.png', 'chelsea.png'] : [];
+const PHOTOS = ['astronaut.png', 'coffee.png', 'chelsea.png'];
 /** Verification without an index hint is brute force over ~1500 x 400 descriptors: seconds a test on a busy machine. */
 const SLOW = 240_000;
 
@@ -41,7 +40,7 @@ describe('local features on partial and warped views', () => {
   const refs: LocalFeatures[] = [];
 
   beforeAll(async () => {
-    for (const f of PHOTOS) bytes.push(readFileSync(join(SKIMAGE_DIR, f)));
+    for (const f of PHOTOS) bytes.push(readFileSync(skimagePhoto(f)));
     for (let seed = 1; bytes.length < 3; seed++) bytes.push(await syntheticPhoto(seed, 640, 480));
     for (const b of bytes) {
       sources.push(await loadSource(b));

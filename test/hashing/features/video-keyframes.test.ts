@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { extractFeatures, QUERY_OPTIONS, REFERENCE_OPTIONS } from '../../../hashing/features/extract.ts';
@@ -11,22 +10,21 @@ import { videoFileKeyframes } from '../../../hashing/video/feature-frames.ts';
 import { findPictureInKeyframes, KeyframeExtractor, matchKeyframes, videoKeyframeFeatures } from '../../../hashing/video/keyframes.ts';
 import { syntheticPhoto } from '../../support/images.ts';
 import { seeded } from '../../support/partial-edits.ts';
-import { HAVE_SKIMAGE, SKIMAGE_DIR } from '../../support/robust-photos.ts';
+import { skimagePhoto } from '../../support/robust-photos.ts';
 import { kenBurnsSlideshow } from '../../support/slideshow.ts';
-import { HAVE_VECTORS, NO_VECTORS_REASON, vector } from '../../support/vectors.ts';
+import { vector } from '../../support/vectors.ts';
 import { makeVideo, sample } from '../../support/video-edits.ts';
 
 /**
  * Keyframe features of videos: a registered photo shown in a slideshow with a slow zoom and pan
  * (Ken Burns) is found at the time it is shown, a cropped or zoomed re-upload of a registered video is
- * found, and neither finds what is not there. Real ffmpeg; real photos from python3-skimage when
- * installed, seeded synthetic pictures otherwise.
+ * found, and neither finds what is not there. Real ffmpeg; real photos from python3-skimage.
  */
 const SLOW = 300_000;
 
 async function photo(k: number): Promise<Buffer> {
   const names = ['astronaut.png', 'coffee.png', 'chelsea.png', 'camera.png'];
-  return HAVE_SKIMAGE ? readFileSync(join(SKIMAGE_DIR, names[k])) : syntheticPhoto(100 + k, 800, 600);
+  return readFileSync(skimagePhoto(names[k]));
 }
 
 async function greyOf(bytes: Buffer, w: number, h: number): Promise<GreyImage> {
@@ -133,7 +131,7 @@ async function flatPhoto(seed: number): Promise<Buffer> {
   return sharp(out, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
 }
 
-describe.skipIf(!HAVE_VECTORS)(`a zoomed-in frame of a picture whose content is a column on a dark ground (${HAVE_VECTORS ? 'shared vectors' : NO_VECTORS_REASON})`, () => {
+describe('a zoomed-in frame of a picture whose content is a column on a dark ground (shared vectors)', () => {
   it('is found, though one stray corner on the ground lies far from the content (the 16:9 band of a square photo, and zoomed 1.18x)', async () => {
     // blockhash/stoplights.jpg: three lamps in a column over black, ~100 inliers on the lamps; a stray
     // corner on a housing's edge widened the content's box so the inliers "covered too little" of it.
@@ -148,7 +146,7 @@ describe.skipIf(!HAVE_VECTORS)(`a zoomed-in frame of a picture whose content is 
   });
 });
 
-describe.skipIf(!HAVE_VECTORS)(`re-uploads of a registered video (${HAVE_VECTORS ? 'shared sample videos' : NO_VECTORS_REASON})`, () => {
+describe('re-uploads of a registered video (shared sample videos)', () => {
   const X264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-pix_fmt', 'yuv420p', '-an'];
 
   it('finds a cropped and zoomed re-upload, mirrored too, through keyframes - and not in another video', { timeout: SLOW }, async () => {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EDITS, loadSource } from '../../support/image-edits.ts';
 import { syntheticPhoto } from '../../support/images.ts';
 import { PARTIAL_EDITS, seeded } from '../../support/partial-edits.ts';
-import { HAVE_SKIMAGE, SKIMAGE_DIR } from '../../support/robust-photos.ts';
+import { skimagePhoto } from '../../support/robust-photos.ts';
 import { useTempDir } from '../../support/tmp.ts';
 import { darkWallpaper } from './dark-wallpaper.ts';
 
@@ -17,7 +17,7 @@ import { darkWallpaper } from './dark-wallpaper.ts';
  */
 const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/staydown.js', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 const tmp = useTempDir('partial-cli');
-const PHOTOS = HAVE_SKIMAGE ? ['astronaut.png', 'coffee.png', 'chelsea.png'] : [];
+const PHOTOS = ['astronaut.png', 'coffee.png', 'chelsea.png'];
 const KINDS = ['collage-tile', 'crop-rotate', 'mirror-crop', 'stickers-15', 'vertical-9x16-blurred'];
 
 describe('staydown hash and match with local features', () => {
@@ -26,7 +26,7 @@ describe('staydown hash and match with local features', () => {
   const queries: Array<{ file: string; expected: string[] }> = [];
 
   beforeAll(async () => {
-    const photos: Buffer[] = PHOTOS.map((f) => readFileSync(join(SKIMAGE_DIR, f)));
+    const photos: Buffer[] = PHOTOS.map((f) => readFileSync(skimagePhoto(f)));
     for (let seed = 1; photos.length < 3; seed++) photos.push(await syntheticPhoto(seed, 640, 480));
     photos.push(await darkWallpaper(7));
     for (const [i, b] of photos.entries()) {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintBuffer } from '../../../hashing/fingerprint.ts';
@@ -9,7 +8,7 @@ import type { Fingerprint, ImageFingerprint } from '../../../hashing/types.ts';
 import { EDITS, loadSource, type Source } from '../../support/image-edits.ts';
 import { syntheticPhoto } from '../../support/images.ts';
 import { PARTIAL_EDITS, seeded } from '../../support/partial-edits.ts';
-import { HAVE_SKIMAGE, SKIMAGE_DIR } from '../../support/robust-photos.ts';
+import { skimagePhoto } from '../../support/robust-photos.ts';
 import { darkWallpaper } from './dark-wallpaper.ts';
 
 /**
@@ -18,7 +17,7 @@ import { darkWallpaper } from './dark-wallpaper.ts';
  * refusing different photos that share app chrome or a watermark. Real photos from python3-skimage
  * when installed, seeded synthetic pictures otherwise.
  */
-const PHOTOS = HAVE_SKIMAGE ? ['astronaut.png', 'coffee.png', 'chelsea.png'] : [];
+const PHOTOS = ['astronaut.png', 'coffee.png', 'chelsea.png'];
 const SLOW = 300_000;
 
 const reference = (b: Uint8Array) => fingerprintBuffer(b, { features: 'reference' });
@@ -30,7 +29,7 @@ describe('the matcher with local features', () => {
   const bank = new ReferenceBank();
 
   beforeAll(async () => {
-    for (const f of PHOTOS) bytes.push(readFileSync(join(SKIMAGE_DIR, f)));
+    for (const f of PHOTOS) bytes.push(readFileSync(skimagePhoto(f)));
     for (let seed = 1; bytes.length < 3; seed++) bytes.push(await syntheticPhoto(seed, 640, 480));
     for (const [i, b] of bytes.entries()) {
       sources.push(await loadSource(b));

@@ -3,8 +3,7 @@
  * registered photos shown in a slideshow with zoom and pan are found through ReferenceMatcher with
  * `video-features` (time, region, inliers); a registered video's cropped, zoomed and mirrored re-upload
  * is found through its keyframes, in the matcher and through `staydown hash --json` / `staydown match`;
- * a video of other pictures matches nothing. Photos from python3-skimage when installed, seeded
- * synthetic pictures otherwise.
+ * a video of other pictures matches nothing. Photos from python3-skimage.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,9 +14,8 @@ import { fingerprintBuffer, fingerprintFile } from '../../../hashing/fingerprint
 import { ReferenceBank } from '../../../hashing/match/matcher.ts';
 import { MATCH_METHODS } from '../../../hashing/match/methods.ts';
 import type { VideoFingerprint } from '../../../hashing/types.ts';
-import { syntheticPhoto } from '../../support/images.ts';
 import { seeded } from '../../support/partial-edits.ts';
-import { HAVE_SKIMAGE, SKIMAGE_DIR } from '../../support/robust-photos.ts';
+import { skimagePhoto } from '../../support/robust-photos.ts';
 import { kenBurnsSlideshow, type SlideshowPlan } from '../../support/slideshow.ts';
 import { useTempDir } from '../../support/tmp.ts';
 import { makeVideo } from '../../support/video-edits.ts';
@@ -28,7 +26,7 @@ const X264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-pix_fmt
 
 async function photo(k: number): Promise<Buffer> {
   const names = ['astronaut.png', 'coffee.png', 'chelsea.png', 'camera.png', 'motorcycle_left.png', 'rocket.jpg'];
-  return HAVE_SKIMAGE ? readFileSync(join(SKIMAGE_DIR, names[k])) : syntheticPhoto(100 + k, 800, 600);
+  return readFileSync(skimagePhoto(names[k]));
 }
 
 let photos: Buffer[];

@@ -20,7 +20,7 @@ import { silentLogger } from '../../../services/platform/log.ts';
 import { getAlert } from '../../../services/review/alerts.ts';
 import { useTestDatabase } from '../../support/db.ts';
 import { syntheticPhoto } from '../../support/images.ts';
-import { HAVE_SKIMAGE, SKIMAGE_DIR } from '../../support/robust-photos.ts';
+import { skimagePhoto } from '../../support/robust-photos.ts';
 import { ADMIN, serviceContext } from '../../support/service.ts';
 import { useTempDir } from '../../support/tmp.ts';
 import { darkWallpaper } from '../../hashing/match/dark-wallpaper.ts';
@@ -43,7 +43,7 @@ describe('local features in the service', () => {
     const ctx = await serviceContext(db(), join(tmp(), 'data'));
     const matcher = await createMatcher(ctx.sql, silentLogger());
     try {
-      const photo = HAVE_SKIMAGE ? readFileSync(join(SKIMAGE_DIR, 'astronaut.png')) : await syntheticPhoto(5, 640, 480);
+      const photo = readFileSync(skimagePhoto('astronaut.png'));
       const c = await openCase(ctx, ADMIN);
       const path = join(tmp(), 'photo.png');
       writeFileSync(path, photo);

@@ -21,9 +21,8 @@ import type { ServiceContext } from '../../../services/platform/context.ts';
 import { getAlert, listAlerts } from '../../../services/review/alerts.ts';
 import { startLocalServer, type LocalServer } from '../../crawler/support/local-server.ts';
 import { useTestDatabase } from '../../support/db.ts';
-import { syntheticPhoto } from '../../support/images.ts';
 import { seeded } from '../../support/partial-edits.ts';
-import { HAVE_SKIMAGE, SKIMAGE_DIR } from '../../support/robust-photos.ts';
+import { skimagePhoto } from '../../support/robust-photos.ts';
 import { ADMIN, serviceContext } from '../../support/service.ts';
 import { kenBurnsSlideshow, type SlideshowPlan } from '../../support/slideshow.ts';
 import { useTempDir } from '../../support/tmp.ts';
@@ -40,7 +39,7 @@ const videos = new Map<string, Buffer>();
 
 async function photo(k: number): Promise<Buffer> {
   const names = ['astronaut.png', 'coffee.png', 'chelsea.png', 'camera.png', 'motorcycle_left.png', 'rocket.jpg'];
-  return HAVE_SKIMAGE ? readFileSync(join(SKIMAGE_DIR, names[k])) : syntheticPhoto(100 + k, 800, 600);
+  return readFileSync(skimagePhoto(names[k]));
 }
 
 let show: SlideshowPlan;
