@@ -12,7 +12,7 @@
  * pages reused, headers), refusal-watch.ts (what the proxy refused), media-capture.ts (media from
  * responses), page-settle.ts (waits).
  */
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { BrowserUnavailableError, CHROMIUM_ARGS, findChromium } from './browser/chromium.ts';
 import { ContextPool, NO_BYPASS } from './browser/context-pool.ts';
 import { MediaCapture } from './browser/media-capture.ts';
@@ -65,6 +65,9 @@ export class BrowserEngine {
     // Every context gets its site's proxy; this one catches whatever Chromium might send outside them.
     const fallbackProxy = egress ? await startEgressProxy({ policy: { allowHosts: [] }, refuseAll: 'No site context: the browser-wide proxy lets nothing out.' }) : null;
     try {
+      // Loaded here, not at the top: playwright-core takes ~0.9 s to load, which every verb that
+      // only imports this module (to name the type, or to launch later) would pay at start.
+      const { chromium } = await import('playwright-core');
       const browser = await chromium.launch({
         executablePath,
         args: [...CHROMIUM_ARGS, ...(opts.extraArgs ?? [])],

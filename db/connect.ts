@@ -11,8 +11,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPostgres } from './postgres.ts';
-import { openPglite } from './pglite.ts';
-import { startGateway, type Gateway } from './embedded-gateway.ts';
+import type { Gateway } from './embedded-gateway.ts';
 import type { Sql } from './sql.ts';
 
 export const GATEWAY_PORT = 5432;
@@ -82,12 +81,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function openDirect(dataDir: string, mode: LockInfo['mode']): Promise<OpenedDatabase> {
   const paths = embeddedPaths(dataDir);
+  // PGlite (~0.3 s to load) and its socket server are loaded only by a process that opens the embedded
+  // database itself: not by one on DATABASE_URL, nor by a verb that goes through the running server.
+  const { openPglite } = await import('./pglite.ts');
   const embedded = await openPglite(paths.pglite).catch((err) => {
     rmSync(paths.lock, { force: true });
     throw new Error(`The embedded database in ${paths.pglite} could not be opened: ${(err as Error).message}`, { cause: err });
   });
   let gateway: Gateway | null = null;
-  if (mode === 'serve') gateway = await startGateway(embedded, paths.socket);
+  if (mode === 'serve') gateway = await (await import('./embedded-gateway.ts')).startGateway(embedded, paths.socket);
   const releaseOnExit = () => rmSync(paths.lock, { force: true });
   process.once('exit', releaseOnExit);
   return {

@@ -6,9 +6,6 @@ import { parseCli, UsageError } from '../cli/args.ts';
 import type { CliIo } from '../cli/io.ts';
 import { CommandFailedError, runVerb, withService } from '../cli/run-verb.ts';
 import { createLogger } from '../platform/log.ts';
-import { createMatcher } from '../matching/index.ts';
-import { crawlDeps } from './crawl-runtime.ts';
-import { executeRun } from '../../crawler/crawl-service.ts';
 import {
   addSite, changeSite, disableSite, listSites, queueCrawl, showSite, SiteDefinitionError, startManualRun,
   type SiteChanges,
@@ -123,6 +120,10 @@ export async function runCrawl(args: string[], io: CliIo): Promise<number> {
         return 0;
       }
       const { sql, masterKey, config, log, fingerprints } = ctx;
+      // The crawler, the matcher and the browser are loaded by the one subcommand that crawls here.
+      const [{ createMatcher }, { crawlDeps }, { executeRun }] = await Promise.all([
+        import('../matching/index.ts'), import('./crawl-runtime.ts'), import('../../crawler/crawl-service.ts'),
+      ]);
       const { run } = await asUsage(() => startManualRun(ctx, actor, name));
       const matcher = await createMatcher(sql, log);
       // The crawl logs as a queued crawl does in a worker (structured lines on stderr, ids only).

@@ -2,7 +2,6 @@
 import { parseCli, usageError } from '../cli/args.ts';
 import { printResult, type CliIo } from '../cli/io.ts';
 import { runVerb, withService } from '../cli/run-verb.ts';
-import { runMonitorPass } from './pass.ts';
 
 export const MONITOR_USAGE = `staydown monitor run [--json]   one pass now: due checks, reminders and escalations; prints {checked, removed, reappeared, unknown, reminders, escalations}`;
 
@@ -11,6 +10,8 @@ export async function runMonitor(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseCli(args, {}, MONITOR_USAGE);
     if (positionals[0] !== 'run' || positionals.length > 1) throw usageError('The monitor verb has one subcommand: run.', MONITOR_USAGE);
     return withService(async (ctx) => {
+      // Loaded once the call checks out: the pass brings in the crawler and the notice drafting.
+      const { runMonitorPass } = await import('./pass.ts');
       const r = await runMonitorPass(ctx);
       const text = [
         `checked ${r.checked}: ${r.removed} newly removed, ${r.reappeared} re-appeared, ${r.unknown} unknown (retried), ${r.present} still present`,

@@ -4,11 +4,7 @@ import { printResult, type CliIo } from '../cli/io.ts';
 import { runVerb, withService } from '../cli/run-verb.ts';
 import type { ServiceContext } from '../platform/context.ts';
 import { queueSpec } from '../runtime/job.ts';
-import { openQueue } from '../runtime/queue.ts';
-import { deliverHere } from './delivery.ts';
 import { draftNotices, listUnroutedAlerts } from './drafting.ts';
-import { deliveryQueuer } from './jobs.ts';
-import { JOBS } from '../runtime/jobs.ts';
 import { approveNotices, cancelNotice, getNotice, listNotices, listNoticesByIds, noticeStatus, type NoticeSummary } from './notices.ts';
 import { acceptEscalationProposal } from './escalation-accept.ts';
 import { getPlatformWithProposal, type EscalationProposal } from './escalation-proposals.ts';
@@ -122,6 +118,16 @@ const SERVICE_PICKUP_MS = 60_000;
 const awaitingSubmission = (n: Pick<NoticeSummary, 'status' | 'channel'>) => n.status === 'sending' && n.channel === 'form';
 
 /**
+ * The service's job queue, for handing approved notices to its workers. Loaded only by the verbs that
+ * queue: the job table brings in every area's jobs (the crawler, the mailer), which the other verbs of
+ * this file would otherwise load at every start.
+ */
+async function openJobQueue(ctx: ServiceContext) {
+  const [{ openQueue }, { JOBS }] = await Promise.all([import('../runtime/queue.ts'), import('../runtime/jobs.ts')]);
+  return openQueue(ctx.sql, JOBS.map(queueSpec), { schema: ctx.config.queueSchema });
+}
+
+/**
  * --wait: delivers here every notice this command can send (all of them on the embedded database, which
  * this command holds; on PostgreSQL those whose channel it has the settings for - the outbox's claim
  * keeps a notice from going out twice when a service's worker takes it at the same moment), then waits
@@ -130,6 +136,7 @@ const awaitingSubmission = (n: Pick<NoticeSummary, 'status' | 'channel'>) => n.s
  * submitted by hand (a person does that, so waiting for it would never end).
  */
 async function waitForDelivery(ctx: ServiceContext, notices: NoticeSummary[]): Promise<Map<string, string | null>> {
+  const { deliverHere } = await import('./delivery.ts');
   const canSend = (n: NoticeSummary) => ctx.sql.kind === 'pglite' || n.channel !== 'email' || Boolean(ctx.config.smtpUrl && ctx.config.noticeFrom);
   const out = await deliverHere(ctx, notices.filter(canSend).map((n) => n.id));
   const done = (id: string, status: string | null) => status !== 'approved' && status !== 'sending' ? true : status === 'sending' && notices.find((n) => n.id === id)!.channel === 'form';
@@ -195,7 +202,8 @@ export async function runNotices(args: string[], io: CliIo): Promise<number> {
     if (sub === 'approve' && ids.length > 0) {
       return quietly(async (ctx, actor) => {
         const local = values.wait === true && ctx.sql.kind === 'pglite';
-        const queue = local ? null : await openQueue(ctx.sql, JOBS.map(queueSpec), { schema: ctx.config.queueSchema });
+        const queue = local ? null : await openJobQueue(ctx);
+        const { deliveryQueuer } = await import('./jobs.ts');
         let approved: NoticeSummary[];
         try {
           // One transaction for all of them: every notice is approved, or none (the error names which and why).
