@@ -19,7 +19,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { DEFAULT_MAX_IMAGE_BYTES, FingerprintAbortedError, readMediaFile, videoOptions, type FingerprintOptions } from '../fingerprint.ts';
+import { DEFAULT_MAX_IMAGE_BYTES, FingerprintAbortedError, readMediaFile, videoOptions, type FingerprintOptions } from '../media-file.ts';
 import { sniffFingerprintKind } from '../fingerprint-kind.ts';
 import type { Fingerprint } from '../types.ts';
 import { type PlainVideoOptions, type PoolReply, type PoolRequest, receivedError } from './protocol.ts';

@@ -1,5 +1,5 @@
 /** Messages between the fingerprinting pool and its worker threads, and between the pool and its video host process. */
-import { FingerprintError, type FingerprintOptions } from '../fingerprint.ts';
+import { FingerprintError, type FingerprintOptions } from '../media-file.ts';
 import type { Fingerprint } from '../types.ts';
 import type { VideoFingerprintOptions } from '../video/video-fingerprint.ts';
 

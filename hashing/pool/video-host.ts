@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FingerprintAbortedError } from '../fingerprint.ts';
+import { FingerprintAbortedError } from '../media-file.ts';
 import type { Fingerprint } from '../types.ts';
 import { configuredFfmpeg } from '../video/ffmpeg.ts';
 import { type PlainVideoOptions, receivedError, type VideoHostMessage, type VideoHostReply } from './protocol.ts';

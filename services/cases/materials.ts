@@ -9,7 +9,7 @@
  * and removed as soon as they are fingerprinted.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { FingerprintError } from '../../hashing/fingerprint.ts';
+import { FingerprintError } from '../../hashing/media-file.ts';
 import { decodeFeatures, matchStrength } from '../../hashing/features/index.ts';
 import { MIN_QUALITY } from '../../hashing/match/policy.ts';
 import { referenceHashes } from '../../hashing/reference.ts';
