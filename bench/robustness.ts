@@ -30,7 +30,7 @@ import { decideMatch } from '../hashing/match/policy.ts';
 import type { ImageFingerprint } from '../hashing/types.ts';
 import { EDITS, loadSource, type Source } from '../test/support/image-edits.ts';
 import { PARTIAL_EDITS, seeded } from '../test/support/partial-edits.ts';
-import { MISSING_SKIMAGE, requireSkimage, SKIMAGE_DIR, type Photo, skimagePhotos, vectorPhotos } from '../test/support/robust-photos.ts';
+import { requireSkimage, SKIMAGE_DIR, type Photo, skimagePhotos, vectorPhotos } from '../test/support/robust-photos.ts';
 import { log, report } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -41,8 +41,8 @@ const limit = Number(opt('--photos') ?? Infinity);
 
 try {
   requireSkimage();
-} catch {
-  process.stderr.write(`bench:robustness: ${MISSING_SKIMAGE}.\n`);
+} catch (err) {
+  process.stderr.write(`bench:robustness: ${(err as Error).message}.\n`);
   process.exit(1);
 }
 

@@ -14,7 +14,7 @@ export const SKIMAGE_PHOTOS = [
   'grass.png', 'gravel.png', 'hubble_deep_field.jpg', 'ihc.png', 'moon.png', 'motorcycle_left.png', 'retina.jpg', 'rocket.jpg',
 ];
 const HAVE_SKIMAGE = existsSync(join(SKIMAGE_DIR, 'astronaut.png'));
-export const MISSING_SKIMAGE = `the sample photos of python3-skimage are not installed (${SKIMAGE_DIR}); install them with: apt-get install -y python3-skimage`;
+const MISSING_SKIMAGE = `the sample photos of python3-skimage are not installed (${SKIMAGE_DIR}); install them with: apt-get install -y python3-skimage`;
 
 /** Throws, with the install command, when python3-skimage's photos are missing. */
 export function requireSkimage(): void {

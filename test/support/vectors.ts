@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
  */
 export const VECTORS_DIR = resolve(import.meta.dirname, '../../../shared/vectors');
 const HAVE_VECTORS = existsSync(resolve(VECTORS_DIR, 'SOURCES.md'));
-export const MISSING_VECTORS =
+const MISSING_VECTORS =
   `the reference vectors are not at ${VECTORS_DIR}: they ship beside the project as ../shared/vectors ` +
   '(clone the project next to the shared folder, so that ../shared/vectors/SOURCES.md exists)';
 

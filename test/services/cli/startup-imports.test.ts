@@ -12,6 +12,10 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const MAIN = resolve(ROOT, 'services/cli/main.ts');
 
+/** Whether every name of an import or export clause is type-only (`import { type A, type B }`). */
+const allTypeOnly = (named: ts.NamedImportBindings | ts.NamedExportBindings | undefined) =>
+  named !== undefined && (ts.isNamedImports(named) || ts.isNamedExports(named)) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+
 /** The module specifiers a file imports for values (type-only imports and dynamic import() left out). */
 function valueImports(file: string): string[] {
   const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
@@ -19,27 +23,35 @@ function valueImports(file: string): string[] {
   for (const st of src.statements) {
     if (ts.isImportDeclaration(st)) {
       const clause = st.importClause;
-      if (clause?.isTypeOnly) continue;
-      const named = clause?.namedBindings;
-      const onlyTypes = clause && !clause.name && named && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
-      if (!onlyTypes) out.push((st.moduleSpecifier as ts.StringLiteral).text);
-    } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && !st.isTypeOnly) {
-      const named = st.exportClause;
-      const onlyTypes = named && ts.isNamedExports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
-      if (!onlyTypes) out.push((st.moduleSpecifier as ts.StringLiteral).text);
+      if (clause?.isTypeOnly || (clause && !clause.name && allTypeOnly(clause.namedBindings))) continue;
+      out.push((st.moduleSpecifier as ts.StringLiteral).text);
+    } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && !st.isTypeOnly && !allTypeOnly(st.exportClause)) {
+      out.push((st.moduleSpecifier as ts.StringLiteral).text);
     }
   }
   return out;
 }
 
+interface Closure {
+  modules: Map<string, string[]>;
+  packages: Map<string, string[]>;
+}
+
+/** Each file is parsed once and each entry walked once, however many tests ask. */
+const importsOf = new Map<string, string[]>();
+const closures = new Map<string, Closure>();
+
 /** Every project module and package a module loads statically, each with the chain that reaches it. */
-function closure(entry: string): { modules: Map<string, string[]>; packages: Map<string, string[]> } {
+function closure(entry: string): Closure {
+  const known = closures.get(entry);
+  if (known) return known;
   const modules = new Map<string, string[]>();
   const packages = new Map<string, string[]>();
   const walk = (file: string, chain: string[]) => {
     if (modules.has(file)) return;
     modules.set(file, chain);
-    for (const spec of valueImports(file)) {
+    if (!importsOf.has(file)) importsOf.set(file, valueImports(file));
+    for (const spec of importsOf.get(file)!) {
       if (spec.startsWith('.')) {
         const target = resolve(dirname(file), spec);
         if (!existsSync(target)) throw new Error(`${relative(ROOT, file)} imports ${spec}, which does not exist`);
@@ -51,7 +63,9 @@ function closure(entry: string): { modules: Map<string, string[]>; packages: Map
     }
   };
   walk(entry, [relative(ROOT, entry)]);
-  return { modules, packages };
+  const out = { modules, packages };
+  closures.set(entry, out);
+  return out;
 }
 
 /** The verbs' modules, as main.ts loads them. */
