@@ -69,10 +69,9 @@ const FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'heif', 'tiff', '
 /**
  * The image's working copy for the hashes. With `greyMaxSide`, also decodeGrey(bytes, greyMaxSide) in
  * `grey` when it comes from the same decode (the same bytes, tested): when the working copy is the
- * file at full size and opaque. Otherwise no `grey`.
- * (Tried: decoding a larger file whole once and shrinking both copies from it. libvips then shrinks
- * the working copy 1 level off in ~0.05% of its bytes, PDQ would depend on whether features were asked
- * for, and the saving was ~4.5 CPU-ms at 1 MP.)
+ * file at full size and opaque, or when it is shrunk from the file decoded whole (shrinksFromWhole).
+ * Otherwise no `grey`. Either way the working copy is byte for byte what it is without `greyMaxSide`,
+ * so PDQ never depends on whether features were asked for.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, greyMaxSide?: number): Promise<DecodedImage> {
   if (bytes.length === 0) throw new ImageDecodeError('The file is empty (0 bytes).');
@@ -96,6 +95,10 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = DEFA
   }
   const pages = Math.min(meta.pages ?? 1, limits.maxFrames);
   try {
+    if (pages === 1 && shrinksFromWhole(meta, width, frameHeight, limits)) {
+      const shared = await decodeWholeThenShrink(bytes, meta, format, width, frameHeight, limits, greyMaxSide);
+      if (shared) return shared;
+    }
     const decoded = pages > 1
       ? await decodeAnimated(bytes, format, width, frameHeight, pages, meta.delay, limits)
       : { format, width, height: frameHeight, image: await toWorkingRgba(sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error' }), width, frameHeight, limits) };
@@ -130,6 +133,60 @@ function greyOfWorking(decoded: DecodedImage, meta: Metadata, maxSide: number): 
   const d = img.data;
   for (let i = 3; i < d.length; i += 4) if (d[i] !== 255) return null;
   return shrunkGrey(featureKernel().greyFromSrgb(d, 4, img.width, img.height), maxSide);
+}
+
+/**
+ * Whether the hashes' working copy is shrunk from the file decoded whole, once, in memory
+ * (decodeWholeThenShrink), so decodeGrey's picture can come from the same decode: a shrunk copy under
+ * 3x the working size (from 3x sharp's JPEG loader shrinks while decoding), an opaque 8-bit
+ * three-channel JPEG or PNG (nothing scaled on load, no alpha for decodeGrey to flatten). The common
+ * web picture - 1280x720, 1152x864, 1440x1080 - is one. Decided by the file alone, with or without
+ * features, so PDQ never depends on whether they were asked for.
+ */
+function shrinksFromWhole(meta: Metadata, width: number, height: number, limits: DecodeLimits): boolean {
+  const { w } = workingSize(width, height, limits);
+  if (w === width || Math.max(width, height) >= 3 * limits.workingMaxSide) return false;
+  if (meta.format !== 'jpeg' && meta.format !== 'png') return false;
+  return meta.channels === 3 && !meta.hasAlpha && meta.depth === 'uchar';
+}
+
+/**
+ * The file decoded whole in sRGB, then shrunk by libvips from that copy in memory: the working copy.
+ * With `greyMaxSide`, decodeGrey's picture from the same pixels when decodeGrey would decode the file
+ * whole too and the native kernel is in use (decodeGrey's conditions): one JPEG decode instead of two
+ * at 1 MP (~16 CPU-ms, bench:hash).
+ * (libvips shrinks an image in memory up to 1 level off in ~0.1% of the bytes for some sizes - e.g.
+ * 1155x866 to 512x384 - compared with the same resize streamed from the file's loader; this way is
+ * taken whether or not features are asked for, so the working copy is one thing for one file.)
+ * Without greyMaxSide, the extra copy costs ~6 CPU-ms over resizing while decoding.
+ * Null when the decode is not the three channels expected (the caller decodes the usual way).
+ */
+async function decodeWholeThenShrink(
+  bytes: Uint8Array,
+  meta: Metadata,
+  format: string,
+  width: number,
+  height: number,
+  limits: DecodeLimits,
+  greyMaxSide: number | undefined,
+): Promise<DecodedImage | null> {
+  const whole = await sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 })
+    .timeout({ seconds: limits.timeoutSeconds })
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (whole.info.channels !== 3 || whole.info.width !== width || whole.info.height !== height) return null;
+  const { w, h } = workingSize(width, height, limits);
+  const { data, info } = await sharp(whole.data, { raw: { width, height, channels: 3 } })
+    .timeout({ seconds: limits.timeoutSeconds })
+    .resize(w, h, { fit: 'fill', kernel: 'linear' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const decoded: DecodedImage = { format, width, height, image: { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height } };
+  if (greyMaxSide === undefined) return decoded;
+  if (featureKernel().name !== 'native' || !decodesWhole(meta, greyMaxSide)) return { ...decoded, greyWhole: decodesWhole(meta, greyMaxSide) };
+  return { ...decoded, grey: shrunkGrey(featureKernel().greyFromSrgb(whole.data, 3, width, height), greyMaxSide) };
 }
 
 async function toWorkingRgba(pipeline: Sharp, width: number, height: number, limits: DecodeLimits): Promise<RgbaImage> {
