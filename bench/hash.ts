@@ -5,7 +5,10 @@
  * and peak RSS while hashing a folder of 1,000 images (`--no-folder` leaves it out).
  *
  * Local features (hashing/features/, wired into the matcher): the cost they add per image at 1 MP and
- * 12 MP, in CPU ms of this process (the machine is shared: wall time moves with its load) -
+ * 12 MP, in CPU ms of this process (the machine is shared: wall time moves with its load), fingerprinted
+ * as the service does it - in a worker of the fingerprinting pool (hashing/pool/, the crawler's and the
+ * console's registrations) - and, as `inThread`, in the calling thread (the `staydown hash` and `match`
+ * commands) -
  *   registration  fingerprint with reference features (`staydown hash --json`, material) minus without,
  *   query         fingerprint with query features plus matching against a bank of registered photos
  *                 (`staydown match`), minus the fingerprint and match without features,
@@ -21,6 +24,8 @@ import { fingerprintBuffer } from '../hashing/fingerprint.ts';
 import { FeatureIndex } from '../hashing/features/index.ts';
 import { featuresOf } from '../hashing/match/features-policy.ts';
 import { ReferenceMatcher } from '../hashing/match/matcher.ts';
+import { FingerprintPool } from '../hashing/pool/fingerprint-pool.ts';
+import type { Fingerprint } from '../hashing/types.ts';
 import { pdqFromRgb } from '../hashing/pdq-hasher.ts';
 import { JSON_OUT, log, median, report, timeRuns } from './support.ts';
 
@@ -106,7 +111,9 @@ type FeatureCosts = Awaited<ReturnType<typeof featureCosts>>;
 
 function featureLines(f: FeatureCosts): string {
   const lines = [`local features, added CPU ms per image (median over ${f.rounds} rounds of the difference between blocks of ${f.perBlock} runs; bank of ${f.bank} registered photos):`];
-  for (const r of f.perImage) lines.push(`  ${r.image.padEnd(5)} registration +${r.registrationAddedCpuMs} (rounds ${r.registrationAddedRangeCpuMs.join('-')}; ${r.registrationCpuMs} with, ${r.registrationBaseCpuMs} without)   query +${r.queryAddedCpuMs} (rounds ${r.queryAddedRangeCpuMs.join('-')}; ${r.queryCpuMs} with, ${r.queryBaseCpuMs} without)`);
+  const row = (r: FeatureCosts['perImage'][number], where: string) => lines.push(`  ${r.image.padEnd(5)} ${where} registration +${r.registrationAddedCpuMs} (rounds ${r.registrationAddedRangeCpuMs.join('-')}; ${r.registrationCpuMs} with, ${r.registrationBaseCpuMs} without)   query +${r.queryAddedCpuMs} (rounds ${r.queryAddedRangeCpuMs.join('-')}; ${r.queryCpuMs} with, ${r.queryBaseCpuMs} without)`);
+  for (const r of f.perImage) row(r, 'pool worker (the service)');
+  for (const r of f.inThread) row(r, 'this thread (the CLI)    ');
   lines.push(`  per registered picture: ${f.bankLineBase64Bytes} bytes of base64 in a bank line, ${f.storedBytes} bytes in material_features, ${f.indexBytesPerPicture} bytes of feature index`);
   return lines.join('\n');
 }
@@ -143,14 +150,36 @@ async function featureCosts(source: string, sizes: Array<{ name: string; width: 
     const f = featuresOf(fp);
     if (f) index.add(String(i), f);
   }
+  const pool = new FingerprintPool({ size: 1 });
+  try {
+    // The pool takes the bytes it is given (transferred): each call hands it a copy.
+    const perImage = await costsPerImage(source, sizes, runs, withF, withoutF, (bytes, features) => pool.fingerprint(Uint8Array.from(bytes), { options: { features } }), 'in a pool worker');
+    const inThread = await costsPerImage(source, sizes, runs, withF, withoutF, (bytes, features) => fingerprintBuffer(bytes, { features }), 'in this thread');
+    const meanB64 = Math.round(base64.reduce((a, b) => a + b, 0) / base64.length);
+    return { runs, rounds: ROUNDS, perBlock: Math.max(3, Math.ceil(runs / ROUNDS)), bank: PHOTOS.length, perImage, inThread, bankLineBase64Bytes: meanB64, storedBytes: Math.round((meanB64 * 3) / 4), indexBytesPerPicture: index.bytesPerPicture() };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Each size's added cost of features to registration and to a query, fingerprinting with `hash`. */
+async function costsPerImage(
+  source: string,
+  sizes: Array<{ name: string; width: number; height: number }>,
+  runs: number,
+  withF: ReferenceMatcher,
+  withoutF: ReferenceMatcher,
+  hash: (bytes: Buffer, features?: 'reference' | 'query') => Promise<Fingerprint>,
+  where: string,
+) {
   const perImage = [];
   const per = Math.max(3, Math.ceil(runs / ROUNDS));
   for (const s of sizes) {
     const jpeg = await makeJpeg(source, s.width, s.height, 11);
-    const registration = () => fingerprintBuffer(jpeg, { features: 'reference' });
-    const registrationBase = () => fingerprintBuffer(jpeg);
-    const query = async () => withF.match(await fingerprintBuffer(jpeg, { features: 'query' }));
-    const queryBase = async () => withoutF.match(await fingerprintBuffer(jpeg));
+    const registration = () => hash(jpeg, 'reference');
+    const registrationBase = () => hash(jpeg);
+    const query = async () => withF.match(await hash(jpeg, 'query'));
+    const queryBase = async () => withoutF.match(await hash(jpeg));
     // Warm-up of each path, matching included: the first matches with features compile the verifier,
     // which once cost the query figure 20-70 ms a run for its first runs (a start-up cost, not a query's).
     for (const fn of [registration, registrationBase, query, queryBase]) await cpuRuns(3, fn);
@@ -173,11 +202,11 @@ async function featureCosts(source: string, sizes: Array<{ name: string; width: 
       queryCpuMs: Math.round(median(r.qry)), queryBaseCpuMs: Math.round(median(r.qryBase)), queryAddedCpuMs: Math.round(median(qryAdded)),
       registrationAddedRangeCpuMs: [Math.round(regAdded[0]), Math.round(regAdded[ROUNDS - 1])], queryAddedRangeCpuMs: [Math.round(qryAdded[0]), Math.round(qryAdded[ROUNDS - 1])],
     });
-    log(`${s.name}: features add ${Math.round(median(regAdded))} CPU ms to registration, ${Math.round(median(qryAdded))} to a query`);
+    log(`${s.name} ${where}: features add ${Math.round(median(regAdded))} CPU ms to registration, ${Math.round(median(qryAdded))} to a query`);
   }
-  const meanB64 = Math.round(base64.reduce((a, b) => a + b, 0) / base64.length);
-  return { runs, rounds: ROUNDS, perBlock: per, bank: PHOTOS.length, perImage, bankLineBase64Bytes: meanB64, storedBytes: Math.round((meanB64 * 3) / 4), indexBytesPerPicture: index.bytesPerPicture() };
+  return perImage;
 }
+
 
 function round(x: number): number {
   return Math.round(x * 10) / 10;
