@@ -1,6 +1,7 @@
 /**
  * npm run bench:features [-- --json] [-- --photos N | --sample N] [-- --edits a,b] [-- --no-timing] [-- --misses]
  * npm run bench:features -- --kenburns [--sample N]   (registered photos inside slideshow videos: bench/kenburns.ts)
+ * npm run bench:features -- --unseen [--sample N]     (edits nothing was tuned on: bench/unseen.ts)
  *
  * Local features (hashing/features/) on partial views and warped re-uploads: recall per edit for
  *   pdq31     plain PDQ within 31 bits (HMA, StopNCII),
@@ -41,6 +42,12 @@ const opt = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name)
 const limit = Number(opt('--photos') ?? Infinity);
 const only = opt('--edits')?.split(',');
 const timing = !args.includes('--no-timing');
+if (args.includes('--unseen')) {
+  // Generalisation over edits nothing was tuned on (bench/unseen.ts): its own report, then stop.
+  await import('./unseen.ts');
+  await new Promise((done) => process.stdout.write('', done));
+  process.exit(0);
+}
 if (args.includes('--kenburns')) {
   // Photos inside slideshow videos (bench/kenburns.ts): its own report, then stop.
   await import('./kenburns.ts');
