@@ -10,14 +10,14 @@
  * explains: which method matched and how strongly. Each reference matches at most once, by the first of
  * those that finds it.
  */
-import { decideFeatureMatch, DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex, type FeatureCandidate, type LocalFeatures } from '../features/index.ts';
+import { DEFAULT_FEATURE_INDEX_OPTIONS, FeatureIndex, matchFeatures, type FeatureCandidate, type LocalFeatures } from '../features/index.ts';
 import { ownFeatures } from '../features/shared.ts';
 import { HashIndex } from '../index/index.ts';
 import { referenceHashes, type ReferenceHash } from '../reference.ts';
 import type { Fingerprint } from '../types.ts';
 import { MATCH_METHODS, isExactMethod } from './methods.ts';
 import { decideBeyondPdq, featuresOf, lowQualityProbes, toQueryRegion, WHOLE_QUERY, type FeaturePair, type QueryRegion } from './features-policy.ts';
-import { dropExplained } from './explained.ts';
+import { dropExplained, inlierPlaces } from './explained.ts';
 import { CANDIDATE_RADIUS, decideMatch, MIN_QUALITY, PDQ_RADIUS, probeHashes, type MatchDecision } from './policy.ts';
 import type { KeyframeFeatures } from '../video/keyframes.ts';
 import { keyframesOf, VideoFeatureIndex } from './video-features.ts';
@@ -181,8 +181,8 @@ export class ReferenceMatcher<Meta = undefined> {
     if (queryFeatures) {
       dropExplained(found, (id) => {
         const f = this.featureIndex.features(String(id));
-        const d = f ? decideFeatureMatch(queryFeatures, f) : null;
-        return d ? { inliers: d.inliers, region: toQueryRegion(d.region) } : null;
+        const m = f ? matchFeatures(queryFeatures, f) : null;
+        return m ? { inliers: m.inliers, region: toQueryRegion(m.queryRegion), points: inlierPlaces(queryFeatures, m) } : null;
       });
     }
     this.matchVideoFeatures(query, found);

@@ -49,6 +49,24 @@ describe('explaining away', () => {
     expect(dropExplained(hashed, (id) => (id === 'pdq' ? { inliers: 90, region: { x: 0, y: 0, width: 1, height: 1 } } : null))).toEqual(['overlay']);
   });
 
+  it('counts the stronger match\'s inliers inside the weaker one\'s region: a picture inset over a corner of another is kept', () => {
+    const inset = () => features(30, 0.6, 0.6, 0.35, 0.35);
+    // 200 inliers over the whole photo but its covered corner (a 20 x 10 grid of places, none in the inset).
+    const around = new Float32Array(400);
+    for (let k = 0; k < 200; k++) {
+      const x = ((k % 20) + 0.5) / 20, y = (Math.floor(k / 20) + 0.5) / 10;
+      around.set(x >= 0.6 && y >= 0.6 ? [x - 0.5, y - 0.5] : [x, y], 2 * k);
+    }
+    const photo = { inliers: 200, region: { x: 0, y: 0, width: 1, height: 1 }, points: around };
+    const kept = new Map<string, MatchDecision>([['photo', { method: MATCH_METHODS.pdq, distance: 20 }], ['inset', inset()]]);
+    expect(dropExplained(kept, (id) => (id === 'photo' ? photo : null))).toEqual([]);
+    // The same photo with 60 of its inliers in that corner explains it (an overlay both carry there).
+    const over = Float32Array.from(around);
+    for (let k = 0; k < 60; k++) over.set([0.62 + (k % 10) * 0.03, 0.62 + Math.floor(k / 10) * 0.05], 2 * k);
+    const dropped = new Map<string, MatchDecision>([['photo', { method: MATCH_METHODS.pdq, distance: 20 }], ['inset', inset()]]);
+    expect(dropExplained(dropped, (id) => (id === 'photo' ? { ...photo, points: over } : null))).toEqual(['inset']);
+  });
+
   it('does not raise one watermarked picture for another under the same watermark: the picture as registered, a crop of it, another photo under the mark', async () => {
     const wm = EDITS.find((e) => e.name === 'watermark')!;
     const crop = PARTIAL_EDITS.find((e) => e.name === 'crop-15-corner-offcentre')!;
@@ -79,5 +97,20 @@ describe('explaining away', () => {
     const bank = new ReferenceBank([{ ref: 'a', fp: await reference(a) }, { ref: 'b', fp: await reference(b) }, { ref: 'a-again', fp: await reference(await sharp(a).jpeg({ quality: 80 }).toBuffer()) }]);
     const beside = await sharp({ create: { width: 960, height: 360, channels: 3, background: '#fff' } }).composite([{ input: a, left: 0, top: 0 }, { input: b, left: 480, top: 0 }]).jpeg({ quality: 85 }).toBuffer();
     expect(bank.match(await query(beside)).map((m) => m.ref).sort()).toEqual(['a', 'a-again', 'b']);
+  }, SLOW);
+
+  it('keeps a registered picture inset in a corner of another registered photo, and the photo', async () => {
+    // The photo explains the whole post with 2-3 times the inset's inliers, but none of them where the inset covers it.
+    for (const [seed, width, left, top] of [[63, 300, 680, 505], [65, 320, 660, 490], [65, 320, 20, 20]]) {
+      const photo = await syntheticPhoto(seed, 1000, 750), picture = await syntheticPhoto(seed + 1, 640, 480);
+      const bank = new ReferenceBank([{ ref: 'photo', fp: await reference(photo) }, { ref: 'picture', fp: await reference(picture) }]);
+      const inset = await sharp(picture).resize(width, (width * 3) / 4).toBuffer();
+      const post = await sharp(photo).composite([{ input: inset, left, top }]).jpeg({ quality: 85 }).toBuffer();
+      const found = bank.match(await query(post));
+      const label = `photo ${seed}, inset ${width} px at ${left},${top}`;
+      expect(found.map((m) => m.ref).sort(), label).toEqual(['photo', 'picture']);
+      const r = found.find((m) => m.ref === 'picture')!.region as { x: number; y: number };
+      expect([Math.abs(r.x - left / 1000) < 0.05, Math.abs(r.y - top / 750) < 0.05], `${label}: where the inset is`).toEqual([true, true]);
+    }
   }, SLOW);
 });
