@@ -21,5 +21,5 @@ ENV STAYDOWN_DATA_DIR=/data NODE_ENV=production
 VOLUME /data
 EXPOSE 8080
 USER node
-ENTRYPOINT ["node", "bin/staydown.js"]
+ENTRYPOINT ["node", "--initial-old-space-size=64", "bin/staydown.js"]
 CMD ["serve"]
