@@ -307,9 +307,12 @@ function shrinkBilinear(src: GreyImage, w: number, h: number): GreyImage {
 
 /**
  * FAST-9 corners, non-maximum suppressed on a cheap score, then the best by Harris response with at
- * most ~2x its fair share per grid cell. Returns [x0, y0, x1, y1, ...].
+ * most ~2x its fair share per grid cell. `fairFirst`: every cell first takes its fair share (quota /
+ * cells) of its best corners, then the rest go by response up to the cap - so a low-contrast part of
+ * the picture (a smooth picture posted beside or inside a busy one) is not crowded out. Returns
+ * [x0, y0, x1, y1, ...].
  */
-function detect(img: GreyImage, t: number, quota: number): number[] {
+function detect(img: GreyImage, t: number, quota: number, fairFirst = false): number[] {
   const { width: w, height: h, data } = img;
   const off = Int32Array.from(CIRCLE, ([dx, dy]) => dy * w + dx);
   const [o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11, o12, o13, o14, o15] = off;
@@ -352,7 +355,7 @@ function detect(img: GreyImage, t: number, quota: number): number[] {
     }
   }
   try {
-    return select(img, score, cand, quota);
+    return select(img, score, cand, quota, fairFirst);
   } finally {
     // The score buffer is shared between levels and calls: leave it all zero again.
     for (const i of cand) score[i] = 0;
@@ -365,7 +368,7 @@ function scratchScores(n: number): Float32Array {
   return scores;
 }
 
-function select(img: GreyImage, score: Float32Array, cand: number[], quota: number): number[] {
+function select(img: GreyImage, score: Float32Array, cand: number[], quota: number, fairFirst: boolean): number[] {
   const { width: w, height: h, data } = img;
   // 3x3 non-maximum suppression; per grid cell only the best few by FAST score go on to the (costlier)
   // Harris ranking, so the detector's cost does not grow with texture.
@@ -402,9 +405,25 @@ function select(img: GreyImage, score: Float32Array, cand: number[], quota: numb
   const perCell = new Int32Array(GRID * GRID);
   const out: number[] = [];
   const skipped: number[] = [];
-  for (const [i, r] of kept) {
+  const fair = fairFirst ? Math.ceil(quota / (GRID * GRID)) : 0;
+  const taken = new Uint8Array(fair > 0 ? kept.length : 0);
+  if (fair > 0) {
+    for (let k = 0; k < kept.length; k++) {
+      const [i, r] = kept[k];
+      if (out.length >= 2 * quota || r <= 0) break;
+      const cell = cellOf(i);
+      if (perCell[cell] >= fair) continue;
+      perCell[cell]++;
+      taken[k] = 1;
+      const x = i % w;
+      out.push(x, (i - x) / w);
+    }
+  }
+  for (let k = 0; k < kept.length; k++) {
+    const [i, r] = kept[k];
     if (out.length >= 2 * quota) break;
     if (r <= 0) break;
+    if (taken.length > 0 && taken[k]) continue;
     const x = i % w;
     const y = (i - x) / w;
     const cell = cellOf(i);

@@ -26,7 +26,7 @@ export interface FeatureKernel {
   /** 5x5 box sums of every pixel, zero within 2 px of the edge. */
   boxSums(img: GreyImage): Uint16Array;
   /** FAST-9 corners ranked and spread over the grid: [x0, y0, x1, y1, ...], at most `quota` points. */
-  detect(img: GreyImage, t: number, quota: number): ArrayLike<number>;
+  detect(img: GreyImage, t: number, quota: number, fairFirst?: boolean): ArrayLike<number>;
   /** Intensity-centroid moments [m10, m01] at each point (the angle is taken in TypeScript). */
   moments(img: GreyImage, pts: ArrayLike<number>): Int32Array;
   /** Steered BRIEF of each point at its angle on the picture's box sums (boxSums), written to out[o..o + 8 * points). */

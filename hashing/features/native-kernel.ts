@@ -23,7 +23,7 @@ interface Addon {
   equalise(src: Uint8Array, w: number, h: number, clip: number): Uint8Array;
   shrinkBilinear(src: Uint8Array, sw: number, sh: number, w: number, h: number): Uint8Array;
   boxSums(src: Uint8Array, w: number, h: number, box: number): Uint16Array;
-  detect(src: Uint8Array, w: number, h: number, t: number, quota: number, border: number): Int32Array;
+  detect(src: Uint8Array, w: number, h: number, t: number, quota: number, border: number, fairFirst: number): Int32Array;
   moments(src: Uint8Array, w: number, h: number, pts: Int32Array): Int32Array;
   describe(src: Uint8Array, w: number, h: number, box: number, pts: Int32Array, angles: Uint8Array, pattern: Int8Array, out: Uint32Array, o: number): void;
   uniformLines(src: Uint8Array, w: number, h: number, x: number, y: number, rw: number, rh: number, rows: boolean, outliers: number, tolerance: number): Uint8Array;
@@ -71,10 +71,10 @@ function wrap(addon: Addon): FeatureKernel {
       return { width: w, height: h, data: addon.shrinkBilinear(src.data, src.width, src.height, w, h) };
     },
     boxSums: (img: GreyImage) => addon.boxSums(img.data, img.width, img.height, BOX),
-    detect(img: GreyImage, t: number, quota: number): ArrayLike<number> {
+    detect(img: GreyImage, t: number, quota: number, fairFirst = false): ArrayLike<number> {
       // (A 0 x 0 picture asks for a NaN quota.)
-      if (!Number.isInteger(t) || t < 0 || t > 255 || !Number.isInteger(quota) || quota < 0 || quota > 1 << 24) return JS_KERNEL.detect(img, t, quota);
-      return addon.detect(img.data, img.width, img.height, t, quota, BORDER);
+      if (!Number.isInteger(t) || t < 0 || t > 255 || !Number.isInteger(quota) || quota < 0 || quota > 1 << 24) return JS_KERNEL.detect(img, t, quota, fairFirst);
+      return addon.detect(img.data, img.width, img.height, t, quota, BORDER, fairFirst ? 1 : 0);
     },
     moments: (img: GreyImage, pts: ArrayLike<number>) => addon.moments(img.data, img.width, img.height, int32(pts)),
     describe(img: GreyImage, pts: ArrayLike<number>, angles: Uint8Array, out: Uint32Array, o: number): void {

@@ -36,9 +36,9 @@ let checked = 0;
 for (const [w, h, seed] of [[1024, 768, 1], [640, 480, 2], [333, 257, 3], [47, 45, 4], [61, 300, 5], [79, 64, 6]]) {
   const g = picture(w, h, seed);
   for (const t of [0, 9, 16, 40]) {
-    for (const quota of [5, 500]) {
+    for (const quota of [5, 500]) for (const fair of [false, true]) {
       checked++;
-      if (b64(Int32Array.from(native.detect(g, t, quota))) !== b64(Int32Array.from(JS_KERNEL.detect(g, t, quota)))) differs.push(`detect ${w}x${h} t ${t} quota ${quota}`);
+      if (b64(Int32Array.from(native.detect(g, t, quota, fair))) !== b64(Int32Array.from(JS_KERNEL.detect(g, t, quota, fair)))) differs.push(`detect ${w}x${h} t ${t} quota ${quota} fair first ${fair}`);
     }
   }
   for (const opts of [REFERENCE_OPTIONS, QUERY_OPTIONS]) {

@@ -719,11 +719,11 @@ __attribute__((target("avx2"))) static uint32_t corners32(const uint8_t *p, cons
 #endif
 
 static napi_value detect(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
+  napi_value argv[7];
   const uint8_t *data;
-  int64_t w, h, t, quota, border;
-  if (!get_args(env, info, 6, argv) || !get_image(env, argv, 0, &data, &w, &h)) return NULL;
-  if (!get_int(env, argv[3], 0, 255, "the FAST threshold", &t) || !get_int(env, argv[4], 0, 1 << 24, "the quota", &quota) || !get_int(env, argv[5], 4, 4096, "the border", &border)) return NULL;
+  int64_t w, h, t, quota, border, fair_first;
+  if (!get_args(env, info, 7, argv) || !get_image(env, argv, 0, &data, &w, &h)) return NULL;
+  if (!get_int(env, argv[3], 0, 255, "the FAST threshold", &t) || !get_int(env, argv[4], 0, 1 << 24, "the quota", &quota) || !get_int(env, argv[5], 4, 4096, "the border", &border) || !get_int(env, argv[6], 0, 1, "fair first", &fair_first)) return NULL;
   /* Scores live in a ring of 3 rows (the suppression of row y - 1 runs once row y is scored): the
      whole-picture score buffer of the TypeScript cost more in page faults than the test itself. */
   int32_t *ring = calloc(3 * (size_t)w + 1, sizeof(int32_t));
@@ -840,9 +840,28 @@ static napi_value detect(napi_env env, napi_callback_info info) {
   int32_t *skipped2 = order;
   if (!out) { result = out_of_memory(env); goto done; }
   int64_t nout = 0, nskip = 0;
+  /* fair_first: every cell first takes its fair share (quota / cells) of its best corners, so a
+     low-contrast part of the picture is not crowded out by a busy one; then by response up to the cap. */
+  int64_t fair = fair_first ? (int64_t)ceil((double)quota / (GRID * GRID)) : 0;
+  uint8_t *taken = fair ? calloc((size_t)nkept + 1, 1) : NULL;
+  if (fair && !taken) { result = out_of_memory(env); goto done; }
+  if (fair) {
+    for (int64_t k = 0; k < nkept; k++) {
+      if (nout >= 2 * quota) break;
+      if (kept[k].r <= 0) break;
+      int64_t i = kept[k].i;
+      int cell = cell_of(&g, i);
+      if (per_cell[cell] >= fair) continue;
+      per_cell[cell]++;
+      taken[k] = 1;
+      out[nout++] = (int32_t)(i % w);
+      out[nout++] = (int32_t)(i / w);
+    }
+  }
   for (int64_t k = 0; k < nkept; k++) {
     if (nout >= 2 * quota) break;
     if (kept[k].r <= 0) break;
+    if (taken && taken[k]) continue;
     int64_t i = kept[k].i;
     int cell = cell_of(&g, i);
     if (per_cell[cell] >= cap) { skipped[nskip] = (int32_t)(i % w); skipped2[nskip] = (int32_t)(i / w); nskip++; continue; }
@@ -850,6 +869,7 @@ static napi_value detect(napi_env env, napi_callback_info info) {
     out[nout++] = (int32_t)(i % w);
     out[nout++] = (int32_t)(i / w);
   }
+  free(taken);
   for (int64_t k = 0; k < nskip && nout < 2 * quota; k++) { out[nout++] = skipped[k]; out[nout++] = skipped2[k]; }
   int32_t *dst;
   result = new_array(env, napi_int32_array, (size_t)nout, 4, (void **)&dst);

@@ -199,7 +199,9 @@ describe('the native feature kernel', () => {
     }
     expect(Array.from(JS_KERNEL.uniformLines(bands, { x: 0, y: 0, w: 300, h: 200 }, true, 0.05, 10).slice(49, 61))).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
     const g = generated('noise', 400, 300, 9);
-    for (const t of [0, 1, 16, 200, 255]) for (const quota of [0, 1, 7, 500, 5000]) expect(Array.from(native.detect(g, t, quota)), `t ${t} quota ${quota}`).toEqual(Array.from(JS_KERNEL.detect(g, t, quota)));
+    for (const t of [0, 1, 16, 200, 255]) for (const quota of [0, 1, 7, 500, 5000]) for (const fair of [false, true]) {
+      expect(Array.from(native.detect(g, t, quota, fair)), `t ${t} quota ${quota} fair first ${fair}`).toEqual(Array.from(JS_KERNEL.detect(g, t, quota, fair)));
+    }
     const pts = Int32Array.from({ length: 400 }, (_, k) => (k % 2 === 0 ? 21 + Math.floor(r() * 358) : 21 + Math.floor(r() * 258)));
     expect(Array.from(native.moments(g, pts))).toEqual(Array.from(JS_KERNEL.moments(g, pts)));
     const angles = Uint8Array.from({ length: 200 }, (_, k) => k);
@@ -234,7 +236,7 @@ describe('the native feature kernel', () => {
     };
     const sse2 = run({ STAYDOWN_FEATURES_NO_AVX2: '1' });
     expect(sse2.simd).toBe(process.arch === 'x64' ? 'sse2' : 'none');
-    expect(sse2.checked).toBe(72);
+    expect(sse2.checked).toBe(120);
     expect(sse2.differs).toEqual([]);
     // And the default: what this process runs (AVX2 on this machine's kind).
     const auto = run({ STAYDOWN_FEATURES_NO_AVX2: '' });
@@ -249,13 +251,14 @@ describe('the native feature kernel', () => {
     const bad: Array<[string, () => unknown, RegExp]> = [
       ['short data', () => addon.boxSums(new Uint8Array(99), 10, 10, 2), /not width x height bytes/],
       ['long data', () => addon.equalise(new Uint8Array(101), 10, 10, 4), /not width x height bytes/],
-      ['not a typed array', () => addon.detect([1, 2, 3], 1, 3, 16, 10, 21), /must be a Uint8Array/],
-      ['wrong typed array', () => addon.detect(new Int16Array(100), 10, 10, 16, 10, 21), /must be a Uint8Array/],
+      ['not a typed array', () => addon.detect([1, 2, 3], 1, 3, 16, 10, 21, 0), /must be a Uint8Array/],
+      ['wrong typed array', () => addon.detect(new Int16Array(100), 10, 10, 16, 10, 21, 0), /must be a Uint8Array/],
+      ['fair first not 0 or 1', () => addon.detect(px, 100, 100, 16, 10, 21, 2), /fair first/],
       ['negative size', () => addon.resizeArea(px, -100, -100, 10, 10), /width must be an integer/],
       ['zero target', () => addon.resizeArea(px, 100, 100, 0, 10), /new width must be an integer/],
       ['fractional size', () => addon.shrinkBilinear(px, 100, 100, 50.5, 50), /new width must be an integer/],
       ['too small to shrink', () => addon.shrinkBilinear(new Uint8Array(1), 1, 1, 1, 1), /width must be an integer from 2/],
-      ['threshold out of range', () => addon.detect(px, 100, 100, 300, 10, 21), /FAST threshold/],
+      ['threshold out of range', () => addon.detect(px, 100, 100, 300, 10, 21, 0), /FAST threshold/],
       ['missing arguments', () => addon.moments(px, 100, 100), /too few arguments/],
       ['point at the edge', () => addon.moments(px, 100, 100, Int32Array.of(3, 50)), /too close to the picture's edge/],
       ['odd points', () => addon.moments(px, 100, 100, Int32Array.of(50)), /x, y pairs/],

@@ -101,7 +101,7 @@ describe('explaining away', () => {
 
   it('keeps a registered picture inset in a corner of another registered photo, and the photo', async () => {
     // The photo explains the whole post with 2-3 times the inset's inliers, but none of them where the inset covers it.
-    for (const [seed, width, left, top] of [[63, 300, 680, 505], [65, 320, 660, 490], [65, 320, 20, 20]]) {
+    for (const [seed, width, left, top] of [[63, 300, 680, 505], [65, 320, 660, 490], [67, 320, 20, 20]]) {
       const photo = await syntheticPhoto(seed, 1000, 750), picture = await syntheticPhoto(seed + 1, 640, 480);
       const bank = new ReferenceBank([{ ref: 'photo', fp: await reference(photo) }, { ref: 'picture', fp: await reference(picture) }]);
       const inset = await sharp(picture).resize(width, (width * 3) / 4).toBuffer();
