@@ -34,7 +34,7 @@ import { decideMatch } from '../hashing/match/policy.ts';
 import type { ImageFingerprint } from '../hashing/types.ts';
 import { EDITS, loadSource, type Source } from '../test/support/image-edits.ts';
 import { PARTIAL_EDITS, seeded } from '../test/support/partial-edits.ts';
-import { SKIMAGE_DIR, skimagePhotos, vectorPhotos, type Photo } from '../test/support/robust-photos.ts';
+import { sameScene, SKIMAGE_DIR, skimagePhotos, vectorPhotos, type Photo } from '../test/support/robust-photos.ts';
 import { JSON_OUT, log, median, peakRssMb, report } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -57,7 +57,6 @@ if (args.includes('--kenburns')) {
 
 /** Whole-picture edits of the existing set, re-run here to show the combined policy loses nothing. */
 const CLASSIC = ['jpeg-q15', 'gamma-0.6', 'noise', 'mirror', 'rotate-90', 'caption', 'watermark', 'crop-25-corner', 'rotate-5', 'screenshot-light', 'screenshot-dark', 'letterbox-9x16', 'combo-crop-caption-jpeg'];
-const SAME_SCENE = [['blockhash/00631701.jpg', 'blockhash/00631801.jpg']];
 
 interface Ref {
   name: string;
@@ -109,7 +108,6 @@ if (photos.length < 3) {
   process.stderr.write('bench:features: needs the shared vectors and/or python3-skimage (apt-get install -y python3-skimage).\n');
   process.exit(1);
 }
-const sameScene = (a: string, b: string) => a === b || SAME_SCENE.some(([x, y]) => (a === x && b === y) || (a === y && b === x));
 const started = Date.now();
 
 // Registration: photos, then distractors.

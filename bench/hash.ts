@@ -150,30 +150,30 @@ async function featureCosts(source: string, sizes: Array<{ name: string; width: 
     const f = featuresOf(fp);
     if (f) index.add(String(i), f);
   }
+  const per = Math.max(3, Math.ceil(runs / ROUNDS));
   const pool = new FingerprintPool({ size: 1 });
   try {
     // The pool takes the bytes it is given (transferred): each call hands it a copy.
-    const perImage = await costsPerImage(source, sizes, runs, withF, withoutF, (bytes, features) => pool.fingerprint(Uint8Array.from(bytes), { options: { features } }), 'in a pool worker');
-    const inThread = await costsPerImage(source, sizes, runs, withF, withoutF, (bytes, features) => fingerprintBuffer(bytes, { features }), 'in this thread');
+    const perImage = await costsPerImage(source, sizes, per, withF, withoutF, (bytes, features) => pool.fingerprint(Uint8Array.from(bytes), { options: { features } }), 'in a pool worker');
+    const inThread = await costsPerImage(source, sizes, per, withF, withoutF, (bytes, features) => fingerprintBuffer(bytes, { features }), 'in this thread');
     const meanB64 = Math.round(base64.reduce((a, b) => a + b, 0) / base64.length);
-    return { runs, rounds: ROUNDS, perBlock: Math.max(3, Math.ceil(runs / ROUNDS)), bank: PHOTOS.length, perImage, inThread, bankLineBase64Bytes: meanB64, storedBytes: Math.round((meanB64 * 3) / 4), indexBytesPerPicture: index.bytesPerPicture() };
+    return { runs, rounds: ROUNDS, perBlock: per, bank: PHOTOS.length, perImage, inThread, bankLineBase64Bytes: meanB64, storedBytes: Math.round((meanB64 * 3) / 4), indexBytesPerPicture: index.bytesPerPicture() };
   } finally {
     await pool.close();
   }
 }
 
-/** Each size's added cost of features to registration and to a query, fingerprinting with `hash`. */
+/** Each size's added cost of features to registration and to a query, fingerprinting with `hash` (`per` runs a block). */
 async function costsPerImage(
   source: string,
   sizes: Array<{ name: string; width: number; height: number }>,
-  runs: number,
+  per: number,
   withF: ReferenceMatcher,
   withoutF: ReferenceMatcher,
   hash: (bytes: Buffer, features?: 'reference' | 'query') => Promise<Fingerprint>,
   where: string,
 ) {
   const perImage = [];
-  const per = Math.max(3, Math.ceil(runs / ROUNDS));
   for (const s of sizes) {
     const jpeg = await makeJpeg(source, s.width, s.height, 11);
     const registration = () => hash(jpeg, 'reference');

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { fingerprintBuffer, fingerprintFile } from '../hashing/fingerprint.ts';
 import { ReferenceBank } from '../hashing/match/matcher.ts';
 import { seeded } from '../test/support/partial-edits.ts';
-import { skimagePhotos, vectorPhotos } from '../test/support/robust-photos.ts';
+import { sameScene, skimagePhotos, vectorPhotos } from '../test/support/robust-photos.ts';
 import { kenBurnsSlideshow } from '../test/support/slideshow.ts';
 import { log, report } from './support.ts';
 
@@ -26,8 +26,6 @@ const opt = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name)
 const n = Number(opt('--sample') ?? 24);
 const all = [...vectorPhotos(), ...skimagePhotos()];
 const photos = n > 0 && n < all.length ? Array.from({ length: n }, (_, k) => all[Math.floor((k * all.length) / n)]) : all;
-const SAME_SCENE = [['blockhash/00631701.jpg', 'blockhash/00631801.jpg']];
-const sameScene = (a: string, b: string) => a === b || SAME_SCENE.some(([x, y]) => (a === x && b === y) || (a === y && b === x));
 const PER_SHOW = 6;
 const started = Date.now();
 

@@ -30,7 +30,7 @@ import { decideMatch } from '../hashing/match/policy.ts';
 import type { ImageFingerprint } from '../hashing/types.ts';
 import { EDITS, loadSource, type Source } from '../test/support/image-edits.ts';
 import { PARTIAL_EDITS, seeded } from '../test/support/partial-edits.ts';
-import { requireSkimage, SKIMAGE_DIR, type Photo, skimagePhotos, vectorPhotos } from '../test/support/robust-photos.ts';
+import { requireSkimage, sameScene, SKIMAGE_DIR, type Photo, skimagePhotos, vectorPhotos } from '../test/support/robust-photos.ts';
 import { log, report } from './support.ts';
 
 const args = process.argv.slice(2);
@@ -47,9 +47,6 @@ try {
 }
 
 const PLAIN_PDQ_RADIUS = 31;
-/** Different photographs of one scene (the same sideboard from almost the same spot): not a false match of the method. */
-const SAME_SCENE = [['blockhash/00631701.jpg', 'blockhash/00631801.jpg']];
-const sameScene = (a: string, b: string) => a === b || SAME_SCENE.some(([x, y]) => (a === x && b === y) || (a === y && b === x));
 
 function distractorFiles(): Array<{ name: string; group: string; path: string }> {
   const out: Array<{ name: string; group: string; path: string }> = [];

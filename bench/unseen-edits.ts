@@ -4,30 +4,18 @@
  * imports this file, so it stays a check of generalisation: read its figures, do not tune on them.
  * Every parameter is drawn from the seed of the photo (`r`); `pick` draws another registered photo.
  */
-import sharp, { type Sharp } from 'sharp';
+import sharp from 'sharp';
 import type { Source } from '../test/support/image-edits.ts';
+import { between, cropFrac, img, jpeg, toSource } from '../test/support/partial-edits.ts';
 
 export interface UnseenEdit {
   name: string;
   apply(src: Source, pick: (r: () => number) => Source, r: () => number): Promise<Buffer>;
 }
 
-const img = (s: Source) => sharp(s.rgb, { raw: { width: s.width, height: s.height, channels: 3 } });
-const jpeg = (p: Sharp, quality = 85) => p.jpeg({ quality }).toBuffer();
-const between = (r: () => number, a: number, b: number) => a + (b - a) * r();
 const side = (r: () => number) => (r() < 0.5 ? 0 : 1);
-
-async function toSource(p: Sharp): Promise<Source> {
-  const { data, info } = await p.removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { rgb: data, width: info.width, height: info.height };
-}
-
 /** `keep` of each side, placed at (ax, ay) in [0, 1] of the room left. */
-function crop(s: Source, keep: number, ax: number, ay: number): Sharp {
-  const w = Math.max(1, Math.round(s.width * keep));
-  const h = Math.max(1, Math.round(s.height * keep));
-  return img(s).extract({ left: Math.round((s.width - w) * ax), top: Math.round((s.height - h) * ay), width: w, height: h });
-}
+const crop = (s: Source, keep: number, ax: number, ay: number) => cropFrac(s, keep, keep, ax, ay);
 
 function band(width: number, height: number, text: string): Buffer {
   return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="${width}" height="${height}" fill="white"/>

@@ -18,7 +18,7 @@ import { fingerprintImage } from '../hashing/fingerprint.ts';
 import { ReferenceMatcher } from '../hashing/match/matcher.ts';
 import { loadSource, type Source } from '../test/support/image-edits.ts';
 import { seeded } from '../test/support/partial-edits.ts';
-import { skimagePhotos, vectorPhotos } from '../test/support/robust-photos.ts';
+import { sameScene, skimagePhotos, vectorPhotos } from '../test/support/robust-photos.ts';
 import { UNSEEN_EDITS } from './unseen-edits.ts';
 import { log, report } from './support.ts';
 
@@ -27,9 +27,6 @@ const opt = (name: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name)
 const all = [...vectorPhotos(), ...skimagePhotos()];
 const n = Math.min(Number(opt('--sample') ?? 24), all.length);
 const photos = Array.from({ length: n }, (_, k) => all[Math.floor((k * all.length) / n)]);
-// Two frames of one scene among the vectors: one found for the other is not a false match.
-const SAME_SCENE = [['blockhash/00631701.jpg', 'blockhash/00631801.jpg']];
-const sameScene = (a: string, b: string) => a === b || SAME_SCENE.some(([x, y]) => (a === x && b === y) || (a === y && b === x));
 const started = Date.now();
 
 const matcher = new ReferenceMatcher();

@@ -19,16 +19,18 @@ export function seeded(seed: number): () => number {
   return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
 }
 
-const img = (s: Source) => sharp(s.rgb, { raw: { width: s.width, height: s.height, channels: 3 } });
-const jpeg = (p: Sharp, quality = 85) => p.jpeg({ quality }).toBuffer();
-const between = (r: () => number, a: number, b: number) => a + (b - a) * r();
+// Helpers for edits, also bench/unseen-edits.ts's.
+export const img = (s: Source) => sharp(s.rgb, { raw: { width: s.width, height: s.height, channels: 3 } });
+export const jpeg = (p: Sharp, quality = 85) => p.jpeg({ quality }).toBuffer();
+export const between = (r: () => number, a: number, b: number) => a + (b - a) * r();
 
-async function toSource(p: Sharp): Promise<Source> {
+export async function toSource(p: Sharp): Promise<Source> {
   const { data, info } = await p.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { rgb: data, width: info.width, height: info.height };
 }
 
-function cropFrac(s: Source, keepX: number, keepY: number, ax: number, ay: number): Sharp {
+/** `keepX` x `keepY` of the picture, placed at (ax, ay) in [0, 1] of the room left. */
+export function cropFrac(s: Source, keepX: number, keepY: number, ax: number, ay: number): Sharp {
   const w = Math.round(s.width * keepX);
   const h = Math.round(s.height * keepY);
   return img(s).extract({ left: Math.round((s.width - w) * ax), top: Math.round((s.height - h) * ay), width: w, height: h });

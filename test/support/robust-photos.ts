@@ -27,6 +27,14 @@ export function skimagePhoto(name: string): string {
   return join(SKIMAGE_DIR, name);
 }
 
+/** Different photographs of one scene (the same sideboard from almost the same spot): finding one for the other is no false match. */
+const SAME_SCENE = [['blockhash/00631701.jpg', 'blockhash/00631801.jpg']];
+
+/** Whether two photos (by their names here, e.g. `blockhash/00631701.jpg`) are one picture or one scene. */
+export function sameScene(a: string, b: string): boolean {
+  return a === b || SAME_SCENE.some(([x, y]) => (a === x && b === y) || (a === y && b === x));
+}
+
 export interface Photo {
   name: string;
   path: string;
